@@ -1,0 +1,7 @@
+"""anonymat: anonymize scanned handwritten exam copies."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

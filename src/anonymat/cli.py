@@ -1,0 +1,135 @@
+"""typer commands only: parse, call the library, map errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anonymat import __version__
+from anonymat.errors import AnonymatError, ExitCode
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Anonymize scanned handwritten exam copies (anonymat " + __version__ + ").",
+)
+
+_verbose = False
+
+
+def _fail(err: BaseException) -> typer.Exit:
+    """The one place exceptions become exit codes; tracebacks only with -v."""
+    if _verbose:
+        traceback.print_exception(err)
+    if isinstance(err, AnonymatError):
+        typer.echo(f"anonymat: {err}", err=True)
+        return typer.Exit(int(err.exit_code))
+    typer.echo(f"anonymat: unexpected error: {type(err).__name__}: {err} (run again with -v for details)", err=True)
+    return typer.Exit(int(ExitCode.USAGE))
+
+
+@app.command()
+def process(
+    inputs: Annotated[list[Path], typer.Argument(help="Scanned files or folders (PDF, TIFF, JPEG, PNG).")],
+    outdir: Annotated[Path, typer.Option("-o", "--outdir", help="Folder for the anonymized copies.")],
+    vault: Annotated[
+        Path | None, typer.Option(help="Folder for identity crops (lifting anonymity later).")
+    ] = None,
+    template: Annotated[str, typer.Option(help="Built-in template name or a template JSON file.")] = "cdg-est",
+    jobs: Annotated[int, typer.Option(help="Pages analysed in parallel (default: number of cores).")] = 0,
+    keep_blank: Annotated[bool, typer.Option(help="Keep blank pages in the output PDFs.")] = False,
+    order: Annotated[str, typer.Option(help="'continuity' (reorder by the text) or 'scan'.")] = "continuity",
+    jpeg_quality: Annotated[int, typer.Option(help="JPEG quality of the output pages.")] = 60,
+    force: Annotated[bool, typer.Option(help="Redo copies already present in OUTDIR.")] = False,
+    verify: Annotated[bool, typer.Option(help="Check every output after writing it.")] = True,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress, only errors.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail, tracebacks on errors.")] = False,
+) -> None:
+    """Anonymize every copy found in INPUT... into OUTDIR."""
+    global _verbose
+    _verbose = verbose
+    import os
+
+    from anonymat.api import process_batch
+    from anonymat.config import Options
+
+    try:
+        options = Options(
+            inputs=tuple(inputs),
+            outdir=outdir,
+            vault=vault,
+            template=template,
+            jobs=jobs or (os.cpu_count() or 1),
+            keep_blank=keep_blank,
+            order=order,
+            jpeg_quality=jpeg_quality,
+            force=force,
+            verify=verify,
+            verbosity=-1 if quiet else (1 if verbose else 0),
+        ).validate()
+        code = process_batch(options)
+    except Exception as err:  # noqa: BLE001 - the one handler
+        raise _fail(err) from err
+    raise typer.Exit(int(code))
+
+
+@app.command("verify")
+def verify_cmd(
+    outdir: Annotated[Path, typer.Argument(help="An OUTDIR written by `anonymat process`.")],
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Check that every copy in OUTDIR is complete and carries no identity."""
+    global _verbose
+    _verbose = verbose
+    from anonymat.verify import print_report, verify_outdir
+
+    try:
+        results = verify_outdir(outdir)
+    except Exception as err:  # noqa: BLE001
+        raise _fail(err) from err
+    print_report(results)
+    raise typer.Exit(0 if all(r.ok for r in results) else int(ExitCode.NEEDS_REVIEW))
+
+
+@app.command()
+def samples(
+    outdir: Annotated[Path, typer.Argument(help="Where to write the scans and truth.json.")],
+    copies: Annotated[int, typer.Option(help="How many exam copies.")] = 4,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 1,
+) -> None:
+    """Generate realistic synthetic scanned copies (and their truth file, for tests only)."""
+    from anonymat.synth import make_corpus
+
+    try:
+        truth = make_corpus(outdir, copies=copies, seed=seed)
+    except Exception as err:  # noqa: BLE001
+        raise _fail(err) from err
+    pages = sum(len(c["pages"]) for c in truth["copies"])
+    typer.echo(f"wrote {len(truth['copies'])} copies, {pages} scanned pages, to {outdir}")
+
+
+@app.command()
+def doctor() -> None:
+    """Check that tesseract, its French data and the barcode readers are installed."""
+    from anonymat.doctor import missing_required, run_checks
+
+    checks = run_checks()
+    for check in checks:
+        mark = "ok     " if check.ok else ("MISSING" if check.required else "absent ")
+        typer.echo(f"{mark} {check.name}: {check.detail}")
+    missing = missing_required(checks)
+    for check in checks:
+        if not check.ok:
+            typer.echo(f"  to install {check.name}: {check.fix}")
+    if missing:
+        typer.echo(f"{len(missing)} required component(s) missing.", err=True)
+        raise typer.Exit(int(ExitCode.MISSING_DEPENDENCY))
+    typer.echo("everything anonymat needs is installed.")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())

@@ -1,0 +1,44 @@
+"""Run options: a frozen dataclass, validated before any work starts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from anonymat.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Options:
+    inputs: tuple[Path, ...]
+    outdir: Path
+    vault: Path | None = None
+    template: str = "cdg-est"
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    keep_blank: bool = False
+    order: str = "continuity"  # "continuity" | "scan"
+    jpeg_quality: int = 60
+    force: bool = False
+    verify: bool = True
+    verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
+
+    def validate(self) -> Options:
+        if not self.inputs:
+            raise UsageError("no input given: name at least one scanned file or folder")
+        for path in self.inputs:
+            if not path.exists():
+                raise UsageError(f"{path}: no such file or folder")
+        if self.jobs < 1:
+            raise UsageError(f"--jobs must be 1 or more, not {self.jobs}")
+        if self.order not in ("continuity", "scan"):
+            raise UsageError(f"--order must be 'continuity' or 'scan', not {self.order!r}")
+        if not 20 <= self.jpeg_quality <= 95:
+            raise UsageError(f"--jpeg-quality must be between 20 and 95, not {self.jpeg_quality}")
+        resolved_out = self.outdir.resolve()
+        for path in self.inputs:
+            if path.is_dir() and resolved_out.is_relative_to(path.resolve()):
+                raise UsageError(f"{self.outdir}: the output folder must not sit inside the input folder {path}")
+        if self.vault is not None and self.vault.resolve() == resolved_out:
+            raise UsageError("--vault must be a different folder from the output folder")
+        return self

@@ -1,0 +1,70 @@
+"""Probes for everything anonymat needs, with the exact command that installs what is missing."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from anonymat import tools
+
+APT = "sudo apt-get install -y --no-install-recommends"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str
+    required: bool = True
+
+
+def _python_module(module: str, name: str, fix: str) -> Check:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:  # pyzbar raises ImportError when libzbar is missing
+        return Check(name, False, str(exc).splitlines()[0], fix)
+    version = getattr(mod, "__version__", "") or "present"
+    return Check(name, True, str(version), fix)
+
+
+def run_checks() -> list[Check]:
+    checks: list[Check] = []
+    version = tools.program_version("tesseract")
+    checks.append(
+        Check(
+            "tesseract",
+            version is not None,
+            f"version {version}" if version else "not found on PATH",
+            f"{APT} tesseract-ocr",
+        )
+    )
+    folder = tools.tessdata_dir()
+    checks.append(
+        Check(
+            "tesseract French data (fra)",
+            tools.has_language("fra"),
+            str(folder / "fra.traineddata") if folder else "no tessdata folder found",
+            f"{APT} tesseract-ocr-fra",
+        )
+    )
+    checks.append(_python_module("tesserocr", "tesserocr (in-process OCR)", "make setup"))
+    checks.append(_python_module("zxingcpp", "zxing-cpp (barcode reader)", "make setup"))
+    checks.append(_python_module("pyzbar.pyzbar", "libzbar (second barcode reader)", f"{APT} libzbar0"))
+    checks.append(_python_module("pikepdf", "pikepdf (PDF reading and writing)", "make setup"))
+    checks.append(_python_module("pypdfium2", "pypdfium2 (PDF page rendering)", "make setup"))
+    pdftoppm = tools.program_version("pdftoppm")
+    checks.append(
+        Check(
+            "pdftoppm (optional: pdf2image comparison in make bench)",
+            pdftoppm is not None,
+            f"version {pdftoppm}" if pdftoppm else "not found on PATH",
+            f"{APT} poppler-utils",
+            required=False,
+        )
+    )
+    return checks
+
+
+def missing_required(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if c.required and not c.ok]

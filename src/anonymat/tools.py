@@ -1,0 +1,83 @@
+"""The one wrapper around external programs: timeouts, version probes, tessdata lookup."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from anonymat.errors import MissingDependencyError, PageError
+
+TESSDATA_CANDIDATES = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+)
+
+
+def run_program(args: list[str], timeout: float = 60.0, input_bytes: bytes | None = None) -> bytes:
+    """Run an external program; a timeout or crash costs one page (PageError), not the batch."""
+    exe = shutil.which(args[0])
+    if exe is None:
+        raise MissingDependencyError(f"{args[0]} is not installed: run `anonymat doctor` to see how to install it")
+    try:
+        done = subprocess.run(
+            [exe, *args[1:]],
+            input=input_bytes,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise PageError(f"{args[0]} took more than {timeout:.0f} s and was stopped") from exc
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise PageError(f"{args[0]} failed (exit {done.returncode}): {tail[0]}")
+    return done.stdout
+
+
+def program_version(name: str) -> str | None:
+    """First version-looking token that `name --version` (or -v) prints, or None when absent."""
+    if shutil.which(name) is None:
+        return None
+    for flag in ("--version", "-v"):
+        try:
+            done = subprocess.run([name, flag], capture_output=True, timeout=10, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        text = (done.stdout + done.stderr).decode("utf-8", "replace")
+        match = re.search(r"(\d+\.\d+(?:\.\d+)?)", text)
+        if match:
+            return match.group(1)
+    return "unknown"
+
+
+@functools.cache
+def tessdata_dir() -> Path | None:
+    """Folder holding *.traineddata: $TESSDATA_PREFIX, what tesseract reports, or the Debian paths."""
+    env = os.environ.get("TESSDATA_PREFIX")
+    candidates: list[str] = [env] if env else []
+    if shutil.which("tesseract"):
+        try:
+            out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, timeout=10, check=False)
+            match = re.search(r'"([^"]+)"', (out.stdout + out.stderr).decode("utf-8", "replace"))
+            if match:
+                candidates.append(match.group(1))
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    candidates.extend(TESSDATA_CANDIDATES)
+    for folder in candidates:
+        path = Path(folder)
+        if (path / "eng.traineddata").exists() or (path / "fra.traineddata").exists():
+            return path
+    return None
+
+
+def has_language(lang: str) -> bool:
+    folder = tessdata_dir()
+    return folder is not None and (folder / f"{lang}.traineddata").exists()
