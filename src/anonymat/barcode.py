@@ -1,0 +1,200 @@
+"""Reading the anonymity code: one small Protocol, one adapter per library, a search over regions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+# Our format names (manifest) -> each library's own.
+FORMATS = ("Code39", "Code128", "QRCode", "DataMatrix", "ITF")
+
+
+@dataclass(frozen=True)
+class BarcodeRead:
+    value: str
+    format: str  # one of FORMATS
+    quad: tuple[tuple[float, float], ...]  # 4 corners in the coordinates of the image given to `read`
+    orientation: int  # degrees the symbol is turned clockwise in the image (0, 90, 180, 270)
+    reader: str
+
+    @property
+    def center(self) -> tuple[float, float]:
+        xs, ys = zip(*self.quad, strict=True)
+        return (sum(xs) / 4, sum(ys) / 4)
+
+    def moved(self, dx: float, dy: float, scale: float) -> BarcodeRead:
+        quad = tuple((x / scale + dx, y / scale + dy) for x, y in self.quad)
+        return BarcodeRead(self.value, self.format, quad, self.orientation, self.reader)
+
+
+class BarcodeReader(Protocol):
+    name: str
+
+    def read(self, gray: np.ndarray, formats: Sequence[str]) -> list[BarcodeRead]: ...
+
+
+class ZxingReader:
+    """zxing-cpp: faster and more robust than zbar on noise and strokes (MEASUREMENTS.md section 4)."""
+
+    name = "zxing-cpp"
+
+    def __init__(self) -> None:
+        import zxingcpp
+
+        self._z = zxingcpp
+        self._formats = {
+            "Code39": zxingcpp.BarcodeFormat.Code39,
+            "Code128": zxingcpp.BarcodeFormat.Code128,
+            "QRCode": zxingcpp.BarcodeFormat.QRCode,
+            "DataMatrix": zxingcpp.BarcodeFormat.DataMatrix,
+            "ITF": zxingcpp.BarcodeFormat.ITF,
+        }
+
+    def read(self, gray: np.ndarray, formats: Sequence[str]) -> list[BarcodeRead]:
+        wanted = [self._formats[f] for f in formats]
+        flags = wanted[0]
+        for fmt in wanted[1:]:
+            flags = flags | fmt
+        found = self._z.read_barcodes(np.ascontiguousarray(gray), formats=flags)
+        reads = []
+        for res in found:
+            if not res.valid:
+                continue
+            pos = res.position
+            quad = tuple((float(p.x), float(p.y)) for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left))
+            name = _our_format(str(res.format))
+            if name is None:
+                continue
+            reads.append(BarcodeRead(res.text, name, quad, int(round(res.orientation / 90.0)) * 90 % 360, self.name))
+        return reads
+
+
+class ZbarReader:
+    """zbar through pyzbar: a second opinion that fails differently from zxing."""
+
+    name = "zbar"
+
+    def __init__(self) -> None:
+        from pyzbar import pyzbar  # ImportError here when libzbar0 is missing
+
+        self._zbar = pyzbar
+        self._formats = {
+            "Code39": pyzbar.ZBarSymbol.CODE39,
+            "Code128": pyzbar.ZBarSymbol.CODE128,
+            "QRCode": pyzbar.ZBarSymbol.QRCODE,
+            "ITF": pyzbar.ZBarSymbol.I25,
+        }
+
+    def read(self, gray: np.ndarray, formats: Sequence[str]) -> list[BarcodeRead]:
+        symbols = [self._formats[f] for f in formats if f in self._formats]
+        if not symbols:
+            return []
+        reads = []
+        for res in self._zbar.decode(np.ascontiguousarray(gray), symbols=symbols):
+            try:
+                value = res.data.decode("ascii")
+            except UnicodeDecodeError:
+                continue
+            name = _our_format(res.type)
+            if name is None:
+                continue
+            pts = res.polygon or []
+            if len(pts) >= 4:
+                quad = tuple((float(p.x), float(p.y)) for p in pts[:4])
+            else:
+                r = res.rect
+                quad = ((r.left, r.top), (r.left + r.width, r.top), (r.left + r.width, r.top + r.height), (r.left, r.top + r.height))
+            turn = {"UP": 0, "RIGHT": 90, "DOWN": 180, "LEFT": 270}.get(str(getattr(res, "orientation", "UP")), 0)
+            reads.append(BarcodeRead(value, name, quad, turn, self.name))
+        return reads
+
+
+def _our_format(name: str) -> str | None:
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    return {
+        "code39": "Code39",
+        "code128": "Code128",
+        "qrcode": "QRCode",
+        "datamatrix": "DataMatrix",
+        "itf": "ITF",
+        "i25": "ITF",
+    }.get(key)
+
+
+@dataclass(frozen=True)
+class CodeSearch:
+    """Outcome of the search on one page: the accepted read, and what was seen but refused."""
+
+    read: BarcodeRead | None
+    rejected: tuple[str, ...] = ()  # values that did not match the pattern (never logged: may be anything)
+    conflict: bool = False  # two readers, or two regions, gave two different valid values
+
+
+def _bands(shape: tuple[int, int], frac: float = 0.34) -> list[tuple[int, int, int, int]]:
+    h, w = shape
+    bh, bw = int(h * frac), int(w * frac)
+    return [(0, 0, w, bh), (0, h - bh, w, h), (0, 0, bw, h), (w - bw, 0, w, h)]
+
+
+def find_code(
+    gray: np.ndarray,
+    pattern: str,
+    formats: Sequence[str] = ("Code39",),
+    readers: Sequence[BarcodeReader] | None = None,
+    regions: Sequence[tuple[int, int, int, int]] = (),
+) -> CodeSearch:
+    """Search the given regions, then the page's four bands, then the whole page, at 1x then other scales.
+
+    A value is accepted only when it matches `pattern`; the first reader that finds one wins, and a
+    different valid value found by another reader on the same region marks a conflict (no value accepted).
+    """
+    readers = list(readers) if readers is not None else default_readers()
+    regex = re.compile(pattern)
+    h, w = gray.shape
+    boxes = [*regions, *_bands((h, w)), (0, 0, w, h)]
+    rejected: list[str] = []
+    for scale in (1.0, 0.5, 1.5):
+        for x0, y0, x1, y1 in boxes:
+            x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+            if x1 - x0 < 40 or y1 - y0 < 40:
+                continue
+            crop = gray[y0:y1, x0:x1]
+            if scale != 1.0:
+                interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+                crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
+            valid: list[BarcodeRead] = []
+            for reader in readers:
+                for read in reader.read(crop, formats):
+                    if regex.fullmatch(read.value):
+                        valid.append(read.moved(x0, y0, scale))
+                    else:
+                        rejected.append(read.value)
+                if valid and reader is readers[0]:
+                    break  # the first reader found a valid value: no need for a second opinion
+            values = {r.value for r in valid}
+            if len(values) > 1:
+                return CodeSearch(None, tuple(rejected), conflict=True)
+            if valid:
+                return CodeSearch(valid[0], tuple(rejected))
+    return CodeSearch(None, tuple(rejected))
+
+
+_READERS: list[BarcodeReader] | None = None
+
+
+def default_readers() -> list[BarcodeReader]:
+    """zxing-cpp first, zbar as the fallback when libzbar is installed."""
+    global _READERS
+    if _READERS is None:
+        readers: list[BarcodeReader] = [ZxingReader()]
+        try:
+            readers.append(ZbarReader())
+        except ImportError:
+            pass
+        _READERS = readers
+    return _READERS

@@ -1,0 +1,118 @@
+"""Pages -> copies, by anonymity number, with neighbours vouching for unreadable barcodes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from anonymat.manifest import Copy, PageFacts
+
+
+@dataclass
+class Grouping:
+    copies: list[Copy]
+    unassigned: list[tuple[PageFacts, str]] = field(default_factory=list)
+
+
+def _neighbour_number(pages: list[PageFacts], start: int, step: int) -> str | None:
+    """Number of the nearest written page with a read barcode, walking from `start` by `step`."""
+    i = start + step
+    while 0 <= i < len(pages):
+        p = pages[i]
+        if p.error is None and not p.blank and not p.barcode_conflict:
+            if p.number:
+                return p.number
+            # another unreadable page: keep walking, it cannot vouch for anything
+        i += step
+    return None
+
+
+def group_pages(pages: list[PageFacts]) -> Grouping:
+    """Group pages (in scan order) into copies.
+
+    - a page with a valid number joins that copy;
+    - a written page without one joins a copy when the nearest numbered pages on both sides carry that
+      number, or when every numbered page of its own file carries one same number (a file holding one
+      copy); it is flagged for review either way; otherwise it is unassigned;
+    - a blank page follows the copy of the written page before it in the same file (a verso), else the
+      one after it; pages that failed to load are unassigned with their error.
+    """
+    by_number: dict[str, Copy] = {}
+    reasons: dict[str, list[str]] = defaultdict(list)
+    unassigned: list[tuple[PageFacts, str]] = []
+    file_numbers: dict[str, set[str]] = defaultdict(set)
+    for p in pages:
+        if p.number and not p.blank:
+            file_numbers[p.file].add(p.number)
+
+    assigned: list[str | None] = [None] * len(pages)
+    for i, p in enumerate(pages):
+        if p.error is not None:
+            unassigned.append((p, p.error))
+        elif p.blank:
+            continue
+        elif p.barcode_conflict:
+            unassigned.append((p, "two different anonymity numbers were read on this page: check it by hand"))
+        elif p.number:
+            assigned[i] = p.number
+        else:
+            before, after = _neighbour_number(pages, i, -1), _neighbour_number(pages, i, +1)
+            own = file_numbers.get(p.file, set())
+            if before is not None and before == after:
+                assigned[i] = before
+                reasons[before].append(f"{p.label()}: barcode unreadable; assigned by the pages scanned around it")
+            elif len(own) == 1:
+                number = next(iter(own))
+                assigned[i] = number
+                reasons[number].append(f"{p.label()}: barcode unreadable; assigned because its file holds only this copy")
+            else:
+                unassigned.append((p, "barcode unreadable and the pages around it belong to different copies"))
+
+    for i, p in enumerate(pages):
+        if p.error is None and p.blank:
+            number = _same_file_neighbour(pages, assigned, i, -1) or _same_file_neighbour(pages, assigned, i, +1)
+            if number is None:
+                unassigned.append((p, "blank page that belongs to no copy"))
+            else:
+                assigned[i] = number
+
+    order_seen: list[str] = []
+    for i, p in enumerate(pages):
+        number = assigned[i]
+        if number is None:
+            continue
+        if number not in by_number:
+            by_number[number] = Copy(number=number, pages=[])
+            order_seen.append(number)
+        copy = by_number[number]
+        (copy.blanks if p.blank else copy.pages).append(p)
+
+    for number, copy in by_number.items():
+        copy.reasons.extend(reasons[number])
+        interleaved = _interleaved_with(assigned, number)
+        if interleaved:
+            copy.reasons.append(
+                "the pages of this copy are interleaved with those of copy "
+                + ", ".join(sorted(interleaved))
+                + " in the scan: check that no sheet was misplaced"
+            )
+    return Grouping([by_number[n] for n in order_seen], unassigned)
+
+
+def _same_file_neighbour(pages: list[PageFacts], assigned: list[str | None], i: int, step: int) -> str | None:
+    j = i + step
+    while 0 <= j < len(pages) and pages[j].file == pages[i].file:
+        if not pages[j].blank and assigned[j] is not None:
+            return assigned[j]
+        if not pages[j].blank:
+            return None
+        j += step
+    return None
+
+
+def _interleaved_with(assigned: list[str | None], number: str) -> set[str]:
+    """Other numbers that appear between this copy's first and last page in scan order."""
+    idx = [i for i, n in enumerate(assigned) if n == number]
+    if not idx:
+        return set()
+    return {n for n in assigned[idx[0] : idx[-1] + 1] if n is not None and n != number}

@@ -1,0 +1,101 @@
+"""The record of every decision: page facts, copies, and their JSON form (manifest, batch.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the page stage learnt about one scanned page: small and picklable."""
+
+    file: str
+    path: str
+    page: int
+    sha256: str
+    kind: str
+    error: str | None = None
+    blank: bool = False
+    dpi: float = 0.0
+    number: str | None = None
+    number_format: str | None = None
+    barcode_reader: str | None = None
+    barcode_conflict: bool = False
+    rotation: int = 0
+    skew: float = 0.0
+    pose_source: str = "unknown"
+    anchor: str = "nominal"
+    flap: str = "unknown"
+    masked: tuple[Box, ...] = ()
+    size: tuple[int, int] = (0, 0)  # output page (width, height) in pixels
+    text: Any = None  # ordering.PageText, when ordering ran
+    vault_crop: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def source(self) -> dict[str, Any]:
+        return {"file": self.file, "page": self.page, "sha256": self.sha256}
+
+    def label(self) -> str:
+        return f"{self.file} page {self.page + 1}"
+
+
+@dataclass
+class Copy:
+    number: str
+    pages: list[PageFacts]  # written pages, in output order once ordered
+    blanks: list[PageFacts] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    order_method: str = "scan"
+    order_confidence: float = 1.0
+    links: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "needs_review" if self.reasons else "ok"
+
+
+def page_entry(facts: PageFacts) -> dict[str, Any]:
+    return {
+        "source": facts.source(),
+        "rotation": facts.rotation,
+        "skew": round(facts.skew, 2),
+        "barcode": {"value": facts.number, "format": facts.number_format, "reader": facts.barcode_reader}
+        if facts.number
+        else None,
+        "flap": facts.flap,
+        "anchor": facts.anchor,
+        "blank": facts.blank,
+        "masked": [list(b) for b in facts.masked],
+        "size": list(facts.size),
+    }
+
+
+def copy_manifest(copy: Copy, pdf_name: str, pdf_sha256: str, output_pages: list[PageFacts]) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "anonymity_number": copy.number,
+        "pdf": pdf_name,
+        "pdf_sha256": pdf_sha256,
+        "status": copy.status,
+        "review_reasons": list(copy.reasons),
+        "pages": [page_entry(p) for p in output_pages],
+        "dropped": [{"source": b.source(), "reason": "blank"} for b in copy.blanks if b not in output_pages],
+        "order": {
+            "method": copy.order_method,
+            "confidence": round(copy.order_confidence, 3),
+            "links": copy.links,
+        },
+    }
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The JSON Schema shipped with the package: 'manifest' or 'batch'."""
+    text = (resources.files("anonymat") / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)

@@ -1,0 +1,153 @@
+"""The stages in order: analyse every page (in a pool), group, order, write each copy (in a pool)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from anonymat import barcode, blank, ingest, masking, orient
+from anonymat.errors import AnonymatError
+from anonymat.manifest import PageFacts
+from anonymat.template import Registration, Template, register
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page worker needs: small and picklable."""
+
+    template: Template
+    want_text: bool
+    vault: str | None
+
+
+def _worker_init() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    ingest.set_pixel_limit()
+
+
+def _registration_full(reg: Registration, factor: float) -> Registration:
+    return Registration(reg.px_per_mm / factor, (reg.origin[0] / factor, reg.origin[1] / factor), reg.anchor)
+
+
+def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
+    """Everything the batch needs to know about one page; never raises for a bad page."""
+    base = PageFacts(file=ref.file, path=ref.path, page=ref.index, sha256=ref.sha256, kind=ref.kind)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - clock
+        clock = now
+
+    try:
+        image = ingest.load_page(ref)
+    except AnonymatError as err:
+        return replace(base, error=str(err))
+    gray, dpi = image.gray, image.dpi
+    small, factor = orient.work_image(gray, dpi)
+    lap("decode")
+    if blank.is_blank(small):
+        lap("blank")
+        return replace(base, blank=True, dpi=dpi, size=(gray.shape[1], gray.shape[0]), seconds=timings)
+    lap("blank")
+
+    template = ctx.template
+    search = barcode.find_code(gray, template.pattern, template.formats)
+    lap("barcode")
+    read = search.read
+    pose = orient.find_pose(small, read.orientation if read else None)
+    up_small = orient.upright(small, pose)
+    center = None
+    if read is not None:
+        cx, cy = orient.map_point(pose, gray.shape, read.center)
+        center = (cx * factor, cy * factor)
+    reg_small = register(up_small, template, center)
+    flap = masking.flap_state(up_small, template, reg_small)
+    lap("orientation")
+
+    page = orient.upright(gray, pose)
+    reg = _registration_full(reg_small, factor)
+    # Without the printed frame the zones are less certain: widen the mask.
+    extra = 0.0 if reg.anchor == "frame" else 6.0
+    boxes = masking.mask_boxes(template, reg, page.shape, extra_margin_mm=extra)
+    crop_name = None
+    if ctx.vault and read is not None and flap in ("open", "unknown"):
+        zone = reg.to_px(template.zones_mm["identity"], template.mask_margin_mm + extra)
+        crop_name = f"{read.value}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
+        masking.write_vault_crop(Path(ctx.vault), page, zone, crop_name)
+    masking.paint(page, boxes)
+    lap("mask")
+
+    text = None
+    if ctx.want_text:
+        from anonymat import ordering
+
+        writing = masking.clip_box(reg.to_px(template.zones_mm["writing_area"]), page.shape)
+        try:
+            text = ordering.page_text(page, writing)
+        except AnonymatError:
+            text = None
+        lap("ocr")
+
+    return replace(
+        base,
+        dpi=dpi,
+        number=read.value if read else None,
+        number_format=read.format if read else None,
+        barcode_reader=read.reader if read else None,
+        barcode_conflict=search.conflict,
+        rotation=pose.rotation,
+        skew=pose.skew,
+        pose_source=pose.source,
+        anchor=reg.anchor,
+        flap=flap,
+        masked=tuple(boxes),
+        size=(page.shape[1], page.shape[0]),
+        text=text,
+        vault_crop=crop_name,
+        seconds=timings,
+    )
+
+
+def _safe_stem(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)[-60:]
+
+
+def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float]:
+    """Decode the page again from its source and rebuild it upright and masked (the write stage)."""
+    ref = ingest.PageRef(path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind)
+    image = ingest.load_page(ref)
+    pose = orient.Pose(facts.rotation, facts.skew, facts.pose_source)
+    page = orient.upright(image.gray, pose)
+    masking.paint(page, list(facts.masked))
+    return page, image.dpi
+
+
+def run_pool(func: Callable, items: list, jobs: int, on_done: Callable[[], None] | None = None) -> Iterator:
+    """Map in a process pool (or in-process for one job), yielding results in order."""
+    if jobs <= 1 or len(items) <= 1:
+        _worker_init()
+        for item in items:
+            yield func(item)
+            if on_done:
+                on_done()
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+        for result in pool.map(func, items, chunksize=1):
+            yield result
+            if on_done:
+                on_done()
+
+
+def analyse_all(refs: Iterable[ingest.PageRef], ctx: PageContext, jobs: int, on_done=None) -> list[PageFacts]:
+    from functools import partial
+
+    return list(run_pool(partial(analyse_page, ctx=ctx), list(refs), jobs, on_done))
