@@ -1,0 +1,193 @@
+"""The anonymized PDF (rebuilt from masked pixels) and atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import io
+import json
+import os
+import secrets
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from anonymat import __version__
+from anonymat.errors import AnonymatError
+
+DEFAULT_JPEG_QUALITY = 60
+PAPER_MARGIN_SIGMAS = 3.0  # how far below the paper's level (in noise sigmas) grey still counts as paper
+PAPER_MARGIN_MIN = 10  # grey levels, for very clean scans
+RAMP_WIDTH = 40  # grey levels over which faint strokes fade smoothly into white
+
+
+def write_copy_pdf(
+    pages: Sequence[tuple[np.ndarray, float]], path: Path, jpeg_quality: int = DEFAULT_JPEG_QUALITY
+) -> str:
+    """Write one copy's pages (upright, masked 8-bit grey, dpi) as a PDF; return the file's sha256."""
+    data = build_copy_pdf(pages, jpeg_quality)
+    write_bytes_atomic(data, Path(path))
+    return hashlib.sha256(data).hexdigest()
+
+
+def build_copy_pdf(
+    pages: Sequence[tuple[np.ndarray, float]], jpeg_quality: int = DEFAULT_JPEG_QUALITY
+) -> bytes:
+    """The PDF bytes: one grey JPEG image per page, nothing else; the same pixels give the same bytes."""
+    import pikepdf
+
+    if not pages:
+        raise ValueError("a copy needs at least one page")
+    if not 1 <= jpeg_quality <= 100:
+        raise ValueError(f"jpeg_quality must be within 1..100, not {jpeg_quality}")
+    pdf = pikepdf.new()
+    for gray, dpi in pages:
+        gray = _check_page(gray, dpi)
+        jpeg = encode_jpeg(whiten_paper(gray), jpeg_quality)
+        height, width = gray.shape
+        w_pt, h_pt = _points(width, dpi), _points(height, dpi)
+        image = pikepdf.Stream(pdf, jpeg)
+        image.Type = pikepdf.Name.XObject
+        image.Subtype = pikepdf.Name.Image
+        image.Width, image.Height = width, height
+        image.ColorSpace = pikepdf.Name.DeviceGray
+        image.BitsPerComponent = 8
+        image.Filter = pikepdf.Name.DCTDecode
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=pikepdf.Array([0, 0, w_pt, h_pt]),
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+            Contents=pikepdf.Stream(pdf, f"q {w_pt} 0 0 {h_pt} 0 0 cm /Im0 Do Q".encode("ascii")),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    pdf.trailer.Info = pdf.make_indirect(
+        pikepdf.Dictionary(Producer=pikepdf.String(f"anonymat {__version__}"))
+    )
+    if "/Metadata" in pdf.Root:
+        del pdf.Root.Metadata
+    buffer = io.BytesIO()
+    pdf.save(
+        buffer,
+        deterministic_id=True,
+        linearize=False,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
+    return buffer.getvalue()
+
+
+def _check_page(gray: np.ndarray, dpi: float) -> np.ndarray:
+    gray = np.asarray(gray)
+    if gray.ndim != 2 or gray.dtype != np.uint8 or min(gray.shape) == 0:
+        raise ValueError(f"a page must be a non-empty 2-D uint8 array, not {gray.dtype} {gray.shape}")
+    if not (np.isfinite(dpi) and dpi > 0):
+        raise ValueError(f"a page's dpi must be positive, not {dpi}")
+    return np.ascontiguousarray(gray)
+
+
+def _points(pixels: int, dpi: float) -> Decimal:
+    # 4 decimals: stable text in the content stream, and well under a pixel at any resolution.
+    return Decimal(f"{pixels / dpi * 72.0:.4f}").normalize()
+
+
+def paper_level(gray: np.ndarray) -> tuple[int, float]:
+    """The paper's grey level (histogram peak among the light levels) and its noise sigma."""
+    hist = np.bincount(gray[::2, ::2].ravel(), minlength=256).astype(np.float64)
+    smooth = np.convolve(hist, np.ones(5) / 5.0, mode="same")
+    level = int(np.argmax(smooth[96:])) + 96
+    # Nothing is lighter than the paper but its noise: the upper half of the peak gives sigma.
+    above = np.arange(level + 1, 256)
+    weights = hist[level + 1 :]
+    count = weights.sum()
+    sigma = float(np.sqrt((weights * (above - level) ** 2).sum() / count)) if count > 0 else 0.0
+    return level, sigma
+
+
+def whiten_paper(gray: np.ndarray) -> np.ndarray:
+    """Map the paper to pure white and stretch the rest, with a smooth ramp so faint strokes survive."""
+    level, sigma = paper_level(gray)
+    white = level - max(PAPER_MARGIN_MIN, PAPER_MARGIN_SIGMAS * sigma)
+    if white <= RAMP_WIDTH:  # no light paper found (a dark or empty image): leave it as it is
+        return gray
+    ramp_start = white - RAMP_WIDTH
+    levels = np.arange(256, dtype=np.float64)
+    # Below the ramp: a linear stretch that keeps ink dark; on the ramp: smoothstep up to white.
+    stretched = levels * 255.0 / white
+    t = np.clip((levels - ramp_start) / RAMP_WIDTH, 0.0, 1.0)
+    eased = t * t * (3.0 - 2.0 * t)
+    lut = stretched + (255.0 - stretched) * eased
+    lut = np.clip(np.rint(lut), 0, 255).astype(np.uint8)
+    return lut[gray]
+
+
+def encode_jpeg(gray: np.ndarray, quality: int) -> bytes:
+    """Baseline grey JPEG from pixels (so no EXIF or comment of the input survives)."""
+    import cv2
+
+    ok, buf = cv2.imencode(
+        ".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, int(quality), cv2.IMWRITE_JPEG_OPTIMIZE, 1]
+    )
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return buf.tobytes()
+
+
+def write_json_atomic(data: object, path: Path) -> None:
+    """Write JSON (UTF-8, indented, trailing newline) under a temporary name, then rename it."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    write_bytes_atomic(text.encode("utf-8"), Path(path))
+
+
+def write_bytes_atomic(data: bytes, path: Path) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+_WRITE_ERRNOS = {
+    errno.ENOSPC: "the disk is full: free some space",
+    errno.EDQUOT: "the disk quota is exceeded: free some space",
+    errno.EROFS: "the folder is read-only: choose another output folder",
+    errno.EACCES: "permission denied: choose a folder you can write to",
+    errno.EPERM: "permission denied: choose a folder you can write to",
+    errno.ENOENT: "the folder does not exist: create it first",
+}
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path next to `path`; renamed onto it on success, deleted on failure."""
+    path = Path(path)
+    folder = path.parent
+    tmp = _reserve_temp(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            raise AnonymatError(f"cannot write {path.name} in {folder}: {_WRITE_ERRNOS[exc.errno]}") from exc
+        raise
+
+
+def _reserve_temp(path: Path) -> Path:
+    """Create an empty hidden file in the destination folder (umask applies, unlike mkstemp's 0600)."""
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            reason = _WRITE_ERRNOS.get(exc.errno or 0, exc.strerror or str(exc))
+            raise AnonymatError(f"cannot write {path.name} in {path.parent}: {reason}") from exc
+        os.close(fd)
+        return tmp
+    raise AnonymatError(
+        f"cannot create a temporary file in {path.parent}: too many leftovers, clean the folder"
+    )

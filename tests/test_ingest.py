@@ -1,0 +1,332 @@
+"""ingest: discovery of inputs and decoding of page images, on real files made here."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import cv2
+import img2pdf
+import numpy as np
+import pikepdf
+import pytest
+from PIL import Image
+
+from anonymat.errors import PageError
+from anonymat.ingest import (
+    MAX_PIXELS,
+    PageRef,
+    discover,
+    load_page,
+    natural_key,
+    page_refs,
+    sniff_kind,
+)
+
+
+def scan_like(width: int = 600, height: int = 850, seed: int = 0) -> np.ndarray:
+    """A small grey page: noisy paper, a few dark strokes, a black marker in the top-left corner."""
+    rng = np.random.default_rng(seed)
+    page = np.clip(rng.normal(235, 4, (height, width)), 0, 255).astype(np.uint8)
+    for i in range(4):
+        cv2.putText(page, f"ligne {seed} {i}", (60, 200 + 120 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 30, 3)
+    page[:40, :60] = 0
+    return page
+
+
+def jpeg_of(gray: np.ndarray, quality: int = 90) -> bytes:
+    ok, buf = cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return buf.tobytes()
+
+
+def jpeg_pdf(path: Path, jpegs: list[bytes], dpi: float = 200.0) -> Path:
+    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+    path.write_bytes(img2pdf.convert(jpegs, layout_fun=layout))
+    return path
+
+
+def only_ref(path: Path) -> PageRef:
+    files, problems = discover([path])
+    assert problems == [] and len(files) == 1
+    refs = page_refs(files)
+    assert len(refs) == 1
+    return refs[0]
+
+
+def only_problem(path: Path) -> str:
+    files, problems = discover([path])
+    assert files == [] and len(problems) == 1, (files, problems)
+    error = problems[0].error
+    assert "\n" not in error and error
+    return error
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 16)
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    )
+
+
+# --- PDF -------------------------------------------------------------------------------------------------
+
+
+def test_jpeg_pdf_gives_the_embedded_pixels_and_dpi(tmp_path: Path) -> None:
+    pages = [scan_like(seed=i) for i in range(3)]
+    jpegs = [jpeg_of(p) for p in pages]
+    pdf = jpeg_pdf(tmp_path / "lot.pdf", jpegs, dpi=200)
+    files, problems = discover([pdf])
+    assert problems == []
+    assert [(f.kind, f.page_count) for f in files] == [("pdf", 3)]
+    refs = page_refs(files)
+    assert [r.index for r in refs] == [0, 1, 2]
+    assert {r.file for r in refs} == {"" + str(pdf).replace("\\", "/")}
+    for ref, jpeg in zip(refs, jpegs, strict=True):
+        image = load_page(ref)
+        expected = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+        assert image.gray.dtype == np.uint8 and image.gray.ndim == 2
+        assert np.array_equal(image.gray, expected)
+        assert image.dpi == pytest.approx(200.0, rel=1e-3)
+
+
+def hand_built_pdf(
+    path: Path, gray: np.ndarray, dpi: float, matrix: str | None = None, rotate: int = 0
+) -> Path:
+    pdf = pikepdf.new()
+    h, w = gray.shape
+    wpt, hpt = w / dpi * 72, h / dpi * 72
+    page = pdf.add_blank_page(page_size=(wpt, hpt))
+    image = pikepdf.Stream(pdf, jpeg_of(gray))
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = w, h, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.DCTDecode
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    page.Contents = pikepdf.Stream(pdf, f"q {matrix or f'{wpt} 0 0 {hpt} 0 0'} cm /Im0 Do Q".encode())
+    if rotate:
+        page.Rotate = rotate
+    pdf.save(path)
+    return path
+
+
+def test_pdf_page_rotate_90_turns_the_pixels_clockwise(tmp_path: Path) -> None:
+    gray = scan_like()
+    pdf = hand_built_pdf(tmp_path / "r.pdf", gray, 150, rotate=90)
+    image = load_page(only_ref(pdf))
+    decoded = cv2.imdecode(np.frombuffer(jpeg_of(gray), np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert np.array_equal(image.gray, np.rot90(decoded, -1))
+    assert image.gray[:60, -40:].mean() < 40  # the top-left marker is now top-right
+    assert image.dpi == pytest.approx(150, rel=1e-3)
+
+
+def test_flipped_image_matrix_is_applied(tmp_path: Path) -> None:
+    gray = scan_like()
+    h, w = gray.shape
+    wpt, hpt = w / 100 * 72, h / 100 * 72
+    pdf = hand_built_pdf(tmp_path / "f.pdf", gray, 100, matrix=f"{-wpt} 0 0 {-hpt} {wpt} {hpt}")
+    image = load_page(only_ref(pdf))
+    assert image.gray.shape == gray.shape
+    assert image.gray[-40:, -60:].mean() < 40  # turned 180 degrees by the matrix
+
+
+def test_vector_text_page_is_rendered(tmp_path: Path) -> None:
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pikepdf.Stream(pdf, b"BT /F1 48 Tf 72 700 Td (Copie) Tj ET")
+    pdf.save(tmp_path / "text.pdf")
+    image = load_page(only_ref(tmp_path / "text.pdf"))
+    assert image.dpi == 300
+    h, w = image.gray.shape
+    assert abs(h - 842 / 72 * 300) <= 1 and abs(w - 595 / 72 * 300) <= 1
+    assert image.gray.min() < 60 and np.median(image.gray) == 255
+
+
+def test_pdf_named_jpg_is_read_as_pdf(tmp_path: Path) -> None:
+    pdf = jpeg_pdf(tmp_path / "scan.jpg", [jpeg_of(scan_like())])
+    assert sniff_kind(pdf) == "pdf"
+    ref = only_ref(pdf)
+    assert ref.kind == "pdf"
+    assert load_page(ref).gray.shape == (850, 600)
+
+
+def test_junk_before_pdf_header_is_still_a_pdf(tmp_path: Path) -> None:
+    data = jpeg_pdf(tmp_path / "a.pdf", [jpeg_of(scan_like())]).read_bytes()
+    (tmp_path / "b.pdf").write_bytes(b"\r\n\x00junk" + data)
+    assert sniff_kind(tmp_path / "b.pdf") == "pdf"
+
+
+# --- TIFF, JPEG, PNG ---------------------------------------------------------------------------------------
+
+
+def test_multipage_tiff_all_frames_all_modes(tmp_path: Path) -> None:
+    base = scan_like()
+    gray = Image.fromarray(base)
+    sixteen = Image.fromarray(base.astype(np.uint16) * 257)
+    assert sixteen.mode.startswith("I;16")
+    rgba = Image.fromarray(np.dstack([base, base, base, np.full_like(base, 255)]), "RGBA")
+    rgba_half = np.array(rgba)
+    rgba_half[:100, :, 3] = 0  # a transparent band must come out white
+    cmyk = Image.fromarray(np.dstack([base] * 3), "RGB").convert("CMYK")
+    bilevel = gray.point(lambda v: 255 if v > 128 else 0).convert("1")
+    frames = [gray, sixteen, Image.fromarray(rgba_half, "RGBA"), cmyk, bilevel]
+    path = tmp_path / "lot.tif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], dpi=(200, 200), compression="tiff_lzw")
+    files, problems = discover([path])
+    assert problems == [] and files[0].kind == "tiff" and files[0].page_count == 5
+    images = [load_page(r) for r in page_refs(files)]
+    for image in images:
+        assert image.gray.dtype == np.uint8 and image.gray.shape == base.shape
+        assert image.dpi == pytest.approx(200)
+    assert np.array_equal(images[0].gray, base)
+    assert np.abs(images[1].gray.astype(int) - base).max() <= 1
+    assert images[2].gray[:100].min() == 255
+    assert np.abs(images[2].gray[100:].astype(int) - base[100:]).max() <= 1
+    assert np.abs(images[3].gray.astype(int) - base).mean() < 8
+    assert set(np.unique(images[4].gray)) <= {0, 255}
+
+
+def test_jpeg_exif_orientation_6_is_turned(tmp_path: Path) -> None:
+    base = scan_like()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "photo.jpeg"
+    Image.fromarray(base).save(path, quality=95, exif=exif, dpi=(150, 150))
+    image = load_page(only_ref(path))
+    assert image.gray.shape == (base.shape[1], base.shape[0])
+    assert image.gray[:60, -40:].mean() < 50  # top-left marker turned to the top-right
+    assert image.dpi == pytest.approx(150)
+
+
+def test_png_grey_alpha_and_dpi(tmp_path: Path) -> None:
+    base = scan_like()
+    path = tmp_path / "p.png"
+    Image.fromarray(np.dstack([base, np.full_like(base, 255)]), "LA").save(path, dpi=(300, 300))
+    image = load_page(only_ref(path))
+    assert np.array_equal(image.gray, base)
+    assert image.dpi == pytest.approx(300, abs=0.1)
+
+
+def test_missing_dpi_assumes_a4_width(tmp_path: Path) -> None:
+    path = tmp_path / "p.png"
+    Image.fromarray(scan_like(827, 1170)).save(path)
+    assert load_page(only_ref(path)).dpi == pytest.approx(100.0)
+
+
+def test_sixteen_bit_png(tmp_path: Path) -> None:
+    base = scan_like()
+    path = tmp_path / "deep.png"
+    cv2.imwrite(str(path), base.astype(np.uint16) * 257)
+    image = load_page(only_ref(path))
+    assert np.abs(image.gray.astype(int) - base).max() <= 1
+
+
+# --- discovery ---------------------------------------------------------------------------------------------
+
+
+def test_folder_walk_nested_natural_order_hidden_and_txt_skipped(tmp_path: Path) -> None:
+    root = tmp_path / "scans"
+    (root / "lot1").mkdir(parents=True)
+    (root / ".cache").mkdir()
+    png = io.BytesIO()
+    Image.fromarray(scan_like()).save(png, format="PNG")
+    for name in ("lot1/page_10.png", "lot1/page_2.png", "a.png", ".hidden.png", ".cache/x.png"):
+        (root / name).write_bytes(png.getvalue())
+    (root / "notes.txt").write_text("not a scan")
+    (root / "lot1" / "index.json").write_text("{}")
+    files, problems = discover([root])
+    assert problems == []
+    assert [f.display for f in files] == ["scans/a.png", "scans/lot1/page_2.png", "scans/lot1/page_10.png"]
+    assert all(f.path.is_absolute() for f in files)
+
+
+def test_same_file_twice_counted_once(tmp_path: Path) -> None:
+    pdf = jpeg_pdf(tmp_path / "a.pdf", [jpeg_of(scan_like())])
+    files, problems = discover([pdf, tmp_path, pdf])
+    assert problems == [] and len(files) == 1
+
+
+def test_natural_key() -> None:
+    names = ["p10", "p2", "P1", "p2a"]
+    assert sorted(names, key=natural_key) == ["P1", "p2", "p2a", "p10"]
+
+
+# --- bad inputs --------------------------------------------------------------------------------------------
+
+
+def test_zero_bytes(tmp_path: Path) -> None:
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    assert "empty" in only_problem(tmp_path / "empty.pdf")
+
+
+def test_truncated_pdf(tmp_path: Path) -> None:
+    data = jpeg_pdf(tmp_path / "full.pdf", [jpeg_of(scan_like(seed=i)) for i in range(3)]).read_bytes()
+    (tmp_path / "cut.pdf").write_bytes(data[: len(data) // 2])
+    assert "damaged PDF" in only_problem(tmp_path / "cut.pdf")
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    jpeg_pdf(tmp_path / "plain.pdf", [jpeg_of(scan_like())])
+    with pikepdf.open(tmp_path / "plain.pdf") as pdf:
+        pdf.save(tmp_path / "locked.pdf", encryption=pikepdf.Encryption(owner="o", user="secret"))
+    error = only_problem(tmp_path / "locked.pdf")
+    assert error.startswith("encrypted PDF") and "qpdf --decrypt" in error
+
+
+def test_wrong_magic_named_pdf(tmp_path: Path) -> None:
+    (tmp_path / "fake.pdf").write_bytes(b"PK\x03\x04 this is a zip, not a pdf")
+    assert "not a PDF" in only_problem(tmp_path / "fake.pdf")
+
+
+def test_unrelated_file_given_explicitly_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    assert only_problem(tmp_path / "notes.txt")
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    assert "no such file" in only_problem(tmp_path / "nowhere.pdf")
+
+
+@pytest.mark.parametrize(
+    "side", [20_000, 11_000]
+)  # over 2x the limit (PIL error) and just over (PIL warning)
+def test_decompression_bomb_png(tmp_path: Path, side: int) -> None:
+    assert side * side > MAX_PIXELS
+    (tmp_path / "bomb.png").write_bytes(png_declaring(side, side))
+    assert "million pixel" in only_problem(tmp_path / "bomb.png")
+
+
+def test_one_pixel_image_fails_at_load(tmp_path: Path) -> None:
+    Image.new("L", (1, 1), 255).save(tmp_path / "dot.png")
+    with pytest.raises(PageError, match="too small"):
+        load_page(only_ref(tmp_path / "dot.png"))
+
+
+def test_truncated_png_fails_at_load(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    Image.fromarray(scan_like()).save(buf, format="PNG")
+    (tmp_path / "cut.png").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(PageError) as info:
+        load_page(only_ref(tmp_path / "cut.png"))
+    assert "\n" not in str(info.value)
+
+
+def test_pdf_image_that_fails_to_decode_is_rendered(tmp_path: Path) -> None:
+    gray = scan_like()
+    pdf = hand_built_pdf(tmp_path / "bad.pdf", gray, 100)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        image = doc.pages[0].Resources.XObject.Im0
+        image.write(b"\xff\xd8\xff\xe0 not really a jpeg \xff\xd9", filter=pikepdf.Name.DCTDecode)
+        doc.save(pdf)
+    page = load_page(only_ref(pdf))
+    assert page.dpi == 300
