@@ -1,0 +1,156 @@
+"""`anonymat verify`: prove every copy in OUTDIR is complete and carries no identity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from anonymat.errors import UsageError
+
+MASK_MAX_GREY = 60  # a painted zone decodes as near-black; anything brighter inside it is content
+
+
+@dataclass
+class CopyCheck:
+    number: str
+    problems: list[str] = field(default_factory=list)
+    pages: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _decode_page_image(pdf, page) -> np.ndarray | None:
+    import pikepdf
+
+    images = list(page.images.values())
+    if len(images) != 1:
+        return None
+    obj = images[0]
+    if obj.get("/Filter") == pikepdf.Name.DCTDecode:
+        raw = np.frombuffer(obj.read_raw_bytes(), np.uint8)
+        return cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE)
+    pil = pikepdf.PdfImage(obj).as_pil_image().convert("L")
+    return np.asarray(pil)
+
+
+def check_pdf_structure(pdf, check: CopyCheck) -> None:
+    import pikepdf
+
+    root = pdf.Root
+    for key in ("/Metadata", "/Names", "/OpenAction", "/AA", "/AcroForm", "/Outlines"):
+        if key in root:
+            check.problems.append(f"document has {key}")
+    info = {str(k): str(v) for k, v in pdf.docinfo.items()}
+    extra = set(info) - {"/Producer"}
+    if extra:
+        check.problems.append(f"/Info holds {', '.join(sorted(extra))}")
+    for i, page in enumerate(pdf.pages, start=1):
+        for key in ("/Annots", "/Thumb", "/AA"):
+            if key in page.obj:
+                check.problems.append(f"page {i} has {key}")
+        if len(page.images) != 1:
+            check.problems.append(f"page {i} holds {len(page.images)} images instead of 1")
+        ops = {str(op) for _, op in pikepdf.parse_content_stream(page)}
+        text_ops = ops & {"Tj", "TJ", "'", '"', "BT"}
+        if text_ops:
+            check.problems.append(f"page {i} has text operators")
+
+
+def check_masked(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: CopyCheck) -> None:
+    for x0, y0, x1, y1 in boxes:
+        inner = gray[y0 + 4 : y1 - 4, x0 + 4 : x1 - 4]
+        if inner.size == 0:
+            continue
+        if int(inner.max()) > MASK_MAX_GREY:
+            check.problems.append(f"page {page_no}: masked zone {x0},{y0},{x1},{y1} is not uniform")
+
+
+def check_zone_unreadable(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: CopyCheck) -> None:
+    """OCR and barcode reading inside the masked zones must find nothing."""
+    from anonymat import barcode, ocr
+
+    for x0, y0, x1, y1 in boxes:
+        crop = np.ascontiguousarray(gray[max(0, y0) : y1, max(0, x0) : x1])
+        if crop.size == 0:
+            continue
+        text = ocr.ocr_text(255 - crop if crop.mean() < 128 else crop, psm=6)
+        if any(ch.isalnum() for ch in text):
+            check.problems.append(f"page {page_no}: OCR finds text inside a masked zone")
+        reads = [r for reader in barcode.default_readers() for r in reader.read(crop, ("Code39",))]
+        if reads:
+            check.problems.append(f"page {page_no}: a barcode is readable inside a masked zone")
+
+
+def verify_copy(outdir: Path, manifest_path: Path, deep: bool = True) -> CopyCheck:
+    import pikepdf
+
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return CopyCheck(manifest_path.stem, [f"manifest unreadable: {exc}"])
+    check = CopyCheck(str(manifest.get("anonymity_number", manifest_path.stem)))
+    pdf_path = outdir / manifest.get("pdf", "")
+    try:
+        data = pdf_path.read_bytes()
+    except OSError:
+        check.problems.append(f"{pdf_path.name} is missing")
+        return check
+    if hashlib.sha256(data).hexdigest() != manifest.get("pdf_sha256"):
+        check.problems.append("pdf_sha256 does not match the PDF")
+    try:
+        pdf = pikepdf.open(pdf_path)
+    except pikepdf.PdfError as exc:
+        check.problems.append(f"PDF does not parse: {exc}")
+        return check
+    with pdf:
+        pages = manifest.get("pages", [])
+        check.pages = len(pdf.pages)
+        if len(pdf.pages) != len(pages):
+            check.problems.append(f"PDF has {len(pdf.pages)} pages, manifest lists {len(pages)}")
+        check_pdf_structure(pdf, check)
+        found_number = False
+        for i, (page, entry) in enumerate(zip(pdf.pages, pages, strict=False), start=1):
+            gray = _decode_page_image(pdf, page)
+            if gray is None:
+                continue
+            boxes = entry.get("masked", [])
+            if not entry.get("blank") and not boxes:
+                check.problems.append(f"page {i}: no zone was masked on a written page")
+            check_masked(gray, boxes, i, check)
+            if deep:
+                check_zone_unreadable(gray, boxes, i, check)
+                if not found_number and entry.get("barcode"):
+                    found_number = _reads_number(gray, check.number)
+        if deep and any(e.get("barcode") for e in pages) and not found_number:
+            check.problems.append("the anonymity barcode no longer reads on any page")
+    return check
+
+
+def _reads_number(gray: np.ndarray, number: str) -> bool:
+    from anonymat import barcode
+
+    search = barcode.find_code(gray, r".+")
+    return search.read is not None and search.read.value == number
+
+
+def verify_outdir(outdir: Path, deep: bool = True) -> list[CopyCheck]:
+    if not (outdir / "batch.json").exists():
+        raise UsageError(f"{outdir}: no batch.json here; give the folder written by `anonymat process`")
+    manifests = sorted(p for p in outdir.glob("*.json") if p.name != "batch.json")
+    return [verify_copy(outdir, m, deep=deep) for m in manifests]
+
+
+def print_report(results: list[CopyCheck]) -> None:
+    width = max([len(r.number) for r in results] + [6])
+    print(f"{'copy':<{width}}  pages  result")
+    for r in results:
+        print(f"{r.number:<{width}}  {r.pages:>5}  {'ok' if r.ok else 'FAIL: ' + '; '.join(r.problems)}")
+    bad = sum(1 for r in results if not r.ok)
+    print(f"{len(results)} copies checked, {bad} failed")

@@ -1,0 +1,72 @@
+"""Grouping pages into copies: the rules a person relies on when barcodes are damaged."""
+
+from __future__ import annotations
+
+from anonymat.grouping import group_pages
+from anonymat.manifest import PageFacts
+
+SHA = "0" * 64
+
+
+def page(file: str, index: int, number: str | None = None, *, blank: bool = False, error: str | None = None):
+    return PageFacts(file=file, path=file, page=index, sha256=SHA, kind="pdf", number=number, blank=blank, error=error)
+
+
+def numbers(grouping):
+    return {c.number: [(p.file, p.page) for p in c.pages] for c in grouping.copies}
+
+
+def test_pages_group_by_number_across_files():
+    pages = [page("a.pdf", 0, "1111111111"), page("a.pdf", 1, "2222222222"), page("b.jpg", 0, "1111111111")]
+    got = group_pages(pages)
+    assert numbers(got) == {"1111111111": [("a.pdf", 0), ("b.jpg", 0)], "2222222222": [("a.pdf", 1)]}
+    # copy 1 wraps around copy 2 in the scan: a person must look
+    first = next(c for c in got.copies if c.number == "1111111111")
+    assert any("interleaved" in r for r in first.reasons)
+
+
+def test_unreadable_page_between_two_pages_of_one_copy_joins_it_and_is_flagged():
+    pages = [page("a.pdf", 0, "1111111111"), page("a.pdf", 1), page("a.pdf", 2, "1111111111"), page("a.pdf", 3, "2222222222")]
+    got = group_pages(pages)
+    assert numbers(got)["1111111111"] == [("a.pdf", 0), ("a.pdf", 1), ("a.pdf", 2)]
+    copy = got.copies[0]
+    assert copy.status == "needs_review"
+    assert any("a.pdf page 2" in r and "unreadable" in r for r in copy.reasons)
+    assert not got.unassigned
+
+
+def test_unreadable_page_between_two_copies_is_unassigned_not_guessed():
+    pages = [page("a.pdf", 0, "1111111111"), page("a.pdf", 1), page("a.pdf", 2, "2222222222")]
+    got = group_pages(pages)
+    assert [(p.page, reason) for p, reason in got.unassigned][0][0] == 1
+    assert all(len(c.pages) == 1 for c in got.copies)
+
+
+def test_unreadable_page_of_a_one_copy_file_joins_that_copy():
+    pages = [page("a.tif", 0, "1111111111"), page("a.tif", 1), page("b.pdf", 0, "2222222222")]
+    got = group_pages(pages)
+    assert numbers(got)["1111111111"] == [("a.tif", 0), ("a.tif", 1)]
+    assert got.copies[0].status == "needs_review"
+
+
+def test_blank_verso_follows_its_recto_and_is_not_a_written_page():
+    pages = [page("a.pdf", 0, "1111111111"), page("a.pdf", 1, blank=True), page("a.pdf", 2, "2222222222")]
+    got = group_pages(pages)
+    first = got.copies[0]
+    assert [p.page for p in first.blanks] == [1]
+    assert [p.page for p in first.pages] == [0]
+    assert first.status == "ok"
+
+
+def test_pages_that_failed_to_load_are_reported_with_their_error():
+    pages = [page("a.pdf", 0, "1111111111"), page("a.pdf", 1, error="damaged image")]
+    got = group_pages(pages)
+    assert [(p.page, r) for p, r in got.unassigned] == [(1, "damaged image")]
+
+
+def test_conflicting_numbers_on_one_page_are_never_merged():
+    conflict = PageFacts(file="a.pdf", path="a.pdf", page=1, sha256=SHA, kind="pdf", barcode_conflict=True)
+    pages = [page("a.pdf", 0, "1111111111"), conflict, page("a.pdf", 2, "1111111111")]
+    got = group_pages(pages)
+    assert [p.page for p, _ in got.unassigned] == [1]
+    assert numbers(got)["1111111111"] == [("a.pdf", 0), ("a.pdf", 2)]
