@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,36 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     return {"anonymity_number": copy.number, "manifest": f"{name}.json", "status": copy.status}
 
 
+def completed_copies(outdir: Path, refs: list[ingest.PageRef]) -> tuple[list[dict[str, Any]], set[tuple[str, int]], int]:
+    """Copies a previous run finished whose source pages are unchanged: (batch entries, their pages, pages out).
+
+    A copy counts as finished when its manifest (written last) exists, its PDF matches the manifest's
+    sha256, and every source page it lists is still in the input with the same file sha256.
+    """
+    current = {(r.file, r.index): r.sha256 for r in refs}
+    entries: list[dict[str, Any]] = []
+    done: set[tuple[str, int]] = set()
+    pages_out = 0
+    for path in sorted(outdir.glob("*.json")):
+        if path.name == "batch.json":
+            continue
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            pdf = outdir / manifest["pdf"]
+            if hashlib.sha256(pdf.read_bytes()).hexdigest() != manifest["pdf_sha256"]:
+                continue
+            sources = [e["source"] for e in manifest["pages"]] + [d["source"] for d in manifest["dropped"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if all(current.get((s["file"], s["page"])) == s["sha256"] for s in sources):
+            entries.append(
+                {"anonymity_number": manifest["anonymity_number"], "manifest": path.name, "status": manifest["status"]}
+            )
+            done |= {(s["file"], s["page"]) for s in sources}
+            pages_out += len(manifest["pages"])
+    return entries, done, pages_out
+
+
 def process_batch(options: Options) -> ExitCode:
     started = time.monotonic()
     check_dependencies()
@@ -130,7 +161,15 @@ def process_batch(options: Options) -> ExitCode:
     for p in problems:
         if options.verbosity >= 0:
             print(f"anonymat: {p.file}: {p.error}", file=sys.stderr)
-    refs = ingest.page_refs(files)
+    all_refs = ingest.page_refs(files)
+    copies: list[dict[str, Any]] = []
+    pages_out = 0
+    refs = all_refs
+    if not options.force:
+        copies, done, pages_out = completed_copies(options.outdir, all_refs)
+        refs = [r for r in all_refs if (r.file, r.index) not in done]
+        if copies and options.verbosity >= 0:
+            print(f"anonymat: {len(copies)} copies already done in {options.outdir}, skipped (--force redoes them)", file=sys.stderr)
 
     ctx = pipeline.PageContext(
         template=template,
@@ -138,7 +177,7 @@ def process_batch(options: Options) -> ExitCode:
         vault=str(options.vault) if options.vault else None,
     )
     with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
-        facts = pipeline.analyse_all(refs, ctx, options.jobs, on_done=bar.advance)
+        facts = pipeline.analyse_all(refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler)
 
     grouping = group_pages(facts)
     for copy in grouping.copies:
@@ -149,13 +188,20 @@ def process_batch(options: Options) -> ExitCode:
             copy.order_method = "scan" if len(copy.pages) > 1 else "single"
 
     jobs = [WriteJob(c, str(options.outdir), options.keep_blank, options.jpeg_quality) for c in grouping.copies]
-    copies: list[dict[str, Any]] = []
     with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
-        for job, result in zip(jobs, _write_all(jobs, options.jobs, bar.advance), strict=True):
+        for job, result in zip(jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler), strict=True):
             if isinstance(result, AnonymatError):
                 errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
             else:
                 copies.append(result)
+
+    if options.verify:
+        from anonymat.verify import verify_copy
+
+        for entry in copies:
+            check = verify_copy(options.outdir, options.outdir / entry["manifest"])
+            if not check.ok:
+                errors.append({"file": entry["manifest"], "error": "verification failed: " + "; ".join(check.problems)})
 
     if options.vault:
         entries = [
@@ -166,13 +212,14 @@ def process_batch(options: Options) -> ExitCode:
         masking.write_vault_index(options.vault, entries)
 
     unassigned = [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
-    pages_out = sum(len(output_sequence(c, options.keep_blank)) for c in grouping.copies)
+    pages_out += sum(len(output_sequence(c, options.keep_blank)) for c in grouping.copies)
+    copies.sort(key=lambda c: c["anonymity_number"])
     batch = {
         "schema_version": SCHEMA_VERSION,
         "copies": copies,
         "errors": errors,
         "unassigned": unassigned,
-        "pages_in": len(refs),
+        "pages_in": len(all_refs),
         "pages_out": pages_out,
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
@@ -180,11 +227,11 @@ def process_batch(options: Options) -> ExitCode:
     review = sum(1 for c in copies if c["status"] != "ok")
     if options.verbosity >= 0:
         print(
-            f"anonymat: {len(copies)} copies ({review} to review), {len(refs)} pages in, {pages_out} out, "
+            f"anonymat: {len(copies)} copies ({review} to review), {len(all_refs)} pages in, {pages_out} out, "
             f"{len(unassigned)} unassigned, {len(errors)} errors, {time.monotonic() - started:.1f} s",
             file=sys.stderr,
         )
-    if not refs:
+    if not all_refs:
         return ExitCode.USAGE
     if review or unassigned or errors:
         return ExitCode.NEEDS_REVIEW
@@ -198,5 +245,5 @@ def _write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
         return err
 
 
-def _write_all(jobs: list[WriteJob], n: int, on_done) -> list:
-    return list(pipeline.run_pool(partial(_write_one), jobs, n, on_done))
+def _write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None) -> list:
+    return list(pipeline.run_pool(_write_one, jobs, n, on_done, scheduler))

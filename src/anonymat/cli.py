@@ -46,6 +46,9 @@ def process(
     jpeg_quality: Annotated[int, typer.Option(help="JPEG quality of the output pages.")] = 60,
     force: Annotated[bool, typer.Option(help="Redo copies already present in OUTDIR.")] = False,
     verify: Annotated[bool, typer.Option(help="Check every output after writing it.")] = True,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Run on a Dask cluster: tcp://HOST:PORT of `dask scheduler`.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress, only errors.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail, tracebacks on errors.")] = False,
 ) -> None:
@@ -69,6 +72,7 @@ def process(
             jpeg_quality=jpeg_quality,
             force=force,
             verify=verify,
+            scheduler=scheduler,
             verbosity=-1 if quiet else (1 if verbose else 0),
         ).validate()
         code = process_batch(options)

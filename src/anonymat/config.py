@@ -21,6 +21,7 @@ class Options:
     jpeg_quality: int = 60
     force: bool = False
     verify: bool = True
+    scheduler: str | None = None  # tcp://host:port of a Dask scheduler
     verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
 
     def validate(self) -> Options:
@@ -35,6 +36,8 @@ class Options:
             raise UsageError(f"--order must be 'continuity' or 'scan', not {self.order!r}")
         if not 20 <= self.jpeg_quality <= 95:
             raise UsageError(f"--jpeg-quality must be between 20 and 95, not {self.jpeg_quality}")
+        if self.scheduler is not None and not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
+            raise UsageError(f"--scheduler must look like tcp://HOST:PORT, not {self.scheduler!r}")
         resolved_out = self.outdir.resolve()
         for path in self.inputs:
             if path.is_dir() and resolved_out.is_relative_to(path.resolve()):

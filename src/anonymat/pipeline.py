@@ -7,12 +7,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from anonymat import barcode, blank, ingest, masking, orient
-from anonymat.errors import AnonymatError
+from anonymat.errors import AnonymatError, MissingDependencyError, UsageError
 from anonymat.manifest import PageFacts
 from anonymat.template import Registration, Template, register
 
@@ -131,8 +132,14 @@ def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float]:
     return page, image.dpi
 
 
-def run_pool(func: Callable, items: list, jobs: int, on_done: Callable[[], None] | None = None) -> Iterator:
-    """Map in a process pool (or in-process for one job), yielding results in order."""
+def run_pool(
+    func: Callable, items: list, jobs: int, on_done: Callable[[], None] | None = None, scheduler: str | None = None
+) -> Iterator:
+    """Map `func` over `items`, yielding results in order: in-process, in a local process pool, or on
+    a Dask distributed cluster (`scheduler` = "tcp://host:port"; inputs and OUTDIR on a shared filesystem)."""
+    if scheduler:
+        yield from _run_dask(func, items, scheduler, on_done)
+        return
     if jobs <= 1 or len(items) <= 1:
         _worker_init()
         for item in items:
@@ -147,7 +154,27 @@ def run_pool(func: Callable, items: list, jobs: int, on_done: Callable[[], None]
                 on_done()
 
 
-def analyse_all(refs: Iterable[ingest.PageRef], ctx: PageContext, jobs: int, on_done=None) -> list[PageFacts]:
-    from functools import partial
+def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[], None] | None) -> Iterator:
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise MissingDependencyError("--scheduler needs Dask: run `.venv/bin/pip install distributed`") from exc
+    try:
+        client = Client(scheduler, timeout=30, set_as_default=False)
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: is `dask scheduler` running?") from exc
+    try:
+        client.run(_worker_init)
+        futures = client.map(func, items, pure=False)
+        for future in futures:
+            yield future.result()
+            if on_done:
+                on_done()
+    finally:
+        client.close()
 
-    return list(run_pool(partial(analyse_page, ctx=ctx), list(refs), jobs, on_done))
+
+def analyse_all(
+    refs: Iterable[ingest.PageRef], ctx: PageContext, jobs: int, on_done=None, scheduler: str | None = None
+) -> list[PageFacts]:
+    return list(run_pool(partial(analyse_page, ctx=ctx), list(refs), jobs, on_done, scheduler))

@@ -1,0 +1,59 @@
+"""Shared fixtures: generated corpora and their processed outputs, made once per session."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents: how identity strings are searched for in outputs."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def run_process(inputs: list[Path], outdir: Path, *extra: str) -> int:
+    from typer.testing import CliRunner
+
+    from anonymat.cli import app
+
+    args = ["process", *map(str, inputs), "-o", str(outdir), "-q", *extra]
+    result = CliRunner().invoke(app, args)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory) -> tuple[Path, dict]:
+    """A small freshly generated corpus (different seed from samples/)."""
+    from anonymat.synth import make_corpus
+
+    root = tmp_path_factory.mktemp("corpus")
+    truth = make_corpus(root, copies=4, seed=11)
+    return root, truth
+
+
+@pytest.fixture(scope="session")
+def processed(corpus, tmp_path_factory) -> tuple[Path, dict, Path, int]:
+    """The corpus run through `anonymat process` with a vault."""
+    root, truth = corpus
+    out = tmp_path_factory.mktemp("out")
+    vault = tmp_path_factory.mktemp("vault") / "v"
+    code = run_process([root / "scans"], out, "--vault", str(vault), "--jobs", "2")
+    return out, truth, vault, code
+
+
+@pytest.fixture(scope="session")
+def samples_processed(tmp_path_factory) -> tuple[Path, dict, int]:
+    """The committed samples run through `anonymat process`."""
+    truth = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    out = tmp_path_factory.mktemp("samples-out")
+    code = run_process([SAMPLES / "scans"], out, "--jobs", "2")
+    return out, truth, code

@@ -1,0 +1,158 @@
+"""End to end: generated scans in, anonymized copies out, checked against the generator's truth."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pikepdf
+import pypdfium2
+import pytest
+
+from anonymat import ocr
+from anonymat.manifest import schema
+
+from .conftest import fold
+
+
+def manifests(out: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json") if p.name != "batch.json"}
+
+
+def truth_pages(truth: dict) -> dict[tuple[str, int], dict]:
+    return {(p["file"], p["page"]): {**p, "number": c["number"]} for c in truth["copies"] for p in c["pages"]}
+
+
+def test_every_output_validates_against_the_shipped_schemas(processed):
+    out, _truth, _vault, _code = processed
+    jsonschema.validate(json.loads((out / "batch.json").read_text()), schema("batch"))
+    for manifest in manifests(out).values():
+        jsonschema.validate(manifest, schema("manifest"))
+
+
+def test_copies_are_reconstructed_from_the_barcodes(processed):
+    out, truth, _vault, _code = processed
+    got = manifests(out)
+    assert set(got) == {c["number"] for c in truth["copies"]}
+    for copy in truth["copies"]:
+        written = {(p["file"], p["page"]) for p in copy["pages"] if not p["blank"]}
+        blanks = {(p["file"], p["page"]) for p in copy["pages"] if p["blank"]}
+        manifest = got[copy["number"]]
+        assert {(p["source"]["file"], p["source"]["page"]) for p in manifest["pages"]} == written
+        assert {(d["source"]["file"], d["source"]["page"]) for d in manifest["dropped"]} == blanks
+
+
+def test_pages_are_turned_upright_and_flap_state_is_read(processed):
+    out, truth, _vault, _code = processed
+    expected = truth_pages(truth)
+    for manifest in manifests(out).values():
+        for page in manifest["pages"]:
+            t = expected[(page["source"]["file"], page["source"]["page"])]
+            assert page["rotation"] == t["rotation"], page["source"]
+            assert page["flap"] in (t["flap"], "unknown"), page["source"]
+
+
+def test_batch_counts_every_page(processed):
+    out, truth, _vault, _code = processed
+    batch = json.loads((out / "batch.json").read_text())
+    n_in = sum(len(c["pages"]) for c in truth["copies"])
+    assert batch["pages_in"] == n_in
+    dropped = sum(len(m["dropped"]) for m in manifests(out).values())
+    assert batch["pages_out"] + dropped + len(batch["unassigned"]) == n_in
+
+
+def _pdf_page_images(pdf_path: Path) -> list[np.ndarray]:
+    import cv2
+
+    images = []
+    with pikepdf.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            for obj in page.images.values():
+                raw = np.frombuffer(obj.read_raw_bytes(), np.uint8)
+                images.append(cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE))
+    return images
+
+
+def test_no_identity_reaches_the_output(processed):
+    """Privacy: OCR of every output page, all PDF text and metadata: no identity string anywhere."""
+    out, truth, _vault, _code = processed
+    secrets = []
+    for copy in truth["copies"]:
+        ident = copy["identity"]
+        secrets += [fold(ident["nom"]), fold(ident["candidat"])]
+        secrets += [fold(w) for w in ident["prenoms"].split() if len(w) >= 4]
+    for pdf_path in out.glob("*.pdf"):
+        with pikepdf.open(pdf_path) as pdf:
+            assert "/Metadata" not in pdf.Root
+            assert set(pdf.docinfo.keys()) <= {"/Producer"}
+            assert not pdf.attachments
+        doc = pypdfium2.PdfDocument(str(pdf_path))
+        for page in doc:
+            assert page.get_textpage().get_text_range().strip() == ""
+        doc.close()
+        for gray in _pdf_page_images(pdf_path):
+            text = fold(ocr.ocr_text(gray, psm=3))
+            for secret in secrets:
+                assert secret not in text, f"identity text found in {pdf_path.name}"
+    for path in out.glob("*.json"):  # manifests and batch.json are text: search them whole
+        text = fold(path.read_text(encoding="utf-8"))
+        for secret in secrets:
+            assert secret not in text
+
+
+def test_masked_zones_are_uniform_and_cover_the_identity(processed):
+    out, truth, _vault, _code = processed
+    expected = truth_pages(truth)
+    for number, manifest in manifests(out).items():
+        images = _pdf_page_images(out / manifest["pdf"])
+        assert len(images) == len(manifest["pages"])
+        for gray, page in zip(images, manifest["pages"], strict=True):
+            assert page["masked"], "every written page has its identity zone masked"
+            for x0, y0, x1, y1 in page["masked"]:
+                assert gray[y0 + 4 : y1 - 4, x0 + 4 : x1 - 4].max() <= 60
+            t = expected[(page["source"]["file"], page["source"]["page"])]
+            assert t["flap"] in ("open", "folded")
+
+
+def test_vault_holds_the_identity_crops_privately(processed):
+    out, truth, vault, _code = processed
+    assert stat.S_IMODE(vault.stat().st_mode) == 0o700
+    index = (vault / "index.csv").read_text().splitlines()
+    assert index[0].startswith("anonymity_number,")
+    assert len(index) > 1
+    for path in vault.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not any(p.suffix == ".png" for p in out.rglob("*"))
+
+
+def test_same_input_gives_the_same_bytes(processed, corpus, tmp_path):
+    from .conftest import run_process
+
+    out, _truth, _vault, _code = processed
+    root, _ = corpus
+    run_process([root / "scans"], tmp_path, "--jobs", "1")
+    for pdf in out.glob("*.pdf"):
+        assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes()
+
+
+def test_exit_code_tells_whether_anything_needs_a_person(processed):
+    out, _truth, _vault, code = processed
+    batch = json.loads((out / "batch.json").read_text())
+    needs = any(c["status"] != "ok" for c in batch["copies"]) or batch["unassigned"] or batch["errors"]
+    assert code == (1 if needs else 0)
+
+
+@pytest.mark.parametrize("keep", [True])
+def test_keep_blank_keeps_blank_pages(corpus, tmp_path, keep):
+    from .conftest import run_process
+
+    root, truth = corpus
+    run_process([root / "scans"], tmp_path, "--keep-blank", "--order", "scan")
+    n_blank = sum(1 for c in truth["copies"] for p in c["pages"] if p["blank"])
+    n_pages = sum(len(m["pages"]) for m in manifests(tmp_path).values())
+    n_written = sum(1 for c in truth["copies"] for p in c["pages"] if not p["blank"])
+    batch = json.loads((tmp_path / "batch.json").read_text())
+    assert n_pages + len(batch["unassigned"]) == n_written + n_blank
