@@ -1,0 +1,187 @@
+"""The one adapter around tesseract: gray numpy image in, text lines out.
+
+tesserocr (in-process, model loaded once per process and per (lang, psm)) is preferred; pytesseract (the
+CLI) is the fallback when tesserocr cannot be imported. Library errors become `PageError` /
+`MissingDependencyError` here and nowhere else.
+
+tesserocr has no timeout: a call runs to completion in-process. That is acceptable because callers only
+hand it small crops (a few line bands, ~0.1 s each); `timeout_s` applies to the pytesseract fallback only.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault(
+    "OMP_THREAD_LIMIT", "1"
+)  # must be set before tesseract is loaded (3.7x slower otherwise)
+
+import threading  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from anonymat.errors import MissingDependencyError, PageError  # noqa: E402
+from anonymat.tools import has_language, tessdata_dir  # noqa: E402
+
+try:  # noqa: SIM105
+    import tesserocr
+except ImportError:  # the wheel is missing or broken: use the CLI through pytesseract
+    tesserocr = None
+
+SOURCE_DPI = 300
+_APIS: dict[tuple[str, int, str | None], Any] = {}
+_LOCK = threading.Lock()  # one tesseract handle is not thread-safe; processes each get their own
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    text: str
+    top: int  # pixel y of the line box in the given image
+    left: int
+    conf: float  # 0..100 as tesseract reports it
+
+
+def ocr_lines(gray: np.ndarray, psm: int = 6, lang: str = "fra", timeout_s: float = 20.0) -> list[OcrLine]:
+    """Text lines of `gray` (2-D uint8), top to bottom, with their boxes; empty lines are dropped."""
+    image = _as_gray_u8(gray)
+    if image.size == 0:
+        return []
+    if tesserocr is not None:
+        return _tesserocr_lines(image, psm, lang)
+    return _pytesseract_lines(image, psm, lang, timeout_s)
+
+
+def ocr_text(gray: np.ndarray, psm: int = 6, lang: str = "fra", whitelist: str | None = None) -> str:
+    """Plain text of `gray`; `whitelist` restricts the characters tesseract may output."""
+    image = _as_gray_u8(gray)
+    if image.size == 0:
+        return ""
+    if tesserocr is not None:
+        with _LOCK:
+            api = _api(lang, psm, whitelist)
+            try:
+                _set_image(api, image)
+                return str(api.GetUTF8Text())
+            except RuntimeError as exc:
+                raise PageError(
+                    f"tesseract failed on this page ({exc}); the page needs a manual check"
+                ) from exc
+    config = f"--psm {psm} --oem 1"
+    if whitelist:
+        config += f" -c tessedit_char_whitelist={whitelist}"
+    return str(_call_pytesseract("image_to_string", image, lang, config, 20.0))
+
+
+# --- tesserocr ------------------------------------------------------------------------------------
+
+
+def _api(lang: str, psm: int, whitelist: str | None = None) -> Any:
+    key = (lang, psm, whitelist)
+    api = _APIS.get(key)
+    if api is not None:
+        return api
+    folder = tessdata_dir()
+    if folder is None or not has_language(lang):
+        raise MissingDependencyError(
+            f"tesseract language data '{lang}' not found: install tesseract-ocr-{lang}, see `anonymat doctor`"
+        )
+    try:
+        api = tesserocr.PyTessBaseAPI(path=str(folder), lang=lang, psm=psm, oem=tesserocr.OEM.LSTM_ONLY)
+    except RuntimeError as exc:
+        raise MissingDependencyError(
+            f"tesseract could not load '{lang}' from {folder} ({exc}): reinstall tesseract-ocr-{lang}"
+        ) from exc
+    if whitelist:
+        api.SetVariable("tessedit_char_whitelist", whitelist)
+    _APIS[key] = api
+    return api
+
+
+def _set_image(api: Any, image: np.ndarray) -> None:
+    height, width = image.shape
+    api.SetImageBytes(image.tobytes(), width, height, 1, width)
+    api.SetSourceResolution(SOURCE_DPI)
+
+
+def _tesserocr_lines(image: np.ndarray, psm: int, lang: str) -> list[OcrLine]:
+    level = tesserocr.RIL.TEXTLINE
+    lines: list[OcrLine] = []
+    with _LOCK:
+        api = _api(lang, psm)
+        try:
+            _set_image(api, image)
+            api.Recognize()
+            iterator = api.GetIterator()
+            if iterator is None:
+                return []
+            for item in tesserocr.iterate_level(iterator, level):
+                text = (item.GetUTF8Text(level) or "").strip()
+                box = item.BoundingBox(level)
+                if not text or box is None:
+                    continue
+                lines.append(OcrLine(text, int(box[1]), int(box[0]), float(item.Confidence(level))))
+        except RuntimeError as exc:
+            raise PageError(f"tesseract failed on this page ({exc}); the page needs a manual check") from exc
+    lines.sort(key=lambda line: (line.top, line.left))
+    return lines
+
+
+# --- pytesseract fallback -------------------------------------------------------------------------
+
+
+def _call_pytesseract(function: str, image: np.ndarray, lang: str, config: str, timeout_s: float) -> Any:
+    try:
+        import pytesseract
+        from PIL import Image
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "neither tesserocr nor pytesseract can be imported: run `make setup`"
+        ) from exc
+    if not has_language(lang):
+        raise MissingDependencyError(
+            f"tesseract language data '{lang}' not found: install tesseract-ocr-{lang}, see `anonymat doctor`"
+        )
+    pil = Image.fromarray(image)
+    pil.format = "BMP"  # pytesseract would PNG-encode the page otherwise (about 1 s per page)
+    kwargs: dict[str, Any] = {"lang": lang, "config": config, "timeout": timeout_s}
+    if function == "image_to_data":
+        kwargs["output_type"] = pytesseract.Output.DICT
+    try:
+        return getattr(pytesseract, function)(pil, **kwargs)
+    except pytesseract.TesseractNotFoundError as exc:
+        raise MissingDependencyError("the tesseract program is not installed: see `anonymat doctor`") from exc
+    except pytesseract.TesseractError as exc:
+        raise PageError(
+            f"tesseract failed on this page ({exc.message}); the page needs a manual check"
+        ) from exc
+    except RuntimeError as exc:  # pytesseract's bare RuntimeError on timeout
+        raise PageError(f"tesseract took more than {timeout_s:.0f} s on this page and was stopped") from exc
+
+
+def _pytesseract_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrLine]:
+    data = _call_pytesseract("image_to_data", image, lang, f"--psm {psm} --oem 1", timeout_s)
+    grouped: dict[tuple[int, int, int], list[int]] = {}
+    for index, word in enumerate(data["text"]):
+        if str(word).strip():
+            key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
+            grouped.setdefault(key, []).append(index)
+    lines = []
+    for indices in grouped.values():
+        text = " ".join(str(data["text"][i]).strip() for i in indices)
+        confs = [float(data["conf"][i]) for i in indices if float(data["conf"][i]) >= 0]
+        top = min(int(data["top"][i]) for i in indices)
+        left = min(int(data["left"][i]) for i in indices)
+        lines.append(OcrLine(text, top, left, sum(confs) / len(confs) if confs else 0.0))
+    lines.sort(key=lambda line: (line.top, line.left))
+    return lines
+
+
+def _as_gray_u8(gray: np.ndarray) -> np.ndarray:
+    image = np.asarray(gray)
+    if image.ndim == 3:  # tolerate an RGB array: average the channels
+        image = image.mean(axis=2)
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(image)
