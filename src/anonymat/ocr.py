@@ -4,8 +4,9 @@ tesserocr (in-process, model loaded once per process and per (lang, psm)) is pre
 CLI) is the fallback when tesserocr cannot be imported. Library errors become `PageError` /
 `MissingDependencyError` here and nowhere else.
 
-tesserocr has no timeout: a call runs to completion in-process. That is acceptable because callers only
-hand it small crops (a few line bands, ~0.1 s each); `timeout_s` applies to the pytesseract fallback only.
+Timeouts: tesserocr's `Recognize(timeout=ms)` stops recognition at the deadline (tesseract's own monitor,
+in-process, no thread or subprocess); pytesseract kills the CLI. Either way a timeout costs one page
+(`PageError`), not the batch.
 """
 
 from __future__ import annotations
@@ -49,11 +50,13 @@ def ocr_lines(gray: np.ndarray, psm: int = 6, lang: str = "fra", timeout_s: floa
     if image.size == 0:
         return []
     if tesserocr is not None:
-        return _tesserocr_lines(image, psm, lang)
+        return _tesserocr_lines(image, psm, lang, timeout_s)
     return _pytesseract_lines(image, psm, lang, timeout_s)
 
 
-def ocr_text(gray: np.ndarray, psm: int = 6, lang: str = "fra", whitelist: str | None = None) -> str:
+def ocr_text(
+    gray: np.ndarray, psm: int = 6, lang: str = "fra", whitelist: str | None = None, timeout_s: float = 20.0
+) -> str:
     """Plain text of `gray`; `whitelist` restricts the characters tesseract may output."""
     image = _as_gray_u8(gray)
     if image.size == 0:
@@ -61,17 +64,12 @@ def ocr_text(gray: np.ndarray, psm: int = 6, lang: str = "fra", whitelist: str |
     if tesserocr is not None:
         with _LOCK:
             api = _api(lang, psm, whitelist)
-            try:
-                _set_image(api, image)
-                return str(api.GetUTF8Text())
-            except RuntimeError as exc:
-                raise PageError(
-                    f"tesseract failed on this page ({exc}); the page needs a manual check"
-                ) from exc
+            _recognize(api, image, timeout_s)
+            return _checked(api.GetUTF8Text)
     config = f"--psm {psm} --oem 1"
     if whitelist:
         config += f" -c tessedit_char_whitelist={whitelist}"
-    return str(_call_pytesseract("image_to_string", image, lang, config, 20.0))
+    return str(_call_pytesseract("image_to_string", image, lang, config, timeout_s))
 
 
 # --- tesserocr ------------------------------------------------------------------------------------
@@ -99,31 +97,40 @@ def _api(lang: str, psm: int, whitelist: str | None = None) -> Any:
     return api
 
 
-def _set_image(api: Any, image: np.ndarray) -> None:
+def _recognize(api: Any, image: np.ndarray, timeout_s: float) -> None:
     height, width = image.shape
-    api.SetImageBytes(image.tobytes(), width, height, 1, width)
-    api.SetSourceResolution(SOURCE_DPI)
+    try:
+        api.SetImageBytes(image.tobytes(), width, height, 1, width)
+        api.SetSourceResolution(SOURCE_DPI)
+        done = api.Recognize(timeout=max(1, int(timeout_s * 1000)))
+    except RuntimeError as exc:
+        raise PageError(f"tesseract failed on this page ({exc}); the page needs a manual check") from exc
+    if not done:
+        raise PageError(f"tesseract took more than {timeout_s:.0f} s on this page and was stopped")
 
 
-def _tesserocr_lines(image: np.ndarray, psm: int, lang: str) -> list[OcrLine]:
+def _checked(getter: Any, *args: Any) -> str:
+    """Text from a tesserocr getter; tesserocr raises RuntimeError("No text returned") for empty results."""
+    try:
+        return str(getter(*args) or "")
+    except RuntimeError:
+        return ""
+
+
+def _tesserocr_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrLine]:
     level = tesserocr.RIL.TEXTLINE
     lines: list[OcrLine] = []
     with _LOCK:
         api = _api(lang, psm)
-        try:
-            _set_image(api, image)
-            api.Recognize()
-            iterator = api.GetIterator()
-            if iterator is None:
-                return []
-            for item in tesserocr.iterate_level(iterator, level):
-                text = (item.GetUTF8Text(level) or "").strip()
-                box = item.BoundingBox(level)
-                if not text or box is None:
-                    continue
+        _recognize(api, image, timeout_s)
+        iterator = api.GetIterator()
+        if iterator is None:
+            return []
+        for item in tesserocr.iterate_level(iterator, level):
+            text = _checked(item.GetUTF8Text, level).strip()
+            box = item.BoundingBox(level)
+            if text and box is not None:
                 lines.append(OcrLine(text, int(box[1]), int(box[0]), float(item.Confidence(level))))
-        except RuntimeError as exc:
-            raise PageError(f"tesseract failed on this page ({exc}); the page needs a manual check") from exc
     lines.sort(key=lambda line: (line.top, line.left))
     return lines
 

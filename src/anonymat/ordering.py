@@ -91,6 +91,11 @@ NO_END = (
 )
 FUNCTION_WORDS = DETERMINERS | PREPOSITIONS | CONJUNCTIONS | CLITICS
 
+# connectors that open a sentence ("Ainsi, ...", "En effet, ...")
+SENTENCE_OPENERS = frozenset(
+    "ainsi cependant toutefois neanmoins enfin ensuite or donc par en de dans depuis pour afin certes "
+    "tout outre aussi alors".split()
+)
 MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 # letters whose handwritten capital and small forms differ, so OCR case is meaningful
 CASE_RELIABLE = frozenset("abdefghilmnqrtuy")
@@ -340,11 +345,13 @@ def head_evidence(page: PageText) -> float:
         if first.islower():
             score += 2.0 * readability(page.head)
         else:
-            score -= 1.5
+            score -= 2.3
     elif first.isalpha():
         score += 0.5 if first.islower() else -0.5
     if word.islower() and fold(word) in (NO_END | {"a", "est", "sont"}):
         score += 0.7
+    elif word[0].isupper() and fold(word) in SENTENCE_OPENERS:
+        score -= 1.0
     if page.markers and page.markers[0][1] < _first_band_limit(page):
         score -= 3.0  # an outline marker on the first line: the break falls between sections
     if page.head_indent > 0.04:

@@ -1,0 +1,167 @@
+"""The tesseract adapter and page_text, on French text rendered with DejaVu Sans at 300 dpi sizes."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from anonymat import ocr, ordering
+from anonymat.errors import MissingDependencyError, PageError
+from anonymat.tools import has_language
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+pytestmark = pytest.mark.skipif(
+    not (FONT.exists() and has_language("fra")), reason="needs DejaVu Sans and tesseract fra data"
+)
+
+LINES = [
+    "Ville de Bellerive, le 14 mars 2023",
+    "Note à l'attention de Madame la Directrice générale",
+    "Objet : la mise en place du télétravail",
+]
+
+PAGE = [
+    "Les agents de la commune demandent depuis longtemps",
+    "des règles claires pour travailler à distance. Il",
+    "convient donc de présenter le cadre puis la méthode.",
+    "I) Un cadre juridique désormais établi",
+    "A. Les textes applicables",
+    "Le décret de 2016 fixe les conditions du télétravail et",
+    "impose une demande écrite de la part de l'agent.",
+    "B. Les enjeux pour la collectivité",
+    "Le télétravail réduit la fatigue liée aux trajets et",
+    "améliore la concentration sur les dossiers complexes.",
+    "II) Une mise en oeuvre progressive",
+    "A. Préparer le déploiement",
+    "Chaque chef de service recensera les activités qui",
+    "peuvent être exercées à distance avec ses équipes de",
+]
+
+
+@functools.cache
+def _font(size: int):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(FONT), size)
+
+
+def render_lines(lines: list[str], width: int = 2300, pitch: int = 95, ruled: bool = False) -> np.ndarray:
+    """Gray page area: 300 dpi sizes (x-height ~2.5 mm), light ruled lines, dark ink."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (width, pitch * (len(lines) + 2)), 242)
+    draw = ImageDraw.Draw(image)
+    if ruled:
+        for y in range(pitch, image.height, pitch):
+            draw.line([(0, y), (width, y)], fill=205, width=2)
+    for k, text in enumerate(lines):
+        draw.text((120, pitch * (k + 1) - 52), text, font=_font(44), fill=45)
+    return np.array(image)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def test_ocr_lines_reads_french():
+    lines = ocr.ocr_lines(render_lines(LINES))
+    assert len(lines) == len(LINES)
+    expected = _words(" ".join(LINES))
+    found = set(_words(" ".join(line.text for line in lines)))
+    assert sum(w in found for w in expected) / len(expected) >= 0.8
+    assert lines[0].top < lines[1].top < lines[2].top
+    assert all(0 <= line.conf <= 100 for line in lines)
+
+
+def test_ocr_text_and_whitelist():
+    digits = ocr.ocr_text(render_lines(["14 03 2023"]), psm=7, whitelist="0123456789 ")
+    assert "2023" in digits
+
+
+def test_empty_image_gives_nothing():
+    assert ocr.ocr_lines(np.zeros((0, 0), np.uint8)) == []
+    assert ocr.ocr_lines(np.full((200, 400), 240, np.uint8)) == []
+
+
+def test_page_text_finds_head_tail_and_markers():
+    area = render_lines(PAGE, ruled=True)
+    height, width = area.shape
+    page = np.full((height + 400, width + 200), 242, np.uint8)
+    page[200 : 200 + height, 100 : 100 + width] = area
+    result = ordering.page_text(page, (100, 200, 100 + width, 200 + height))
+    assert result.lines == len(PAGE)
+    assert "longtemps" in result.head and "distance" in result.head
+    assert result.tail.rstrip().endswith("de")
+    kinds = [kind for kind, _ in result.markers]
+    assert kinds == ["I", "A", "B", "II", "A"]
+    ys = [y for _, y in result.markers]
+    assert ys == sorted(ys) and 0.0 < ys[0] < 1.0
+    assert 0.8 < result.fill <= 1.0
+    assert result.seconds > 0
+
+
+def test_page_text_of_a_blank_area():
+    result = ordering.page_text(np.full((1000, 1500), 240, np.uint8), (0, 0, 1500, 1000))
+    assert result.lines == 0 and result.head == "" and result.markers == ()
+
+
+class _Broken:
+    def SetImageBytes(self, *args):  # noqa: N802 (tesserocr's API names)
+        pass
+
+    def SetSourceResolution(self, *args):  # noqa: N802
+        pass
+
+    def Recognize(self):  # noqa: N802
+        raise RuntimeError("tesseract crashed")
+
+    def GetUTF8Text(self):  # noqa: N802
+        raise RuntimeError("tesseract crashed")
+
+
+@pytest.mark.skipif(ocr.tesserocr is None, reason="tesserocr not installed")
+def test_tesserocr_crash_becomes_page_error(monkeypatch):
+    monkeypatch.setattr(ocr, "_api", lambda *args, **kwargs: _Broken())
+    with pytest.raises(PageError):
+        ocr.ocr_lines(render_lines(LINES[:1]))
+    with pytest.raises(PageError):
+        ocr.ocr_text(render_lines(LINES[:1]))
+
+
+def test_missing_language_is_a_missing_dependency():
+    with pytest.raises(MissingDependencyError):
+        ocr.ocr_lines(render_lines(LINES[:1]), lang="xyz")
+
+
+def test_pytesseract_fallback_errors(monkeypatch):
+    pytesseract = pytest.importorskip("pytesseract")
+    monkeypatch.setattr(ocr, "tesserocr", None)
+
+    def timeout(*args, **kwargs):
+        raise RuntimeError("Tesseract process timeout")
+
+    monkeypatch.setattr(pytesseract, "image_to_data", timeout)
+    with pytest.raises(PageError):
+        ocr.ocr_lines(render_lines(LINES[:1]))
+
+    def not_found(*args, **kwargs):
+        raise pytesseract.TesseractNotFoundError()
+
+    monkeypatch.setattr(pytesseract, "image_to_data", not_found)
+    with pytest.raises(MissingDependencyError):
+        ocr.ocr_lines(render_lines(LINES[:1]))
+
+
+def test_pytesseract_fallback_reads_lines(monkeypatch):
+    pytest.importorskip("pytesseract")
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract CLI not installed")
+    monkeypatch.setattr(ocr, "tesserocr", None)
+    lines = ocr.ocr_lines(render_lines(LINES))
+    assert len(lines) == len(LINES) and "Bellerive" in lines[0].text

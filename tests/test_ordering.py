@@ -1,0 +1,287 @@
+"""Signals and solver of the reading order, on small hand-written French text fixtures."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+
+from anonymat import ordering
+from anonymat.ordering import (
+    PageText,
+    best_order,
+    boundary_link,
+    end_scores,
+    head_evidence,
+    heading_evidence,
+    link_matrix,
+    parse_marker,
+    start_scores,
+    tail_evidence,
+)
+
+# A short memo, already cut into written lines (as a candidate would write it). Written for these tests.
+MEMO = """Commune de Valbourg
+Direction des services techniques
+Valbourg, le 3 février 2024
+Note à l'attention de Monsieur le Maire
+Objet : la rénovation énergétique des bâtiments communaux
+Les bâtiments de la commune consomment chaque année une part
+importante du budget de fonctionnement. La hausse du prix de
+l'énergie rend cette dépense difficile à maîtriser. Il convient
+donc de présenter d'abord les enjeux de la rénovation, puis
+les moyens de la conduire dans de bonnes conditions.
+I) Des enjeux financiers et environnementaux
+A. Une dépense qui pèse sur le budget
+Les écoles, le gymnase et la mairie datent pour la plupart des
+années soixante-dix. Leur isolation est faible et les chaudières
+sont anciennes. La facture de chauffage a doublé en deux ans,
+ce qui réduit d'autant les marges de manoeuvre de la commune
+pour ses autres projets.
+B. Des obligations réglementaires nouvelles
+Le décret tertiaire impose de réduire la consommation des
+bâtiments de plus de mille mètres carrés de quarante pour cent
+d'ici à 2030. La commune doit déclarer chaque année ses
+consommations sur une plateforme nationale. Le non-respect de
+ces obligations expose la collectivité à des sanctions.
+II) Une démarche à organiser sur plusieurs années
+A. Connaître le patrimoine
+Un audit énergétique de chaque bâtiment permettra de classer
+les travaux selon leur coût et leur efficacité. Cet audit
+pourra être confié à un bureau d'études spécialisé, avec le
+soutien technique du syndicat départemental d'énergie.
+B. Financer et suivre les travaux
+Plusieurs aides existent, notamment la dotation de soutien à
+l'investissement local et les certificats d'économie
+d'énergie. Un tableau de bord permettra enfin de suivre les
+consommations et de rendre compte aux élus chaque année.
+En conclusion, la rénovation énergétique est un investissement
+rentable pour la commune et pour ses habitants.""".splitlines()
+
+# Page breaks (index of each page's first line): mid-sentence, then one exactly at a paragraph end (line 17
+# closes I.A, line 17 = "B. Des obligations"), then mid-sentence again.
+BREAKS = [0, 7, 13, 17, 22, 29]
+
+
+def page_of(lines: list[str], fill: float = 0.95) -> PageText:
+    markers = tuple(
+        (kind, round((k + 0.5) / 24, 3)) for k, line in enumerate(lines) if (kind := parse_marker(line[:14]))
+    )
+    usual = float(np.percentile([len(x) for x in lines], 80))
+    return PageText(
+        head="\n".join(lines[:3]),
+        tail="\n".join(lines[-3:]),
+        markers=markers,
+        lines=len(lines),
+        fill=fill,
+        tail_end=min(1.0, len(lines[-1]) / usual),
+    )
+
+
+def memo_pages() -> list[PageText]:
+    bounds = BREAKS + [len(MEMO)]
+    pages = [MEMO[a:b] for a, b in itertools.pairwise(bounds)]
+    return [page_of(p, fill=0.95 if k < len(pages) - 1 else 0.4) for k, p in enumerate(pages)]
+
+
+# --- signals ---------------------------------------------------------------------------------------------
+
+
+def test_fold_strips_accents_and_case():
+    assert ordering.fold("Élève À l’École") == "eleve a l'ecole"
+
+
+def test_cut_sentence_reads_as_mid_sentence():
+    open_tail = PageText("", "la mise en pl ace du télétrav ail dans les serv ices de", (), 20, 1.0)
+    closed_tail = PageText("", "ce qui assure la continuité du service public.", (), 20, 1.0)
+    assert tail_evidence(open_tail) > 2.0
+    assert tail_evidence(closed_tail) < -1.0
+
+
+def test_function_word_at_line_end_outweighs_junk():
+    garbled = PageText("", "lcs agcnts ct lcs cncadrants dc", (), 20, 1.0)
+    assert tail_evidence(garbled) > 0.5  # no final stop at least, even when "dc" is unreadable
+
+
+def test_head_continuation_and_new_sentence():
+    cont = PageText("la commune sont concernés par cette mesure", "", (), 20, 1.0)
+    new = PageText("Depuis plusieurs années, la commune", "", (), 20, 1.0)
+    section = PageText("II) Une démarche concertée", "", (("II", 0.02),), 20, 1.0)
+    assert head_evidence(cont) > 1.0
+    assert head_evidence(new) < 0
+    assert head_evidence(section) < head_evidence(new)
+
+
+def test_hyphenated_word_completed_across_the_break():
+    assert boundary_link("une véritable réorgani-", "sation des services") >= 2.0
+    assert boundary_link("une véritable réorgani-", "Depuis plusieurs années") <= 0.0
+
+
+def test_word_classes_across_the_break():
+    assert boundary_link("pour les", "agents de la commune") > 0
+    assert boundary_link("pour les", "de la commune") < 0
+
+
+def test_garbled_continuation_prefers_the_true_follower():
+    tail = "la mise en pl ace du télétrav ail dans les serv ices de"
+    pages = [
+        PageText("Ville de Bellerive", tail, (), 22, 1.0),
+        PageText("la comm une et des établi ssements publics.", "fin du texte.", (), 22, 0.5, tail_end=0.4),
+        PageText("Ainsi, il con vient de rappeler", "fin du texte.", (), 22, 0.5, tail_end=0.4),
+    ]
+    links = link_matrix(pages)
+    assert links[0, 1] > links[0, 2] + 1.0
+
+
+def test_memo_opening_survives_ocr_errors():
+    clean = "Ville de Bellerive\nDirection des ressources humaines\nBellerive, le 14 mars 2023"
+    garbled = "Vi1le de Be1lerive\nDirecti0n des ressour ces\nBellerive, le 14 mras 2023"
+    body = "les agents de la commune et\nles encadrants de proximité qui\nsouhaitent travailler à distance"
+    assert heading_evidence(clean) >= 3.5
+    assert heading_evidence(garbled) >= 2.5
+    assert heading_evidence(body) < 0.6
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I) Des enjeux", "I"),
+        ("II) Une démarche", "II"),
+        ("Il) Une démarche", "II"),
+        ("11) Une", "II"),
+        ("1h Une mise", "II"),  # handwritten "II)" merged by OCR
+        ("D) Un mode", "I"),  # handwritten "I)" merged by OCR
+        ("A. Connaître", "A"),
+        ("À. Connaître", "A"),
+        ("B) Financer", "B"),
+        ("8. Financer", "B"),
+        ("En conclusion, la", "conclusion"),
+        ("Introduction", "intro"),
+        ("Objet : la", "heading"),
+        ("Il est nécessaire", None),
+        ("A cette fin", None),
+        ("Les bâtiments", None),
+        ("C'est pourquoi", None),
+    ],
+)
+def test_parse_marker(text, kind):
+    assert parse_marker(text) == kind
+
+
+def test_outline_precedence_and_orphan_letters():
+    pages = [
+        PageText("", "", (("I", 0.3), ("A", 0.5)), 20, 1.0),
+        PageText("", "", (("B", 0.4),), 20, 1.0),  # I.B or II.B: I.B is the free slot... both are free
+        PageText("", "", (("II", 0.2), ("A", 0.6)), 20, 1.0),
+    ]
+    before = ordering.precedence_matrix(pages)
+    assert before[0, 2] == pytest.approx(1.0)
+    assert before[2, 0] == 0.0
+    assert 0.0 < before[1, 2] < 1.0  # ambiguous: B before II only if it is I.B
+
+
+def test_start_and_end_scores_on_the_memo():
+    pages = memo_pages()
+    assert int(np.argmax(start_scores(pages))) == 0
+    assert int(np.argmax(end_scores(pages))) == len(pages) - 1
+
+
+# --- solver ----------------------------------------------------------------------------------------------
+
+
+def test_single_page():
+    result = best_order([memo_pages()[0]])
+    assert result.order == [0] and result.confidence == 1.0 and result.method == "single"
+    assert best_order([]).order == []
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_two_pages(flip):
+    pages = memo_pages()[:2]
+    shuffled = pages[::-1] if flip else pages
+    result = best_order(shuffled)
+    truth = [1, 0] if flip else [0, 1]
+    assert result.order == truth
+    assert result.confidence > 0.5
+    assert len(result.links) == 1 and result.links[0].after == truth[0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_shuffled_memo_is_recovered(seed):
+    pages = memo_pages()
+    perm = list(range(len(pages)))
+    random.Random(seed).shuffle(perm)
+    result = best_order([pages[p] for p in perm])
+    assert [perm[i] for i in result.order] == list(range(len(pages)))
+    assert result.method == "continuity"
+    assert result.confidence > 0.5
+
+
+def test_break_at_paragraph_end_is_placed_by_the_outline():
+    # Pages 2 and 3 of the memo meet at a paragraph end: no sentence runs across. Only the outline says
+    # that "B. Des obligations" (page 3) follows the page that holds I) A.
+    pages = memo_pages()
+    links = link_matrix(pages)
+    assert links[2, 3] > 0
+    assert links[2, 3] > links[2, 4]
+
+
+def test_interchangeable_pages_give_low_confidence():
+    first = PageText("Ville de Valbourg\nDirection\nle 3 février 2024", "les travaux de", (), 22, 0.95)
+    middle = PageText("la commune sont engagés,", "les travaux de", (), 22, 0.95)
+    last = PageText("la commune sont engagés.", "fin du propos.", (), 22, 0.3, tail_end=0.3)
+    result = best_order([first, middle, middle, last])
+    assert result.order[0] == 0 and result.order[-1] == 3
+    assert result.confidence < 0.2
+
+
+def _brute_force(start, links, end, before):
+    scored = []
+    for order in itertools.permutations(range(len(start))):
+        score = start[order[0]] + end[order[-1]] + sum(links[a, b] for a, b in itertools.pairwise(order))
+        score -= ordering.PREC_WEIGHT * sum(before[b, a] for x, a in enumerate(order) for b in order[x + 1 :])
+        scored.append((score, list(order)))
+    scored.sort(key=lambda t: -t[0])
+    return scored
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_held_karp_matches_brute_force_best_and_runner_up(seed):
+    rng = np.random.default_rng(seed)
+    n = 6
+    start, end = rng.normal(size=n), rng.normal(size=n)
+    links = rng.normal(size=(n, n))
+    np.fill_diagonal(links, -np.inf)
+    before = rng.uniform(size=(n, n)) * (rng.uniform(size=(n, n)) < 0.2)
+    np.fill_diagonal(before, 0)
+    exact = _brute_force(start, links, end, before)
+    ranked = ordering._held_karp(start, links, end, before)
+    assert ranked[0][1] == exact[0][1]
+    assert ranked[0][0] == pytest.approx(exact[0][0])
+    assert ranked[1][0] == pytest.approx(exact[1][0])
+    beam = ordering._beam(start, links, end, before)
+    assert beam[0][0] == pytest.approx(exact[0][0])
+
+
+def test_long_copy_uses_beam_search():
+    rng = np.random.default_rng(0)
+    n = 14
+    links = np.full((n, n), -1.0)
+    for k in range(n - 1):
+        links[k, k + 1] = 3.0
+    np.fill_diagonal(links, -np.inf)
+    start, end = np.zeros(n), np.zeros(n)
+    start[0] = end[-1] = 2.0
+    perm = rng.permutation(n)
+    ranked = ordering._beam(start[perm], links[np.ix_(perm, perm)], end[perm], np.zeros((n, n)))
+    assert [int(perm[i]) for i in ranked[0][1]] == list(range(n))
+
+
+def test_order_score_agrees_with_solver():
+    pages = memo_pages()
+    result = best_order(pages)
+    assert ordering.order_score(result.order, pages) >= ordering.order_score(
+        list(range(len(pages)))[::-1], pages
+    )
