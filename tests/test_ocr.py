@@ -116,7 +116,7 @@ class _Broken:
     def SetSourceResolution(self, *args):  # noqa: N802
         pass
 
-    def Recognize(self):  # noqa: N802
+    def Recognize(self, timeout=0):  # noqa: N802
         raise RuntimeError("tesseract crashed")
 
     def GetUTF8Text(self):  # noqa: N802
@@ -130,6 +130,24 @@ def test_tesserocr_crash_becomes_page_error(monkeypatch):
         ocr.ocr_lines(render_lines(LINES[:1]))
     with pytest.raises(PageError):
         ocr.ocr_text(render_lines(LINES[:1]))
+
+
+class _Slow(_Broken):
+    def Recognize(self, timeout=0):  # noqa: N802
+        return False  # what tesserocr returns when the deadline passed
+
+
+@pytest.mark.skipif(ocr.tesserocr is None, reason="tesserocr not installed")
+def test_tesserocr_timeout_becomes_page_error(monkeypatch):
+    monkeypatch.setattr(ocr, "_api", lambda *args, **kwargs: _Slow())
+    with pytest.raises(PageError, match="took more than"):
+        ocr.ocr_lines(render_lines(LINES[:1]), timeout_s=0.5)
+
+
+@pytest.mark.skipif(ocr.tesserocr is None, reason="tesserocr not installed")
+def test_real_timeout_stops_tesseract():
+    with pytest.raises(PageError):
+        ocr.ocr_lines(render_lines(PAGE), timeout_s=0.001)
 
 
 def test_missing_language_is_a_missing_dependency():
