@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
+import tempfile
 import zlib
+from datetime import timedelta
 from pathlib import Path
 
 import cv2
@@ -12,6 +15,8 @@ import img2pdf
 import numpy as np
 import pikepdf
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from anonymat.errors import PageError
@@ -330,3 +335,91 @@ def test_pdf_image_that_fails_to_decode_is_rendered(tmp_path: Path) -> None:
         doc.save(pdf)
     page = load_page(only_ref(pdf))
     assert page.dpi == 300
+
+
+# --- random and mutated bytes ------------------------------------------------------------------------------
+
+
+def _seed_files() -> dict[str, bytes]:
+    """Small valid files of each kind, the starting points of the mutations."""
+    page = scan_like(320, 420)
+    png, tiff, jpeg_file = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    Image.fromarray(page).save(png, format="PNG", dpi=(100, 100))
+    frames = [Image.fromarray(page), Image.fromarray(page).convert("1")]
+    frames[0].save(tiff, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    Image.fromarray(page).save(jpeg_file, format="JPEG", quality=50)
+    layout = img2pdf.get_fixed_dpi_layout_fun((100, 100))
+    pdf = img2pdf.convert([jpeg_of(page, 50), png.getvalue()], layout_fun=layout)
+    return {"pdf": pdf, "png": png.getvalue(), "jpeg": jpeg_file.getvalue(), "tiff": tiff.getvalue()}
+
+
+SEEDS = _seed_files()
+
+
+@st.composite
+def mutated_files(draw: st.DrawFn) -> tuple[str, bytes]:
+    kind = draw(st.sampled_from(sorted(SEEDS)))
+    data = bytearray(SEEDS[kind])
+    for _ in range(draw(st.integers(0, 4))):
+        action = draw(st.sampled_from(["truncate", "flip", "insert", "overwrite", "delete"]))
+        if not data:
+            break
+        at = draw(st.integers(0, len(data) - 1))
+        if action == "truncate":
+            del data[at:]
+        elif action == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif action == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=64))
+        elif action == "overwrite":
+            chunk = draw(st.binary(min_size=1, max_size=64))
+            data[at : at + len(chunk)] = chunk
+        else:
+            del data[at : at + draw(st.integers(1, 4096))]
+    if draw(st.booleans()) and not draw(st.booleans()):
+        data = bytearray(
+            draw(st.sampled_from([b"%PDF-1.4\n", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"\xff\xd8\xff"]))
+        )
+        data += draw(st.binary(max_size=2048))
+    suffix = draw(st.sampled_from([".pdf", ".png", ".jpg", ".tif", ".bin", ""]))
+    return suffix, bytes(data)
+
+
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")),
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(mutated_files())
+def test_mutated_inputs_give_only_problems_or_page_errors(case: tuple[str, bytes]) -> None:
+    suffix, data = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"input{suffix}"
+        path.write_bytes(data)
+        files, problems = discover([path])
+        assert len(files) + len(problems) == 1
+        assert all(p.error and "\n" not in p.error for p in problems)
+        for ref in page_refs(files)[:3]:
+            try:
+                image = load_page(ref)
+            except PageError as exc:
+                assert "\n" not in str(exc)
+                continue
+            assert image.gray.dtype == np.uint8 and image.gray.ndim == 2
+            assert min(image.gray.shape) >= 300 and image.dpi > 0
+
+
+@pytest.mark.parametrize(("inches", "ok"), [(40, True), (190, False)])
+def test_huge_vector_page_is_rendered_coarser_or_refused(tmp_path: Path, inches: int, ok: bool) -> None:
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(inches * 72, inches * 72))
+    page.Contents = pikepdf.Stream(pdf, b"0 g 72 72 144 144 re f")
+    pdf.save(tmp_path / "big.pdf")
+    ref = only_ref(tmp_path / "big.pdf")
+    if ok:
+        image = load_page(ref)
+        assert image.gray.size <= 35_000_000 * 1.01 and 72 <= image.dpi < 300
+        assert image.gray.shape[1] == pytest.approx(inches * image.dpi, abs=2)
+    else:
+        with pytest.raises(PageError, match="larger than an exam page"):
+            load_page(ref)

@@ -15,7 +15,14 @@ import pytest
 
 from anonymat import __version__, output
 from anonymat.errors import AnonymatError
-from anonymat.output import atomic_path, paper_level, whiten_paper, write_copy_pdf, write_json_atomic
+from anonymat.output import (
+    atomic_path,
+    clean_page,
+    paper_level,
+    whiten_paper,
+    write_copy_pdf,
+    write_json_atomic,
+)
 
 
 def scan_like(width: int = 827, height: int = 1170, seed: int = 0) -> np.ndarray:
@@ -62,7 +69,7 @@ def test_pdf_reopens_with_one_image_per_page(
             )
             pixels = cv2.imdecode(np.frombuffer(images[0].read_raw_bytes(), np.uint8), cv2.IMREAD_UNCHANGED)
             assert pixels.shape == gray.shape
-            assert np.abs(pixels.astype(int) - whiten_paper(gray)).mean() < 3
+            assert np.abs(pixels.astype(int) - clean_page(gray, dpi)).mean() < 3
             ink = gray < 100
             assert np.abs(pixels[ink].astype(int) - gray[ink]).mean() < 25  # the writing keeps its darkness
     doc = pdfium.PdfDocument(str(path))
@@ -86,6 +93,27 @@ def test_paper_becomes_white_and_writing_stays(two_pages: list[tuple[np.ndarray,
     paper = gray > 225
     assert (clean[paper] == 255).mean() > 0.99
     assert clean[gray < 60].max() < 80
+
+
+def test_faint_pencil_stays_visible() -> None:
+    """A 0.4 mm pencil line at grey 190 on paper at 240 (200 dpi) must still show after cleaning."""
+    rng = np.random.default_rng(3)
+    page = np.clip(rng.normal(240, 3, (600, 600)), 0, 255).astype(np.uint8)
+    page[300:303, 50:550] = 190
+    page[100:104, 50:550] = 40
+    out = clean_page(page, 200.0)
+    assert out[295:308, 100:500].min(axis=0).mean() < 235
+    assert out[95:110, 100:500].min(axis=0).mean() < 60
+    assert (out[400:] == 255).mean() > 0.99
+
+
+def test_raw_option_keeps_the_pixels(tmp_path: Path) -> None:
+    gray = scan_like()
+    write_copy_pdf([(gray, 100.0)], tmp_path / "raw.pdf", jpeg_quality=95, clean=False)
+    with pikepdf.open(tmp_path / "raw.pdf") as pdf:
+        raw = next(iter(pdf.pages[0].get_images().values())).read_raw_bytes()
+    pixels = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert np.abs(pixels.astype(int) - gray).mean() < 2
 
 
 def test_same_pixels_give_same_bytes(tmp_path: Path, two_pages: list[tuple[np.ndarray, float]]) -> None:

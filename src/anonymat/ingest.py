@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -19,6 +20,7 @@ from anonymat.errors import PageError
 MAX_PIXELS = 120_000_000
 MIN_SIDE = 300  # px: anything smaller cannot be a scanned page
 RENDER_DPI = 300.0
+MAX_RENDER_PIXELS = 35_000_000  # A2 at 300 dpi; bigger pages are rendered at a lower resolution
 A4_SHORT_SIDE_IN = 8.27
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
@@ -113,7 +115,8 @@ def discover(inputs: Sequence[Path]) -> tuple[list[SourceFile], list[Problem]]:
             continue
         seen.add(key)
         try:
-            source = _probe(path, display, explicit, st.st_size)
+            with _quiet_decoders():
+                source = _probe(path, display, explicit, st.st_size)
         except _Reject as exc:
             problems.append(Problem(display, str(exc)))
             continue
@@ -218,7 +221,7 @@ def _count_pdf_pages(path: Path) -> int:
             "(qpdf --decrypt --password=... in.pdf out.pdf) and run again"
         ) from exc
     except (pikepdf.PdfError, pikepdf.DataDecodingError, pikepdf.ForeignObjectError) as exc:
-        raise _Reject(f"damaged PDF ({_describe(exc)}): export or scan it again") from exc
+        raise _Reject(f"damaged PDF ({_qpdf_reason(exc, path)}): export or scan it again") from exc
     if count == 0:
         raise _Reject("PDF has no pages: export or scan it again")
     return count
@@ -254,6 +257,15 @@ def _count_raster_frames(path: Path, kind: str) -> int:
     return count
 
 
+@contextlib.contextmanager
+def _quiet_decoders() -> Iterator[None]:
+    """Silence PIL's warnings about odd tags: a file that cannot be used is reported, once, as our error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
 def _open_pil(path: Path | io.BytesIO) -> Image.Image:
     """Image.open with the pixel limit enforced (the warning counts as an error too)."""
     set_pixel_limit()
@@ -287,10 +299,11 @@ def load_page(ref: PageRef) -> PageImage:
     set_pixel_limit()
     where = f"page {ref.index + 1} of {ref.file}"
     try:
-        if ref.kind == "pdf":
-            page = _load_pdf_page(Path(ref.path), ref.index)
-        else:
-            page = _load_raster(Path(ref.path), ref.index, ref.kind)
+        with _quiet_decoders():
+            if ref.kind == "pdf":
+                page = _load_pdf_page(Path(ref.path), ref.index)
+            else:
+                page = _load_raster(Path(ref.path), ref.index, ref.kind)
     except PageError as exc:
         raise PageError(f"{where}: {exc}") from exc
     except _Reject as exc:
@@ -352,7 +365,7 @@ def _load_pdf_page(path: Path, index: int) -> PageImage:
     except pikepdf.PasswordError as exc:
         raise _Reject("encrypted PDF: remove the password first and run again") from exc
     except pikepdf.PdfError as exc:
-        raise _Reject(f"damaged PDF ({_describe(exc)}): export or scan it again") from exc
+        raise _Reject(f"damaged PDF ({_qpdf_reason(exc, path)}): export or scan it again") from exc
     return extracted if extracted is not None else _render_pdf_page(path, index)
 
 
@@ -542,17 +555,22 @@ def _render_pdf_page(path: Path, index: int) -> PageImage:
     try:
         page = doc[index]
         width_pt, height_pt = page.get_size()
-        scale = RENDER_DPI / 72.0
-        if width_pt * height_pt * scale * scale > MAX_PIXELS:
-            raise _Reject(
-                f"page of {width_pt / 72:.0f}x{height_pt / 72:.0f} in is too large to render at "
-                f"{RENDER_DPI:.0f} dpi: is this a scanned exam page?"
-            )
-        bitmap = page.render(scale=scale, grayscale=True)
+        dpi = RENDER_DPI
+        area_in2 = (width_pt / 72.0) * (height_pt / 72.0)
+        if (
+            area_in2 * dpi * dpi > MAX_RENDER_PIXELS
+        ):  # larger than A2: render coarser to bound time and memory
+            dpi = (MAX_RENDER_PIXELS / area_in2) ** 0.5
+            if dpi < 72:
+                raise _Reject(
+                    f"page of {width_pt / 72:.0f}x{height_pt / 72:.0f} in is far larger than an exam page: "
+                    "check the PDF's page size"
+                )
+        bitmap = page.render(scale=dpi / 72.0, grayscale=True)
         gray = np.array(bitmap.to_numpy(), dtype=np.uint8)
         if gray.ndim == 3:
             gray = gray[:, :, 0] if gray.shape[2] == 1 else _bgr_to_gray(gray)
-        return PageImage(gray=np.ascontiguousarray(gray), dpi=RENDER_DPI)
+        return PageImage(gray=np.ascontiguousarray(gray), dpi=dpi)
     finally:
         doc.close()
 
@@ -637,6 +655,14 @@ def to_gray(img: Image.Image) -> np.ndarray:
         return np.asarray(img.convert("L"), dtype=np.uint8).copy()
     except ValueError:
         return np.asarray(img.convert("RGB").convert("L"), dtype=np.uint8).copy()
+
+
+def _qpdf_reason(exc: BaseException, path: Path) -> str:
+    """qpdf's message without the file name it starts with (the Problem already names the file)."""
+    text = _oneline(str(exc), limit=400)
+    for prefix in (f"{path}: ", f"{path.resolve()}: "):
+        text = text.replace(prefix, "")
+    return _oneline(text) or type(exc).__name__
 
 
 def _describe(exc: BaseException) -> str:
