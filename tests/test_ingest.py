@@ -14,6 +14,7 @@ import cv2
 import img2pdf
 import numpy as np
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,7 +94,7 @@ def test_jpeg_pdf_gives_the_embedded_pixels_and_dpi(tmp_path: Path) -> None:
     assert [(f.kind, f.page_count) for f in files] == [("pdf", 3)]
     refs = page_refs(files)
     assert [r.index for r in refs] == [0, 1, 2]
-    assert {r.file for r in refs} == {"" + str(pdf).replace("\\", "/")}
+    assert {r.file for r in refs} == {pdf.as_posix()}
     for ref, jpeg in zip(refs, jpegs, strict=True):
         image = load_page(ref)
         expected = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
@@ -423,3 +424,92 @@ def test_huge_vector_page_is_rendered_coarser_or_refused(tmp_path: Path, inches:
     else:
         with pytest.raises(PageError, match="larger than an exam page"):
             load_page(ref)
+
+
+def test_group4_tiff_with_orientation_tag(tmp_path: Path) -> None:
+    base = scan_like()
+    bilevel = Image.fromarray(base).point(lambda v: 255 if v > 128 else 0).convert("1")
+    path = tmp_path / "fax.tif"
+    bilevel.save(path, compression="group4", tiffinfo={274: 6}, dpi=(200, 200))
+    image = load_page(only_ref(path))
+    assert image.gray.shape == (base.shape[1], base.shape[0])
+    assert image.gray[:60, -40:].mean() == 0  # the top-left marker, turned clockwise
+    assert set(np.unique(image.gray)) == {0, 255}
+
+
+def test_ccitt_pdf_keeps_black_on_white(tmp_path: Path) -> None:
+    base = scan_like()
+    bilevel = Image.fromarray(base).point(lambda v: 255 if v > 128 else 0).convert("1")
+    tiff = io.BytesIO()
+    bilevel.save(tiff, format="TIFF", compression="group4")
+    layout = img2pdf.get_fixed_dpi_layout_fun((200, 200))
+    (tmp_path / "g4.pdf").write_bytes(img2pdf.convert(tiff.getvalue(), layout_fun=layout))
+    image = load_page(only_ref(tmp_path / "g4.pdf"))
+    assert np.array_equal(image.gray, np.asarray(bilevel.convert("L")))
+    assert image.dpi == pytest.approx(200)
+
+
+def test_uncompressed_tiff_orientation_applied_once(tmp_path: Path) -> None:
+    base = scan_like()
+    path = tmp_path / "turned.tif"
+    Image.fromarray(base).save(path, tiffinfo={274: 3})
+    image = load_page(only_ref(path))
+    assert np.array_equal(image.gray, base[::-1, ::-1])
+
+
+PLACEMENTS = {  # image matrix at 72 dpi, w and h being the image's width and height in pixels
+    "upright": "{w} 0 0 {h} 0 0",
+    "mirrored": "-{w} 0 0 {h} {w} 0",
+    "flipped": "{w} 0 0 -{h} 0 {h}",
+    "upside-down": "-{w} 0 0 -{h} {w} {h}",
+    "quarter-cw": "0 -{w} {h} 0 0 {w}",
+    "quarter-ccw": "0 {w} -{h} 0 {h} 0",
+}
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+@pytest.mark.parametrize("placement", sorted(PLACEMENTS))
+def test_extraction_matches_what_a_renderer_shows(tmp_path: Path, placement: str, rotate: int) -> None:
+    gray = scan_like(400, 560)
+    h, w = gray.shape
+    turned = placement.startswith("quarter")
+    page_w, page_h = (h, w) if turned else (w, h)  # 72 dpi: 1 px = 1 pt
+    matrix = PLACEMENTS[placement].format(w=w, h=h)
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(page_w, page_h))
+    image = pikepdf.Stream(pdf, zlib.compress(gray.tobytes()))
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = w, h, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.FlateDecode
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    page.Contents = pikepdf.Stream(pdf, f"q {matrix} cm /Im0 Do Q".encode())
+    if rotate:
+        page.Rotate = rotate
+    pdf.save(tmp_path / "p.pdf")
+    extracted = load_page(only_ref(tmp_path / "p.pdf"))
+    assert extracted.dpi == pytest.approx(72)
+    doc = pdfium.PdfDocument(str(tmp_path / "p.pdf"))
+    try:
+        rendered = doc[0].render(scale=1, grayscale=True).to_numpy().squeeze()
+    finally:
+        doc.close()
+    assert rendered.shape == extracted.gray.shape
+    assert np.abs(rendered.astype(int) - extracted.gray).mean() < 1
+
+
+def test_invisible_ocr_layer_does_not_force_a_render(tmp_path: Path) -> None:
+    gray = scan_like()
+    pdf_path = hand_built_pdf(tmp_path / "ocr.pdf", gray, 100)
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Courier
+        )
+        page.Resources.Font = pikepdf.Dictionary(F1=font)
+        page.contents_add(pikepdf.Stream(pdf, b"BT 3 Tr /F1 12 Tf 10 10 Td (Jean Dupont) Tj ET"))
+        pdf.save(pdf_path)
+    image = load_page(only_ref(pdf_path))
+    assert image.dpi == pytest.approx(100)
+    assert np.array_equal(
+        image.gray, cv2.imdecode(np.frombuffer(jpeg_of(gray), np.uint8), cv2.IMREAD_GRAYSCALE)
+    )

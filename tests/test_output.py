@@ -38,7 +38,8 @@ def scan_like(width: int = 827, height: int = 1170, seed: int = 0) -> np.ndarray
 
 @pytest.fixture
 def two_pages() -> list[tuple[np.ndarray, float]]:
-    return [(scan_like(seed=0), 100.0), (scan_like(1240, 1754, seed=1), 150.0)]
+    # The second page is exactly 600 x 800 pt: round sizes must not be written as 6E+2.
+    return [(scan_like(seed=0), 100.0), (scan_like(1000, 1333, seed=1), 120.0)]
 
 
 def test_pdf_reopens_with_one_image_per_page(
@@ -72,6 +73,7 @@ def test_pdf_reopens_with_one_image_per_page(
             assert np.abs(pixels.astype(int) - clean_page(gray, dpi)).mean() < 3
             ink = gray < 100
             assert np.abs(pixels[ink].astype(int) - gray[ink]).mean() < 25  # the writing keeps its darkness
+    assert b"6E+2" not in path.read_bytes() and b"600 0 0 799.8 0 0 cm" in _contents(path, 1)
     doc = pdfium.PdfDocument(str(path))
     try:
         assert len(doc) == 2
@@ -83,6 +85,11 @@ def test_pdf_reopens_with_one_image_per_page(
             assert page.get_textpage().get_text_range() == ""
     finally:
         doc.close()
+
+
+def _contents(path: Path, index: int) -> bytes:
+    with pikepdf.open(path) as pdf:
+        return pdf.pages[index].Contents.read_bytes()
 
 
 def test_paper_becomes_white_and_writing_stays(two_pages: list[tuple[np.ndarray, float]]) -> None:

@@ -12,7 +12,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+import cv2
 import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
 from anonymat.errors import PageError
@@ -26,6 +29,7 @@ A4_SHORT_SIDE_IN = 8.27
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
 # Raster formats people may try; named so they get a Problem instead of silence.
 UNSUPPORTED_SUFFIXES = {".heic", ".heif", ".webp", ".jp2", ".jpx", ".bmp", ".gif", ".djvu"}
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
 KIND_NAMES = {"pdf": "PDF", "tiff": "TIFF", "jpeg": "JPEG", "png": "PNG"}
 
 
@@ -75,19 +79,26 @@ def set_pixel_limit() -> None:
 
 
 def sniff_kind(path: Path) -> str | None:
-    """The file's format from its first bytes, never from its name."""
+    """The file's format from its first bytes, never from its name; None when unknown or unreadable."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(1024)
+        return _kind_of(_head(path))
     except OSError:
         return None
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(1024)
+
+
+def _kind_of(head: bytes) -> str | None:
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return "tiff"
-    if b"%PDF-" in head:  # readers accept junk before the header, within the first 1 KiB
+    if _PDF_HEADER.search(head):  # readers accept junk before the header, within the first 1 KiB
         return "pdf"
     return None
 
@@ -177,10 +188,7 @@ def _probe(path: Path, display: str, explicit: bool, size: int) -> SourceFile | 
             raise _Reject("empty file (0 bytes): copy or export it again")
         return None
     try:
-        kind = sniff_kind(path)
-        if kind is None:
-            with open(path, "rb"):
-                pass
+        kind = _kind_of(_head(path))
     except OSError as exc:
         raise _Reject(f"cannot read file: {_oneline(exc.strerror or str(exc))}") from exc
     if kind is None:
@@ -206,8 +214,6 @@ def _sha256_file(path: Path) -> str:
 
 
 def _count_pdf_pages(path: Path) -> int:
-    import pikepdf
-
     try:
         with pikepdf.open(path) as pdf:
             count = len(pdf.pages)
@@ -227,15 +233,13 @@ def _count_pdf_pages(path: Path) -> int:
     return count
 
 
-def _read_page_streams(page: object) -> None:
+def _read_page_streams(page: pikepdf.Object) -> None:
     """Raise if the page's content or image streams cannot be read (truncated or corrupt file)."""
-    import pikepdf
-
-    contents = page.get("/Contents")  # type: ignore[attr-defined]
+    contents = page.get("/Contents")
     for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
         if isinstance(stream, pikepdf.Stream):
             stream.read_raw_bytes()
-    resources = page.get("/Resources")  # type: ignore[attr-defined]
+    resources = page.get("/Resources")
     xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
     if isinstance(xobjects, pikepdf.Dictionary):
         for name in list(xobjects.keys()):
@@ -332,15 +336,16 @@ def _load_raster(path: Path, index: int, kind: str) -> PageImage:
         img.load()
         if kind == "tiff":
             gray = to_gray(img)
-            if orientation:
+            # Recent Pillow applies the TIFF orientation while loading and drops the tag; older ones did not.
+            if orientation and _tiff_orientation(img) == orientation:
                 gray = _apply_orientation(gray, orientation)
-                turned = orientation >= 5
-            else:
-                turned = False
+            turned = bool(orientation and orientation >= 5)
         else:
-            before = img.size
-            upright = ImageOps.exif_transpose(img)
-            turned = upright.size != before
+            try:
+                upright = ImageOps.exif_transpose(img)
+            except Exception:  # corrupt EXIF: keep the pixels as stored, later stages find the orientation
+                upright = img
+            turned = upright.size != img.size
             gray = to_gray(upright)
     dpi = _tag_dpi(dpi_tag, turned, gray.shape)
     return PageImage(gray=gray, dpi=dpi)
@@ -355,8 +360,6 @@ _COVER_TOLERANCE = 0.03  # fraction of the page side an image edge may miss the 
 
 
 def _load_pdf_page(path: Path, index: int) -> PageImage:
-    import pikepdf
-
     try:
         with pikepdf.open(path) as pdf:
             if not 0 <= index < len(pdf.pages):
@@ -369,15 +372,13 @@ def _load_pdf_page(path: Path, index: int) -> PageImage:
     return extracted if extracted is not None else _render_pdf_page(path, index)
 
 
-def _extract_single_image(page: object) -> PageImage | None:
+def _extract_single_image(page: pikepdf.Object) -> PageImage | None:
     """The page's pixels when the page is exactly one image covering it, else None."""
-    import pikepdf
-
     try:
         box = _page_box(page)
-        rotate = _inherited(page, "/Rotate")
-        rotate = int(rotate) % 360 if isinstance(rotate, int | pikepdf.Object) else 0
-        unit = float(page.get("/UserUnit", 1))  # type: ignore[attr-defined]
+        rotate_obj = _inherited(page, "/Rotate")
+        rotate = int(rotate_obj) % 360 if rotate_obj is not None else 0
+        unit = float(page.get("/UserUnit", 1))
         found: list[tuple[pikepdf.Stream, tuple[float, ...]]] = []
         resources = _inherited(page, "/Resources")
         if not _collect_images(page, resources, _IDENTITY, 0, found) or len(found) != 1:
@@ -423,17 +424,20 @@ def _extract_single_image(page: object) -> PageImage | None:
     return PageImage(gray=np.ascontiguousarray(out), dpi=float(dpi_x))
 
 
-def _inherited(page: object, key: str) -> object:
-    node, hops = page, 0
-    while node is not None and hops < 32:
-        value = node.get(key)  # type: ignore[attr-defined]
+def _inherited(page: pikepdf.Object, key: str) -> pikepdf.Object | None:
+    """A page attribute, looked up through the page tree as PDF inheritance wants."""
+    node: pikepdf.Object | None = page
+    for _ in range(32):
+        if not isinstance(node, pikepdf.Dictionary):
+            return None
+        value = node.get(key)
         if value is not None:
             return value
-        node, hops = node.get("/Parent"), hops + 1  # type: ignore[attr-defined]
+        node = node.get("/Parent")
     return None
 
 
-def _page_box(page: object) -> tuple[float, float, float, float] | None:
+def _page_box(page: pikepdf.Object) -> tuple[float, float, float, float] | None:
     media = _inherited(page, "/MediaBox")
     crop = _inherited(page, "/CropBox")
     boxes = [[float(v) for v in box] for box in (media, crop) if box is not None and len(box) == 4]
@@ -453,11 +457,13 @@ def _mul(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
 
 
 def _collect_images(
-    owner: object, resources: object, ctm: tuple[float, ...], depth: int, found: list
+    owner: pikepdf.Object,
+    resources: pikepdf.Object | None,
+    ctm: tuple[float, ...],
+    depth: int,
+    found: list[tuple[pikepdf.Stream, tuple[float, ...]]],
 ) -> bool:
     """Append (image, matrix) for each image drawn; False as soon as anything else is painted."""
-    import pikepdf
-
     stack: list[tuple[tuple[float, ...], int]] = []
     text_mode = 0
     for inst in pikepdf.parse_content_stream(owner):
@@ -477,7 +483,10 @@ def _collect_images(
         elif op in _PAINT:
             return False
         elif op == "Do":
-            xobj = resources.XObject[operands[0]]  # type: ignore[attr-defined]
+            xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            xobj = xobjects.get(str(operands[0])) if isinstance(xobjects, pikepdf.Dictionary) else None
+            if not isinstance(xobj, pikepdf.Stream):
+                return False
             subtype = xobj.get("/Subtype")
             if subtype == "/Image":
                 found.append((xobj, ctm))
@@ -493,22 +502,19 @@ def _collect_images(
     return True
 
 
-def _decode_pdf_image(image: object) -> np.ndarray | None:
+def _decode_pdf_image(image: pikepdf.Stream) -> np.ndarray | None:
     """8-bit grey pixels of a PDF image XObject, or None to let the renderer deal with it."""
-    import cv2
-    import pikepdf
-
-    width, height = int(image.get("/Width", 0)), int(image.get("/Height", 0))  # type: ignore[attr-defined]
+    width, height = int(image.get("/Width", 0)), int(image.get("/Height", 0))
     if width <= 0 or height <= 0:
         return None
     _check_pixels(width, height)
-    if image.get("/ImageMask") or "/SMask" in image or "/Mask" in image:  # type: ignore[operator]
+    if image.get("/ImageMask") or "/SMask" in image or "/Mask" in image:
         return None
-    filters = image.get("/Filter")  # type: ignore[attr-defined]
-    filters = list(filters) if isinstance(filters, pikepdf.Array) else [filters]
-    colorspace = image.get("/ColorSpace")  # type: ignore[attr-defined]
-    if filters == [pikepdf.Name.DCTDecode] and "/Decode" not in image and _components(colorspace) in (1, 3):  # type: ignore[operator]
-        raw = image.read_raw_bytes()  # type: ignore[attr-defined]
+    filter_obj = image.get("/Filter")
+    filters = list(filter_obj) if isinstance(filter_obj, pikepdf.Array) else [filter_obj]
+    colorspace = image.get("/ColorSpace")
+    if filters == [pikepdf.Name.DCTDecode] and "/Decode" not in image and _components(colorspace) in (1, 3):
+        raw = image.read_raw_bytes()
         if raw.rstrip(b"\0\r\n \t").endswith(b"\xff\xd9"):  # cv2 would silently grey-fill a truncated JPEG
             try:
                 with _open_pil(io.BytesIO(raw)) as header:
@@ -529,10 +535,8 @@ def _decode_pdf_image(image: object) -> np.ndarray | None:
     return gray if gray.shape == (height, width) else None
 
 
-def _components(colorspace: object) -> int:
+def _components(colorspace: pikepdf.Object | None) -> int:
     """Number of colour components of a PDF colour space, 0 when unknown."""
-    import pikepdf
-
     names = {"/DeviceGray": 1, "/CalGray": 1, "/DeviceRGB": 3, "/CalRGB": 3, "/DeviceCMYK": 4}
     if isinstance(colorspace, pikepdf.Name):
         return names.get(str(colorspace), 0)
@@ -546,8 +550,6 @@ def _components(colorspace: object) -> int:
 
 
 def _render_pdf_page(path: Path, index: int) -> PageImage:
-    import pypdfium2 as pdfium
-
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -576,8 +578,6 @@ def _render_pdf_page(path: Path, index: int) -> PageImage:
 
 
 def _bgr_to_gray(bgr: np.ndarray) -> np.ndarray:
-    import cv2
-
     code = cv2.COLOR_BGRA2GRAY if bgr.shape[2] == 4 else cv2.COLOR_BGR2GRAY
     return cv2.cvtColor(bgr, code)
 
@@ -615,7 +615,7 @@ def _tag_dpi(dpi_tag: object, turned: bool, shape: tuple[int, ...]) -> float:
     h, w = shape[:2]
     fallback = min(h, w) / A4_SHORT_SIDE_IN
     try:
-        xdpi, ydpi = (float(v) for v in dpi_tag)  # type: ignore[union-attr]
+        xdpi, ydpi = (float(v) for v in dpi_tag)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         return fallback
     dpi = ydpi if turned else xdpi

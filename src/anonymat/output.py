@@ -9,7 +9,7 @@ import io
 import json
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,7 +28,7 @@ SMOOTH_MM = 0.1
 
 
 def write_copy_pdf(
-    pages: Sequence[tuple[np.ndarray, float]],
+    pages: Iterable[tuple[np.ndarray, float]],
     path: Path,
     jpeg_quality: int = DEFAULT_JPEG_QUALITY,
     *,
@@ -36,7 +36,8 @@ def write_copy_pdf(
 ) -> str:
     """Write one copy's pages (upright, masked 8-bit grey, dpi) as a PDF; return the file's sha256.
 
-    `clean` turns the paper white and softens edges by 0.1 mm before encoding (pages 2-3x smaller).
+    `pages` may be a generator, so a long copy is never all in memory at once. `clean` turns the paper
+    white and softens edges by 0.1 mm before encoding (a third smaller at q60, same OCR accuracy).
     """
     data = build_copy_pdf(pages, jpeg_quality, clean=clean)
     write_bytes_atomic(data, Path(path))
@@ -44,13 +45,11 @@ def write_copy_pdf(
 
 
 def build_copy_pdf(
-    pages: Sequence[tuple[np.ndarray, float]], jpeg_quality: int = DEFAULT_JPEG_QUALITY, *, clean: bool = True
+    pages: Iterable[tuple[np.ndarray, float]], jpeg_quality: int = DEFAULT_JPEG_QUALITY, *, clean: bool = True
 ) -> bytes:
     """The PDF bytes: one grey JPEG image per page, nothing else; the same pixels give the same bytes."""
     import pikepdf
 
-    if not pages:
-        raise ValueError("a copy needs at least one page")
     if not 1 <= jpeg_quality <= 100:
         raise ValueError(f"jpeg_quality must be within 1..100, not {jpeg_quality}")
     pdf = pikepdf.new()
@@ -73,6 +72,8 @@ def build_copy_pdf(
             Contents=pikepdf.Stream(pdf, f"q {w_pt} 0 0 {h_pt} 0 0 cm /Im0 Do Q".encode("ascii")),
         )
         pdf.pages.append(pikepdf.Page(page))
+    if len(pdf.pages) == 0:
+        raise ValueError("a copy needs at least one page")
     pdf.trailer.Info = pdf.make_indirect(
         pikepdf.Dictionary(Producer=pikepdf.String(f"anonymat {__version__}"))
     )
@@ -99,8 +100,9 @@ def _check_page(gray: np.ndarray, dpi: float) -> np.ndarray:
 
 
 def _points(pixels: int, dpi: float) -> Decimal:
-    # 4 decimals: stable text in the content stream, and well under a pixel at any resolution.
-    return Decimal(f"{pixels / dpi * 72.0:.4f}").normalize()
+    """Size in points with at most 4 decimals, written plainly (595.2, 600; never 6E+2)."""
+    text = f"{pixels / dpi * 72.0:.4f}".rstrip("0").rstrip(".")
+    return Decimal(text)
 
 
 def paper_level(gray: np.ndarray) -> tuple[int, float]:
