@@ -145,15 +145,13 @@ def test_failed_write_leaves_no_file(
 def test_disk_full_is_one_actionable_error(
     tmp_path: Path, two_pages: list[tuple[np.ndarray, float]], monkeypatch
 ) -> None:
-    real_replace = os.replace
-
-    def full(src: object, dst: object) -> None:
+    def full(fd: int) -> None:  # a full disk shows up when the data is flushed
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(output.os, "replace", full)
+    monkeypatch.setattr(output.os, "fsync", full)
     with pytest.raises(AnonymatError) as info:
         write_copy_pdf(two_pages, tmp_path / "1.pdf")
-    monkeypatch.setattr(output.os, "replace", real_replace)
+    monkeypatch.undo()
     message = str(info.value)
     assert "disk is full" in message and str(tmp_path) in message and "\n" not in message
     assert list(tmp_path.iterdir()) == []
@@ -169,6 +167,20 @@ def test_read_only_folder(tmp_path: Path, two_pages: list[tuple[np.ndarray, floa
             write_copy_pdf(two_pages, folder / "1.pdf")
     finally:
         folder.chmod(0o755)
+
+
+def test_read_only_file_system(
+    tmp_path: Path, two_pages: list[tuple[np.ndarray, float]], monkeypatch
+) -> None:
+    def read_only(*args: object, **kwargs: object) -> int:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(output.os, "open", read_only)
+    with pytest.raises(AnonymatError) as info:
+        write_copy_pdf(two_pages, tmp_path / "1.pdf")
+    monkeypatch.undo()
+    assert "read-only" in str(info.value) and str(tmp_path) in str(info.value)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_folder(tmp_path: Path, two_pages: list[tuple[np.ndarray, float]]) -> None:
