@@ -180,7 +180,7 @@ def _first_word(text: str) -> tuple[str, str]:
 # Handwritten numerals come back from OCR as "II)", "Il)", "11)", "1h", "ID", "D)" ...: count the strokes,
 # reading "D" and "h" as a stroke merged with its closing parenthesis and "H" as two strokes.
 _ROMAN = re.compile(r"(?P<s>[Il1|!i]{0,3})(?P<m>[DhH]?)(?P<c>[).\-/:°,]?)(?=\s|[A-ZÀ-Ý]|$)")
-_LETTER = re.compile(r"(?P<l>[ABCÀÂ8ßabc])(?P<c>[).\-/:,])(?=\s|[A-ZÀ-Ý]|$)")
+_LETTER = re.compile(r"(?P<l>[ABCÀÂ8ßabc])(?P<c>[).\-/:,]|\s+(?=[A-ZÀ-Ý][a-zà-ÿ]))(?=\s|[A-ZÀ-Ý]|$)")
 _LETTER_KIND = {"À": "A", "Â": "A", "8": "B", "ß": "B", "a": "A", "b": "B", "c": "C"}
 HEADING_STARTS = ("ville", "direction", "objet", "mairie", "commune", "note", "departement", "region")
 
@@ -618,13 +618,20 @@ def _edge_words(text: str, last: bool, count: int = 6) -> str:
 # --- from the page image --------------------------------------------------------------------------
 
 HEAD_LINES = 3
+TAIL_LINES = 2
+HEAD_SHARE = 0.5  # share of a head line read (its start: first word, memo opening, marker)
+TAIL_SHARE = 0.45  # share of a tail line read (its end: last word and punctuation)
 MARK_WIDTH = 0.17  # share of the writing width read at a line start, for outline markers
 MAX_STARTS = 8  # line starts read for markers besides the head and tail lines (time bound)
 OCR_BAND_PX = 34  # bands are scaled to about this height before OCR (tesseract is faster, as accurate)
 
 
 def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageText:
-    """OCR the first and last written lines and the starts of paragraph lines (one tesseract call)."""
+    """OCR the starts of the first lines, the ends of the last lines and the starts of paragraph lines.
+
+    Everything goes to tesseract in one call (a mosaic of line pieces): its time grows with the amount of
+    text read, so only the parts the signals use are read (about 3.5 line widths per page).
+    """
     from anonymat.ocr import ocr_lines
 
     began = time.perf_counter()
@@ -632,7 +639,9 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
     area = np.asarray(gray)[max(0, y0) : y1, max(0, x0) : x1]
     if area.ndim == 3:
         area = area.mean(axis=2).astype(np.uint8)
-    bands = find_line_bands(area)
+    ink_info = _ink_mask(area)
+    ink = ink_info.mask
+    bands = find_line_bands(area, ink)
     height, width = area.shape
     if not bands:
         return PageText("", "", (), 0, 0.0, seconds=round(time.perf_counter() - began, 4))
@@ -641,29 +650,67 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
     rights = np.array([b[3] for b in bands], float)
     usual_right = float(np.percentile(rights, 80)) if n > 2 else float(width)
     usual_left = float(np.percentile(lefts, 20))
+    usual_width = max(1.0, usual_right - usual_left)
     band_px = float(np.median([b[1] - b[0] for b in bands]))
-    full = sorted(set(range(min(HEAD_LINES, n))) | set(range(max(0, n - HEAD_LINES), n)))
-    starts = _section_candidates(bands, usual_left, usual_right, width, exclude=set(full))
-    scale = min(1.0, max(0.5, OCR_BAND_PX / max(band_px, 1.0)))
+    pad = max(4, int(0.3 * band_px))
+    # pieces to read: (band, x from, x to); a piece that starts at the line's left edge can hold a marker
+    pieces: list[tuple[int, int, int]] = []
+    heads, tails = range(min(HEAD_LINES, n)), range(max(0, n - TAIL_LINES), n)
+    for k in heads:
+        left, right = bands[k][2], bands[k][3]
+        cut = _word_gap(ink, bands[k], left + HEAD_SHARE * usual_width, band_px)
+        pieces.append((k, left, right if k in tails else min(right, cut)))
     start_w = int(min(MARK_WIDTH * width, 6 * band_px))
-    texts = _read_bands(area, bands, full, starts, start_w, band_px, scale, ocr_lines)
-    markers = []
-    for k in sorted(texts):
-        kind = parse_marker(texts[k])
+    for k in tails:
+        if k in heads:
+            continue
+        left, right = bands[k][2], bands[k][3]
+        cut = _word_gap(ink, bands[k], right - TAIL_SHARE * usual_width, band_px)
+        if cut - left < start_w * 1.5:
+            pieces.append((k, left, right))
+        else:
+            pieces.append((k, left, left + start_w))  # its start, for a marker
+            pieces.append((k, cut, right))
+    read = {k for k, _, _ in pieces}
+    for k in _section_candidates(bands, usual_left, usual_right, width, exclude=read):
+        pieces.append((k, bands[k][2], min(width, bands[k][2] + start_w)))
+    scale = min(1.0, max(0.5, OCR_BAND_PX / max(band_px, 1.0)))
+    texts = _read_pieces(area, ink_info, bands, pieces, pad, scale, ocr_lines)
+    markers, head, tail = [], [], []
+    for (k, x_from, x_to), text in zip(pieces, texts, strict=True):
+        kind = parse_marker(text) if x_from == bands[k][2] else None
         if kind:
             markers.append((kind, round((bands[k][0] + bands[k][1]) / 2 / height, 4)))
-    head_ids = [k for k in full if k < HEAD_LINES]
-    tail_ids = [k for k in full if k >= n - HEAD_LINES]
+        if k in heads and text:
+            head.append(text)
+        elif k in tails and text and (x_to == bands[k][3]):
+            tail.append(text)
     return PageText(
-        head="\n".join(texts.get(k, "") for k in head_ids if texts.get(k)),
-        tail="\n".join(texts.get(k, "") for k in tail_ids if texts.get(k)),
-        markers=tuple(markers),
+        head="\n".join(head),
+        tail="\n".join(tail),
+        markers=tuple(sorted(set(markers), key=lambda m: m[1])),
         lines=n,
         fill=round(bands[-1][1] / height, 4),
         tail_end=round(float(rights[-1]) / max(usual_right, 1.0), 4),
         head_indent=round((float(lefts[0]) - usual_left) / width, 4),
         seconds=round(time.perf_counter() - began, 4),
     )
+
+
+def _word_gap(ink: np.ndarray, band: tuple[int, int, int, int], target: float, band_px: float) -> int:
+    """x of the inter-word gap nearest `target` on this line (ink is at half resolution), else target."""
+    top, bottom, left, right = (v // 2 for v in band)
+    cols = ink[top:bottom, left:right].any(axis=0)
+    blank = np.flatnonzero(~cols)
+    if not len(blank):
+        return int(target)
+    runs = np.split(blank, np.flatnonzero(np.diff(blank) > 1) + 1)
+    wide = [r for r in runs if len(r) >= 0.3 * band_px / 2 and 0 < r[0] and r[-1] < len(cols) - 1]
+    if not wide:
+        return int(target)
+    middles = np.array([2 * (left + (r[0] + r[-1]) / 2) for r in wide])
+    best = middles[np.argmin(np.abs(middles - target))]
+    return int(best) if abs(best - target) < 0.25 * (band[3] - band[2]) else int(target)
 
 
 def _section_candidates(
@@ -685,50 +732,82 @@ def _section_candidates(
     return sorted(k for score, k in scored[:MAX_STARTS] if score > 0.02)
 
 
-def _read_bands(area, bands, full, starts, start_w, band_px, scale, ocr_lines) -> dict[int, str]:
-    """One tesseract call over a mosaic: whole lines for `full`, line starts for `starts`; text per band."""
+def _read_pieces(
+    area, ink: _Ink, bands, pieces: list[tuple[int, int, int]], pad: int, scale: float, ocr_lines
+) -> list[str]:
+    """One tesseract call over a mosaic of line pieces (band, x from, x to); the text of each piece."""
     import cv2
 
     height, width = area.shape
-    pad = max(4, int(0.3 * band_px))
-    pieces, spans, y = [], [], 0
-    for k in sorted(set(full) | set(starts)):
-        top, bottom, left, right = bands[k]
-        x_from = max(0, left - 2 * pad)
-        x_to = min(width, right + 2 * pad) if k in full else min(width, left + start_w)
-        pieces.append(area[max(0, top - pad) : min(height, bottom + pad), x_from:x_to])
-        spans.append((k, y, y + pieces[-1].shape[0]))
-        y += pieces[-1].shape[0] + 2 * pad
-    mosaic = np.full((y, max(p.shape[1] for p in pieces) + 2 * pad), 255, np.uint8)
-    for piece, (_k, top, bottom) in zip(pieces, spans, strict=True):
-        mosaic[top:bottom, pad : pad + piece.shape[1]] = piece
+    crops, rows, y = [], [], 0
+    for k, x0, x1 in pieces:
+        x_from, x_to = max(0, x0 - 2 * pad), min(width, x1 + 2 * pad)
+        y_from, y_to = max(0, bands[k][0] - pad), min(height, bands[k][1] + pad)
+        crop = area[y_from:y_to, x_from:x_to].astype(np.float32)
+        # rules out (OCR reads a margin rule as "|" or "l"), unless darker ink crosses them
+        rules = ink.rules[y_from // 2 : (y_to + 1) // 2, x_from // 2 : (x_to + 1) // 2]
+        rules = np.repeat(np.repeat(rules, 2, axis=0), 2, axis=1)[: crop.shape[0], : crop.shape[1]]
+        view = crop[: rules.shape[0], : rules.shape[1]]
+        view[rules & (view > ink.strong)] = ink.paper
+        crops.append(crop)
+        rows.append((y, y + crop.shape[0]))
+        y += crop.shape[0] + 2 * pad
+    # paper to white, so the pieces' edges do not read as image blocks on the white canvas
+    gain = 255.0 / max(ink.paper, 1.0)
+    mosaic = np.full((y, max(c.shape[1] for c in crops) + 2 * pad), 255, np.uint8)
+    for crop, (top, bottom) in zip(crops, rows, strict=True):
+        mosaic[top:bottom, pad : pad + crop.shape[1]] = np.clip(crop * gain, 0, 255).astype(np.uint8)
     if scale < 1.0:
         mosaic = cv2.resize(mosaic, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    texts: dict[int, str] = {}
+    texts = [""] * len(pieces)
     for line in ocr_lines(mosaic, psm=6):
         middle = line.top / scale + pad
-        for k, top, bottom in spans:
+        for index, (top, bottom) in enumerate(rows):
             if top - pad <= middle < bottom + pad:
-                texts[k] = (texts[k] + " " + line.text) if k in texts else line.text
+                texts[index] = (texts[index] + " " + line.text).strip()
                 break
     return texts
 
 
-def find_line_bands(area: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Written lines as (top, bottom, left, right) in `area` pixels: dark ink only, ruled lines removed."""
+@dataclass(frozen=True)
+class _Ink:
+    mask: np.ndarray  # handwriting, half resolution
+    rules: np.ndarray  # ruled lines and margin rules (faint or not), half resolution
+    paper: float
+    threshold: float  # gray level below which a pixel is ink
+    strong: float  # gray level of ink that is kept where it crosses a rule
+
+
+def _ink_mask(area: np.ndarray) -> _Ink:
+    """Handwriting at half resolution, without ruled lines, underlines and margin rules."""
     import cv2
 
     small = cv2.resize(area, (area.shape[1] // 2, area.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    paper = float(np.percentile(small, 60))
-    darkest = float(np.percentile(small, 0.2))
-    threshold = paper - max(50.0, 0.5 * (paper - darkest))
-    ink = (small < threshold).astype(np.uint8)
-    h, w = ink.shape
-    long_rows = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 5), 1))
+    paper = float(np.percentile(small[::2, ::2], 60))
+    darkest = float(np.percentile(small[::2, ::2], 0.2))
+    h, w = small.shape
+    long_rows = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 8), 1))
     long_cols = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(20, h // 5)))
-    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_rows)  # ruled lines, underlines
-    margins = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_cols)  # the margin rule
-    ink = (ink > 0) & (rules == 0) & (margins == 0)
+    faint = (small < paper - 12).astype(np.uint8)
+    rules = cv2.morphologyEx(faint, cv2.MORPH_OPEN, long_rows) | cv2.morphologyEx(
+        faint, cv2.MORPH_OPEN, long_cols
+    )
+    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    # light pen strokes count as ink; ruled lines can be as dark: rule pixels count only when darker
+    # than the strong ink level (a stroke crossing the rule)
+    threshold = paper - max(35.0, 0.3 * (paper - darkest))
+    strong = paper - 0.6 * (paper - darkest)
+    ink = ((small < threshold) & ~((rules > 0) & (small > strong))).astype(np.uint8)
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_rows) | cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, long_cols
+    )
+    return _Ink((ink > 0) & (lines == 0), rules > 0, paper, threshold, strong)
+
+
+def find_line_bands(area: np.ndarray, ink: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
+    """Written lines as (top, bottom, left, right) in `area` pixels: dark ink only, ruled lines removed."""
+    if ink is None:
+        ink = _ink_mask(area).mask
     profile = ink.sum(axis=1).astype(float)
     if profile.max() <= 0:
         return []
@@ -742,6 +821,11 @@ def find_line_bands(area: np.ndarray) -> list[tuple[int, int, int, int]]:
     if not runs:
         return []
     runs = _split_tall(runs, profile)
+    usual = float(np.median([b - a for a, b in runs]))
+    if len(runs) > 1 and runs[0][0] <= 1 and runs[0][1] - runs[0][0] < 0.6 * usual:
+        runs = runs[1:]  # the descenders of a line cut by the box's top edge
+    if len(runs) > 1 and runs[-1][1] >= len(profile) - 1 and runs[-1][1] - runs[-1][0] < 0.6 * usual:
+        runs = runs[:-1]
     bands = []
     for top, bottom in runs:
         cols = np.flatnonzero(ink[top:bottom].any(axis=0))

@@ -1,0 +1,164 @@
+"""Reading-order accuracy on a folder made by `anonymat samples` (scans + truth.json).
+
+    .venv/bin/python bench/evaluate_order.py SAMPLES_DIR [--jobs 2] [--shuffles 3] [--cache texts.json]
+
+For every copy, each written page is decoded, turned upright and deskewed with the truth (evaluation only:
+the pipeline finds these itself), cropped to the writing area (y 110..290 mm, x 12..198 mm of an A4 page,
+scaled by the image height), read by `ordering.page_text`, shuffled, and ordered by `ordering.best_order`.
+Prints the exact-order share, the mean Kendall tau, and the wrong orders given with confidence >= 0.5.
+`--cache` stores the page texts so the scoring can be re-run without OCR. This script reads the truth;
+ordering.py never does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from anonymat import ordering  # noqa: E402
+
+WRITING_MM = (12.0, 110.0, 198.0, 290.0)
+
+
+def load_gray(path: Path, index: int) -> np.ndarray:
+    try:
+        from anonymat import ingest
+
+        kind = ingest.sniff_kind(path) or "pdf"
+        return ingest.load_page(ingest.PageRef(str(path), path.name, index, "", kind)).gray
+    except ImportError:  # before ingest.py existed
+        import pikepdf
+        from PIL import Image
+
+        with pikepdf.open(path) as pdf:
+            image = pikepdf.PdfImage(next(iter(pdf.pages[index].images.values()))).as_pil_image()
+        return np.array(Image.open(image) if isinstance(image, str) else image.convert("L"))
+
+
+def upright(gray: np.ndarray, rotation: int, effects: dict, skew_deg: float, dpi: float) -> np.ndarray:
+    """Undo the scan's quarter turns, skew and shift as the truth describes them.
+
+    The pipeline estimates these itself (orientation, deskew, template registration); here they come from
+    the truth so that only page_text and best_order are measured.
+    """
+    turned = np.ascontiguousarray(np.rot90(gray, -(rotation // 90)))
+    h, w = turned.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
+    shift = effects.get("shift_mm", [0.0, 0.0])
+    matrix[0, 2] += shift[0] * dpi / 25.4
+    matrix[1, 2] += shift[1] * dpi / 25.4
+    inverse = cv2.invertAffineTransform(matrix)
+    return cv2.warpAffine(turned, inverse, (w, h), flags=cv2.INTER_LINEAR, borderValue=235)
+
+
+def read_page(job: tuple[str, int, dict]) -> dict:
+    path, index, page = job
+    gray = load_gray(Path(path), index)
+    dpi = page.get("dpi") or max(gray.shape) / (297 / 25.4)
+    gray = upright(gray, page["rotation"], page.get("effects", {}), page.get("skew_deg", 0.0), dpi)
+    scale = gray.shape[0] / 297.0
+    box = tuple(int(round(v * scale)) for v in WRITING_MM)
+    return asdict(ordering.page_text(gray, box))
+
+
+def kendall_tau(predicted: list[int]) -> float:
+    n = len(predicted)
+    if n < 2:
+        return 1.0
+    pairs = [(a, b) for x, a in enumerate(predicted) for b in predicted[x + 1 :]]
+    concordant = sum(1 for a, b in pairs if a < b)
+    return (2 * concordant - len(pairs)) / len(pairs)
+
+
+def page_texts(folder: Path, truth: dict, jobs: int) -> dict[str, list[dict]]:
+    """Per copy number, the PageText dicts of its written pages in true reading order."""
+    work, owners = [], []
+    for copy in truth["copies"]:
+        pages = [p for p in copy["pages"] if not p.get("blank") and p.get("reading_index") is not None]
+        for page in sorted(pages, key=lambda p: p["reading_index"]):
+            work.append((str(folder / page["file"]), page["page"], page))
+            owners.append(copy["number"])
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(read_page, work, chunksize=2))
+    texts: dict[str, list[dict]] = {}
+    for number, result in zip(owners, results, strict=True):
+        texts.setdefault(number, []).append(result)
+    return texts
+
+
+def evaluate(texts: dict[str, list[dict]], fonts: dict[str, str], shuffles: int, verbose: bool) -> None:
+    exact, taus, confident_wrong, total, by_font = 0, [], 0, 0, {}
+    confidences = []
+    for number, dicts in texts.items():
+        pages = [ordering.PageText(**{**d, "markers": tuple(tuple(m) for m in d["markers"])}) for d in dicts]
+        for shuffle in range(shuffles):
+            perm = list(range(len(pages)))
+            random.Random(f"{number}-{shuffle}").shuffle(perm)
+            result = ordering.best_order([pages[p] for p in perm])
+            predicted = [perm[i] for i in result.order]
+            ok = predicted == list(range(len(pages)))
+            total += 1
+            exact += ok
+            taus.append(kendall_tau(predicted))
+            confidences.append((result.confidence, ok))
+            confident_wrong += (not ok) and result.confidence >= 0.5
+            stats = by_font.setdefault(fonts.get(number, "?"), [0, 0])
+            stats[0] += ok
+            stats[1] += 1
+            if verbose and not ok and shuffle == 0:
+                print(f"  {number} ({fonts.get(number)}): got {predicted} conf {result.confidence:.2f}")
+    print(f"orders: {total} ({len(texts)} copies x {shuffles} shuffles)")
+    print(f"exact order: {exact / total:.3f}")
+    print(f"mean Kendall tau: {statistics.mean(taus):.3f}")
+    print(f"wrong orders with confidence >= 0.5: {confident_wrong}")
+    for low, high in ((0, 0.5), (0.5, 0.9), (0.9, 1.01)):
+        band = [ok for c, ok in confidences if low <= c < high]
+        if band:
+            share = sum(band) / len(band)
+            print(f"  confidence {low:.1f}-{min(high, 1):.1f}: {len(band)} orders, {share:.2f} right")
+    for font, (right, count) in sorted(by_font.items()):
+        print(f"  font {font}: {right}/{count}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--shuffles", type=int, default=3)
+    parser.add_argument("--cache", type=Path, help="JSON file of page texts: read if present, else written")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    truth = json.loads((args.folder / "truth.json").read_text(encoding="utf-8"))
+    fonts = {c["number"]: c.get("font", "?") for c in truth["copies"]}
+    if args.cache and args.cache.exists():
+        texts = json.loads(args.cache.read_text(encoding="utf-8"))
+    else:
+        began = time.perf_counter()
+        texts = page_texts(args.folder, truth, args.jobs)
+        seconds = [d["seconds"] for dicts in texts.values() for d in dicts]
+        print(
+            f"page_text: {len(seconds)} pages in {time.perf_counter() - began:.1f} s wall, "
+            f"{statistics.median(seconds):.3f} s median per page ({args.jobs} workers)"
+        )
+        if args.cache:
+            args.cache.write_text(json.dumps(texts, ensure_ascii=False, indent=1), encoding="utf-8")
+    evaluate(texts, fonts, args.shuffles, args.verbose)
+
+
+if __name__ == "__main__":
+    main()
