@@ -1,0 +1,233 @@
+"""make_corpus: plan, render copies in a process pool, write the scan files and truth.json."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pikepdf
+from PIL import Image
+
+from anonymat.synth.hand import Hand
+from anonymat.synth.plan import plan_corpus
+from anonymat.synth.scan import damage_barcode, scan, show_through
+from anonymat.synth.sheet import render_sheet
+from anonymat.synth.text import layout_memo, make_memo, page_text
+
+HEAD_WORDS = 6
+
+
+def make_corpus(outdir: Path, copies: int = 4, seed: int = 1, *, pages_per_copy: tuple[int, int] = (2, 5),
+                dpi_choices: tuple[int, ...] = (200, 300), jobs: int | None = None) -> dict:  # fmt: skip
+    """Write synthetic scanned copies to OUTDIR/scans and their truth to OUTDIR/truth.json.
+
+    pages_per_copy is (low, high) written pages per copy, high excluded as in range(): the
+    default (2, 5) gives 2 to 4 pages; use (2, 7) for up to 6. Same seed, same bytes.
+    OUTDIR/scans is replaced.
+    """
+    if copies < 1:
+        raise ValueError("copies must be at least 1")
+    outdir = Path(outdir)
+    scans = outdir / "scans"
+    if scans.exists():
+        shutil.rmtree(scans)
+    scans.mkdir(parents=True)
+    plans = plan_corpus(copies, seed, tuple(pages_per_copy), tuple(dpi_choices))
+    _assign_files(plans)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or copies == 1:
+        results = [_make_copy(p, str(outdir)) for p in plans]
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, copies), initializer=_init_worker) as pool:
+            results = list(pool.map(_make_copy, plans, [str(outdir)] * copies))
+    _write_pdfs(outdir, plans, results)
+    truth = {"generator": "anonymat.synth", "version": 1, "seed": seed, "copies": [r["truth"] for r in results]}
+    (outdir / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return truth
+
+
+def _init_worker() -> None:
+    cv2.setNumThreads(1)
+
+
+def _assign_files(plans: list[dict]) -> None:
+    """File name per copy; PDF copies go back to back into lots of up to six copies."""
+    pdf_copies = [p for p in plans if p["layout"] == "pdf"]
+    for j, p in enumerate(pdf_copies):
+        p["file"] = f"scans/lot{j // 6 + 1}.pdf"
+    for p in plans:
+        n = p["index"] + 1
+        if p["layout"] == "tiff":
+            p["file"] = f"scans/copie_{n:02d}.tif"
+        elif p["layout"] == "jpeg":
+            p["file"] = f"scans/loose_{n:02d}"
+        elif p["layout"] == "png":
+            p["file"] = f"scans/png_{n:02d}"
+
+
+def _make_copy(plan: dict, outdir: str) -> dict:
+    """Render and scan every sheet of one copy; write its own files unless it goes into a PDF lot."""
+    rng = np.random.default_rng(plan["seed"])
+    hand = Hand(plan["font"], plan["font_path"], plan["dpi"], rng)
+    memo = make_memo(rng)
+    pages = layout_memo(memo, hand, len(plan["sheets"]), rng)
+    while len(pages) < len(plan["sheets"]):  # the text could not fill them: blank-ish last pages
+        pages.append([])
+    images: list[tuple[np.ndarray, int]] = []
+    entries: list[dict] = []
+    for reading in plan["scan_order"]:
+        sheet = plan["sheets"][reading]
+        srng = np.random.default_rng([plan["seed"], reading])
+        clean = render_sheet(plan, sheet, pages[reading], hand, srng)
+        if sheet["damage"] != "none":
+            damage_barcode(clean, sheet["damage"], plan["dpi"], srng)
+        fx = sheet["fx"]
+        img, boxes = scan(clean, fx, srng)
+        for _attempt in range(3):  # an intact sticker must read: soften the scan until it does
+            if sheet["damage"] != "none" or _is_safe(fx) or _is_readable(img, boxes["sticker"], plan["number"], plan["quality"]):
+                break
+            fx = dict(fx, blur=round(fx["blur"] * 0.6, 2), noise=round(fx["noise"] * 0.6, 2))
+            img, boxes = scan(clean, fx, np.random.default_rng([plan["seed"], reading, 1 + _attempt]))
+        box = boxes["band"]
+        images.append((img, plan["dpi"]))
+        text = page_text(pages[reading]).split()
+        entries.append(_entry(fx, blank=False, reading=reading, flap=sheet["flap"],
+                              damage=sheet["damage"], box=box, text=text, quality=plan["quality"]))  # fmt: skip
+        if sheet["verso"]:
+            fx = sheet["verso"]
+            verso, _ = scan(show_through(clean, fx["show_through"]), dict(fx, band=False), srng)
+            images.append((verso, plan["dpi"]))
+            entries.append(_entry(fx, blank=True, reading=None, flap=None, damage=None, box=None, text=[],
+                                  quality=plan["quality"]))  # fmt: skip
+    encoded = _write_own_files(Path(outdir), plan, images, entries)
+    by_reading = {e["reading_index"]: e for e in entries if not e["blank"]}
+    truth = {
+        "number": plan["number"],
+        "font": plan["font"],
+        "layout": plan["layout"],
+        "dpi": plan["dpi"],
+        "identity": plan["identity"],
+        "header": plan["header"],
+        "order": [{"file": by_reading[r]["file"], "page": by_reading[r]["page"]} for r in sorted(by_reading)],
+        "pages": entries,
+    }
+    return {"truth": truth, "jpegs": encoded}
+
+
+def _is_safe(fx: dict) -> bool:
+    """Scan settings under which the sticker was always read in stress runs (no need to check)."""
+    return not fx["blur"] and fx["noise"] <= 8
+
+
+def _is_readable(img: np.ndarray, box: list[int], number: str, quality: int) -> bool:
+    """Both zxing-cpp and zbar read the number in the sticker area (after a JPEG round trip)."""
+    import zxingcpp
+    from pyzbar import pyzbar
+    from pyzbar.pyzbar import ZBarSymbol
+
+    h, w = img.shape
+    pad = (box[2] - box[0]) // 8 + 8
+    crop = img[max(0, box[1] - pad) : min(h, box[3] + pad), max(0, box[0] - pad) : min(w, box[2] + pad)]
+    with Image.open(io.BytesIO(_jpeg(np.ascontiguousarray(crop), 200, quality))) as im:
+        im.load()
+        found_z = {r.text for r in zxingcpp.read_barcodes(im)}
+        found_b = {r.data.decode("ascii", "replace") for r in pyzbar.decode(im, symbols=[ZBarSymbol.CODE39])}
+    return number in found_z and number in found_b
+
+
+def _entry(fx: dict, *, blank: bool, reading: int | None, flap: str | None, damage: str | None,
+           box: list[int] | None, text: list[str], quality: int) -> dict:  # fmt: skip
+    return {
+        "file": None,
+        "page": None,
+        "blank": blank,
+        "reading_index": reading,
+        "rotation": fx["rotation"],
+        "skew_deg": fx["skew_deg"],
+        "dpi": fx["dpi"],
+        "flap": flap,
+        "barcode_damage": damage,
+        "identity_box": box,
+        "text_head": " ".join(text[:HEAD_WORDS]) if text else None,
+        "text_tail": " ".join(text[-HEAD_WORDS:]) if text else None,
+        "effects": {"shift_mm": fx["shift_mm"], "blur_sigma": fx["blur"], "noise_sigma": fx["noise"],
+                    "background": fx["background"], "jpeg_quality": quality,
+                    **({"show_through": fx["show_through"]} if blank else {})},  # fmt: skip
+    }
+
+
+def _jpeg(img: np.ndarray, dpi: int, quality: int) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(img, "L").save(buf, "JPEG", quality=quality, dpi=(dpi, dpi))
+    return buf.getvalue()
+
+
+def _write_own_files(outdir: Path, plan: dict, images: list[tuple[np.ndarray, int]], entries: list[dict]) -> list[bytes]:
+    """TIFF / loose JPEG / PNG copies are written here; PDF copies return their JPEG pages."""
+    layout, rel = plan["layout"], plan["file"]
+    q = plan["quality"]
+    for i, entry in enumerate(entries):
+        entry["file"], entry["page"] = rel, i
+    if layout == "pdf":
+        return [_jpeg(img, dpi, q) for img, dpi in images]
+    if layout == "tiff":
+        frames = [Image.fromarray(img, "L") for img, _ in images]
+        frames[0].save(outdir / rel, save_all=True, append_images=frames[1:], compression="jpeg", quality=q,
+                       dpi=(plan["dpi"], plan["dpi"]))  # fmt: skip
+        return []
+    folder = outdir / rel
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, (entry, (img, dpi)) in enumerate(zip(entries, images, strict=True)):
+        if layout == "jpeg":
+            name = f"page_{i + 1:03d}.jpg"
+            (folder / name).write_bytes(_jpeg(img, dpi, q))
+        else:
+            name = f"page_{i + 1:03d}.png"
+            Image.fromarray(img, "L").save(folder / name, dpi=(dpi, dpi), compress_level=6)
+        entry["file"], entry["page"] = f"{rel}/{name}", 0
+    return []
+
+
+def _write_pdfs(outdir: Path, plans: list[dict], results: list[dict]) -> None:
+    """Copies of a lot back to back, one JPEG image per page, page size = pixels / dpi."""
+    lots: dict[str, list[tuple[dict, dict]]] = {}
+    for plan, result in zip(plans, results, strict=True):
+        if plan["layout"] == "pdf":
+            lots.setdefault(plan["file"], []).append((plan, result))
+    for rel, members in lots.items():
+        pdf = pikepdf.new()
+        for plan, result in members:
+            offset = len(pdf.pages)
+            for entry in result["truth"]["pages"]:
+                entry["page"] += offset
+            for entry in result["truth"]["order"]:
+                entry["page"] += offset
+            for data in result["jpegs"]:
+                _add_jpeg_page(pdf, data, plan["dpi"])
+        pdf.save(outdir / rel, deterministic_id=True)
+    for result in results:
+        result.pop("jpegs", None)
+
+
+def _add_jpeg_page(pdf: pikepdf.Pdf, data: bytes, dpi: int) -> None:
+    with Image.open(io.BytesIO(data)) as im:
+        w, h = im.size
+    image = pikepdf.Stream(pdf, data)
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = w, h, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.DCTDecode
+    pw, ph = w * 72 / dpi, h * 72 / dpi
+    content = pikepdf.Stream(pdf, f"q {pw:.4f} 0 0 {ph:.4f} 0 0 cm /Im0 Do Q".encode())
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, pw, ph],
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+        Contents=content,
+    )
+    pdf.pages.append(pikepdf.Page(page))
