@@ -70,3 +70,13 @@ def test_conflicting_numbers_on_one_page_are_never_merged():
     got = group_pages(pages)
     assert [p.page for p, _ in got.unassigned] == [1]
     assert numbers(got)["1111111111"] == [("a.pdf", 0), ("a.pdf", 2)]
+
+
+def test_blank_loose_image_follows_the_copy_scanned_before_it_in_its_folder():
+    def jpg(name, number=None, blank=False):
+        return PageFacts(file=f"lot/{name}", path=name, page=0, sha256=SHA, kind="jpeg", number=number, blank=blank)
+
+    pages = [jpg("p1.jpg", "1111111111"), jpg("p2.jpg", blank=True), jpg("p3.jpg", "1111111111")]
+    got = group_pages(pages)
+    assert not got.unassigned
+    assert [p.file for p in got.copies[0].blanks] == ["lot/p2.jpg"]

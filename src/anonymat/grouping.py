@@ -99,9 +99,16 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
     return Grouping([by_number[n] for n in order_seen], unassigned)
 
 
+def _same_unit(a: PageFacts, b: PageFacts) -> bool:
+    """Same scanned unit: the same file, or loose single-page images in the same folder."""
+    if a.file == b.file:
+        return True
+    return a.file.rpartition("/")[0] == b.file.rpartition("/")[0] and a.kind in ("jpeg", "png") and b.kind in ("jpeg", "png")
+
+
 def _same_file_neighbour(pages: list[PageFacts], assigned: list[str | None], i: int, step: int) -> str | None:
     j = i + step
-    while 0 <= j < len(pages) and pages[j].file == pages[i].file:
+    while 0 <= j < len(pages) and _same_unit(pages[j], pages[i]):
         if not pages[j].blank and assigned[j] is not None:
             return assigned[j]
         if not pages[j].blank:

@@ -1,0 +1,124 @@
+"""Speed, memory and output size of anonymat on a generated batch.
+
+    .venv/bin/python bench/bench.py [--pages 200] [--seed 99] [--jobs 1 2] [--order continuity scan]
+
+For each (jobs, order) it runs `anonymat process` in a child process and reports pages/s end to end,
+peak RSS of the whole process tree, and output KB per page; one more in-process run collects the time
+per stage (decode, blank, barcode, orientation, mask, ocr for ordering, ordering, writing).
+Writes bench/results.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+ANONYMAT = str(ROOT / ".venv" / "bin" / "anonymat")
+
+
+def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
+    """One run in a child process: wall time and peak RSS (largest of the process and its workers)."""
+    cmd = [ANONYMAT, "process", str(scans), "-o", str(out), "-q", "--force", "--jobs", str(jobs), "--order", order]
+    t0 = time.perf_counter()
+    wrapper = [
+        sys.executable,
+        "-c",
+        "import resource,subprocess,sys,json;"
+        "rc=subprocess.call(sys.argv[1:]);"
+        "print(json.dumps({'rc':rc,'rss_kb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))",
+        *cmd,
+    ]
+    done = subprocess.run(wrapper, capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    elapsed = time.perf_counter() - t0
+    info = json.loads(done.stdout.strip().splitlines()[-1])
+    pdf_bytes = sum(p.stat().st_size for p in out.glob("*.pdf"))
+    batch = json.loads((out / "batch.json").read_text())
+    return {
+        "jobs": jobs,
+        "order": order,
+        "seconds": elapsed,
+        "pages_in": batch["pages_in"],
+        "pages_out": batch["pages_out"],
+        "pages_per_s": batch["pages_in"] / elapsed,
+        "peak_rss_mb": info["rss_kb"] / 1024,
+        "kb_per_output_page": pdf_bytes / 1024 / max(1, batch["pages_out"]),
+        "exit_code": info["rc"],
+    }
+
+
+def stage_profile(scans: Path, out: Path) -> dict[str, float]:
+    """Median-free mean seconds per page for each stage, measured in-process with one job."""
+    from anonymat import api, ingest, pipeline
+    from anonymat.grouping import group_pages
+    from anonymat.template import load_template
+
+    files, _ = ingest.discover([scans])
+    refs = ingest.page_refs(files)
+    ctx = pipeline.PageContext(load_template("cdg-est"), want_text=True, vault=None)
+    facts = pipeline.analyse_all(refs, ctx, jobs=1)
+    totals: dict[str, float] = {}
+    for f in facts:
+        for name, sec in f.seconds.items():
+            totals[name] = totals.get(name, 0.0) + sec
+    grouping = group_pages(facts)
+    t0 = time.perf_counter()
+    for copy in grouping.copies:
+        api.order_copy(copy)
+    totals["ordering"] = time.perf_counter() - t0
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for copy in grouping.copies:
+        api.write_copy(api.WriteJob(copy, str(out), False, 60))
+    totals["writing"] = time.perf_counter() - t0
+    return {name: sec / len(refs) for name, sec in totals.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=99)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--order", nargs="+", default=["continuity", "scan"])
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out")
+    args = parser.parse_args()
+
+    from anonymat.synth import make_corpus
+
+    corpus = args.work / "corpus"
+    copies = max(1, round(args.pages / 4.6))  # ~4.6 scanned pages per copy with the generator's defaults
+    t0 = time.perf_counter()
+    truth = make_corpus(corpus, copies=copies, seed=args.seed)
+    n = sum(len(c["pages"]) for c in truth["copies"])
+    print(f"generated {n} pages ({copies} copies) in {time.perf_counter() - t0:.1f} s", flush=True)
+
+    runs = []
+    for order in args.order:
+        for jobs in args.jobs:
+            r = run_cli(corpus / "scans", args.work / f"out-{order}-{jobs}", jobs, order)
+            runs.append(r)
+            print(
+                f"order={order:10} jobs={jobs}: {r['pages_per_s']:.2f} pages/s ({r['seconds']:.1f} s), "
+                f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['kb_per_output_page']:.0f} KB/page, exit {r['exit_code']}",
+                flush=True,
+            )
+    stages = stage_profile(corpus / "scans", args.work / "out-profile")
+    print("\nseconds per page by stage (1 job, in-process):")
+    for name, sec in stages.items():
+        print(f"  {name:12} {1000 * sec:7.1f} ms")
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    results = {"pages": n, "copies": copies, "runs": runs, "stages_ms": {k: 1000 * v for k, v in stages.items()},
+               "bench_process_rss_mb": ru.ru_maxrss / 1024}
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
