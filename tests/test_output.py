@@ -220,3 +220,11 @@ def test_bad_pages_are_programming_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         write_copy_pdf([(np.zeros((10, 10), np.uint8), 0.0)], tmp_path / "x.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_masked_zone_stays_black_to_its_edges() -> None:
+    page = scan_like()
+    page[300:500, 100:700] = 0  # what masking paints over the identity zone
+    out = clean_page(page, 200.0)
+    assert out[300:500, 100:700].max() == 0
+    assert out[299, 100:700].mean() > 100 and out[500, 100:700].mean() > 100  # the page around is untouched

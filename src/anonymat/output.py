@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from anonymat import __version__
@@ -109,8 +110,6 @@ def _points(pixels: int, dpi: float) -> Decimal:
 
 def paper_level(gray: np.ndarray) -> tuple[int, float]:
     """The paper's grey level (histogram peak among the light levels) and its noise sigma."""
-    import cv2
-
     hist = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().astype(np.float64)
     smooth = np.convolve(hist, np.ones(5) / 5.0, mode="same")
     level = int(np.argmax(smooth[96:])) + 96
@@ -123,19 +122,22 @@ def paper_level(gray: np.ndarray) -> tuple[int, float]:
 
 
 def clean_page(gray: np.ndarray, dpi: float) -> np.ndarray:
-    """Paper to white, writing kept, stroke edges softened by SMOOTH_MM: what makes JPEG pages small."""
-    import cv2
+    """Paper to white, writing kept, stroke edges softened by SMOOTH_MM: what makes JPEG pages small.
 
+    Pure black stays pure black: masked zones are painted 0 and keep crisp edges, so the zone reads as
+    one uniform block up to its border (no grey fringe for OCR to make letters of).
+    """
     lut = paper_lut(gray)
     sigma = SMOOTH_MM / 25.4 * dpi
-    soft = cv2.GaussianBlur(gray, (0, 0), sigma) if sigma >= 0.3 else gray
-    return soft if lut is None else cv2.LUT(soft, lut)
+    out = cv2.GaussianBlur(gray, (0, 0), sigma) if sigma >= 0.3 else gray.copy()
+    if lut is not None:
+        out = cv2.LUT(out, lut)
+    not_black = (gray != 0).view(np.uint8)
+    return cv2.bitwise_and(out, out, mask=not_black)
 
 
 def whiten_paper(gray: np.ndarray) -> np.ndarray:
     """Map the paper to pure white and stretch the rest, with a smooth ramp so faint strokes survive."""
-    import cv2
-
     lut = paper_lut(gray)
     return gray if lut is None else cv2.LUT(gray, lut)
 
@@ -159,8 +161,6 @@ def paper_lut(gray: np.ndarray) -> np.ndarray | None:
 def encode_jpeg(gray: np.ndarray, quality: int) -> bytes:
     """Progressive grey JPEG from pixels (so no EXIF or comment of the input survives); 10 % smaller than
     baseline, and every PDF reader since PDF 1.3 decodes it."""
-    import cv2
-
     params = [
         cv2.IMWRITE_JPEG_QUALITY,
         int(quality),
