@@ -144,7 +144,7 @@ def count_leaks(out: Path, truth: dict) -> tuple[int, int]:
     for pdf_path in sorted(out.glob("*.pdf")):
         with pikepdf.open(pdf_path) as pdf:
             for page in pdf.pages:
-                for obj in page.images.values():
+                for obj in page.get_images().values():
                     gray = cv2.imdecode(np.frombuffer(obj.read_raw_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
                     text = fold(ocr.ocr_text(gray[: gray.shape[0] * 2 // 5], psm=3))
                     pages += 1

@@ -70,7 +70,7 @@ def _pdf_page_images(pdf_path: Path) -> list[np.ndarray]:
     images = []
     with pikepdf.open(pdf_path) as pdf:
         for page in pdf.pages:
-            for obj in page.images.values():
+            for obj in page.get_images().values():
                 raw = np.frombuffer(obj.read_raw_bytes(), np.uint8)
                 images.append(cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE))
     return images

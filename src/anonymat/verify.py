@@ -30,7 +30,7 @@ class CopyCheck:
 def _decode_page_image(pdf, page) -> np.ndarray | None:
     import pikepdf
 
-    images = list(page.images.values())
+    images = list(page.get_images().values())
     if len(images) != 1:
         return None
     obj = images[0]
@@ -56,8 +56,8 @@ def check_pdf_structure(pdf, check: CopyCheck) -> None:
         for key in ("/Annots", "/Thumb", "/AA"):
             if key in page.obj:
                 check.problems.append(f"page {i} has {key}")
-        if len(page.images) != 1:
-            check.problems.append(f"page {i} holds {len(page.images)} images instead of 1")
+        if len(page.get_images()) != 1:
+            check.problems.append(f"page {i} holds {len(page.get_images())} images instead of 1")
         ops = {str(op) for _, op in pikepdf.parse_content_stream(page)}
         text_ops = ops & {"Tj", "TJ", "'", '"', "BT"}
         if text_ops:
