@@ -7,7 +7,7 @@ TOWNS = [
     "Ingéville", "Admiville", "Belval-sur-Meuse", "Rochefort-les-Vignes", "Saint-Aubin-des-Forges",
     "Montclar-en-Vosges", "Marcy-la-Rivière", "Beaulieu-sur-Seille", "Haute-Croix", "Fontenay-les-Prés",
     "Villers-sur-Sarre", "Castelbourg", "Valmont-la-Forêt", "Territoria", "Saint-Rémy-des-Champs",
-    "Mirecourt-les-Bains", "Neuville-aux-Étangs", "Bourg-Sainte-Claire",
+    "Mirecourt-les-Bains", "Neuville-aux-Étangs", "Bourg-Sainte-Odile",
 ]  # fmt: skip
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",

@@ -164,7 +164,7 @@ def _entry(fx: dict, *, blank: bool, reading: int | None, flap: str | None, dama
 
 def _jpeg(img: np.ndarray, dpi: int, quality: int) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(img, "L").save(buf, "JPEG", quality=quality, dpi=(dpi, dpi))
+    Image.fromarray(img, "L").save(buf, "JPEG", quality=quality, dpi=(dpi, dpi), optimize=True)
     return buf.getvalue()
 
 

@@ -43,7 +43,7 @@ def _header(rng: np.random.Generator) -> tuple[dict[str, str], list[int]]:
 def _scan_fx(rng: np.random.Generator, dpi: int, rotation: int) -> dict:
     # blur is optical (the same in mm at any dpi): sigma 0.5-1.2 px at 300 dpi; heavy noise only on sharp scans
     blur = float(rng.uniform(0.5, 1.2)) * dpi / 300 if rng.random() < 0.25 else 0.0
-    noise = float(rng.uniform(2, 6)) if blur else float(2 + 10 * rng.random() ** 1.5)
+    noise = float(rng.uniform(2, 6)) if blur else float(2 + 10 * rng.random() ** 4)  # mostly light
     return {
         "dpi": dpi,
         "rotation": rotation,
@@ -51,7 +51,7 @@ def _scan_fx(rng: np.random.Generator, dpi: int, rotation: int) -> dict:
         "shift_mm": [round(float(v), 2) for v in rng.uniform(-4, 4, 2)],
         "blur": round(blur, 2),
         "noise": round(noise, 2),
-        "paper_noise": round(float(rng.uniform(1, 3)), 2),
+        "paper_noise": round(float(rng.uniform(0.5, 2)), 2),
         "background": round(float(rng.uniform(215, 245)), 1),
     }
 
@@ -88,11 +88,14 @@ def plan_corpus(copies: int, seed: int, pages_per_copy: tuple[int, int], dpi_cho
         numbers.add(f"{int(rng.integers(0, 10**10)):010d}")
     number_list = sorted(numbers, key=lambda _: rng.random())
     layouts = copy_layouts(copies)
+    # mostly the first dpi (200): four copies in five, the others take the remaining choices in turn
+    pattern = [dpi_choices[0]] * 4 + list(dpi_choices[1:])
+    dpis = [int(pattern[i % len(pattern)]) for i in rng.permutation(copies)]
     lo, hi = pages_per_copy
     plans = []
     for i in range(copies):
         crng = np.random.default_rng(np.random.SeedSequence([seed, 1, i]))
-        dpi = int(crng.choice(dpi_choices, p=_dpi_weights(dpi_choices)))
+        dpi = dpis[i]
         n = int(crng.integers(lo, max(hi, lo + 1)))
         header, ticks = _header(crng)
         first_open = crng.random() < 0.45
@@ -117,7 +120,7 @@ def plan_corpus(copies: int, seed: int, pages_per_copy: tuple[int, int], dpi_cho
             "font": font_of[i],
             "font_path": fonts[font_of[i]],
             "dpi": dpi,
-            "quality": int(crng.integers(70, 86)),
+            "quality": int(crng.integers(65, 81)),
             "layout": layouts[i],
             "identity": _identity(crng),
             "header": header,
@@ -129,11 +132,6 @@ def plan_corpus(copies: int, seed: int, pages_per_copy: tuple[int, int], dpi_cho
         })  # fmt: skip
     _ensure_coverage(plans, rng)
     return plans
-
-
-def _dpi_weights(choices: tuple[int, ...]) -> list[float]:
-    w = np.array([2.0 if d == 200 else 1.0 for d in choices])
-    return list(w / w.sum())
 
 
 def _ensure_coverage(plans: list[dict], rng: np.random.Generator) -> None:

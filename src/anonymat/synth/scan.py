@@ -62,9 +62,9 @@ def damage_barcode(page: np.ndarray, kind: str, dpi: int, rng: np.random.Generat
         sub -= blob * (sub - rng.uniform(90, 130))
     elif kind == "pen":
         t = np.linspace(0, 1, 60)
-        ya, yb = rng.uniform(sy0, sy1, 2)
+        ya, yb = rng.uniform(24 * mm, 34 * mm, 2)  # across the bars
         xs = sx0 - 4 * mm + (sx1 - sx0 + 8 * mm) * t
-        ys = ya + (yb - ya) * t + rng.uniform(1, 4) * mm * np.sin(np.pi * t * rng.uniform(1, 3))
+        ys = ya + (yb - ya) * t + rng.uniform(0.5, 2.5) * mm * np.sin(np.pi * t * rng.uniform(1, 3))
         draw_strokes(page, [np.stack([xs, ys], axis=1)], rng.uniform(0.4, 0.7) * mm, rng.uniform(30, 60))
     elif kind == "torn":
         frac = rng.uniform(0.3, 0.55)
