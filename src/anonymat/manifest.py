@@ -42,6 +42,10 @@ class PageFacts:
     def source(self) -> dict[str, Any]:
         return {"file": self.file, "page": self.page, "sha256": self.sha256}
 
+    def full_source(self) -> dict[str, Any]:
+        """The source with where to read it again (`anonymat fix` rebuilds a copy from it)."""
+        return {**self.source(), "path": self.path, "kind": self.kind}
+
     def label(self) -> str:
         return f"{self.file} page {self.page + 1}"
 
@@ -63,7 +67,7 @@ class Copy:
 
 def page_entry(facts: PageFacts) -> dict[str, Any]:
     return {
-        "source": facts.source(),
+        "source": facts.full_source(),
         "rotation": facts.rotation,
         "skew": round(facts.skew, 2),
         "barcode": {"value": facts.number, "format": facts.number_format, "reader": facts.barcode_reader}
@@ -71,10 +75,37 @@ def page_entry(facts: PageFacts) -> dict[str, Any]:
         else None,
         "flap": facts.flap,
         "anchor": facts.anchor,
+        "pose": facts.pose_source,
         "blank": facts.blank,
         "masked": [list(b) for b in facts.masked],
         "size": list(facts.size),
+        "dpi": round(facts.dpi, 3),
     }
+
+
+def facts_from_entry(entry: dict[str, Any]) -> PageFacts:
+    """Rebuild the facts of an output page from its manifest entry (what rendering it again needs)."""
+    src = entry["source"]
+    barcode = entry.get("barcode") or {}
+    return PageFacts(
+        file=src["file"],
+        path=src["path"],
+        page=int(src["page"]),
+        sha256=src["sha256"],
+        kind=src["kind"],
+        blank=bool(entry.get("blank", False)),
+        dpi=float(entry.get("dpi", 0.0)),
+        number=barcode.get("value"),
+        number_format=barcode.get("format"),
+        barcode_reader=barcode.get("reader"),
+        rotation=int(entry["rotation"]),
+        skew=float(entry.get("skew", 0.0)),
+        pose_source=entry.get("pose", "barcode"),
+        anchor=entry.get("anchor", "frame"),
+        flap=entry.get("flap", "unknown"),
+        masked=tuple(tuple(int(v) for v in b) for b in entry.get("masked", [])),  # type: ignore[misc]
+        size=tuple(entry.get("size", (0, 0))),  # type: ignore[arg-type]
+    )
 
 
 def copy_manifest(copy: Copy, pdf_name: str, pdf_sha256: str, output_pages: list[PageFacts]) -> dict[str, Any]:
@@ -86,7 +117,7 @@ def copy_manifest(copy: Copy, pdf_name: str, pdf_sha256: str, output_pages: list
         "status": copy.status,
         "review_reasons": list(copy.reasons),
         "pages": [page_entry(p) for p in output_pages],
-        "dropped": [{"source": b.source(), "reason": "blank"} for b in copy.blanks if b not in output_pages],
+        "dropped": [{"source": b.full_source(), "reason": "blank"} for b in copy.blanks if b not in output_pages],
         "order": {
             "method": copy.order_method,
             "confidence": round(copy.order_confidence, 3),

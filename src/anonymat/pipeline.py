@@ -65,6 +65,8 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     lap("barcode")
     read = search.read
     pose = orient.find_pose(small, read.orientation if read else None)
+    # the manifest records the skew to 0.01 degree; render with exactly that, so `fix` rebuilds the same page
+    pose = orient.Pose(pose.rotation, round(pose.skew, 2), pose.source)
     up_small = orient.upright(small, pose)
     center = None
     if read is not None:
