@@ -223,6 +223,9 @@ def process_batch(options: Options) -> ExitCode:
         "pages_out": pages_out,
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
+    from anonymat.report import write_report
+
+    write_report(options.outdir)  # report.html and thumbs/, rebuilt from the manifests just written
 
     review = sum(1 for c in copies if c["status"] != "ok")
     if options.verbosity >= 0:

@@ -135,5 +135,51 @@ def doctor() -> None:
     typer.echo("everything anonymat needs is installed.")
 
 
+@app.command()
+def fix(
+    outdir: Annotated[Path, typer.Argument(help="An OUTDIR written by `anonymat process`.")],
+    number: Annotated[str | None, typer.Argument(help="The copy to fix (its anonymity number).")] = None,
+    order: Annotated[
+        str | None, typer.Option(help="New page order, e.g. 3,1,2 (positions as in the report).")
+    ] = None,
+    move: Annotated[
+        str | None, typer.Option(help="POS:OTHERNUMBER: move page POS to the end of copy OTHERNUMBER.")
+    ] = None,
+    drop: Annotated[str | None, typer.Option(help="Remove page POS (or POS,POS) from the copy.")] = None,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="CSV with a `number,order` header: reorder many copies.")
+    ] = None,
+    resolved: Annotated[bool, typer.Option(help="Clear all the copy's review reasons (checked).")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Reorder, move or drop pages of copies in OUTDIR by hand; rebuilds only those copies."""
+    global _verbose
+    _verbose = verbose
+    from anonymat import fix as fixing
+    from anonymat.errors import UsageError
+
+    try:
+        if csv is not None:
+            if number is not None or order or move or drop:
+                raise UsageError("--csv replaces NUMBER and --order/--move/--drop: give one or the other")
+            fixes = fixing.read_csv_fixes(csv, resolved=resolved)
+        elif number is None:
+            raise UsageError("give the copy's NUMBER (or --csv FILE)")
+        else:
+            fixes = [
+                fixing.Fix(
+                    number=number,
+                    order=fixing.parse_positions(order, "--order") if order is not None else None,
+                    move=fixing.parse_move(move) if move is not None else None,
+                    drop=fixing.parse_positions(drop, "--drop") if drop is not None else (),
+                    resolved=resolved,
+                )
+            ]
+        done = fixing.apply_fixes(outdir, fixes)
+    except Exception as err:  # noqa: BLE001 - the one handler
+        raise _fail(err) from err
+    typer.echo(f"fixed {', '.join(done)}; report: {outdir / 'report.html'}")
+
+
 def main() -> None:  # pragma: no cover - console entry
     sys.exit(app())
