@@ -17,6 +17,8 @@ from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, Usa
 from anonymat.grouping import group_pages
 from anonymat.manifest import SCHEMA_VERSION, Copy, PageFacts, copy_manifest
 from anonymat.progress import Progress
+from anonymat.roster import load_roster
+from anonymat.roster import review_reasons as roster_reasons
 from anonymat.template import load_template
 
 ORDER_REVIEW_BELOW = 0.5
@@ -175,6 +177,7 @@ def process_batch(options: Options) -> ExitCode:
         template=template,
         want_text=options.order == "continuity",
         vault=str(options.vault) if options.vault else None,
+        roster=load_roster(options.roster) if options.roster else None,
     )
     with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
         facts = pipeline.analyse_all(refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler)
@@ -186,6 +189,8 @@ def process_batch(options: Options) -> ExitCode:
             order_copy(copy)
         else:
             copy.order_method = "scan" if len(copy.pages) > 1 else "single"
+        if options.roster:
+            copy.reasons.extend(roster_reasons(output_sequence(copy, options.keep_blank)))
 
     jobs = [WriteJob(c, str(options.outdir), options.keep_blank, options.jpeg_quality) for c in grouping.copies]
     with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:

@@ -49,6 +49,10 @@ def process(
     scheduler: Annotated[
         str | None, typer.Option(help="Run on a Dask cluster: tcp://HOST:PORT of `dask scheduler`.")
     ] = None,
+    roster: Annotated[
+        Path | None,
+        typer.Option(help="CSV of the candidates' names (nom;prenom): flag copies whose body names one."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress, only errors.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail, tracebacks on errors.")] = False,
 ) -> None:
@@ -73,6 +77,7 @@ def process(
             force=force,
             verify=verify,
             scheduler=scheduler,
+            roster=roster,
             verbosity=-1 if quiet else (1 if verbose else 0),
         ).validate()
         code = process_batch(options)

@@ -23,6 +23,7 @@ class Options:
     verify: bool = True
     scheduler: str | None = None  # tcp://host:port of a Dask scheduler
     verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
+    roster: Path | None = None  # CSV of candidates' names: flag copies whose body holds one
 
     def validate(self) -> Options:
         if not self.inputs:
@@ -44,4 +45,8 @@ class Options:
                 raise UsageError(f"{self.outdir}: the output folder must not sit inside the input folder {path}")
         if self.vault is not None and self.vault.resolve() == resolved_out:
             raise UsageError("--vault must be a different folder from the output folder")
+        if self.roster is not None:
+            from anonymat.roster import load_roster
+
+            load_roster(self.roster)  # readable, with at least one name; raises a one-line UsageError
         return self

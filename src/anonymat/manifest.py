@@ -37,6 +37,7 @@ class PageFacts:
     size: tuple[int, int] = (0, 0)  # output page (width, height) in pixels
     text: Any = None  # ordering.PageText, when ordering ran
     vault_crop: str | None = None
+    roster_hits: tuple[tuple[int, float], ...] | None = ()  # (line, y mm) of roster names; None: unread
     seconds: dict[str, float] = field(default_factory=dict)
 
     def source(self) -> dict[str, Any]:

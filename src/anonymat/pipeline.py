@@ -15,6 +15,7 @@ import numpy as np
 from anonymat import barcode, blank, ingest, masking, orient
 from anonymat.errors import AnonymatError, MissingDependencyError, UsageError
 from anonymat.manifest import PageFacts
+from anonymat.roster import Roster
 from anonymat.template import Registration, Template, register
 
 
@@ -25,6 +26,7 @@ class PageContext:
     template: Template
     want_text: bool
     vault: str | None
+    roster: Roster | None = None  # --roster: look for candidates' names in the body
 
 
 def _worker_init() -> None:
@@ -100,6 +102,14 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
             text = None
         lap("ocr")
 
+    roster_hits: tuple[tuple[int, float], ...] | None = ()
+    if ctx.roster is not None:
+        from anonymat import roster
+
+        writing = masking.clip_box(reg.to_px(template.zones_mm["writing_area"]), page.shape)
+        roster_hits = roster.check_page(page, writing, dpi, ctx.roster)
+        lap("roster")
+
     return replace(
         base,
         dpi=dpi,
@@ -116,6 +126,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         size=(page.shape[1], page.shape[0]),
         text=text,
         vault_crop=crop_name,
+        roster_hits=roster_hits,
         seconds=timings,
     )
 
