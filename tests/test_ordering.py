@@ -177,7 +177,7 @@ def test_outline_precedence_and_orphan_letters():
         PageText("", "", (("II", 0.2), ("A", 0.6)), 20, 1.0),
     ]
     before = ordering.precedence_matrix(pages)
-    assert before[0, 2] == pytest.approx(1.0)
+    assert before[0, 2] == pytest.approx(1.0, abs=0.01)
     assert before[2, 0] == 0.0
     assert 0.0 < before[1, 2] < 1.0  # ambiguous: B before II only if it is I.B
 

@@ -182,7 +182,6 @@ def _first_word(text: str) -> tuple[str, str]:
 _ROMAN = re.compile(r"(?P<s>[Il1|!i]{0,3})(?P<m>[DhH]?)(?P<c>[).\-/:°,]?)(?=\s|[A-ZÀ-Ý]|$)")
 _LETTER = re.compile(r"(?P<l>[ABCÀÂ8ßabc])(?P<c>[).\-/:,]|\s+(?=[A-ZÀ-Ý][a-zà-ÿ]))(?=\s|[A-ZÀ-Ý]|$)")
 _LETTER_KIND = {"À": "A", "Â": "A", "8": "B", "ß": "B", "a": "A", "b": "B", "c": "C"}
-HEADING_STARTS = ("ville", "direction", "objet", "mairie", "commune", "note", "departement", "region")
 
 
 def parse_marker(line_start: str) -> str | None:
@@ -207,63 +206,121 @@ def parse_marker(line_start: str) -> str | None:
         first in ("en", "pour") and len(words) > 1 and words[1].startswith("concl")
     ):
         return "conclusion"
-    if first == "note" and len(words) > 1 and words[1] in ("a", "au", "aux"):
+    second = words[1] if len(words) > 1 else ""
+    if (first == "note" and second in ("a", "au", "aux")) or (_near(first, "objet") and len(words) <= 6):
         return "heading"
-    if first == "ville" and len(words) > 1 and words[1] in ("de", "d"):
+    if first in ("ville", "mairie", "commune", "communaute", "departement", "region") and second in (
+        "de",
+        "d",
+    ):
         return "heading"
-    if any(_near(first, h) for h in HEADING_STARTS if h not in ("note", "ville")) and len(first) >= 5:
+    if _near(first, "direction") and second in ("de", "des", "du", "d", "generale"):
         return "heading"
     return None
 
 
 # outline positions: heading < intro < I < I.A < I.B < I.C < II < ... < conclusion
 _PART = {"I": 10, "II": 20, "III": 30}
+HEADING_ZONE = 0.3  # the memo's opening lines sit in the top part of the first page
 _LETTER_OFFSET = {"A": 1, "B": 2, "C": 3}
 _FIXED = {"heading": 0, "intro": 1, "conclusion": 90}
 
 
-def _page_readings(markers: Sequence[tuple[str, float]]) -> list[tuple[int | None, list[int]]]:
-    """The page's marker positions, with letters before any roman numeral left for the caller to place."""
-    part: int | None = None
-    orphans: list[int] = []
-    known: list[int] = []
-    for kind, _y in markers:
+def _trusted_kinds(page: PageText) -> list[str]:
+    """Marker kinds, keeping "heading" only for an opening block: several heading lines high on the page,
+    or one on the first lines (a body line can start with "direction des ...")."""
+    zone = [y for k, y in page.markers if k == "heading" and y < HEADING_ZONE]
+    first_lines = 2.5 / max(page.lines, 1)
+    keep = len(zone) >= 2 or any(y < first_lines for y in zone)
+    return [k for k, y in page.markers if k != "heading" or (keep and y < HEADING_ZONE)]
+
+
+def _positions(kinds: Sequence[str], orphan_part: int) -> list[int]:
+    """Outline positions of a page's markers; letters before any numeral belong to `orphan_part`."""
+    part = orphan_part
+    positions = []
+    for kind in kinds:
         if kind in _PART:
             part = _PART[kind]
-            known.append(part)
+            positions.append(part)
         elif kind in _LETTER_OFFSET:
-            if part is None:
-                orphans.append(_LETTER_OFFSET[kind])
-            else:
-                known.append(part + _LETTER_OFFSET[kind])
+            positions.append(part + _LETTER_OFFSET[kind])
         elif kind in _FIXED:
-            known.append(_FIXED[kind])
-    return [(None, orphans), (0, known)]
+            positions.append(_FIXED[kind])
+    return positions
+
+
+def _variants(kinds: list[str], repeated_one: bool) -> list[tuple[float, list[str]]]:
+    """Readings of a page's marker kinds: OCR often reads a handwritten "II)" as "I)"."""
+    if "I" not in kinds:
+        return [(1.0, kinds)]
+    at = kinds.index("I")
+    if any(k in _LETTER_OFFSET for k in kinds[:at]):
+        keep = 0.05  # "B ... I)": a letter cannot come before I)
+    elif any(k in ("heading", "intro") for k in kinds[:at]):
+        keep = 0.95
+    elif repeated_one:
+        keep = 0.5  # another page shows "I)" too
+    else:
+        keep = 0.85
+    promoted = kinds[:at] + ["II"] + kinds[at + 1 :]
+    return [(keep, kinds), (1.0 - keep, promoted)]
 
 
 def outline_readings(pages: Sequence[PageText]) -> list[list[tuple[float, list[int]]]]:
-    """Per page, weighted readings of its outline positions (letters before a numeral are ambiguous)."""
-    raw = [_page_readings(p.markers) for p in pages]
-    taken = {pos for r in raw for pos in r[1][1] if pos % 10}
-    readings: list[list[tuple[float, list[int]]]] = []
-    for page_raw in raw:
-        orphans, known = page_raw[0][1], page_raw[1][1]
-        if not orphans:
-            readings.append([(1.0, known)])
-            continue
-        later_parts = [k for k in known if k in _PART.values()]
-        if later_parts:  # "B ... II)": the letters belong to the part before that numeral
-            parts = [later_parts[0] - 10] if later_parts[0] > 10 else []
-        else:
-            parts = [10, 20] + ([30] if any(30 in r[1][1] for r in raw) else [])
-        options = []
-        for part in parts:
-            positions = [part + o for o in orphans]
-            clashes = sum(1 for pos in positions if pos in taken)
-            options.append((math.exp(-2.0 * clashes), sorted(positions + known)))
-        total = sum(w for w, _ in options)
-        readings.append([(w / total, pos) for w, pos in options] if options else [(1.0, known)])
+    """Per page, weighted readings of its outline positions.
+
+    Ambiguities: letters before any numeral on the page (I.B or II.B?), and "I)" that may be a misread
+    "II)". Readings whose positions another page already holds for sure are made unlikely.
+    """
+    kinds = [_trusted_kinds(p) for p in pages]
+    ones = sum(1 for page_kinds in kinds if "I" in page_kinds)
+    options: list[list[tuple[float, list[int]]]] = []
+    for page_kinds in kinds:
+        page_options = []
+        for weight, variant in _variants(page_kinds, ones > 1):
+            first_part = next((_PART[k] for k in variant if k in _PART), None)
+            has_orphans = bool(variant) and variant[0] in _LETTER_OFFSET
+            if not has_orphans:
+                page_options.append((weight, _positions(variant, 10)))
+            elif first_part is not None:  # "B ... II)": the letters belong to the part before it
+                if first_part > 10:
+                    page_options.append((weight, _positions(variant, first_part - 10)))
+            else:
+                parts = [10, 20] + ([30] if any("III" in k for k in kinds) else [])
+                page_options.extend((weight / len(parts), _positions(variant, part)) for part in parts)
+        options.append([(w, pos) for w, pos in page_options if w > 0] or [(1.0, [])])
+    # sections (not the heading, intro or conclusion) each appear once: a reading that repeats a section
+    # another page holds is unlikely (two rounds, so that clear pages settle the ambiguous ones)
+    readings = [_normalised(opts) for opts in options]
+    for _round in range(2):
+        held = [_section_odds(r) for r in readings]
+        readings = []
+        for index, opts in enumerate(options):
+            weighted = []
+            for w, pos in opts:
+                clash = sum(
+                    max((held[j].get(p, 0.0) for j in range(len(options)) if j != index), default=0.0)
+                    for p in set(pos)
+                )
+                weighted.append((w * math.exp(-3.0 * clash), pos))
+            readings.append(_normalised(weighted))
     return readings
+
+
+def _normalised(options: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
+    total = sum(w for w, _ in options) or 1.0
+    return [(w / total, pos) for w, pos in options]
+
+
+def _section_odds(readings: list[tuple[float, list[int]]]) -> dict[int, float]:
+    """Probability that the page holds each section heading (I, I.A, ..., III.C)."""
+    odds: dict[int, float] = {}
+    for w, pos in readings:
+        for p in set(pos):
+            if 10 <= p < 90:
+                odds[p] = odds.get(p, 0.0) + w
+    return odds
 
 
 _NEXT = {0: {1, 10}, 1: {10}, 10: {11}, 11: {12}, 12: {13, 20, 90}, 13: {20, 90}, 20: {21}, 21: {22},
@@ -341,13 +398,12 @@ def head_evidence(page: PageText) -> float:
     if punct and punct[-1] in ",;)":
         score += 2.0
     first = word[0]
+    # a misread word says little about its first letter's case ("dispositif" read as "MspoSibif")
+    trust = readability(page.head) * (1.0 if is_known(word) else 0.35)
     if first.isalpha() and fold(first) in CASE_RELIABLE:
-        if first.islower():
-            score += 2.0 * readability(page.head)
-        else:
-            score -= 2.3
+        score += 2.0 * trust if first.islower() else -2.3 * trust
     elif first.isalpha():
-        score += 0.5 if first.islower() else -0.5
+        score += 0.5 * trust if first.islower() else -0.5 * trust
     if word.islower() and fold(word) in (NO_END | {"a", "est", "sont"}):
         score += 0.7
     elif word[0].isupper() and fold(word) in SENTENCE_OPENERS:
@@ -446,7 +502,7 @@ def start_scores(pages: Sequence[PageText]) -> np.ndarray:
     scores = np.zeros(len(pages))
     for i, page in enumerate(pages):
         score = _opens_sentence(head_evidence(page)) + heading_evidence(page.head)
-        kinds = {k for k, _ in page.markers}
+        kinds = set(_trusted_kinds(page))
         if kinds & {"heading", "intro"}:
             score += 1.5
         firsts = [min(pos) for w, pos in readings[i] if pos]
@@ -456,18 +512,49 @@ def start_scores(pages: Sequence[PageText]) -> np.ndarray:
     return scores
 
 
+# the formulas that close an administrative letter or memo
+_CLOSINGS = ("reste a votre disposition", "a votre disposition", "complement d information",
+             "je vous prie", "veuillez agreer", "l expression de", "salutations", "cordialement",
+             "mes respectueuses", "ma consideration")  # fmt: skip
+
+
+def closing_evidence(text: str) -> float:
+    """Log-odds that `text` holds the memo's closing formula (fuzzy: OCR garbles and splits words)."""
+    letters = re.sub(r"[^a-z]", "", fold(text))
+    for phrase in _CLOSINGS:
+        target = phrase.replace(" ", "")
+        if fuzzy_find(target, letters) <= len(target) // 5:
+            return 2.0
+    return 0.0
+
+
+def fuzzy_find(pattern: str, text: str) -> int:
+    """Smallest edit distance between `pattern` and any substring of `text` (Sellers' algorithm)."""
+    if not pattern:
+        return 0
+    previous = [0] * (len(text) + 1)
+    for i, char in enumerate(pattern, 1):
+        current = [i] + [0] * len(text)
+        for j, other in enumerate(text, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+        previous = current
+    return min(previous)
+
+
 def end_scores(pages: Sequence[PageText]) -> np.ndarray:
     """Log-odds that page i is the last page of the copy."""
     readings = outline_readings(pages)
     scores = np.zeros(len(pages))
     for i, page in enumerate(pages):
         score = _opens_sentence(tail_evidence(page))  # the text must stop at a sentence end
-        score += 3.0 * min(1.0, max(0.0, (0.9 - page.fill) / 0.4)) if page.fill < 0.9 else -0.5
+        # a partly filled page is often the last, but candidates also start a part on a fresh page
+        score += 1.5 * min(1.0, max(0.0, (0.9 - page.fill) / 0.4)) if page.fill < 0.9 else -0.5
         folded = fold(page.tail)
         if any(k == "conclusion" for k, _ in page.markers):
             score += 1.5
         elif re.search(r"\b(en conclusion|pour conclure|en definitive|en somme)\b", folded):
             score += 1.0
+        score += closing_evidence(page.tail)
         lasts = [max(pos) for w, pos in readings[i] if pos]
         if lasts and max(lasts) < 20:
             score -= 1.5  # its outline stops before II)
@@ -683,8 +770,8 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
             markers.append((kind, round((bands[k][0] + bands[k][1]) / 2 / height, 4)))
         if k in heads and text:
             head.append(text)
-        elif k in tails and text and (x_to == bands[k][3]):
-            tail.append(text)
+        elif k in tails and text:
+            tail.append(text if x_to == bands[k][3] or x_from > bands[k][2] else text + " …")
     return PageText(
         head="\n".join(head),
         tail="\n".join(tail),
@@ -813,7 +900,8 @@ def find_line_bands(area: np.ndarray, ink: np.ndarray | None = None) -> list[tup
         return []
     kernel = np.ones(3) / 3
     profile = np.convolve(profile, kernel, mode="same")
-    level = max(2.0, 0.12 * float(np.percentile(profile[profile > 0], 90)))
+    # low enough for a one-word last line ("durée.") next to full lines, high enough for specks
+    level = max(1.5, 0.04 * float(np.percentile(profile[profile > 0], 90)))
     active = profile > level
     runs = _runs(active)
     runs = _merge_close(runs, max_gap=3)
@@ -829,7 +917,7 @@ def find_line_bands(area: np.ndarray, ink: np.ndarray | None = None) -> list[tup
     bands = []
     for top, bottom in runs:
         cols = np.flatnonzero(ink[top:bottom].any(axis=0))
-        if len(cols) < 3:
+        if len(cols) < 3 or ink[top:bottom].sum() < 40:
             continue
         left, right = np.percentile(cols, 0.5), np.percentile(cols, 99.5)
         bands.append((2 * top, 2 * bottom, int(2 * left), int(2 * right)))
