@@ -23,8 +23,15 @@ from anonymat.synth.text import layout_memo, make_memo, page_text
 HEAD_WORDS = 6
 
 
-def make_corpus(outdir: Path, copies: int = 4, seed: int = 1, *, pages_per_copy: tuple[int, int] = (2, 5),
-                dpi_choices: tuple[int, ...] = (200, 300), jobs: int | None = None) -> dict:  # fmt: skip
+def make_corpus(
+    outdir: Path,
+    copies: int = 4,
+    seed: int = 1,
+    *,
+    pages_per_copy: tuple[int, int] = (2, 5),
+    dpi_choices: tuple[int, ...] = (200, 300),
+    jobs: int | None = None,
+) -> dict:
     """Write synthetic scanned copies to OUTDIR/scans and their truth to OUTDIR/truth.json.
 
     pages_per_copy is (low, high) written pages per copy, high excluded as in range(): the
@@ -38,7 +45,8 @@ def make_corpus(outdir: Path, copies: int = 4, seed: int = 1, *, pages_per_copy:
     if scans.exists():
         shutil.rmtree(scans)
     scans.mkdir(parents=True)
-    plans = plan_corpus(copies, seed, tuple(pages_per_copy), tuple(dpi_choices))
+    low, high = pages_per_copy
+    plans = plan_corpus(copies, seed, (int(low), int(high)), tuple(dpi_choices))
     _assign_files(plans)
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or copies == 1:
@@ -47,8 +55,15 @@ def make_corpus(outdir: Path, copies: int = 4, seed: int = 1, *, pages_per_copy:
         with ProcessPoolExecutor(max_workers=min(jobs, copies), initializer=_init_worker) as pool:
             results = list(pool.map(_make_copy, plans, [str(outdir)] * copies))
     _write_pdfs(outdir, plans, results)
-    truth = {"generator": "anonymat.synth", "version": 1, "seed": seed, "copies": [r["truth"] for r in results]}
-    (outdir / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    truth = {
+        "generator": "anonymat.synth",
+        "version": 1,
+        "seed": seed,
+        "copies": [r["truth"] for r in results],
+    }
+    (outdir / "truth.json").write_text(
+        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return truth
 
 
@@ -90,21 +105,45 @@ def _make_copy(plan: dict, outdir: str) -> dict:
         fx = sheet["fx"]
         img, boxes = scan(clean, fx, srng)
         for _attempt in range(3):  # an intact sticker must read: soften the scan until it does
-            if sheet["damage"] != "none" or _is_safe(fx) or _is_readable(img, boxes["sticker"], plan["number"], plan["quality"]):
+            if (
+                sheet["damage"] != "none"
+                or _is_safe(fx)
+                or _is_readable(img, boxes["sticker"], plan["number"], plan["quality"])
+            ):
                 break
             fx = dict(fx, blur=round(fx["blur"] * 0.6, 2), noise=round(fx["noise"] * 0.6, 2))
             img, boxes = scan(clean, fx, np.random.default_rng([plan["seed"], reading, 1 + _attempt]))
         box = boxes["band"]
         images.append((img, plan["dpi"]))
         text = page_text(pages[reading]).split()
-        entries.append(_entry(fx, blank=False, reading=reading, flap=sheet["flap"],
-                              damage=sheet["damage"], box=box, text=text, quality=plan["quality"]))  # fmt: skip
+        entries.append(
+            _entry(
+                fx,
+                blank=False,
+                reading=reading,
+                flap=sheet["flap"],
+                damage=sheet["damage"],
+                box=box,
+                text=text,
+                quality=plan["quality"],
+            )
+        )
         if sheet["verso"]:
             fx = sheet["verso"]
             verso, _ = scan(show_through(clean, fx["show_through"]), dict(fx, band=False), srng)
             images.append((verso, plan["dpi"]))
-            entries.append(_entry(fx, blank=True, reading=None, flap=None, damage=None, box=None, text=[],
-                                  quality=plan["quality"]))  # fmt: skip
+            entries.append(
+                _entry(
+                    fx,
+                    blank=True,
+                    reading=None,
+                    flap=None,
+                    damage=None,
+                    box=None,
+                    text=[],
+                    quality=plan["quality"],
+                )
+            )
     encoded = _write_own_files(Path(outdir), plan, images, entries)
     by_reading = {e["reading_index"]: e for e in entries if not e["blank"]}
     truth = {
@@ -141,8 +180,17 @@ def _is_readable(img: np.ndarray, box: list[int], number: str, quality: int) -> 
     return number in found_z and number in found_b
 
 
-def _entry(fx: dict, *, blank: bool, reading: int | None, flap: str | None, damage: str | None,
-           box: list[int] | None, text: list[str], quality: int) -> dict:  # fmt: skip
+def _entry(
+    fx: dict,
+    *,
+    blank: bool,
+    reading: int | None,
+    flap: str | None,
+    damage: str | None,
+    box: list[int] | None,
+    text: list[str],
+    quality: int,
+) -> dict:
     return {
         "file": None,
         "page": None,
@@ -156,9 +204,14 @@ def _entry(fx: dict, *, blank: bool, reading: int | None, flap: str | None, dama
         "identity_box": box,
         "text_head": " ".join(text[:HEAD_WORDS]) if text else None,
         "text_tail": " ".join(text[-HEAD_WORDS:]) if text else None,
-        "effects": {"shift_mm": fx["shift_mm"], "blur_sigma": fx["blur"], "noise_sigma": fx["noise"],
-                    "background": fx["background"], "jpeg_quality": quality,
-                    **({"show_through": fx["show_through"]} if blank else {})},  # fmt: skip
+        "effects": {
+            "shift_mm": fx["shift_mm"],
+            "blur_sigma": fx["blur"],
+            "noise_sigma": fx["noise"],
+            "background": fx["background"],
+            "jpeg_quality": quality,
+            **({"show_through": fx["show_through"]} if blank else {}),
+        },
     }
 
 
@@ -168,7 +221,9 @@ def _jpeg(img: np.ndarray, dpi: int, quality: int) -> bytes:
     return buf.getvalue()
 
 
-def _write_own_files(outdir: Path, plan: dict, images: list[tuple[np.ndarray, int]], entries: list[dict]) -> list[bytes]:
+def _write_own_files(
+    outdir: Path, plan: dict, images: list[tuple[np.ndarray, int]], entries: list[dict]
+) -> list[bytes]:
     """TIFF / loose JPEG / PNG copies are written here; PDF copies return their JPEG pages."""
     layout, rel = plan["layout"], plan["file"]
     q = plan["quality"]
@@ -178,8 +233,14 @@ def _write_own_files(outdir: Path, plan: dict, images: list[tuple[np.ndarray, in
         return [_jpeg(img, dpi, q) for img, dpi in images]
     if layout == "tiff":
         frames = [Image.fromarray(img, "L") for img, _ in images]
-        frames[0].save(outdir / rel, save_all=True, append_images=frames[1:], compression="jpeg", quality=q,
-                       dpi=(plan["dpi"], plan["dpi"]))  # fmt: skip
+        frames[0].save(
+            outdir / rel,
+            save_all=True,
+            append_images=frames[1:],
+            compression="jpeg",
+            quality=q,
+            dpi=(plan["dpi"], plan["dpi"]),
+        )
         return []
     folder = outdir / rel
     folder.mkdir(parents=True, exist_ok=True)
@@ -189,7 +250,7 @@ def _write_own_files(outdir: Path, plan: dict, images: list[tuple[np.ndarray, in
             (folder / name).write_bytes(_jpeg(img, dpi, q))
         else:
             name = f"page_{i + 1:03d}.png"
-            Image.fromarray(img, "L").save(folder / name, dpi=(dpi, dpi), compress_level=6)
+            Image.fromarray(img, "L").save(folder / name, dpi=(dpi, dpi), compress_level=1)
         entry["file"], entry["page"] = f"{rel}/{name}", 0
     return []
 

@@ -27,8 +27,13 @@ FLAP_LINES = [  # text, cap height mm, bold, centre y mm
     ("OBLIGATOIRE POUR GARANTIR VOTRE ANONYMAT", 2.5, True, 95.5),
 ]
 TICK_LABELS = ["CONCOURS (1)", "Interne (1)", "EXAMEN (1)", "Externe (1)", "Troisième concours (1)"]
-IDENTITY_LABELS = [("nom", "NOM :", 69.0), ("prenoms", "Prénom(s) :", 76.5), ("naissance", "Né(e) le :", 84.0),
-                   ("candidat", "N° de candidat :", 91.5), ("signature", "Signature :", 99.0)]  # fmt: skip
+IDENTITY_LABELS = [
+    ("nom", "NOM :", 69.0),
+    ("prenoms", "Prénom(s) :", 76.5),
+    ("naissance", "Né(e) le :", 84.0),
+    ("candidat", "N° de candidat :", 91.5),
+    ("signature", "Signature :", 99.0),
+]
 
 
 def px(mm: float, dpi: int) -> int:
@@ -62,8 +67,16 @@ class _Printer:
         self.img = Image.new("L", (w, h), 255)
         self.draw = ImageDraw.Draw(self.img)
 
-    def text(self, x_mm: float, y_mm: float, text: str, cap_mm: float, bold: bool = False,
-             anchor: str = "ls", grey: int = PRINT_GREY) -> None:  # fmt: skip
+    def text(
+        self,
+        x_mm: float,
+        y_mm: float,
+        text: str,
+        cap_mm: float,
+        bold: bool = False,
+        anchor: str = "ls",
+        grey: int = PRINT_GREY,
+    ) -> None:
         """Draw text; y is the vertical centre of the capitals (anchor's second letter is ignored)."""
         font = _font(BOLD if bold else SANS, _size_for(cap_mm, self.dpi))
         base = px(y_mm + cap_mm / 2, self.dpi)
@@ -74,8 +87,9 @@ class _Printer:
         y0 = px(y, self.dpi) - t // 2
         self.draw.rectangle([px(x0, self.dpi), y0, px(x1, self.dpi), y0 + t - 1], fill=grey)
 
-    def vline(self, x: float, y0: float, y1: float, th: float, grey: int = PRINT_GREY,
-              dash_mm: float = 0.0) -> None:  # fmt: skip
+    def vline(
+        self, x: float, y0: float, y1: float, th: float, grey: int = PRINT_GREY, dash_mm: float = 0.0
+    ) -> None:
         t = max(1, px(th, self.dpi))
         x0 = px(x, self.dpi) - t // 2
         if not dash_mm:
@@ -83,7 +97,9 @@ class _Printer:
             return
         y = y0
         while y < y1:
-            self.draw.rectangle([x0, px(y, self.dpi), x0 + t - 1, px(min(y + dash_mm, y1), self.dpi)], fill=grey)
+            self.draw.rectangle(
+                [x0, px(y, self.dpi), x0 + t - 1, px(min(y + dash_mm, y1), self.dpi)], fill=grey
+            )
             y += 2 * dash_mm
 
     def box(self, x0: float, y0: float, x1: float, y1: float, th: float, grey: int = PRINT_GREY) -> None:
@@ -125,10 +141,17 @@ def header_slots() -> dict[str, tuple[float, float, float]]:
         "date": (12 + text_width_mm("ouvert le", lab) + 3, 45.5, 44.0),
         "lieu": (87.0, 45.5, 52.0),
         "epreuve": (12 + text_width_mm("Epreuve de", lab) + 3, 51.5, 60.0),
-        "option": (12 + text_width_mm("Spécialité et/ou option :", lab) + 3, 57.5,
-                   140 - 12 - text_width_mm("Spécialité et/ou option :", lab) - 3
-                   - text_width_mm("(le cas échéant uniquement)", 1.7) - 3),
-    }  # fmt: skip
+        "option": (
+            12 + text_width_mm("Spécialité et/ou option :", lab) + 3,
+            57.5,
+            140
+            - 12
+            - text_width_mm("Spécialité et/ou option :", lab)
+            - 3
+            - text_width_mm("(le cas échéant uniquement)", 1.7)
+            - 3,
+        ),
+    }
     for key, label, y in IDENTITY_LABELS:
         x = 108 + text_width_mm(label, 2.4) + 2.5
         slots[key] = (x, y + 1.6, 198.0 - x)

@@ -101,8 +101,15 @@ class Hand:
         gaps = [self.gap_width(k, scale) for _, k in words[1:]]
         return float(sum(widths) + sum(gaps))
 
-    def draw_line(self, page: np.ndarray, words: list[tuple[str, int]], x0: float, baseline: float,
-                  line_no: int = 0, scale: float = 1.0) -> None:  # fmt: skip
+    def draw_line(
+        self,
+        page: np.ndarray,
+        words: list[tuple[str, int]],
+        x0: float,
+        baseline: float,
+        line_no: int = 0,
+        scale: float = 1.0,
+    ) -> None:
         """Write words (text, jitter index) on the float32 page from x0 on the given baseline (px)."""
         if not words:
             return
@@ -122,11 +129,16 @@ class Hand:
                 x += self.gap_width(k, scale)
             font = _font(self.path, self.word_size(k, scale))
             text = self.clean(word)
-            draw.text((x, base + self.dy_j[k % _JITTER]), text, font=font,
-                      fill=int(255 * self.alpha_j[k % _JITTER]), anchor="ls")  # fmt: skip
+            draw.text(
+                (x, base + self.dy_j[k % _JITTER]),
+                text,
+                font=font,
+                fill=int(255 * self.alpha_j[k % _JITTER]),
+                anchor="ls",
+            )
             x += font.getlength(text)
         slope = self.line_slope[line_no % 512]
-        m = np.float32([[1, -self.shear, self.shear * base], [slope, 1, -slope * (x0 - left)]])
+        m = np.array([[1, -self.shear, self.shear * base], [slope, 1, -slope * (x0 - left)]], np.float32)
         alpha = cv2.warpAffine(np.asarray(strip), m, strip.size, flags=cv2.INTER_LINEAR)
         self._composite(page, alpha, top, left)
 
@@ -139,8 +151,16 @@ class Hand:
         region = page[y0:y1, left : left + a.shape[1]]
         region -= a * (region - self.ink)
 
-    def draw_text(self, page: np.ndarray, text: str, x0_mm: float, baseline_mm: float, max_w_mm: float,
-                  k0: int, scale: float = 0.85) -> None:  # fmt: skip
+    def draw_text(
+        self,
+        page: np.ndarray,
+        text: str,
+        x0_mm: float,
+        baseline_mm: float,
+        max_w_mm: float,
+        k0: int,
+        scale: float = 0.85,
+    ) -> None:
         """A short handwritten value (header, identity): shrunk to fit max_w_mm."""
         mm = self.dpi / 25.4
         words = [(word, k0 + i) for i, word in enumerate(text.split())]
@@ -174,7 +194,9 @@ def draw_strokes(page: np.ndarray, strokes: list[np.ndarray], width_px: float, i
     sub -= alpha.astype(np.float32) * (1.0 / 255.0) * (sub - ink)
 
 
-def signature_strokes(rng: np.random.Generator, x0: float, y0: float, x1: float, y1: float) -> list[np.ndarray]:
+def signature_strokes(
+    rng: np.random.Generator, x0: float, y0: float, x1: float, y1: float
+) -> list[np.ndarray]:
     """A smooth random scribble inside the box (px): a looping curve and sometimes an underline."""
     n = int(rng.integers(5, 9))
     t = np.linspace(0, 1, 200)
@@ -188,7 +210,9 @@ def signature_strokes(rng: np.random.Generator, x0: float, y0: float, x1: float,
     strokes = [np.stack([xs, ys], axis=1)]
     if rng.random() < 0.5:
         u = np.linspace(0, 1, 40)
-        strokes.append(np.stack([x0 + (x1 - x0) * (0.1 + 0.8 * u), y1 - (y1 - y0) * (0.05 + 0.1 * u)], axis=1))
+        strokes.append(
+            np.stack([x0 + (x1 - x0) * (0.1 + 0.8 * u), y1 - (y1 - y0) * (0.05 + 0.1 * u)], axis=1)
+        )
     return strokes
 
 

@@ -23,7 +23,9 @@ def _identity(rng: np.random.Generator) -> dict[str, str]:
     return {
         "nom": str(rng.choice(bank.FAMILY_NAMES)),
         "prenoms": " ".join(str(g) for g in given),
-        "naissance": f"{int(rng.integers(1, 29)):02d}/{int(rng.integers(1, 13)):02d}/{int(rng.integers(1965, 2003))}",
+        "naissance": "{:02d}/{:02d}/{}".format(
+            *(int(rng.integers(a, b)) for a, b in ((1, 29), (1, 13), (1965, 2003)))
+        ),
         "candidat": f"{int(rng.integers(10_000_000, 100_000_000))}",
     }
 
@@ -41,7 +43,8 @@ def _header(rng: np.random.Generator) -> tuple[dict[str, str], list[int]]:
 
 
 def _scan_fx(rng: np.random.Generator, dpi: int, rotation: int) -> dict:
-    # blur is optical (the same in mm at any dpi): sigma 0.5-1.2 px at 300 dpi; heavy noise only on sharp scans
+    # blur is optical (the same in mm at any dpi): sigma 0.5-1.2 px at 300 dpi;
+    # heavy noise only on sharp scans
     blur = float(rng.uniform(0.5, 1.2)) * dpi / 300 if rng.random() < 0.25 else 0.0
     noise = float(rng.uniform(2, 6)) if blur else float(2 + 10 * rng.random() ** 4)  # mostly light
     return {
@@ -76,17 +79,20 @@ def _scan_order(n: int, rng: np.random.Generator) -> list[int]:
     return order
 
 
-def plan_corpus(copies: int, seed: int, pages_per_copy: tuple[int, int], dpi_choices: tuple[int, ...]) -> list[dict]:
+def plan_corpus(
+    copies: int, seed: int, pages_per_copy: tuple[int, int], dpi_choices: tuple[int, ...]
+) -> list[dict]:
     """One dict per copy with everything the workers need (all picklable)."""
     fonts = available_fonts()
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
     others = [name for name in fonts if name != "comic-neue"]
     font_cycle = (["comic-neue"] if "comic-neue" in fonts else []) + [str(f) for f in rng.permutation(others)]
     font_of = [font_cycle[i % len(font_cycle)] for i in rng.permutation(copies)]
-    numbers: set[str] = set()
+    numbers: list[str] = []  # a list, not a set: set order changes with the hash seed
     while len(numbers) < copies:
-        numbers.add(f"{int(rng.integers(0, 10**10)):010d}")
-    number_list = sorted(numbers, key=lambda _: rng.random())
+        candidate = f"{int(rng.integers(0, 10**10)):010d}"
+        if candidate not in numbers:
+            numbers.append(candidate)
     layouts = copy_layouts(copies)
     # mostly the first dpi (200): four copies in five, the others take the remaining choices in turn
     pattern = [dpi_choices[0]] * 4 + list(dpi_choices[1:])
@@ -112,24 +118,28 @@ def plan_corpus(copies: int, seed: int, pages_per_copy: tuple[int, int], dpi_cho
                 "verso": None,
             }
             if crng.random() < 0.25:
-                sheet["verso"] = dict(_scan_fx(crng, dpi, rotation), show_through=round(float(crng.uniform(0.03, 0.08)), 3))
+                sheet["verso"] = dict(
+                    _scan_fx(crng, dpi, rotation), show_through=round(float(crng.uniform(0.03, 0.08)), 3)
+                )
             sheets.append(sheet)
-        plans.append({
-            "index": i,
-            "number": number_list[i],
-            "font": font_of[i],
-            "font_path": fonts[font_of[i]],
-            "dpi": dpi,
-            "quality": int(crng.integers(65, 81)),
-            "layout": layouts[i],
-            "identity": _identity(crng),
-            "header": header,
-            "ticks": ticks,
-            "sticker_tone": float(crng.choice([262.0, 266.0, 248.0])),
-            "sheets": sheets,
-            "scan_order": _scan_order(n, crng),
-            "seed": int(np.random.SeedSequence([seed, 2, i]).generate_state(1)[0]),
-        })  # fmt: skip
+        plans.append(
+            {
+                "index": i,
+                "number": numbers[i],
+                "font": font_of[i],
+                "font_path": fonts[font_of[i]],
+                "dpi": dpi,
+                "quality": int(crng.integers(65, 81)),
+                "layout": layouts[i],
+                "identity": _identity(crng),
+                "header": header,
+                "ticks": ticks,
+                "sticker_tone": float(crng.choice([262.0, 266.0, 248.0])),
+                "sheets": sheets,
+                "scan_order": _scan_order(n, crng),
+                "seed": int(np.random.SeedSequence([seed, 2, i]).generate_state(1)[0]),
+            }
+        )
     _ensure_coverage(plans, rng)
     return plans
 

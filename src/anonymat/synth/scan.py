@@ -20,11 +20,11 @@ def _noise_tiles() -> tuple[np.ndarray, np.ndarray]:
     """Sensor noise (white) and paper texture (blotchy), int8, the same in every process."""
     rng = np.random.default_rng(20240501)
     white = (rng.standard_normal(_TILE, dtype=np.float32) * 32).clip(-127, 127).astype(np.int8)
-    small = rng.standard_normal((_TILE[0] // 6, _TILE[1] // 6), dtype=np.float32)
-    small = cv2.GaussianBlur(small, (0, 0), 1.5)
-    small /= small.std()
-    paper = cv2.resize(small, (_TILE[1], _TILE[0]), interpolation=cv2.INTER_LINEAR)
-    paper = (paper * 32).clip(-127, 127).astype(np.int8)
+    seeds = rng.standard_normal((_TILE[0] // 6, _TILE[1] // 6), dtype=np.float32)
+    small = np.asarray(cv2.GaussianBlur(seeds, (0, 0), 1.5))
+    small = small / small.std()
+    blotches = cv2.resize(small, (_TILE[1], _TILE[0]), interpolation=cv2.INTER_LINEAR)
+    paper = (np.asarray(blotches) * 32).clip(-127, 127).astype(np.int8)
     return white, paper
 
 
@@ -38,7 +38,9 @@ def light_field(shape: tuple[int, int], background: float, rng: np.random.Genera
     """Uneven illumination: smooth random field + linear gradient + vignette, around `background`."""
     h, w = shape
     sh, sw = max(8, h // 16), max(8, w // 16)
-    coarse = cv2.resize(rng.normal(0, 3.0, (4, 3)).astype(np.float32), (sw, sh), interpolation=cv2.INTER_CUBIC)
+    coarse = cv2.resize(
+        rng.normal(0, 3.0, (4, 3)).astype(np.float32), (sw, sh), interpolation=cv2.INTER_CUBIC
+    )
     yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
     gx, gy = rng.uniform(-6, 6, 2)
     grad = gx * (xx / sw - 0.5) + gy * (yy / sh - 0.5)
@@ -97,14 +99,17 @@ def scan(page: np.ndarray, fx: dict, rng: np.random.Generator) -> tuple[np.ndarr
     h, w = page.shape
     white, paper = _noise_tiles()
     img = cv2.multiply(page, light_field((h, w), fx["background"], rng), scale=1.0 / 255.0)
-    img = cv2.addWeighted(img, 1.0, _crop(paper, (h, w), rng), fx["paper_noise"] / 32.0, 0.0, dtype=cv2.CV_32F)
+    img = cv2.addWeighted(
+        img, 1.0, _crop(paper, (h, w), rng), fx["paper_noise"] / 32.0, 0.0, dtype=cv2.CV_32F
+    )
     cx, cy = w / 2, h / 2
     m = cv2.getRotationMatrix2D((cx, cy), fx["skew_deg"], 1.0)
     m[0, 2] += fx["shift_mm"][0] * dpi / 25.4
     m[1, 2] += fx["shift_mm"][1] * dpi / 25.4
     border = float(min(255.0, fx["background"] + 6))
-    img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                         borderValue=border)  # fmt: skip
+    img = cv2.warpAffine(
+        img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border
+    )
     if fx["blur"]:
         img = cv2.GaussianBlur(img, (0, 0), fx["blur"])
     img = cv2.addWeighted(img, 1.0, _crop(white, (h, w), rng), fx["noise"] / 32.0, 0.5, dtype=cv2.CV_32F)
@@ -130,8 +135,12 @@ def _rotate_box(pts: np.ndarray, k: int, w: int, h: int) -> list[int]:
     elif k == 3:
         x, y = (h - 1) - y, x
     ww, hh = (h, w) if k % 2 else (w, h)
-    return [int(max(0, np.floor(x.min()))), int(max(0, np.floor(y.min()))),
-            int(min(ww, np.ceil(x.max()))), int(min(hh, np.ceil(y.max())))]  # fmt: skip
+    return [
+        int(max(0, np.floor(x.min()))),
+        int(max(0, np.floor(y.min()))),
+        int(min(ww, np.ceil(x.max()))),
+        int(min(hh, np.ceil(y.max()))),
+    ]
 
 
 def px_box(box_mm: tuple[float, float, float, float], dpi: int) -> tuple[int, int, int, int]:

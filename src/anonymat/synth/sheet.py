@@ -20,8 +20,12 @@ def draw_sticker(page: np.ndarray, number: str, dpi: int, tone: float) -> None:
     x0, y0, x1, y1 = (form.px(v, dpi) for v in STICKER_MM)
     page[y0:y1, x0:x1] = tone
     border = max(1, form.px(0.15, dpi))
-    for sl in ((slice(y0, y0 + border), slice(x0, x1)), (slice(y1 - border, y1), slice(x0, x1)),
-               (slice(y0, y1), slice(x0, x0 + border)), (slice(y0, y1), slice(x1 - border, x1))):  # fmt: skip
+    for sl in (
+        (slice(y0, y0 + border), slice(x0, x1)),
+        (slice(y1 - border, y1), slice(x0, x1)),
+        (slice(y0, y1), slice(x0, x0 + border)),
+        (slice(y0, y1), slice(x1 - border, x1)),
+    ):
         page[sl] = 160.0
     narrow = max(1, form.px(NARROW_MM, dpi))
     row = code39_row(number, narrow)
@@ -31,15 +35,18 @@ def draw_sticker(page: np.ndarray, number: str, dpi: int, tone: float) -> None:
     region[:, row] = 14.0
     label = Image.new("L", (x1 - x0, form.px(6, dpi)), 0)
     font = form._font(form.SANS, form._size_for(2.3, dpi))
-    ImageDraw.Draw(label).text((label.width / 2, form.px(4.0, dpi)), f"* {number} *", font=font, fill=255,
-                               anchor="ms")  # fmt: skip
+    ImageDraw.Draw(label).text(
+        (label.width / 2, form.px(4.0, dpi)), f"* {number} *", font=font, fill=255, anchor="ms"
+    )
     ly = form.px(40.0 - 3.2, dpi)
     a = np.asarray(label, dtype=np.float32) / 255.0
     sub = page[ly : ly + a.shape[0], x0:x1]
     sub -= a * (sub - 14.0)
 
 
-def render_sheet(plan: dict, sheet: dict, lines: list[Line], hand: Hand, rng: np.random.Generator) -> np.ndarray:
+def render_sheet(
+    plan: dict, sheet: dict, lines: list[Line], hand: Hand, rng: np.random.Generator
+) -> np.ndarray:
     """The clean page (float32, 255 = paper) of one written sheet."""
     dpi = plan["dpi"]
     page = form.printed_page(dpi, sheet["flap"]).astype(np.float32)
@@ -64,5 +71,11 @@ def render_sheet(plan: dict, sheet: dict, lines: list[Line], hand: Hand, rng: np
         hand.draw_strokes(page, signature_strokes(rng, sx0 * mm, (y - 6.5) * mm, sx1 * mm, (y + 2.0) * mm))
     for j, line in enumerate(lines):
         baseline = (form.RULED_Y_MM[j] - 0.6) * mm
-        hand.draw_line(page, line.words, (form.WRITE_X0_MM + line.indent_mm) * mm, baseline, line_no=j + 30 * sheet["index"])
+        hand.draw_line(
+            page,
+            line.words,
+            (form.WRITE_X0_MM + line.indent_mm) * mm,
+            baseline,
+            line_no=j + 30 * sheet["index"],
+        )
     return page

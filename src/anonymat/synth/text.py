@@ -42,7 +42,9 @@ class Memo:
 
     def blocks(self, counts: dict[str, int]) -> list[tuple[str, list[tuple[str, int]]]]:
         """(kind, tokens) with kind in line/para/title/blank; tokens carry a stable jitter index."""
-        out: list[tuple[str, list[tuple[str, int]]]] = [("line", _tok(h, 32 * i)) for i, h in enumerate(self.heading)]
+        out: list[tuple[str, list[tuple[str, int]]]] = [
+            ("line", _tok(h, 32 * i)) for i, h in enumerate(self.heading)
+        ]
         out.append(("blank", []))
         intro = [_tok(s, 400 + 48 * i) for i, s in enumerate(self.intro[: counts["intro"]])]
         out.append(("para", _join(intro + [_tok(self.plan, 700)])))
@@ -62,7 +64,16 @@ class Memo:
         if counts["conclusion"]:
             if self.skip_lines:
                 out.append(("blank", []))
-            out.append(("para", _join([_tok(s, 13000 + 48 * i) for i, s in enumerate(self.conclusion)][: counts["conclusion"]])))
+            out.append(
+                (
+                    "para",
+                    _join(
+                        [_tok(s, 13000 + 48 * i) for i, s in enumerate(self.conclusion)][
+                            : counts["conclusion"]
+                        ]
+                    ),
+                )
+            )
         return out
 
 
@@ -79,13 +90,17 @@ def _cap(s: str) -> str:
 
 
 def _fill(template: str, topic: dict, ctx: dict, rng: np.random.Generator) -> str:
-    slots = {key: topic[key][int(rng.integers(len(topic[key])))] for key in ("enjeu", "acteur", "action", "risque", "texte")}
+    slots = {
+        key: topic[key][int(rng.integers(len(topic[key])))]
+        for key in ("enjeu", "acteur", "action", "risque", "texte")
+    }
     slots.update(np=topic["np"], de=topic["de"], ville=ctx["ville"], service=ctx["service"])
     return template.format(**slots)
 
 
-def _sentences(pool: list[str], n: int, topic: dict, ctx: dict, rng: np.random.Generator,
-               connectors: bool = True) -> list[str]:  # fmt: skip
+def _sentences(
+    pool: list[str], n: int, topic: dict, ctx: dict, rng: np.random.Generator, connectors: bool = True
+) -> list[str]:
     order = list(rng.permutation(len(pool)))
     while len(order) < n:
         order += list(rng.permutation(len(pool)))
@@ -99,14 +114,21 @@ def _sentences(pool: list[str], n: int, topic: dict, ctx: dict, rng: np.random.G
 
 
 def _date(rng: np.random.Generator) -> str:
-    return f"{int(rng.integers(1, 29))} {bank.MONTHS[int(rng.integers(0, 12))]} {int(rng.integers(2021, 2025))}"
+    return (
+        f"{int(rng.integers(1, 29))} {bank.MONTHS[int(rng.integers(0, 12))]} {int(rng.integers(2021, 2025))}"
+    )
 
 
 def make_memo(rng: np.random.Generator, max_sentences: int = 60) -> Memo:
     topic = bank.TOPICS[int(rng.integers(len(bank.TOPICS)))]
     ctx = {"ville": str(rng.choice(bank.TOWNS)), "service": str(rng.choice(topic["service"]))}
-    heading = [f"Ville de {ctx['ville']}", f"Direction {ctx['service']}", f"{ctx['ville']}, le {_date(rng)}",
-               str(rng.choice(bank.RECIPIENTS)), f"Objet : {rng.choice(topic['objet'])}"]  # fmt: skip
+    heading = [
+        f"Ville de {ctx['ville']}",
+        f"Direction {ctx['service']}",
+        f"{ctx['ville']}, le {_date(rng)}",
+        str(rng.choice(bank.RECIPIENTS)),
+        f"Objet : {rng.choice(topic['objet'])}",
+    ]
     if rng.random() < 0.3:
         heading.insert(3, "")
     titles = {"I": topic["titres"][0], "II": topic["titres"][1]}
@@ -121,13 +143,22 @@ def make_memo(rng: np.random.Generator, max_sentences: int = 60) -> Memo:
         "IIB": _sentences(bank.BODY_II, max_sentences, topic, ctx, rng),
     }
     conclusion = _sentences(bank.CONCLUSION, 3, topic, ctx, rng, connectors=False)
-    return Memo(heading=[h for h in heading], intro=intro, plan=str(rng.choice(bank.PLAN)), titles=titles,
-                pools=pools, conclusion=conclusion, skip_lines=bool(rng.random() < 0.5),
-                indent_mm=float(rng.choice([0.0, 5.0, 8.0, 10.0])), breaks=rng.random(256))  # fmt: skip
+    return Memo(
+        heading=[h for h in heading],
+        intro=intro,
+        plan=str(rng.choice(bank.PLAN)),
+        titles=titles,
+        pools=pools,
+        conclusion=conclusion,
+        skip_lines=bool(rng.random() < 0.5),
+        indent_mm=float(rng.choice([0.0, 5.0, 8.0, 10.0])),
+        breaks=rng.random(256),
+    )
 
 
-def wrap(blocks: list[tuple[str, list[tuple[str, int]]]], hand: Hand, width_mm: float,
-         indent_mm: float) -> list[Line]:  # fmt: skip
+def wrap(
+    blocks: list[tuple[str, list[tuple[str, int]]]], hand: Hand, width_mm: float, indent_mm: float
+) -> list[Line]:
     """Greedy wrap of the blocks into physical lines, measured with the hand's font and jitter."""
     limit = width_mm * hand.dpi / 25.4
     lines: list[Line] = []
@@ -160,7 +191,12 @@ def paginate(lines: list[Line], breaks: np.ndarray, p_force: float = 0.15) -> li
             continue  # no blank line at the top of a page
         page.append(line)
         full = len(page) >= LINES_PER_PAGE
-        forced = line.block_end and line.kind == "para" and 8 <= len(page) <= LINES_PER_PAGE - 3 and breaks[line.block % 256] < p_force
+        forced = (
+            line.block_end
+            and line.kind == "para"
+            and 8 <= len(page) <= LINES_PER_PAGE - 3
+            and breaks[line.block % 256] < p_force
+        )
         if full or forced:
             pages.append([])
     while pages and not any(line.words for line in pages[-1]):
@@ -171,8 +207,14 @@ def paginate(lines: list[Line], breaks: np.ndarray, p_force: float = 0.15) -> li
 def layout_memo(memo: Memo, hand: Hand, n_pages: int, rng: np.random.Generator) -> list[list[Line]]:
     """Grow the memo sentence by sentence until it fills exactly n_pages (last page partly)."""
     width = 195.0 - 32.0 - 2.0
-    counts = {"intro": int(rng.integers(2, 5)), "IA": 1, "IB": 1, "IIA": 1, "IIB": 1,
-              "conclusion": int(rng.integers(0, 3))}  # fmt: skip
+    counts = {
+        "intro": int(rng.integers(2, 5)),
+        "IA": 1,
+        "IB": 1,
+        "IIA": 1,
+        "IIB": 1,
+        "conclusion": int(rng.integers(0, 3)),
+    }
     target_fill = int(rng.integers(5, LINES_PER_PAGE + 1))
     p_force = 0.14
 
