@@ -60,7 +60,7 @@ class Hand:
         self.shear = float(rng.uniform(-0.06, 0.22))  # forward slant mostly
         self.ink = float(rng.uniform(30, 80))
         self.space = float(rng.uniform(1.0, 1.5))
-        self.size_j = rng.normal(1.0, 0.035, _JITTER).clip(0.9, 1.1)
+        self.size_j = rng.normal(1.0, 0.025, _JITTER).clip(0.92, 1.08)
         self.dy_j = rng.normal(0.0, 0.12 * self.xheight_mm * dpi / 25.4, _JITTER)
         self.gap_j = rng.uniform(0.8, 1.3, _JITTER)
         self.alpha_j = rng.uniform(0.82, 1.0, _JITTER)

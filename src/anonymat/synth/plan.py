@@ -119,7 +119,7 @@ def plan_corpus(
             }
             if crng.random() < 0.25:
                 sheet["verso"] = dict(
-                    _scan_fx(crng, dpi, rotation), show_through=round(float(crng.uniform(0.03, 0.08)), 3)
+                    _scan_fx(crng, dpi, rotation), show_through=round(float(crng.uniform(0.02, 0.05)), 3)
                 )
             sheets.append(sheet)
         plans.append(
@@ -172,7 +172,7 @@ def _ensure_coverage(plans: list[dict], rng: np.random.Generator) -> None:
     if not has(lambda s: s["verso"] is not None):
         s = pick(lambda s: True)
         if s:
-            s["verso"] = dict(s["fx"], show_through=0.05, skew_deg=-s["fx"]["skew_deg"])
+            s["verso"] = dict(s["fx"], show_through=0.035, skew_deg=-s["fx"]["skew_deg"])
     for state in ("open", "folded"):
         if not has(lambda s, st=state: s["flap"] == st):
             s = pick(lambda s: True)
