@@ -206,17 +206,16 @@ def parse_marker(line_start: str) -> str | None:
         first in ("en", "pour") and len(words) > 1 and words[1].startswith("concl")
     ):
         return "conclusion"
-    second = words[1] if len(words) > 1 else ""
-    if (first == "note" and second in ("a", "au", "aux")) or (_near(first, "objet") and len(words) <= 6):
-        return "heading"
-    if first in ("ville", "mairie", "commune", "communaute", "departement", "region") and second in (
-        "de",
-        "d",
-    ):
-        return "heading"
-    if _near(first, "direction") and second in ("de", "des", "du", "d", "generale"):
+    if _OPENING_LINE.match(fold(text)):
         return "heading"
     return None
+
+
+# the memo's opening lines: "Ville de ...", "Direction des ...", "Note à l'attention de ...", "Objet : ..."
+_OPENING_LINE = re.compile(
+    r"(ville|mairie|commune|communaute|departement|region|direc[a-z]{2,5}) (d(e|es|u)\b|d'|generale)"
+    r"|note (a|au|aux)\b|ob[jg]e[tl] ?:"
+)
 
 
 # outline positions: heading < intro < I < I.A < I.B < I.C < II < ... < conclusion
@@ -228,10 +227,9 @@ _FIXED = {"heading": 0, "intro": 1, "conclusion": 90}
 
 def _trusted_kinds(page: PageText) -> list[str]:
     """Marker kinds, keeping "heading" only for an opening block: several heading lines high on the page,
-    or one on the first lines (a body line can start with "direction des ...")."""
+    or one with more of the opening in the head (a body line can start with "direction des ...")."""
     zone = [y for k, y in page.markers if k == "heading" and y < HEADING_ZONE]
-    first_lines = 2.5 / max(page.lines, 1)
-    keep = len(zone) >= 2 or any(y < first_lines for y in zone)
+    keep = len(zone) >= 2 or (bool(zone) and heading_evidence(page.head) >= 2.5)
     return [k for k, y in page.markers if k != "heading" or (keep and y < HEADING_ZONE)]
 
 
@@ -386,6 +384,8 @@ def tail_evidence(page: PageText) -> float:
     if lower in NO_END:
         score += 3.0 * reliable
     score += 0.6 if page.tail_end >= 0.8 else -2.0  # a short last line closes a paragraph
+    if page.fill < 0.85:
+        score -= 1.0  # writing stopped early on the page: the text or a part of it ends there
     return score
 
 
@@ -408,7 +408,7 @@ def head_evidence(page: PageText) -> float:
         score += 0.7
     elif word[0].isupper() and fold(word) in SENTENCE_OPENERS:
         score -= 1.0
-    if page.markers and page.markers[0][1] < _first_band_limit(page):
+    if _starts_with_marker(page):
         score -= 3.0  # an outline marker on the first line: the break falls between sections
     if page.head_indent > 0.04:
         score -= 1.0  # an indented first line opens a paragraph
@@ -417,6 +417,26 @@ def head_evidence(page: PageText) -> float:
 
 def _first_band_limit(page: PageText) -> float:
     return 1.5 / max(page.lines, 1) if page.lines else 0.08
+
+
+def _starts_with_marker(page: PageText) -> bool:
+    return bool(page.markers) and page.markers[0][1] < _first_band_limit(page)
+
+
+def _ends_with_title(page: PageText) -> bool:
+    """Whether the page's last written line is an outline heading (I), A. ...)."""
+    if not page.markers or not page.lines:
+        return False
+    kind, y = page.markers[-1]
+    pitch = page.fill / page.lines
+    return (kind in _PART or kind in _LETTER_OFFSET) and y > page.fill - 0.9 * pitch
+
+
+def title_link(before: PageText, after: PageText) -> float:
+    """A heading on the last line of a page is followed by its text, not by another heading."""
+    if not _ends_with_title(before):
+        return 0.0
+    return -2.0 if _starts_with_marker(after) else 0.5
 
 
 def _agreement(a: float, b: float, prior: float = MID_PRIOR) -> float:
@@ -576,6 +596,7 @@ def link_matrix(pages: Sequence[PageText]) -> np.ndarray:
                     _agreement(tails[i], heads[j])
                     + boundary_link(pages[i].tail, pages[j].head)
                     + outline_link(readings[i], readings[j])
+                    + title_link(pages[i], pages[j])
                 )
     return links
 
