@@ -86,8 +86,13 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     crop_name = None
     if ctx.vault and read is not None and flap in ("open", "unknown"):
         zone = reg.to_px(template.zones_mm["identity"], template.mask_margin_mm + extra)
-        crop_name = f"{read.value}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
-        masking.write_vault_crop(Path(ctx.vault), page, zone, crop_name)
+        # the value comes from the page: never let it name a path (a permissive template accepts "../x")
+        crop_name = f"{_safe_stem(read.value)}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
+        try:
+            masking.write_vault_crop(Path(ctx.vault), page, zone, crop_name)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            return replace(base, error=f"cannot write the identity crop in the vault {ctx.vault} ({reason})")
     masking.paint(page, boxes)
     lap("mask")
 
