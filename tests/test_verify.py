@@ -1,0 +1,202 @@
+"""`anonymat verify`: passes on a processed corpus, fails (exit 1, problem named) on every tampering."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pikepdf
+import pytest
+
+from anonymat import pipeline
+from anonymat.manifest import facts_from_entry
+
+
+def cli(*args: str):
+    from typer.testing import CliRunner
+
+    from anonymat.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def outdir(processed, tmp_path) -> Path:
+    """A private copy of the processed corpus' OUTDIR, to tamper with."""
+    out, _truth, _vault, _code = processed
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    return copy
+
+
+def _manifests(out: Path) -> list[Path]:
+    return sorted(p for p in out.glob("*.json") if p.name != "batch.json")
+
+
+def _target(out: Path) -> tuple[Path, dict, Path]:
+    """The first copy whose first page has a masked zone: (manifest path, manifest, pdf path)."""
+    for path in _manifests(out):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest["pages"][0]["masked"] and len(manifest["pages"]) >= 2:
+            return path, manifest, out / manifest["pdf"]
+    raise AssertionError("no copy with a masked first page")
+
+
+def _resave(pdf: pikepdf.Pdf, pdf_path: Path, manifest_path: Path, manifest: dict) -> None:
+    """Save the tampered PDF and give the manifest its new sha256, so only the tampering itself shows."""
+    pdf.save(pdf_path)
+    manifest["pdf_sha256"] = hashlib.sha256(pdf_path.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _replace_image(pdf: pikepdf.Pdf, index: int, gray: np.ndarray) -> None:
+    ok, jpeg = cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    image = next(iter(pdf.pages[index].get_images().values()))
+    image.write(jpeg.tobytes(), filter=pikepdf.Name.DCTDecode)
+    image.Width, image.Height = gray.shape[1], gray.shape[0]
+
+
+def _verify_fails(out: Path, number: str, *words: str) -> str:
+    code, output = cli("verify", out)
+    assert code == 1, output
+    line = next(line for line in output.splitlines() if line.startswith(number))
+    assert "FAIL" in line
+    for word in words:
+        assert word in line, line
+    assert "Traceback" not in output
+    return line
+
+
+def test_verify_passes_on_a_processed_corpus(processed):
+    out, _truth, _vault, code = processed
+    assert code in (0, 1)
+    code, output = cli("verify", out)
+    assert code == 0, output
+    assert "0 failed" in output
+
+
+def test_unmasked_source_page_is_caught(outdir):
+    """The page image replaced by the same page rebuilt from its source without the mask."""
+    manifest_path, manifest, pdf_path = _target(outdir)
+    facts = replace(facts_from_entry(manifest["pages"][0]), masked=())
+    gray, _dpi = pipeline.render_output_page(facts)
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        _replace_image(pdf, 0, gray)
+        _resave(pdf, pdf_path, manifest_path, manifest)
+    _verify_fails(outdir, manifest["anonymity_number"], "page 1", "masked zone")
+
+
+def test_grey_pixels_in_the_zone_are_caught(outdir):
+    manifest_path, manifest, pdf_path = _target(outdir)
+    x0, y0, x1, y1 = manifest["pages"][0]["masked"][0]
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        image = next(iter(pdf.pages[0].get_images().values()))
+        gray = cv2.imdecode(np.frombuffer(image.read_raw_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
+        cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+        gray[cy - 20 : cy + 20, cx - 60 : cx + 60] = 128
+        _replace_image(pdf, 0, gray)
+        _resave(pdf, pdf_path, manifest_path, manifest)
+    _verify_fails(outdir, manifest["anonymity_number"], "page 1", "not uniform")
+
+
+def test_text_layer_is_caught(outdir):
+    manifest_path, manifest, pdf_path = _target(outdir)
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[1]
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+        page.Resources.Font = pikepdf.Dictionary(F1=font)
+        page.contents_add(
+            pikepdf.Stream(pdf, b"BT 3 Tr /F1 12 Tf 100 700 Td (DUPONT Jean) Tj ET"), prepend=False
+        )
+        _resave(pdf, pdf_path, manifest_path, manifest)
+    _verify_fails(outdir, manifest["anonymity_number"], "page 2 has text operators")
+
+
+@pytest.mark.parametrize("what", ["metadata", "author"])
+def test_metadata_is_caught(outdir, what):
+    manifest_path, manifest, pdf_path = _target(outdir)
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        if what == "metadata":
+            with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+                meta["dc:creator"] = ["Jean DUPONT"]
+            expected = "/Metadata"
+        else:
+            pdf.docinfo["/Author"] = "Jean DUPONT"
+            expected = "/Info holds /Author"
+        _resave(pdf, pdf_path, manifest_path, manifest)
+    _verify_fails(outdir, manifest["anonymity_number"], expected)
+
+
+def test_wrong_sha256_is_caught(outdir):
+    manifest_path, manifest, _pdf_path = _target(outdir)
+    manifest["pdf_sha256"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    _verify_fails(outdir, manifest["anonymity_number"], "pdf_sha256 does not match")
+
+
+def test_missing_page_is_caught(outdir):
+    manifest_path, manifest, pdf_path = _target(outdir)
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        del pdf.pages[-1]
+        _resave(pdf, pdf_path, manifest_path, manifest)
+    n = len(manifest["pages"])
+    _verify_fails(outdir, manifest["anonymity_number"], f"PDF has {n - 1} pages, manifest lists {n}")
+
+
+def test_missing_pdf_is_caught(outdir):
+    _manifest_path, manifest, pdf_path = _target(outdir)
+    pdf_path.unlink()
+    _verify_fails(outdir, manifest["anonymity_number"], "is missing")
+
+
+def test_verify_without_batch_is_a_usage_error(tmp_path):
+    code, output = cli("verify", tmp_path)
+    assert code == 2 and "no batch.json" in output
+
+
+# --- an independent check: Free Law Project's x-ray -----------------------------------------------
+
+
+def _xray(path: Path) -> dict:
+    xray = pytest.importorskip("xray", reason="x-ray is not installed: pip install x-ray (dev extra)")
+    result = xray.inspect(path)
+    return asyncio.run(result) if asyncio.iscoroutine(result) else result
+
+
+def test_xray_finds_no_bad_redaction_in_any_output(processed):
+    out, _truth, _vault, _code = processed
+    pdfs = sorted(out.glob("*.pdf"))
+    assert pdfs
+    for pdf in pdfs:
+        assert _xray(pdf) == {}, pdf.name
+
+
+def test_xray_does_find_a_box_drawn_over_text(tmp_path):
+    """The control: a black rectangle over real text (the redaction anonymat never does) is found."""
+    pdf = pikepdf.new()
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    content = b"BT /F1 14 Tf 100 700 Td (Nom : DUPONT Jean, ne le 12/03/1990) Tj ET 0 g 95 690 300 25 re f"
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 595, 842],
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+        Contents=pikepdf.Stream(pdf, content),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    path = tmp_path / "bad.pdf"
+    pdf.save(path)
+    assert _xray(path)
