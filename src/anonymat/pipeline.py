@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -165,7 +166,10 @@ def run_pool(
             if on_done:
                 on_done()
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+    # forkserver, not fork: a forked child can inherit a lock held by another thread of the parent
+    # (OCR, PDF or test-runner threads) and hang forever.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, mp_context=context) as pool:
         for result in pool.map(func, items, chunksize=1):
             yield result
             if on_done:
