@@ -229,6 +229,30 @@ def test_absent_names_not_flagged_on_the_same_page(inserted):
     assert facts.roster_hits == ()
 
 
+def test_signature_like_mark_in_the_body_is_flagged(corpus, tmp_path):
+    """A signature drawn in the writing area (on blank lines) is flagged as a mark, with its place."""
+    from PIL import Image
+
+    from anonymat.synth.hand import draw_strokes, signature_strokes
+
+    gray, dpi, _copy = _upright_page(corpus)
+    mm = dpi / 25.4
+    page = gray.astype(np.float32)
+    page[int(255 * mm) : int(287 * mm), int(30 * mm) : int(196 * mm)] = float(np.median(gray))
+    strokes = signature_strokes(np.random.default_rng(7), 110 * mm, 262 * mm, 165 * mm, 282 * mm)
+    draw_strokes(page, strokes, 0.4 * mm, 40.0)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    Image.fromarray(page.clip(0, 255).astype(np.uint8)).save(
+        folder / "signed.jpg", quality=85, dpi=(dpi, dpi)
+    )
+    (facts,) = _analyse(folder, ABSENT)
+    marks = [y for line, y in facts.roster_hits if line == roster.MARK]
+    assert len(marks) == 1 and 262 <= marks[0] <= 284, facts.roster_hits
+    (reason,) = roster.review_reasons([facts])
+    assert "signature-like mark" in reason
+
+
 def test_roster_never_reads_the_identity_zone(corpus, monkeypatch):
     """The OCR behind the roster sees only the writing area, below the identity zone, already masked."""
     root, truth = corpus
@@ -272,7 +296,8 @@ def test_corpus_identities_and_absent_names_not_flagged(corpus, tmp_path):
     assert code in (0, 1)
     for copy in truth["copies"]:
         manifest = json.loads((out / f"{copy['number']}.json").read_text(encoding="utf-8"))
-        assert not [r for r in manifest["review_reasons"] if "roster" in r], manifest["review_reasons"]
+        flagged = [r for r in manifest["review_reasons"] if "roster" in r or "signature-like" in r]
+        assert not flagged, manifest["review_reasons"]
 
 
 @pytest.mark.parametrize(

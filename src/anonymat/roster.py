@@ -19,6 +19,8 @@ Matching, on folded words (lowercase, accents stripped):
 - a part that is a very common word (Zipf > 5.5: France, Juste, Petit) is ignored: it would flag nearly
   every copy.
 
+With the roster, signature-like marks in the writing area are flagged too (see `signature_marks`).
+
 Cost: one tesseract call over a mosaic of the page's written lines, 0.4 to 2 s a page on one core.
 """
 
@@ -50,6 +52,7 @@ GIVEN_COLUMNS = ("prenom", "prenoms", "first_name", "firstname", "given_name", "
 FULL_COLUMNS = ("name", "full_name", "fullname", "nom_complet", "nom_prenom", "candidat", "candidate")
 
 Hit = tuple[int, float]  # (written line in the writing area, 1-based; y in mm from the page's top)
+MARK = 0  # the "line" of a hit that is a signature-like mark, not a name
 
 
 def fold(text: str) -> str:
@@ -260,7 +263,46 @@ def scan_page(
         top, bottom = bands[k][0], bands[k][1]
         y_mm = (y0 + (top + bottom) / 2) / dpi * 25.4  # on the output page as displayed
         hits.append((k + 1, round(float(y_mm), 1)))
+    for y in signature_marks(ink.mask, bands, dpi):
+        hits.append((MARK, round((y0 + y) / dpi * 25.4, 1)))
     return tuple(hits)
+
+
+def signature_marks(
+    ink_half: np.ndarray, bands: Sequence[tuple[int, int, int, int]], dpi: float
+) -> list[float]:
+    """y (writing-area px) of signature-like marks in the writing area.
+
+    A mark is one blob of ink (strokes 0.6 mm apart joined), taller than 1.4 ruled lines and 10 mm,
+    15 to 100 mm wide, standing alone: the lines it spans hold little other ink beside it. Cursive words
+    whose loops touch the line above make tall blobs too, but among other words; a signature, a drawing
+    or a big scribble stands alone. Large marks only: a signature as small as a word is missed.
+    """
+    import cv2
+
+    half_mm = dpi / 25.4 / 2
+    tops = sorted(b[0] for b in bands)
+    pitch = float(np.median(np.diff(tops))) / 2 if len(tops) > 2 else 8 * half_mm
+    pitch = min(max(pitch, 6 * half_mm), 12 * half_mm)
+    ink = ink_half.astype(np.uint8)
+    k = max(1, int(round(0.6 * half_mm)))
+    joined = cv2.dilate(ink, np.ones((k, k), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    width = ink.shape[1]
+    marks = []
+    for i in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if h < max(1.4 * pitch, 10 * half_mm) or not 15 * half_mm <= w <= min(100 * half_mm, 0.8 * width):
+            continue
+        rows = slice(y, y + h)
+        own = int(np.count_nonzero(ink[rows] & (labels[rows] == i)))
+        pad = int(3 * half_mm)
+        beside = int(np.count_nonzero(ink[rows, : max(0, x - pad)])) + int(
+            np.count_nonzero(ink[rows, x + w + pad :])
+        )
+        if beside <= 0.1 * own:
+            marks.append(float(2 * (y + h / 2)))
+    return marks
 
 
 def review_reasons(pages: Sequence) -> list[str]:
@@ -274,6 +316,12 @@ def review_reasons(pages: Sequence) -> list[str]:
             )
             continue
         for line, y_mm in hits:
+            if line == MARK:
+                reasons.append(
+                    f"page {number} ({p.label()}): a signature-like mark outside the identity zone "
+                    f"(about {y_mm:.0f} mm from the top of the page): possible signe distinctif, check it"
+                )
+                continue
             reasons.append(
                 f"page {number} ({p.label()}): a name from the roster appears on written line {line} "
                 f"(about {y_mm:.0f} mm from the top of the page): possible signe distinctif, check it"
