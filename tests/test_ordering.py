@@ -66,8 +66,11 @@ BREAKS = [0, 7, 13, 17, 22, 29]
 
 
 def page_of(lines: list[str], fill: float = 0.95) -> PageText:
+    pitch = fill / len(lines)  # the written lines fill the page down to `fill`
     markers = tuple(
-        (kind, round((k + 0.5) / 24, 3)) for k, line in enumerate(lines) if (kind := parse_marker(line[:14]))
+        (kind, round((k + 0.5) * pitch, 3))
+        for k, line in enumerate(lines)
+        if (kind := parse_marker(line[:14]))
     )
     usual = float(np.percentile([len(x) for x in lines], 80))
     return PageText(
