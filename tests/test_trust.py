@@ -315,6 +315,8 @@ def test_unusable_page_is_unassigned_with_a_reason(hostile_run, name):
     assert len(entries) + len(errors) >= 1, batch
     reason = entries[0]["reason"] if entries else errors[0]["error"]
     assert UNASSIGNED[name] in reason and "\n" not in reason
+    if any("page" in e["reason"] and name in e["reason"] for e in entries):  # a page that failed to load
+        assert any(name in line for line in one_line_messages(_output)), _output
 
 
 def test_inputs_are_never_modified(hostile_run):

@@ -181,6 +181,10 @@ def process_batch(options: Options) -> ExitCode:
     )
     with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
         facts = pipeline.analyse_all(refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler)
+    if options.verbosity >= 0:  # a page that cannot be used is named on stderr too, like a rejected file
+        for p in facts:
+            if p.error:
+                print(f"anonymat: {p.error}", file=sys.stderr)
 
     grouping = group_pages(facts)
     for copy in grouping.copies:

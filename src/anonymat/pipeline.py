@@ -93,7 +93,8 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
             masking.write_vault_crop(Path(ctx.vault), page, zone, crop_name)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            return replace(base, error=f"cannot write the identity crop in the vault {ctx.vault} ({reason})")
+            where = f"page {ref.index + 1} of {ref.file}"
+            return replace(base, error=f"{where}: cannot write its identity crop in {ctx.vault} ({reason})")
     masking.paint(page, boxes)
     lap("mask")
 
