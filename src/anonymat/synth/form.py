@@ -16,7 +16,7 @@ BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 PAGE_MM = (210.0, 297.0)
 CAP_RATIO = 0.729  # DejaVu Sans cap height / em
 PRINT_GREY = 18
-RULE_GREY = 190
+RULE_GREY = 212  # 175-205 once scanned on paper of 215-245
 RULED_Y_MM = [116.0 + 8.0 * i for i in range(22)]  # 116 .. 284
 WRITE_X0_MM, WRITE_X1_MM = 32.0, 195.0
 
