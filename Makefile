@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 ANONYMAT := .venv/bin/anonymat
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils libzbar0 \
-                fonts-dejavu-core fonts-comic-neue fonts-breip fonts-dkg-handwriting
+                fonts-dejavu-core fonts-comic-neue fonts-breip fonts-dkg-handwriting \
+                chromium chromium-driver
 export OMP_THREAD_LIMIT := 1
 
 .PHONY: setup system-deps demo test test-all lint eval bench samples clean
@@ -44,7 +45,7 @@ lint: setup
 
 samples: setup
 	rm -rf samples/scans samples/truth.json
-	$(ANONYMAT) samples samples --copies 3 --seed 7
+	$(ANONYMAT) samples samples --copies 4 --seed 7
 
 eval: setup
 	$(PY) bench/evaluate.py

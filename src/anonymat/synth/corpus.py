@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -52,7 +53,8 @@ def make_corpus(
     if jobs == 1 or copies == 1:
         results = [_make_copy(p, str(outdir)) for p in plans]
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, copies), initializer=_init_worker) as pool:
+        context = multiprocessing.get_context("forkserver")  # fork can hang on a lock held by another thread
+        with ProcessPoolExecutor(max_workers=min(jobs, copies), initializer=_init_worker, mp_context=context) as pool:
             results = list(pool.map(_make_copy, plans, [str(outdir)] * copies))
     _write_pdfs(outdir, plans, results)
     truth = {
