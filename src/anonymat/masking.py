@@ -13,6 +13,8 @@ import numpy as np
 from anonymat.orient import ink_mask
 from anonymat.template import Box, Registration, Template
 
+FLAP_OPEN_INK = 0.04
+FLAP_BARE_INK = 0.02
 MASK_VALUE = 0  # opaque black: visibly masked, and no JPEG ringing can bring anything back
 
 
@@ -57,9 +59,10 @@ def flap_state(gray: np.ndarray, template: Template, reg: Registration) -> str:
         return "unknown"
     box = reg.to_px(template.zones_mm[template.flap_open_area])
     coverage = ink_fraction(gray, box, inset_px=int(2 * reg.px_per_mm))
-    if coverage >= 0.02:
+    # printed flap text covers ~10 % of its area; a bare area keeps under 1 % (fold shadow, gum strip)
+    if coverage >= FLAP_OPEN_INK:
         return "open"
-    if coverage <= 0.006:
+    if coverage <= FLAP_BARE_INK:
         return "folded"
     return "unknown"
 
