@@ -113,6 +113,8 @@ def apply_fixes(outdir: Path, fixes: list[Fix], now: datetime | None = None) -> 
         number = _existing_number(outdir, number, given_as)
         if number not in states:
             manifest = _load_json(outdir / f"{number}.json")
+            if not isinstance(manifest.get("pages"), list) or "pdf" not in manifest:
+                raise UsageError(f"{outdir / (number + '.json')}: not an anonymat manifest")
             states[number] = _State(
                 manifest=manifest,
                 pages=list(manifest["pages"]),

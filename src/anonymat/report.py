@@ -296,6 +296,9 @@ def _copy_block(manifest: dict[str, Any], thumbs: list[str | None]) -> list[str]
         f"{', ' + str(len(manifest.get('dropped') or [])) + ' dropped' if manifest.get('dropped') else ''}"
         f' &middot; <a href="{e(str(manifest.get("pdf", "")))}">PDF</a></div>',
     ]
+    manual = [_describe_manual(m) for m in manifest.get("manual") or [] if isinstance(m, dict)]
+    if manual:
+        out.append(f'<div class="meta manual">fixed by hand: {e("; ".join(manual))}</div>')
     reasons = manifest.get("review_reasons") or []
     if reasons:
         out.append('<ul class="reasons">' + "".join(f"<li>{e(str(r))}</li>" for r in reasons) + "</ul>")
@@ -306,6 +309,19 @@ def _copy_block(manifest: dict[str, Any], thumbs: list[str | None]) -> list[str]
         out.append(_page_figure(manifest, i, entry, thumbs[i] if i < len(thumbs) else None))
     out.append("</div></section>")
     return out
+
+
+def _describe_manual(entry: dict[str, Any]) -> str:
+    """One manual-fix log entry (fix.py) in a few words."""
+    action = str(entry.get("action", "?"))
+    detail = {
+        "order": lambda: "order " + ",".join(map(str, entry.get("order", []))),
+        "drop": lambda: "dropped " + ", ".join(map(str, entry.get("pages", []))),
+        "move": lambda: f"page {entry.get('position')} moved to {entry.get('to')}",
+        "receive": lambda: f"page {entry.get('position')} received from {entry.get('from')}",
+        "resolved": lambda: "marked resolved",
+    }.get(action, lambda: action)()
+    return f"{detail} ({str(entry.get('at', ''))[:10]})"
 
 
 def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb: str | None) -> str:
