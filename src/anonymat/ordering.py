@@ -797,6 +797,8 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
     markers, head, tail = [], [], []
     for (k, x_from, x_to), text in zip(pieces, texts, strict=True):
         kind = parse_marker(text) if x_from == bands[k][2] else None
+        if kind in _PART:
+            kind = _count_numeral(ink, bands[k], text, kind)
         if kind:
             markers.append((kind, round((bands[k][0] + bands[k][1]) / 2 / height, 4)))
         if k in heads and text:
@@ -813,6 +815,49 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
         head_indent=round((float(lefts[0]) - usual_left) / width, 4),
         seconds=round(time.perf_counter() - began, 4),
     )
+
+
+def _count_numeral(ink: np.ndarray, band: tuple[int, int, int, int], text: str, kind: str) -> str | None:
+    """Roman numeral from the strokes at the line start: OCR often reads a handwritten "II)" as "I)".
+
+    Counts the thin upright strokes (I, and ")" or "/") before the first wide gap; only ever raises the
+    numeral OCR gave, since strokes that touch look like one.
+    """
+    import cv2
+
+    top, bottom, left = band[0] // 2, band[1] // 2, band[2] // 2
+    height = bottom - top
+    region = ink[top:bottom, max(0, left - height // 4) : left + 3 * height].astype(np.uint8)
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+    boxes = sorted(
+        (x, x + w, h)
+        for x, _y, w, h, _area in stats[1:count]
+        if h >= 0.3 * height  # no dots, no specks
+    )
+    strokes, end = 0, None
+
+    def is_thin(x0: int, x1: int, h: int) -> bool:
+        return x1 - x0 <= 0.5 * h + 2  # the pen's width counts for much in small writing
+
+    explicit = bool(re.match(r"^\W*[Il1|!i]+\s*\)|^\W*[Il1|!i]*h", text))
+    if boxes and not is_thin(*boxes[0]) and not explicit:
+        return None  # a wide first glyph: OCR took a word ("La", "Un") for "D", a merged "I)"
+    for x0, x1, h in boxes:
+        if end is not None and x0 - end > 0.45 * h:
+            break  # the space after the numeral
+        if end is not None and x0 < end:  # pieces of one broken stroke
+            end = max(end, x1)
+            continue
+        if not is_thin(x0, x1, h):
+            break  # a wide glyph: the title's first letter
+        strokes += 1
+        end = x1
+    closing = bool(re.match(r"^\W*[Il1|!iDhH]+\s*[)/]", text)) or bool(re.match(r"^\W*[Il1|!i]*[Dh]", text))
+    numeral = strokes - 1 if closing else strokes
+    current = {"I": 1, "II": 2, "III": 3}[kind]
+    if current < numeral <= 3:
+        return ("I", "II", "III")[numeral - 1]
+    return kind
 
 
 def _word_gap(ink: np.ndarray, band: tuple[int, int, int, int], target: float, band_px: float) -> int:
@@ -947,10 +992,11 @@ def find_line_bands(area: np.ndarray, ink: np.ndarray | None = None) -> list[tup
         runs = runs[:-1]
     bands = []
     for top, bottom in runs:
-        cols = np.flatnonzero(ink[top:bottom].any(axis=0))
-        if len(cols) < 3 or ink[top:bottom].sum() < 40:
+        column_ink = ink[top:bottom].sum(axis=0)
+        cols = np.flatnonzero(column_ink >= 2)  # a thin stroke ("I") counts, a one-pixel speck does not
+        if len(cols) < 3 or column_ink.sum() < 40:
             continue
-        left, right = np.percentile(cols, 0.5), np.percentile(cols, 99.5)
+        left, right = cols[0], cols[-1]
         bands.append((2 * top, 2 * bottom, int(2 * left), int(2 * right)))
     return bands
 
