@@ -33,6 +33,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from anonymat.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: used through ordering)
+    OCR_BAND_PX,
+    Ink,
+    count_numeral,
+    find_line_bands,
+    ink_mask,
+    line_pitch,
+    read_pieces,
+    section_candidates,
+    word_gap,
+)
+
+# the names roster.py used before textlines.py existed
+_Ink, _ink_mask, _read_pieces = Ink, ink_mask, read_pieces
+
 MID_PRIOR = 0.8  # share of page breaks that fall mid-sentence
 PREC_WEIGHT = 4.0  # cost of putting a page after one whose outline markers are later
 EXACT_MAX_PAGES = 12
@@ -676,7 +691,7 @@ def _held_karp(
         candidates = (current[:, :, None] + links[:, None, :]).reshape(2 * n, n)
         top = np.argsort(-candidates, axis=0, kind="stable")[:2]
         values = np.take_along_axis(candidates, top, axis=0)
-        for j in np.flatnonzero(~in_set[subset]):
+        for j in np.flatnonzero(~in_set[subset]).tolist():
             nxt = subset | (1 << j)
             best[nxt, j] = values[:, j] - late_cost[subset, j]
             back[nxt, j] = top[:, j]
@@ -740,8 +755,6 @@ TAIL_LINES = 2
 HEAD_SHARE = 0.5  # share of a head line read (its start: first word, memo opening, marker)
 TAIL_SHARE = 0.45  # share of a tail line read (its end: last word and punctuation)
 MARK_WIDTH = 0.17  # share of the writing width read at a line start, for outline markers
-MAX_STARTS = 8  # line starts read for markers besides the head and tail lines (time bound)
-OCR_BAND_PX = 34  # bands are scaled to about this height before OCR (tesseract is faster, as accurate)
 
 
 def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageText:
@@ -757,7 +770,7 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
     area = np.asarray(gray)[max(0, y0) : y1, max(0, x0) : x1]
     if area.ndim == 3:
         area = area.mean(axis=2).astype(np.uint8)
-    ink_info = _ink_mask(area)
+    ink_info = ink_mask(area)
     ink = ink_info.mask
     bands = find_line_bands(area, ink)
     height, width = area.shape
@@ -776,29 +789,29 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
     heads, tails = range(min(HEAD_LINES, n)), range(max(0, n - TAIL_LINES), n)
     for k in heads:
         left, right = bands[k][2], bands[k][3]
-        cut = _word_gap(ink, bands[k], left + HEAD_SHARE * usual_width, band_px)
+        cut = word_gap(ink, bands[k], left + HEAD_SHARE * usual_width, band_px)
         pieces.append((k, left, right if k in tails else min(right, cut)))
     start_w = int(min(MARK_WIDTH * width, 6 * band_px))
     for k in tails:
         if k in heads:
             continue
         left, right = bands[k][2], bands[k][3]
-        cut = _word_gap(ink, bands[k], right - TAIL_SHARE * usual_width, band_px)
+        cut = word_gap(ink, bands[k], right - TAIL_SHARE * usual_width, band_px)
         if cut - left < start_w * 1.5:
             pieces.append((k, left, right))
         else:
             pieces.append((k, left, left + start_w))  # its start, for a marker
             pieces.append((k, cut, right))
     read = {k for k, _, _ in pieces}
-    for k in _section_candidates(bands, usual_left, usual_right, width, exclude=read):
+    for k in section_candidates(bands, usual_left, usual_right, width, exclude=read):
         pieces.append((k, bands[k][2], min(width, bands[k][2] + start_w)))
     scale = min(1.0, max(0.5, OCR_BAND_PX / max(band_px, 1.0)))
-    texts = _read_pieces(area, ink_info, bands, pieces, pad, scale, ocr_lines)
+    texts = read_pieces(area, ink_info, bands, pieces, pad, scale, ocr_lines)
     markers, head, tail = [], [], []
     for (k, x_from, x_to), text in zip(pieces, texts, strict=True):
         kind = parse_marker(text) if x_from == bands[k][2] else None
         if kind in _PART:
-            kind = _count_numeral(ink, bands[k], text, kind)
+            kind = count_numeral(ink, bands[k], text, kind)
         if kind:
             markers.append((kind, round((bands[k][0] + bands[k][1]) / 2 / height, 4)))
         if k in heads and text:
@@ -815,247 +828,3 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
         head_indent=round((float(lefts[0]) - usual_left) / width, 4),
         seconds=round(time.perf_counter() - began, 4),
     )
-
-
-def _count_numeral(ink: np.ndarray, band: tuple[int, int, int, int], text: str, kind: str) -> str | None:
-    """Roman numeral from the strokes at the line start: OCR often reads a handwritten "II)" as "I)".
-
-    Counts the thin upright strokes (I, and ")" or "/") before the first wide gap; only ever raises the
-    numeral OCR gave, since strokes that touch look like one.
-    """
-    import cv2
-
-    top, bottom, left = band[0] // 2, band[1] // 2, band[2] // 2
-    height = bottom - top
-    region = ink[top:bottom, max(0, left - height // 4) : left + 3 * height].astype(np.uint8)
-    count, _labels, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
-    boxes = sorted(
-        (x, x + w, h)
-        for x, _y, w, h, _area in stats[1:count]
-        if h >= 0.3 * height  # no dots, no specks
-    )
-    strokes, end = 0, None
-
-    def is_thin(x0: int, x1: int, h: int) -> bool:
-        return x1 - x0 <= 0.5 * h + 2  # the pen's width counts for much in small writing
-
-    explicit = bool(re.match(r"^\W*[Il1|!i]+\s*\)|^\W*[Il1|!i]*h", text))
-    if boxes and not is_thin(*boxes[0]) and not explicit:
-        return None  # a wide first glyph: OCR took a word ("La", "Un") for "D", a merged "I)"
-    for x0, x1, h in boxes:
-        if end is not None and x0 - end > 0.45 * h:
-            break  # the space after the numeral
-        if end is not None and x0 < end:  # pieces of one broken stroke
-            end = max(end, x1)
-            continue
-        if not is_thin(x0, x1, h):
-            break  # a wide glyph: the title's first letter
-        strokes += 1
-        end = x1
-    closing = bool(re.match(r"^\W*[Il1|!iDhH]+\s*[)/]", text)) or bool(re.match(r"^\W*[Il1|!i]*[Dh]", text))
-    numeral = strokes - 1 if closing else strokes
-    current = {"I": 1, "II": 2, "III": 3}[kind]
-    if current < numeral <= 3:
-        return ("I", "II", "III")[numeral - 1]
-    return kind
-
-
-def _word_gap(ink: np.ndarray, band: tuple[int, int, int, int], target: float, band_px: float) -> int:
-    """x of the inter-word gap nearest `target` on this line (ink is at half resolution), else target."""
-    top, bottom, left, right = (v // 2 for v in band)
-    cols = ink[top:bottom, left:right].any(axis=0)
-    blank = np.flatnonzero(~cols)
-    if not len(blank):
-        return int(target)
-    runs = np.split(blank, np.flatnonzero(np.diff(blank) > 1) + 1)
-    wide = [r for r in runs if len(r) >= 0.3 * band_px / 2 and 0 < r[0] and r[-1] < len(cols) - 1]
-    if not wide:
-        return int(target)
-    middles = np.array([2 * (left + (r[0] + r[-1]) / 2) for r in wide])
-    best = middles[np.argmin(np.abs(middles - target))]
-    return int(best) if abs(best - target) < 0.25 * (band[3] - band[2]) else int(target)
-
-
-def _section_candidates(
-    bands, usual_left: float, usual_right: float, width: int, exclude: set[int]
-) -> list[int]:
-    """The MAX_STARTS lines most likely to open a section: after a short line or a gap, short, indented."""
-    gaps = [bands[k][0] - bands[k - 1][1] for k in range(1, len(bands))]
-    usual_gap = float(np.median(gaps)) if gaps else 0.0
-    scored = []
-    for k in range(1, len(bands)):
-        if k in exclude:
-            continue
-        score = max(0.0, 1.0 - bands[k - 1][3] / usual_right) * 3.0  # the paragraph before ends short
-        score += max(0.0, 1.0 - bands[k][3] / usual_right)  # titles are often short
-        score += 0.5 * max(0.0, gaps[k - 1] / max(usual_gap, 1.0) - 1.3)  # a skipped line
-        score += abs(bands[k][2] - usual_left) / width * 5.0  # indented differently
-        scored.append((score, k))
-    scored.sort(reverse=True)
-    return sorted(k for score, k in scored[:MAX_STARTS] if score > 0.02)
-
-
-def _read_pieces(
-    area, ink: _Ink, bands, pieces: list[tuple[int, int, int]], pad: int, scale: float, ocr_lines
-) -> list[str]:
-    """One tesseract call over a mosaic of line pieces (band, x from, x to); the text of each piece."""
-    import cv2
-
-    height, width = area.shape
-    crops, rows, y = [], [], 0
-    for k, x0, x1 in pieces:
-        x_from, x_to = max(0, x0 - 2 * pad), min(width, x1 + 2 * pad)
-        y_from, y_to = max(0, bands[k][0] - pad), min(height, bands[k][1] + pad)
-        crop = area[y_from:y_to, x_from:x_to].astype(np.float32)
-        # rules out (OCR reads a margin rule as "|" or "l"), unless darker ink crosses them
-        rules = ink.rules[y_from // 2 : (y_to + 1) // 2, x_from // 2 : (x_to + 1) // 2]
-        rules = np.repeat(np.repeat(rules, 2, axis=0), 2, axis=1)[: crop.shape[0], : crop.shape[1]]
-        view = crop[: rules.shape[0], : rules.shape[1]]
-        view[rules & (view > ink.strong)] = ink.paper
-        crops.append(crop)
-        rows.append((y, y + crop.shape[0]))
-        y += crop.shape[0] + 2 * pad
-    # paper to white, so the pieces' edges do not read as image blocks on the white canvas
-    gain = 255.0 / max(ink.paper, 1.0)
-    mosaic = np.full((y, max(c.shape[1] for c in crops) + 2 * pad), 255, np.uint8)
-    for crop, (top, bottom) in zip(crops, rows, strict=True):
-        mosaic[top:bottom, pad : pad + crop.shape[1]] = np.clip(crop * gain, 0, 255).astype(np.uint8)
-    if scale < 1.0:
-        mosaic = cv2.resize(mosaic, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    texts = [""] * len(pieces)
-    for line in ocr_lines(mosaic, psm=6):
-        middle = line.top / scale + pad
-        for index, (top, bottom) in enumerate(rows):
-            if top - pad <= middle < bottom + pad:
-                texts[index] = (texts[index] + " " + line.text).strip()
-                break
-    return texts
-
-
-@dataclass(frozen=True)
-class _Ink:
-    mask: np.ndarray  # handwriting, half resolution
-    rules: np.ndarray  # ruled lines and margin rules (faint or not), half resolution
-    paper: float
-    threshold: float  # gray level below which a pixel is ink
-    strong: float  # gray level of ink that is kept where it crosses a rule
-
-
-def _ink_mask(area: np.ndarray) -> _Ink:
-    """Handwriting at half resolution, without ruled lines, underlines and margin rules."""
-    import cv2
-
-    small = cv2.resize(area, (area.shape[1] // 2, area.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    paper = float(np.percentile(small[::2, ::2], 60))
-    darkest = float(np.percentile(small[::2, ::2], 0.2))
-    h, w = small.shape
-    long_rows = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 8), 1))
-    long_cols = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(20, h // 5)))
-    faint = (small < paper - 12).astype(np.uint8)
-    rules = cv2.morphologyEx(faint, cv2.MORPH_OPEN, long_rows) | cv2.morphologyEx(
-        faint, cv2.MORPH_OPEN, long_cols
-    )
-    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
-    # light pen strokes count as ink; ruled lines can be as dark: rule pixels count only when darker
-    # than the strong ink level (a stroke crossing the rule)
-    threshold = paper - max(35.0, 0.3 * (paper - darkest))
-    strong = paper - 0.6 * (paper - darkest)
-    ink = ((small < threshold) & ~((rules > 0) & (small > strong))).astype(np.uint8)
-    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_rows) | cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, long_cols
-    )
-    return _Ink((ink > 0) & (lines == 0), rules > 0, paper, threshold, strong)
-
-
-def find_line_bands(area: np.ndarray, ink: np.ndarray | None = None) -> list[tuple[int, int, int, int]]:
-    """Written lines as (top, bottom, left, right) in `area` pixels: dark ink only, ruled lines removed."""
-    if ink is None:
-        ink = _ink_mask(area).mask
-    profile = ink.sum(axis=1).astype(float)
-    if profile.max() <= 0:
-        return []
-    kernel = np.ones(3) / 3
-    profile = np.convolve(profile, kernel, mode="same")
-    # low enough for a one-word last line ("durée.") next to full lines, high enough for specks
-    level = max(1.5, 0.04 * float(np.percentile(profile[profile > 0], 90)))
-    active = profile > level
-    runs = _runs(active)
-    runs = _merge_close(runs, max_gap=3)
-    runs = [r for r in runs if r[1] - r[0] >= 6]  # specks and dust
-    if not runs:
-        return []
-    runs = _split_tall(runs, profile)
-    usual = float(np.median([b - a for a, b in runs]))
-    if len(runs) > 1 and runs[0][0] <= 1 and runs[0][1] - runs[0][0] < 0.6 * usual:
-        runs = runs[1:]  # the descenders of a line cut by the box's top edge
-    if len(runs) > 1 and runs[-1][1] >= len(profile) - 1 and runs[-1][1] - runs[-1][0] < 0.6 * usual:
-        runs = runs[:-1]
-    bands = []
-    for top, bottom in runs:
-        column_ink = ink[top:bottom].sum(axis=0)
-        cols = np.flatnonzero(column_ink >= 2)  # a thin stroke ("I") counts, a one-pixel speck does not
-        if len(cols) < 3 or column_ink.sum() < 40:
-            continue
-        left, right = cols[0], cols[-1]
-        bands.append((2 * top, 2 * bottom, int(2 * left), int(2 * right)))
-    return bands
-
-
-def _runs(active: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], active.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
-
-
-def _merge_close(runs: list[tuple[int, int]], max_gap: int) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for top, bottom in runs:
-        if merged and top - merged[-1][1] <= max_gap:
-            merged[-1] = (merged[-1][0], bottom)
-        else:
-            merged.append((top, bottom))
-    return merged
-
-
-def line_pitch(profile: np.ndarray) -> float:
-    """Distance between written lines (rows), from the autocorrelation of the ink profile."""
-    centred = profile - profile.mean()
-    lags = np.arange(8, min(200, len(profile) // 2))
-    if not len(lags) or not centred.any():
-        return 0.0
-    corr = np.array([float(np.dot(centred[:-lag], centred[lag:])) / (len(profile) - lag) for lag in lags])
-    peaks = [i for i in range(1, len(corr) - 1) if corr[i] >= corr[i - 1] and corr[i] >= corr[i + 1]]
-    if not peaks:
-        return 0.0
-    best = max(corr[i] for i in peaks)
-    if best <= 0:
-        return 0.0
-    first = next(i for i in peaks if corr[i] >= 0.7 * best)  # the pitch, not a multiple of it
-    return float(lags[first])
-
-
-def _split_tall(runs: list[tuple[int, int]], profile: np.ndarray) -> list[tuple[int, int]]:
-    """Split bands holding several lines whose ascenders and descenders touch, at the profile's valleys."""
-    heights = sorted(b - a for a, b in runs)
-    single = float(heights[len(heights) // 4])  # most bands hold one line
-    pitch = line_pitch(profile)
-    if pitch < max(6.0, 0.8 * single):  # no clear period (few lines): fall back on the band heights
-        pitch = 1.3 * single
-    out: list[tuple[int, int]] = []
-    for top, bottom in runs:
-        count = int(round((bottom - top) / pitch))
-        if (bottom - top) < 1.45 * pitch or count < 2:
-            out.append((top, bottom))
-            continue
-        cuts, start = [], top
-        for m in range(1, count):
-            target = top + m * (bottom - top) / count
-            low, high = int(target - 0.3 * pitch), int(target + 0.3 * pitch)
-            low, high = max(low, start + 3), min(high, bottom - 3)
-            if high <= low:
-                continue
-            cut = low + int(np.argmin(profile[low:high]))
-            cuts.append(cut)
-            start = cut
-        edges = [top, *cuts, bottom]
-        out.extend((a, b) for a, b in zip(edges, edges[1:], strict=False) if b - a >= 3)
-    return out
