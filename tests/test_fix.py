@@ -117,6 +117,16 @@ def test_order_rebuilds_only_that_copy(outdir):
     assert deep.ok, deep.problems
 
 
+def test_same_order_gives_back_the_same_pdf_bytes(outdir):
+    """Same writing path as `process`, same JPEG quality, nothing time-dependent in the PDF."""
+    number = longest(outdir)
+    before = (outdir / f"{number}.pdf").read_bytes()
+    n = len(json.loads((outdir / f"{number}.json").read_text())["pages"])
+    code, text = fix(outdir, number, "--order", ",".join(str(i) for i in range(1, n + 1)))
+    assert code == 0, text
+    assert (outdir / f"{number}.pdf").read_bytes() == before
+
+
 def test_drop_removes_the_page_and_records_it(outdir):
     number = longest(outdir)
     old = json.loads((outdir / f"{number}.json").read_text())
