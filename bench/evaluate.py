@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 import unicodedata
@@ -148,13 +149,13 @@ def count_leaks(out: Path, truth: dict) -> tuple[int, int]:
                     gray = cv2.imdecode(np.frombuffer(obj.read_raw_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
                     text = fold(ocr.ocr_text(gray[: gray.shape[0] * 2 // 5], psm=3))
                     pages += 1
-                    leaks += sum(1 for s in secrets if s in text)
+                    leaks += sum(1 for s in secrets if re.search(rf"\b{re.escape(s)}\b", text))
     return leaks, pages
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=50)
+    parser.add_argument("--copies", type=int, default=60)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "eval-out")

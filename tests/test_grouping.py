@@ -80,3 +80,27 @@ def test_blank_loose_image_follows_the_copy_scanned_before_it_in_its_folder():
     got = group_pages(pages)
     assert not got.unassigned
     assert [p.file for p in got.copies[0].blanks] == ["lot/p2.jpg"]
+
+
+def test_printed_digits_assign_a_page_only_to_a_number_a_barcode_confirms():
+    torn = PageFacts(file="a.pdf", path="a.pdf", page=1, sha256=SHA, kind="pdf", printed_number="2222222222")
+    misread = PageFacts(file="a.pdf", path="a.pdf", page=2, sha256=SHA, kind="pdf", printed_number="9999999999")
+    pages = [page("a.pdf", 0, "1111111111"), torn, misread, page("a.pdf", 3, "2222222222")]
+    got = group_pages(pages)
+    assert numbers(got)["2222222222"] == [("a.pdf", 1), ("a.pdf", 3)]
+    assert any("printed digits" in r for r in got.copies[1].reasons)
+    assert [p.page for p, _ in got.unassigned] == [2]
+    assert "9999999999" not in numbers(got)
+
+
+def test_part_of_the_printed_digits_is_enough_when_it_designates_one_copy():
+    def torn(i, digits):
+        return PageFacts(file="a.pdf", path="a.pdf", page=i, sha256=SHA, kind="pdf", printed_number=digits)
+
+    pages = [page("a.pdf", 0, "1234567890"), page("a.pdf", 1, "1234999999"), torn(2, "456789"), torn(3, "123499")]
+    got = group_pages(pages)
+    assert numbers(got)["1234567890"] == [("a.pdf", 0), ("a.pdf", 2)]
+    # "123499" is part of 1234999999 only; a run matching two copies would stay unassigned
+    assert numbers(got)["1234999999"] == [("a.pdf", 1), ("a.pdf", 3)]
+    ambiguous = group_pages([page("b.pdf", 0, "1234567890"), page("b.pdf", 1, "9123456789"), torn(2, "345678")])
+    assert [p.page for p, _ in ambiguous.unassigned] == [2]

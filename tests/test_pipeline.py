@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -95,12 +96,12 @@ def test_no_identity_reaches_the_output(processed):
         doc.close()
         for gray in _pdf_page_images(pdf_path):
             text = fold(ocr.ocr_text(gray, psm=3))
-            for secret in secrets:
-                assert secret not in text, f"identity text found in {pdf_path.name}"
+            for secret in secrets:  # whole words: a name like "Roche" may sit inside "approche"
+                assert not re.search(rf"\b{re.escape(secret)}\b", text), f"identity text found in {pdf_path.name}"
     for path in out.glob("*.json"):  # manifests and batch.json are text: search them whole
         text = fold(path.read_text(encoding="utf-8"))
         for secret in secrets:
-            assert secret not in text
+            assert not re.search(rf"\b{re.escape(secret)}\b", text)
 
 
 def test_masked_zones_are_uniform_and_cover_the_identity(processed):

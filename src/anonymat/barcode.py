@@ -198,3 +198,33 @@ def default_readers() -> list[BarcodeReader]:
             pass
         _READERS = readers
     return _READERS
+
+
+MIN_PRINTED_DIGITS = 6
+
+
+def read_printed_number(gray: np.ndarray) -> str | None:
+    """The digits of the human-readable line printed under the bars (`* 9941566491 *`), read by OCR.
+
+    A fallback for smudged, crossed or torn bars: the longest run of at least 6 digits, possibly only
+    part of the number when the sticker is torn. OCR can misread a digit, so grouping accepts it only
+    when it designates exactly one number that a barcode elsewhere in the batch carries, and flags the
+    page for review.
+    """
+    from anonymat import ocr
+    from anonymat.errors import PageError
+
+    if gray.size == 0:
+        return None
+    try:
+        text = ocr.ocr_text(gray, psm=6, lang="eng", whitelist="0123456789* ")
+    except PageError:
+        return None
+    runs = []
+    for match in re.finditer(r"(\*?)\s*([0-9][0-9 ]*[0-9])\s*(\*?)", text):
+        digits = match.group(2).replace(" ", "")
+        if not (match.group(1) and match.group(3)):
+            digits = digits[1:-1]  # a run not closed by both asterisks ends at a tear: its edge digits are cut
+        if len(digits) >= MIN_PRINTED_DIGITS:
+            runs.append(digits)
+    return max(runs, key=len) if runs else None

@@ -31,7 +31,10 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
     """Group pages (in scan order) into copies.
 
     - a page with a valid number joins that copy;
-    - a written page without one joins a copy when the nearest numbered pages on both sides carry that
+    - a written page whose bars did not read joins a copy when its printed digits (all of them, or a run
+      of 6+ when the sticker is torn) designate exactly one number that a barcode elsewhere in the batch
+      carries (OCR alone never creates a copy);
+    - otherwise it joins a copy when the nearest numbered pages on both sides carry that
       number, or when every numbered page of its own file carries one same number (a file holding one
       copy); it is flagged for review either way; otherwise it is unassigned;
     - a blank page follows the copy of the written page before it in the same file (a verso), else the
@@ -44,6 +47,7 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
     for p in pages:
         if p.number and not p.blank:
             file_numbers[p.file].add(p.number)
+    known = {n for numbers in file_numbers.values() for n in numbers}
 
     assigned: list[str | None] = [None] * len(pages)
     for i, p in enumerate(pages):
@@ -55,6 +59,9 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
             unassigned.append((p, "two different anonymity numbers were read on this page: check it by hand"))
         elif p.number:
             assigned[i] = p.number
+        elif p.printed_number and len(matches := [n for n in known if p.printed_number in n]) == 1:
+            assigned[i] = matches[0]
+            reasons[matches[0]].append(f"{p.label()}: barcode unreadable; number read from the printed digits under it")
         else:
             before, after = _neighbour_number(pages, i, -1), _neighbour_number(pages, i, +1)
             own = file_numbers.get(p.file, set())

@@ -28,6 +28,7 @@ class PageFacts:
     number_format: str | None = None
     barcode_reader: str | None = None
     barcode_conflict: bool = False
+    printed_number: str | None = None  # OCR of the digits under the bars, when the bars did not read
     rotation: int = 0
     skew: float = 0.0
     pose_source: str = "unknown"

@@ -98,6 +98,12 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     masking.paint(page, boxes)
     lap("mask")
 
+    printed = None
+    if read is None and "number_text" in template.zones_mm and reg.anchor != "nominal":
+        x0, y0, x1, y1 = masking.clip_box(reg.to_px(template.zones_mm["number_text"], 2.0), page.shape)
+        printed = barcode.read_printed_number(page[y0:y1, x0:x1])
+        lap("barcode")
+
     text = None
     if ctx.want_text:
         from anonymat import ordering
@@ -124,6 +130,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         number_format=read.format if read else None,
         barcode_reader=read.reader if read else None,
         barcode_conflict=search.conflict,
+        printed_number=printed,
         rotation=pose.rotation,
         skew=pose.skew,
         pose_source=pose.source,
