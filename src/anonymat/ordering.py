@@ -54,7 +54,7 @@ EXACT_MAX_PAGES = 12
 # confidence = tanh(margin / (2 * CONFIDENCE_SCALE)): the scores' log-odds are overconfident (signals are
 # correlated, OCR errors hit several at once); on generated copies every wrong order had a margin < 3
 CONFIDENCE_SCALE = 3.0
-BEAM_WIDTH = 4000
+BEAM_WIDTH = 600
 
 
 @dataclass(frozen=True)
@@ -719,24 +719,24 @@ def _beam(
     """Beam search for long copies: keeps the two best partial paths per (subset, last page)."""
     n = len(start)
     col = before.sum(axis=0)
-
-    def late(done: int, j: int) -> float:
-        return PREC_WEIGHT * (col[j] - sum(before[k, j] for k in range(n) if done >> k & 1))
-
-    beam = [(start[j] - late(0, j), [j], 1 << j) for j in range(n)]
+    # a beam entry: (score, path, set of placed pages as a bit mask, precedence mass of the placed pages)
+    beam = [(float(start[j] - PREC_WEIGHT * col[j]), [j], 1 << j, before[j].copy()) for j in range(n)]
     for _ in range(n - 1):
-        states: dict[tuple[int, int], list[tuple[float, list[int], int]]] = {}
-        for score, path, done in beam:
+        states: dict[tuple[int, int], list[tuple[float, list[int], int, np.ndarray]]] = {}
+        for score, path, done, placed in beam:
+            # pages still to come that should precede j cost PREC_WEIGHT each (same as in _held_karp)
+            gains = score + links[path[-1]] - PREC_WEIGHT * (col - placed)
             for j in range(n):
                 if done >> j & 1:
                     continue
-                item = (score + links[path[-1], j] - late(done, j), path + [j], done | 1 << j)
+                item = (float(gains[j]), path + [j], done | 1 << j, placed + before[j])
                 kept = states.setdefault((item[2], j), [])
                 kept.append(item)
-                kept.sort(key=lambda t: -t[0])
-                del kept[2:]
+                if len(kept) > 2:
+                    kept.sort(key=lambda t: -t[0])
+                    del kept[2:]
         beam = sorted((it for kept in states.values() for it in kept), key=lambda t: -t[0])[:BEAM_WIDTH]
-    finished = sorted(((s + end[p[-1]], p) for s, p, _ in beam), key=lambda t: -t[0])
+    finished = sorted(((s + end[p[-1]], p) for s, p, _, _ in beam), key=lambda t: -t[0])
     return [(float(s), p) for s, p in finished[:2]]
 
 
