@@ -57,7 +57,9 @@ def damage_barcode(page: np.ndarray, kind: str, dpi: int, rng: np.random.Generat
     if kind == "smudge":
         cx, cy = rng.uniform(sx0 + 8 * mm, sx1 - 8 * mm), rng.uniform(24 * mm, 36 * mm)
         ax, ay = rng.uniform(5, 11) * mm, rng.uniform(3, 7) * mm
-        y0, y1, x0, x1 = int(cy - 3 * ay), int(cy + 3 * ay), int(cx - 3 * ax), int(cx + 3 * ax)
+        h, w = page.shape
+        y0, y1 = max(0, int(cy - 3 * ay)), min(h, int(cy + 3 * ay))
+        x0, x1 = max(0, int(cx - 3 * ax)), min(w, int(cx + 3 * ax))  # a large blob can pass the page edge
         yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         blob = np.exp(-(((xx - cx) / ax) ** 2 + ((yy - cy) / ay) ** 2) / 2) * rng.uniform(0.55, 0.85)
         sub = page[y0:y1, x0:x1]
