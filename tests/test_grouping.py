@@ -104,3 +104,13 @@ def test_part_of_the_printed_digits_is_enough_when_it_designates_one_copy():
     assert numbers(got)["1234999999"] == [("a.pdf", 1), ("a.pdf", 3)]
     ambiguous = group_pages([page("b.pdf", 0, "1234567890"), page("b.pdf", 1, "9123456789"), torn(2, "345678")])
     assert [p.page for p, _ in ambiguous.unassigned] == [2]
+
+
+def test_a_folder_of_loose_images_holding_one_copy_vouches_for_its_unreadable_page():
+    def jpg(name, number=None):
+        return PageFacts(file=f"loose/{name}", path=name, page=0, sha256=SHA, kind="jpeg", number=number)
+
+    pages = [page("a.pdf", 0, "2222222222"), jpg("p1.jpg"), jpg("p2.jpg", "1111111111"), jpg("p3.jpg", "1111111111")]
+    got = group_pages(pages)
+    assert numbers(got)["1111111111"] == [("loose/p1.jpg", 0), ("loose/p2.jpg", 0), ("loose/p3.jpg", 0)]
+    assert not got.unassigned

@@ -35,8 +35,8 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
       of 6+ when the sticker is torn) designate exactly one number that a barcode elsewhere in the batch
       carries (OCR alone never creates a copy);
     - otherwise it joins a copy when the nearest numbered pages on both sides carry that
-      number, or when every numbered page of its own file carries one same number (a file holding one
-      copy); it is flagged for review either way; otherwise it is unassigned;
+      number, or when every numbered page of its own file (or folder of loose images) carries one same
+      number (a unit holding one copy); it is flagged for review either way; otherwise it is unassigned;
     - a blank page follows the copy of the written page before it in the same file (a verso), else the
       one after it; pages that failed to load are unassigned with their error.
     """
@@ -46,7 +46,7 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
     file_numbers: dict[str, set[str]] = defaultdict(set)
     for p in pages:
         if p.number and not p.blank:
-            file_numbers[p.file].add(p.number)
+            file_numbers[_unit(p)].add(p.number)
     known = {n for numbers in file_numbers.values() for n in numbers}
 
     assigned: list[str | None] = [None] * len(pages)
@@ -64,14 +64,17 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
             reasons[matches[0]].append(f"{p.label()}: barcode unreadable; number read from the printed digits under it")
         else:
             before, after = _neighbour_number(pages, i, -1), _neighbour_number(pages, i, +1)
-            own = file_numbers.get(p.file, set())
+            own = file_numbers.get(_unit(p), set())
             if before is not None and before == after:
                 assigned[i] = before
                 reasons[before].append(f"{p.label()}: barcode unreadable; assigned by the pages scanned around it")
             elif len(own) == 1:
                 number = next(iter(own))
                 assigned[i] = number
-                reasons[number].append(f"{p.label()}: barcode unreadable; assigned because its file holds only this copy")
+                reasons[number].append(
+                    f"{p.label()}: barcode unreadable; assigned because its file (or folder of images) "
+                    "holds only this copy"
+                )
             else:
                 unassigned.append((p, "barcode unreadable and the pages around it belong to different copies"))
 
@@ -106,11 +109,13 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
     return Grouping([by_number[n] for n in order_seen], unassigned)
 
 
+def _unit(p: PageFacts) -> str:
+    """The scanned unit a page came in: its file, or its folder for loose single-page images."""
+    return p.file.rpartition("/")[0] + "/*" if p.kind in ("jpeg", "png") else p.file
+
+
 def _same_unit(a: PageFacts, b: PageFacts) -> bool:
-    """Same scanned unit: the same file, or loose single-page images in the same folder."""
-    if a.file == b.file:
-        return True
-    return a.file.rpartition("/")[0] == b.file.rpartition("/")[0] and a.kind in ("jpeg", "png") and b.kind in ("jpeg", "png")
+    return _unit(a) == _unit(b)
 
 
 def _same_file_neighbour(pages: list[PageFacts], assigned: list[str | None], i: int, step: int) -> str | None:
