@@ -43,7 +43,7 @@ def process(
     jobs: Annotated[int, typer.Option(help="Pages analysed in parallel (default: number of cores).")] = 0,
     keep_blank: Annotated[bool, typer.Option(help="Keep blank pages in the output PDFs.")] = False,
     order: Annotated[str, typer.Option(help="'continuity' (reorder by the text) or 'scan'.")] = "continuity",
-    jpeg_quality: Annotated[int, typer.Option(help="JPEG quality of the output pages.")] = 60,
+    jpeg_quality: Annotated[int, typer.Option(help="JPEG quality of the output pages.")] = 40,
     force: Annotated[bool, typer.Option(help="Redo copies already present in OUTDIR.")] = False,
     verify: Annotated[bool, typer.Option(help="Check every output after writing it.")] = True,
     scheduler: Annotated[

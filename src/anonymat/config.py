@@ -18,7 +18,7 @@ class Options:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     keep_blank: bool = False
     order: str = "continuity"  # "continuity" | "scan"
-    jpeg_quality: int = 60
+    jpeg_quality: int = 40
     force: bool = False
     verify: bool = True
     scheduler: str | None = None  # tcp://host:port of a Dask scheduler
