@@ -31,6 +31,7 @@ class WriteJob:
     outdir: str
     keep_blank: bool
     jpeg_quality: int
+    verify: bool = True
 
 
 def check_dependencies() -> None:
@@ -196,21 +197,19 @@ def process_batch(options: Options) -> ExitCode:
         if options.roster:
             copy.reasons.extend(roster_reasons(output_sequence(copy, options.keep_blank)))
 
-    jobs = [WriteJob(c, str(options.outdir), options.keep_blank, options.jpeg_quality) for c in grouping.copies]
+    jobs = [
+        WriteJob(c, str(options.outdir), options.keep_blank, options.jpeg_quality, options.verify)
+        for c in grouping.copies
+    ]
     with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
         for job, result in zip(jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler), strict=True):
             if isinstance(result, AnonymatError):
                 errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
-            else:
-                copies.append(result)
-
-    if options.verify:
-        from anonymat.verify import verify_copy
-
-        for entry in copies:
-            check = verify_copy(options.outdir, options.outdir / entry["manifest"])
-            if not check.ok:
-                errors.append({"file": entry["manifest"], "error": "verification failed: " + "; ".join(check.problems)})
+                continue
+            problems = result.pop("verify_problems", None)
+            if problems:
+                errors.append({"file": result["manifest"], "error": "verification failed: " + "; ".join(problems)})
+            copies.append(result)
 
     if options.vault:
         entries = [
@@ -251,10 +250,18 @@ def process_batch(options: Options) -> ExitCode:
 
 
 def _write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
+    """Write one copy, then verify it in the same worker (`anonymat verify`'s checks)."""
     try:
-        return write_copy(job)
+        entry = write_copy(job)
     except AnonymatError as err:
         return err
+    if job.verify:
+        from anonymat.verify import verify_copy
+
+        check = verify_copy(Path(job.outdir), Path(job.outdir) / entry["manifest"])
+        if not check.ok:
+            entry["verify_problems"] = check.problems
+    return entry
 
 
 def _write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None) -> list:

@@ -35,6 +35,7 @@ class PageFacts:
     anchor: str = "nominal"
     flap: str = "unknown"
     masked: tuple[Box, ...] = ()
+    sharp: tuple[Box, ...] = ()  # output boxes kept unsoftened (the anonymity barcode)
     size: tuple[int, int] = (0, 0)  # output page (width, height) in pixels
     text: Any = None  # ordering.PageText, when ordering ran
     vault_crop: str | None = None
@@ -80,6 +81,7 @@ def page_entry(facts: PageFacts) -> dict[str, Any]:
         "pose": facts.pose_source,
         "blank": facts.blank,
         "masked": [list(b) for b in facts.masked],
+        "sharp": [list(b) for b in facts.sharp],
         "size": list(facts.size),
         "dpi": round(facts.dpi, 3),
     }
@@ -106,6 +108,7 @@ def facts_from_entry(entry: dict[str, Any]) -> PageFacts:
         anchor=entry.get("anchor", "frame"),
         flap=entry.get("flap", "unknown"),
         masked=tuple(tuple(int(v) for v in b) for b in entry.get("masked", [])),  # type: ignore[misc]
+        sharp=tuple(tuple(int(v) for v in b) for b in entry.get("sharp", [])),  # type: ignore[misc]
         size=tuple(entry.get("size", (0, 0))),  # type: ignore[arg-type]
     )
 

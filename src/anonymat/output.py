@@ -59,9 +59,10 @@ def build_copy_pdf(
     if not 1 <= jpeg_quality <= 100:
         raise ValueError(f"jpeg_quality must be within 1..100, not {jpeg_quality}")
     pdf = pikepdf.new()
-    for gray, dpi in pages:
+    for gray, dpi, *rest in pages:
         gray = _check_page(gray, dpi)
-        jpeg = encode_jpeg(clean_page(gray, dpi) if clean else gray, jpeg_quality)
+        sharp = rest[0] if rest else ()
+        jpeg = encode_jpeg(clean_page(gray, dpi, sharp) if clean else gray, jpeg_quality)
         height, width = gray.shape
         w_pt, h_pt = _points(width, dpi), _points(height, dpi)
         image = pikepdf.Stream(pdf, jpeg)
@@ -124,11 +125,12 @@ def paper_level(gray: np.ndarray) -> tuple[int, float]:
     return level, sigma
 
 
-def clean_page(gray: np.ndarray, dpi: float) -> np.ndarray:
+def clean_page(gray: np.ndarray, dpi: float, sharp: Iterable[tuple[int, int, int, int]] = ()) -> np.ndarray:
     """Paper to white, writing kept, stroke edges softened by SMOOTH_MM: what makes JPEG pages small.
 
     Pure black stays pure black: masked zones are painted 0 and keep crisp edges, so the zone reads as
-    one uniform block up to its border (no grey fringe for OCR to make letters of).
+    one uniform block up to its border (no grey fringe for OCR to make letters of). `sharp` boxes
+    (the anonymity barcode) are whitened but not softened, so the barcode still reads on the output.
     """
     lut = paper_lut(gray)
     sigma = SMOOTH_MM / 25.4 * dpi
@@ -138,6 +140,9 @@ def clean_page(gray: np.ndarray, dpi: float) -> np.ndarray:
     if sigma >= 0.3:
         # softening lightens thin strokes; a gamma curve (white stays white) gives them their darkness back
         out = cv2.LUT(cv2.GaussianBlur(out, (0, 0), sigma), _DARKEN)
+    whitened = cv2.LUT(gray, lut) if lut is not None else gray
+    for x0, y0, x1, y1 in sharp:  # the barcode's bars are as narrow as the softening: leave them crisp
+        out[y0:y1, x0:x1] = whitened[y0:y1, x0:x1]
     not_black = (gray != 0).view(np.uint8)
     return cv2.bitwise_and(out, out, mask=not_black)
 

@@ -17,7 +17,7 @@ from anonymat import barcode, blank, ingest, masking, orient
 from anonymat.errors import AnonymatError, MissingDependencyError, UsageError
 from anonymat.manifest import PageFacts
 from anonymat.roster import Roster
-from anonymat.template import Registration, Template, register
+from anonymat.template import Box, Registration, Template, register
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     # Without the printed frame the zones are less certain: widen the mask.
     extra = 0.0 if reg.anchor == "frame" else 6.0
     boxes = masking.mask_boxes(template, reg, page.shape, extra_margin_mm=extra)
+    sharp: tuple[Box, ...] = ()
+    if not template.hide_anonymity_box:
+        sharp = (masking.clip_box(reg.to_px(template.zones_mm["anonymity_box"], 2.0), page.shape),)
     crop_name = None
     if ctx.vault and read is not None and flap in ("open", "unknown"):
         zone = reg.to_px(template.zones_mm["identity"], template.mask_margin_mm + extra)
@@ -137,6 +140,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         anchor=reg.anchor,
         flap=flap,
         masked=tuple(boxes),
+        sharp=sharp,
         size=(page.shape[1], page.shape[0]),
         text=text,
         vault_crop=crop_name,
@@ -149,14 +153,14 @@ def _safe_stem(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name)[-60:]
 
 
-def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float]:
+def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     """Decode the page again from its source and rebuild it upright and masked (the write stage)."""
     ref = ingest.PageRef(path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind)
     image = ingest.load_page(ref)
     pose = orient.Pose(facts.rotation, facts.skew, facts.pose_source)
     page = orient.upright(image.gray, pose)
     masking.paint(page, list(facts.masked))
-    return page, image.dpi
+    return page, image.dpi, facts.sharp
 
 
 def run_pool(
