@@ -93,7 +93,7 @@ def main() -> int:
     from anonymat.synth import make_corpus
 
     corpus = args.work / "corpus"
-    copies = max(1, round(args.pages / 4.6))  # ~4.6 scanned pages per copy with the generator's defaults
+    copies = max(1, round(args.pages / 3.8))  # ~3.8 scanned pages per copy with the generator defaults
     t0 = time.perf_counter()
     truth = make_corpus(corpus, copies=copies, seed=args.seed)
     n = sum(len(c["pages"]) for c in truth["copies"])
