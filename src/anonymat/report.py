@@ -86,7 +86,7 @@ def update_thumbnails(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str
             result[number] = list(names)
             new_index[number] = known
             continue
-        images = pdf_page_images(outdir / str(manifest.get("pdf", "")))
+        images = pdf_page_images(outdir / str(manifest.get("pdf", "")), reduced=True)
         made: list[str | None] = []
         for name, gray in zip(names, images + [None] * (n_pages - len(images)), strict=True):
             if gray is None:
@@ -112,8 +112,13 @@ def _remove_extra_thumbs(folder: Path, number: str, keep: int) -> None:
             path.unlink(missing_ok=True)
 
 
-def pdf_page_images(pdf_path: Path) -> list[np.ndarray | None]:
-    """The one grey image of each page of an anonymat PDF (None for a page that does not decode)."""
+def pdf_page_images(pdf_path: Path, reduced: bool = False) -> list[np.ndarray | None]:
+    """The one grey image of each page of an anonymat PDF (None for a page that does not decode).
+
+    `reduced` decodes JPEG pages at a quarter of their size (libjpeg's DCT scaling): ample for a
+    thumbnail and several times faster.
+    """
+    flag = cv2.IMREAD_REDUCED_GRAYSCALE_4 if reduced else cv2.IMREAD_GRAYSCALE
     import pikepdf
 
     try:
@@ -129,7 +134,7 @@ def pdf_page_images(pdf_path: Path) -> list[np.ndarray | None]:
                 try:
                     if objs[0].get("/Filter") == pikepdf.Name.DCTDecode:
                         raw = np.frombuffer(objs[0].read_raw_bytes(), np.uint8)
-                        gray = cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE)
+                        gray = cv2.imdecode(raw, flag)
                     else:
                         image = pikepdf.PdfImage(objs[0])  # type: ignore[arg-type]
                         gray = np.asarray(image.as_pil_image().convert("L"))
