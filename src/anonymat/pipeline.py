@@ -194,7 +194,7 @@ def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[],
     except ImportError as exc:
         raise MissingDependencyError("--scheduler needs Dask: run `.venv/bin/pip install distributed`") from exc
     try:
-        client = Client(scheduler, timeout=30, set_as_default=False)
+        client = Client(scheduler, timeout=10, set_as_default=False)
     except OSError as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: is `dask scheduler` running?") from exc
     try:

@@ -1,0 +1,28 @@
+"""The Dask distributed mode gives the same bytes as a local run."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import run_process
+
+distributed = pytest.importorskip("distributed")
+
+
+def test_dask_cluster_output_is_byte_identical_to_the_local_run(corpus, tmp_path):
+    root, _truth = corpus
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    run_process([root / "scans"], local, "--jobs", "1", "--order", "scan")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        code = run_process([root / "scans"], remote, "--order", "scan", "--scheduler", cluster.scheduler_address)
+    assert code in (0, 1)
+    made = sorted(p.name for p in local.iterdir() if p.suffix in (".pdf", ".json"))
+    assert made and made == sorted(p.name for p in remote.iterdir() if p.suffix in (".pdf", ".json"))
+    for name in made:
+        assert (local / name).read_bytes() == (remote / name).read_bytes(), name
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(corpus, tmp_path):
+    root, _truth = corpus
+    code = run_process([root / "scans"], tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2
