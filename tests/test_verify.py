@@ -89,7 +89,7 @@ def test_unmasked_source_page_is_caught(outdir):
     """The page image replaced by the same page rebuilt from its source without the mask."""
     manifest_path, manifest, pdf_path = _target(outdir)
     facts = replace(facts_from_entry(manifest["pages"][0]), masked=())
-    gray, _dpi = pipeline.render_output_page(facts)
+    gray = pipeline.render_output_page(facts)[0]
     with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
         _replace_image(pdf, 0, gray)
         _resave(pdf, pdf_path, manifest_path, manifest)
