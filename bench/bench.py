@@ -26,7 +26,19 @@ ANONYMAT = str(ROOT / ".venv" / "bin" / "anonymat")
 
 def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
     """One run in a child process: wall time and peak RSS (largest of the process and its workers)."""
-    cmd = [ANONYMAT, "process", str(scans), "-o", str(out), "-q", "--force", "--jobs", str(jobs), "--order", order]
+    cmd = [
+        ANONYMAT,
+        "process",
+        str(scans),
+        "-o",
+        str(out),
+        "-q",
+        "--force",
+        "--jobs",
+        str(jobs),
+        "--order",
+        order,
+    ]
     t0 = time.perf_counter()
     wrapper = [
         sys.executable,
@@ -36,7 +48,9 @@ def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
         "print(json.dumps({'rc':rc,'rss_kb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))",
         *cmd,
     ]
-    done = subprocess.run(wrapper, capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    done = subprocess.run(
+        wrapper, capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"}
+    )
     elapsed = time.perf_counter() - t0
     info = json.loads(done.stdout.strip().splitlines()[-1])
     pdf_bytes = sum(p.stat().st_size for p in out.glob("*.pdf"))
@@ -114,8 +128,13 @@ def main() -> int:
     for name, sec in stages.items():
         print(f"  {name:12} {1000 * sec:7.1f} ms")
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    results = {"pages": n, "copies": copies, "runs": runs, "stages_ms": {k: 1000 * v for k, v in stages.items()},
-               "bench_process_rss_mb": ru.ru_maxrss / 1024}
+    results = {
+        "pages": n,
+        "copies": copies,
+        "runs": runs,
+        "stages_ms": {k: 1000 * v for k, v in stages.items()},
+        "bench_process_rss_mb": ru.ru_maxrss / 1024,
+    }
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
     return 0
 

@@ -184,7 +184,9 @@ def main() -> int:
         results["barcode"] = measure_barcodes(corpus, truth)
 
     t0 = time.perf_counter()
-    res = CliRunner().invoke(app, ["process", str(corpus / "scans"), "-o", str(out), "-q", "--jobs", str(args.jobs), "--force"])
+    res = CliRunner().invoke(
+        app, ["process", str(corpus / "scans"), "-o", str(out), "-q", "--jobs", str(args.jobs), "--force"]
+    )
     elapsed = time.perf_counter() - t0
     results["process"] = {"exit_code": res.exit_code, "seconds": elapsed, "pages_per_s": n_pages / elapsed}
     results["outputs"] = measure_outputs(out, truth)
@@ -207,18 +209,26 @@ def print_table(r: dict) -> None:
             f" wrong reads {s['wrong']}, {1000 * s['seconds'] / max(1, s['intact'] + s['damaged']):.0f} ms/page"
         )
     o = r["outputs"]
-    print(f"copies found          : {pct(o['copies_found'], o['copies'])}; reconstructed exactly {pct(o['copies_exact'], o['copies'])}")
+    print(
+        f"copies found          : {pct(o['copies_found'], o['copies'])}; reconstructed exactly {pct(o['copies_exact'], o['copies'])}"
+    )
     print(f"rotation correct      : {pct(o['rotation_ok'], o['pages'])}")
     print(f"flap state correct    : {pct(o['flap_ok'], o['pages'])} (unknown: {o['flap_unknown']})")
-    print(f"blank pages           : precision {pct(o['blank_hit'], o['blank_found'])}, recall {pct(o['blank_hit'], o['blank_true'])}")
+    print(
+        f"blank pages           : precision {pct(o['blank_hit'], o['blank_found'])}, recall {pct(o['blank_hit'], o['blank_true'])}"
+    )
     if o["order_multi"]:
         print(
             f"reading order         : exact {pct(o['order_exact'], o['order_multi'])}, mean Kendall tau "
             f"{o['tau_sum'] / o['order_multi']:.3f}, wrong orders NOT flagged: {o['wrong_order_unflagged']}"
         )
-    print(f"needs review          : {o['needs_review']} copies; unassigned pages {o['unassigned']}; errors {o['errors']}")
+    print(
+        f"needs review          : {o['needs_review']} copies; unassigned pages {o['unassigned']}; errors {o['errors']}"
+    )
     p = r["process"]
-    print(f"process               : {p['seconds']:.1f} s, {p['pages_per_s']:.2f} pages/s, exit code {p['exit_code']}")
+    print(
+        f"process               : {p['seconds']:.1f} s, {p['pages_per_s']:.2f} pages/s, exit code {p['exit_code']}"
+    )
     lk = r["leaks"]
     print(
         f"identity leaks (OCR)  : {lk['identity_strings_found']} on {lk['pages_ocred']} output pages "

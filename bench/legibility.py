@@ -29,8 +29,13 @@ PLAN = {
     "number": "0123456789",
     "sticker_tone": 262.0,
     "ticks": [0, 3],
-    "header": {"intitule": "Attaché territorial", "date": "17 Novembre 2022", "lieu": "Metz", "epreuve": "Note",
-               "option": "Administration générale"},
+    "header": {
+        "intitule": "Attaché territorial",
+        "date": "17 Novembre 2022",
+        "lieu": "Metz",
+        "epreuve": "Note",
+        "option": "Administration générale",
+    },
     "identity": {},
 }
 
@@ -56,7 +61,9 @@ def main() -> int:
             rng = np.random.default_rng([7, i])
             hand = Hand(name, path, args.dpi, rng)
             lines = layout_memo(make_memo(rng), hand, 2, rng)
-            clean = render_sheet({**PLAN, "dpi": args.dpi}, {"index": 0, "flap": "folded"}, lines[0], hand, rng)
+            clean = render_sheet(
+                {**PLAN, "dpi": args.dpi}, {"index": 0, "flap": "folded"}, lines[0], hand, rng
+            )
             pages.append((scanned(np.asarray(clean, dtype=np.float64), rng), page_text(lines[0])))
 
     def score(images: list[np.ndarray]) -> float:
@@ -67,7 +74,9 @@ def main() -> int:
         return 100 * hit / total
 
     before = score([p for p, _ in pages])
-    print(f"{len(pages)} pages ({', '.join(fonts)}), {args.dpi} dpi; word accuracy before encoding: {before:.1f} %")
+    print(
+        f"{len(pages)} pages ({', '.join(fonts)}), {args.dpi} dpi; word accuracy before encoding: {before:.1f} %"
+    )
     for smooth in args.smooth_mm:
         output.SMOOTH_MM = smooth
         print(f" softening {smooth} mm:")
@@ -84,8 +93,10 @@ def report(q, pages, dpi, score, before) -> None:
             sizes.append(len(data) / 1024)
             decoded.append(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE))
         after = score(decoded)
-        print(f"  q{q}: {np.median(sizes):5.0f} KB/page (max {max(sizes):.0f}), word accuracy {after:.1f} % "
-              f"({after - before:+.1f} points)")
+        print(
+            f"  q{q}: {np.median(sizes):5.0f} KB/page (max {max(sizes):.0f}), word accuracy {after:.1f} % "
+            f"({after - before:+.1f} points)"
+        )
 
 
 if __name__ == "__main__":

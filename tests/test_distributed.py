@@ -13,8 +13,12 @@ def test_dask_cluster_output_is_byte_identical_to_the_local_run(corpus, tmp_path
     root, _truth = corpus
     local, remote = tmp_path / "local", tmp_path / "dask"
     run_process([root / "scans"], local, "--jobs", "1", "--order", "scan")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        code = run_process([root / "scans"], remote, "--order", "scan", "--scheduler", cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        code = run_process(
+            [root / "scans"], remote, "--order", "scan", "--scheduler", cluster.scheduler_address
+        )
     assert code in (0, 1)
     made = sorted(p.name for p in local.iterdir() if p.suffix in (".pdf", ".json"))
     assert made and made == sorted(p.name for p in remote.iterdir() if p.suffix in (".pdf", ".json"))

@@ -9,7 +9,9 @@ SHA = "0" * 64
 
 
 def page(file: str, index: int, number: str | None = None, *, blank: bool = False, error: str | None = None):
-    return PageFacts(file=file, path=file, page=index, sha256=SHA, kind="pdf", number=number, blank=blank, error=error)
+    return PageFacts(
+        file=file, path=file, page=index, sha256=SHA, kind="pdf", number=number, blank=blank, error=error
+    )
 
 
 def numbers(grouping):
@@ -26,7 +28,12 @@ def test_pages_group_by_number_across_files():
 
 
 def test_unreadable_page_between_two_pages_of_one_copy_joins_it_and_is_flagged():
-    pages = [page("a.pdf", 0, "1111111111"), page("a.pdf", 1), page("a.pdf", 2, "1111111111"), page("a.pdf", 3, "2222222222")]
+    pages = [
+        page("a.pdf", 0, "1111111111"),
+        page("a.pdf", 1),
+        page("a.pdf", 2, "1111111111"),
+        page("a.pdf", 3, "2222222222"),
+    ]
     got = group_pages(pages)
     assert numbers(got)["1111111111"] == [("a.pdf", 0), ("a.pdf", 1), ("a.pdf", 2)]
     copy = got.copies[0]
@@ -74,7 +81,9 @@ def test_conflicting_numbers_on_one_page_are_never_merged():
 
 def test_blank_loose_image_follows_the_copy_scanned_before_it_in_its_folder():
     def jpg(name, number=None, blank=False):
-        return PageFacts(file=f"lot/{name}", path=name, page=0, sha256=SHA, kind="jpeg", number=number, blank=blank)
+        return PageFacts(
+            file=f"lot/{name}", path=name, page=0, sha256=SHA, kind="jpeg", number=number, blank=blank
+        )
 
     pages = [jpg("p1.jpg", "1111111111"), jpg("p2.jpg", blank=True), jpg("p3.jpg", "1111111111")]
     got = group_pages(pages)
@@ -84,7 +93,9 @@ def test_blank_loose_image_follows_the_copy_scanned_before_it_in_its_folder():
 
 def test_printed_digits_assign_a_page_only_to_a_number_a_barcode_confirms():
     torn = PageFacts(file="a.pdf", path="a.pdf", page=1, sha256=SHA, kind="pdf", printed_number="2222222222")
-    misread = PageFacts(file="a.pdf", path="a.pdf", page=2, sha256=SHA, kind="pdf", printed_number="9999999999")
+    misread = PageFacts(
+        file="a.pdf", path="a.pdf", page=2, sha256=SHA, kind="pdf", printed_number="9999999999"
+    )
     pages = [page("a.pdf", 0, "1111111111"), torn, misread, page("a.pdf", 3, "2222222222")]
     got = group_pages(pages)
     assert numbers(got)["2222222222"] == [("a.pdf", 1), ("a.pdf", 3)]
@@ -97,12 +108,19 @@ def test_part_of_the_printed_digits_is_enough_when_it_designates_one_copy():
     def torn(i, digits):
         return PageFacts(file="a.pdf", path="a.pdf", page=i, sha256=SHA, kind="pdf", printed_number=digits)
 
-    pages = [page("a.pdf", 0, "1234567890"), page("a.pdf", 1, "1234999999"), torn(2, "456789"), torn(3, "123499")]
+    pages = [
+        page("a.pdf", 0, "1234567890"),
+        page("a.pdf", 1, "1234999999"),
+        torn(2, "456789"),
+        torn(3, "123499"),
+    ]
     got = group_pages(pages)
     assert numbers(got)["1234567890"] == [("a.pdf", 0), ("a.pdf", 2)]
     # "123499" is part of 1234999999 only; a run matching two copies would stay unassigned
     assert numbers(got)["1234999999"] == [("a.pdf", 1), ("a.pdf", 3)]
-    ambiguous = group_pages([page("b.pdf", 0, "1234567890"), page("b.pdf", 1, "9123456789"), torn(2, "345678")])
+    ambiguous = group_pages(
+        [page("b.pdf", 0, "1234567890"), page("b.pdf", 1, "9123456789"), torn(2, "345678")]
+    )
     assert [p.page for p, _ in ambiguous.unassigned] == [2]
 
 
@@ -110,7 +128,12 @@ def test_a_folder_of_loose_images_holding_one_copy_vouches_for_its_unreadable_pa
     def jpg(name, number=None):
         return PageFacts(file=f"loose/{name}", path=name, page=0, sha256=SHA, kind="jpeg", number=number)
 
-    pages = [page("a.pdf", 0, "2222222222"), jpg("p1.jpg"), jpg("p2.jpg", "1111111111"), jpg("p3.jpg", "1111111111")]
+    pages = [
+        page("a.pdf", 0, "2222222222"),
+        jpg("p1.jpg"),
+        jpg("p2.jpg", "1111111111"),
+        jpg("p3.jpg", "1111111111"),
+    ]
     got = group_pages(pages)
     assert numbers(got)["1111111111"] == [("loose/p1.jpg", 0), ("loose/p2.jpg", 0), ("loose/p3.jpg", 0)]
     assert not got.unassigned

@@ -97,7 +97,9 @@ def test_no_identity_reaches_the_output(processed):
         for gray in _pdf_page_images(pdf_path):
             text = fold(ocr.ocr_text(gray, psm=3))
             for secret in secrets:  # whole words: a name like "Roche" may sit inside "approche"
-                assert not re.search(rf"\b{re.escape(secret)}\b", text), f"identity text found in {pdf_path.name}"
+                assert not re.search(rf"\b{re.escape(secret)}\b", text), (
+                    f"identity text found in {pdf_path.name}"
+                )
     for path in out.glob("*.json"):  # manifests and batch.json are text: search them whole
         text = fold(path.read_text(encoding="utf-8"))
         for secret in secrets:
@@ -107,7 +109,7 @@ def test_no_identity_reaches_the_output(processed):
 def test_masked_zones_are_uniform_and_cover_the_identity(processed):
     out, truth, _vault, _code = processed
     expected = truth_pages(truth)
-    for number, manifest in manifests(out).items():
+    for manifest in manifests(out).values():
         images = _pdf_page_images(out / manifest["pdf"])
         assert len(images) == len(manifest["pages"])
         for gray, page in zip(images, manifest["pages"], strict=True):

@@ -75,7 +75,9 @@ def order_copy(copy: Copy) -> None:
 def copy_review_reasons(copy: Copy) -> None:
     for p in copy.pages:
         if p.pose_source == "unknown":
-            copy.reasons.append(f"{p.label()}: orientation not confirmed by the barcode or the printed header")
+            copy.reasons.append(
+                f"{p.label()}: orientation not confirmed by the barcode or the printed header"
+            )
         if p.anchor != "frame":
             copy.reasons.append(
                 f"{p.label()}: printed header frame not found; identity zone masked with a wider margin, check it"
@@ -89,8 +91,8 @@ def output_sequence(copy: Copy, keep_blank: bool) -> list[PageFacts]:
         return list(copy.pages)
     # a kept blank page stays right after the written page scanned before it
     seq: list[PageFacts] = []
-    scan_prev = {}
-    last = None
+    scan_prev: dict[str | None, list[PageFacts]] = {}
+    last: str | None = None
     for p in sorted([*copy.pages, *copy.blanks], key=lambda f: (f.file, f.page)):
         if p.blank:
             scan_prev.setdefault(last, []).append(p)
@@ -119,7 +121,9 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     return {"anonymity_number": copy.number, "manifest": f"{name}.json", "status": copy.status}
 
 
-def completed_copies(outdir: Path, refs: list[ingest.PageRef]) -> tuple[list[dict[str, Any]], set[tuple[str, int]], int]:
+def completed_copies(
+    outdir: Path, refs: list[ingest.PageRef]
+) -> tuple[list[dict[str, Any]], set[tuple[str, int]], int]:
     """Copies a previous run finished whose source pages are unchanged: (batch entries, their pages, pages out).
 
     A copy counts as finished when its manifest (written last) exists, its PDF matches the manifest's
@@ -142,7 +146,11 @@ def completed_copies(outdir: Path, refs: list[ingest.PageRef]) -> tuple[list[dic
             continue
         if all(current.get((s["file"], s["page"])) == s["sha256"] for s in sources):
             entries.append(
-                {"anonymity_number": manifest["anonymity_number"], "manifest": path.name, "status": manifest["status"]}
+                {
+                    "anonymity_number": manifest["anonymity_number"],
+                    "manifest": path.name,
+                    "status": manifest["status"],
+                }
             )
             done |= {(s["file"], s["page"]) for s in sources}
             pages_out += len(manifest["pages"])
@@ -172,7 +180,10 @@ def process_batch(options: Options) -> ExitCode:
         copies, done, pages_out = completed_copies(options.outdir, all_refs)
         refs = [r for r in all_refs if (r.file, r.index) not in done]
         if copies and options.verbosity >= 0:
-            print(f"anonymat: {len(copies)} copies already done in {options.outdir}, skipped (--force redoes them)", file=sys.stderr)
+            print(
+                f"anonymat: {len(copies)} copies already done in {options.outdir}, skipped (--force redoes them)",
+                file=sys.stderr,
+            )
 
     ctx = pipeline.PageContext(
         template=template,
@@ -181,11 +192,13 @@ def process_batch(options: Options) -> ExitCode:
         roster=load_roster(options.roster) if options.roster else None,
     )
     with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
-        facts = pipeline.analyse_all(refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler)
+        facts = pipeline.analyse_all(
+            refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler
+        )
     if options.verbosity >= 0:  # a page that cannot be used is named on stderr too, like a rejected file
-        for p in facts:
-            if p.error:
-                print(f"anonymat: {p.error}", file=sys.stderr)
+        for page in facts:
+            if page.error:
+                print(f"anonymat: {page.error}", file=sys.stderr)
 
     grouping = group_pages(facts)
     for copy in grouping.copies:
@@ -202,13 +215,17 @@ def process_batch(options: Options) -> ExitCode:
         for c in grouping.copies
     ]
     with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
-        for job, result in zip(jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler), strict=True):
+        for job, result in zip(
+            jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler), strict=True
+        ):
             if isinstance(result, AnonymatError):
                 errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
                 continue
             problems = result.pop("verify_problems", None)
             if problems:
-                errors.append({"file": result["manifest"], "error": "verification failed: " + "; ".join(problems)})
+                errors.append(
+                    {"file": result["manifest"], "error": "verification failed: " + "; ".join(problems)}
+                )
             copies.append(result)
 
     if options.vault:

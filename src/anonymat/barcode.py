@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -57,7 +57,7 @@ class ZxingReader:
 
     def read(self, gray: np.ndarray, formats: Sequence[str]) -> list[BarcodeRead]:
         wanted = [self._formats[f] for f in formats]
-        flags = wanted[0]
+        flags: Any = wanted[0]
         for fmt in wanted[1:]:
             flags = flags | fmt
         found = self._z.read_barcodes(np.ascontiguousarray(gray), formats=flags)
@@ -66,11 +66,16 @@ class ZxingReader:
             if not res.valid:
                 continue
             pos = res.position
-            quad = tuple((float(p.x), float(p.y)) for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left))
+            quad = tuple(
+                (float(p.x), float(p.y))
+                for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)
+            )
             name = _our_format(str(res.format))
             if name is None:
                 continue
-            reads.append(BarcodeRead(res.text, name, quad, int(round(res.orientation / 90.0)) * 90 % 360, self.name))
+            reads.append(
+                BarcodeRead(res.text, name, quad, int(round(res.orientation / 90.0)) * 90 % 360, self.name)
+            )
         return reads
 
 
@@ -108,8 +113,15 @@ class ZbarReader:
                 quad = tuple((float(p.x), float(p.y)) for p in pts[:4])
             else:
                 r = res.rect
-                quad = ((r.left, r.top), (r.left + r.width, r.top), (r.left + r.width, r.top + r.height), (r.left, r.top + r.height))
-            turn = {"UP": 0, "RIGHT": 90, "DOWN": 180, "LEFT": 270}.get(str(getattr(res, "orientation", "UP")), 0)
+                quad = (
+                    (r.left, r.top),
+                    (r.left + r.width, r.top),
+                    (r.left + r.width, r.top + r.height),
+                    (r.left, r.top + r.height),
+                )
+            turn = {"UP": 0, "RIGHT": 90, "DOWN": 180, "LEFT": 270}.get(
+                str(getattr(res, "orientation", "UP")), 0
+            )
             reads.append(BarcodeRead(value, name, quad, turn, self.name))
         return reads
 
@@ -225,7 +237,9 @@ def read_printed_number(gray: np.ndarray) -> str | None:
     for match in re.finditer(r"(\*?)\s*([0-9][0-9 ]*[0-9])\s*(\*?)", text):
         digits = match.group(2).replace(" ", "")
         if not (match.group(1) and match.group(3)):
-            digits = digits[1:-1]  # a run not closed by both asterisks ends at a tear: its edge digits are cut
+            digits = digits[
+                1:-1
+            ]  # a run not closed by both asterisks ends at a tear: its edge digits are cut
         if len(digits) >= MIN_PRINTED_DIGITS:
             runs.append(digits)
     return max(runs, key=len) if runs else None

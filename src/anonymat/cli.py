@@ -28,7 +28,9 @@ def _fail(err: BaseException) -> typer.Exit:
     if isinstance(err, AnonymatError):
         typer.echo(f"anonymat: {err}", err=True)
         return typer.Exit(int(err.exit_code))
-    typer.echo(f"anonymat: unexpected error: {type(err).__name__}: {err} (run again with -v for details)", err=True)
+    typer.echo(
+        f"anonymat: unexpected error: {type(err).__name__}: {err} (run again with -v for details)", err=True
+    )
     return typer.Exit(int(ExitCode.USAGE))
 
 
@@ -39,7 +41,9 @@ def process(
     vault: Annotated[
         Path | None, typer.Option(help="Folder for identity crops (lifting anonymity later).")
     ] = None,
-    template: Annotated[str, typer.Option(help="Built-in template name or a template JSON file.")] = "cdg-est",
+    template: Annotated[
+        str, typer.Option(help="Built-in template name or a template JSON file.")
+    ] = "cdg-est",
     jobs: Annotated[int, typer.Option(help="Pages analysed in parallel (default: number of cores).")] = 0,
     keep_blank: Annotated[bool, typer.Option(help="Keep blank pages in the output PDFs.")] = False,
     order: Annotated[str, typer.Option(help="'continuity' (reorder by the text) or 'scan'.")] = "continuity",
@@ -54,7 +58,9 @@ def process(
         typer.Option(help="CSV of the candidates' names (nom;prenom): flag copies whose body names one."),
     ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress, only errors.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="More detail, tracebacks on errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="More detail, tracebacks on errors.")
+    ] = False,
 ) -> None:
     """Anonymize every copy found in INPUT... into OUTDIR."""
     global _verbose

@@ -42,7 +42,9 @@ class Options:
         resolved_out = self.outdir.resolve()
         for path in self.inputs:
             if path.is_dir() and resolved_out.is_relative_to(path.resolve()):
-                raise UsageError(f"{self.outdir}: the output folder must not sit inside the input folder {path}")
+                raise UsageError(
+                    f"{self.outdir}: the output folder must not sit inside the input folder {path}"
+                )
         if self.vault is not None and self.vault.resolve() == resolved_out:
             raise UsageError("--vault must be a different folder from the output folder")
         if self.roster is not None:

@@ -61,13 +61,17 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
             assigned[i] = p.number
         elif p.printed_number and len(matches := [n for n in known if p.printed_number in n]) == 1:
             assigned[i] = matches[0]
-            reasons[matches[0]].append(f"{p.label()}: barcode unreadable; number read from the printed digits under it")
+            reasons[matches[0]].append(
+                f"{p.label()}: barcode unreadable; number read from the printed digits under it"
+            )
         else:
             before, after = _neighbour_number(pages, i, -1), _neighbour_number(pages, i, +1)
             own = file_numbers.get(_unit(p), set())
             if before is not None and before == after:
                 assigned[i] = before
-                reasons[before].append(f"{p.label()}: barcode unreadable; assigned by the pages scanned around it")
+                reasons[before].append(
+                    f"{p.label()}: barcode unreadable; assigned by the pages scanned around it"
+                )
             elif len(own) == 1:
                 number = next(iter(own))
                 assigned[i] = number
@@ -76,25 +80,29 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
                     "holds only this copy"
                 )
             else:
-                unassigned.append((p, "barcode unreadable and the pages around it belong to different copies"))
+                unassigned.append(
+                    (p, "barcode unreadable and the pages around it belong to different copies")
+                )
 
     for i, p in enumerate(pages):
         if p.error is None and p.blank:
-            number = _same_file_neighbour(pages, assigned, i, -1) or _same_file_neighbour(pages, assigned, i, +1)
-            if number is None:
+            owner = _same_file_neighbour(pages, assigned, i, -1) or _same_file_neighbour(
+                pages, assigned, i, +1
+            )
+            if owner is None:
                 unassigned.append((p, "blank page that belongs to no copy"))
             else:
-                assigned[i] = number
+                assigned[i] = owner
 
     order_seen: list[str] = []
     for i, p in enumerate(pages):
-        number = assigned[i]
-        if number is None:
+        label = assigned[i]
+        if label is None:
             continue
-        if number not in by_number:
-            by_number[number] = Copy(number=number, pages=[])
-            order_seen.append(number)
-        copy = by_number[number]
+        if label not in by_number:
+            by_number[label] = Copy(number=label, pages=[])
+            order_seen.append(label)
+        copy = by_number[label]
         (copy.blanks if p.blank else copy.pages).append(p)
 
     for number, copy in by_number.items():

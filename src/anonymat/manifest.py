@@ -113,7 +113,9 @@ def facts_from_entry(entry: dict[str, Any]) -> PageFacts:
     )
 
 
-def copy_manifest(copy: Copy, pdf_name: str, pdf_sha256: str, output_pages: list[PageFacts]) -> dict[str, Any]:
+def copy_manifest(
+    copy: Copy, pdf_name: str, pdf_sha256: str, output_pages: list[PageFacts]
+) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "anonymity_number": copy.number,
@@ -122,7 +124,9 @@ def copy_manifest(copy: Copy, pdf_name: str, pdf_sha256: str, output_pages: list
         "status": copy.status,
         "review_reasons": list(copy.reasons),
         "pages": [page_entry(p) for p in output_pages],
-        "dropped": [{"source": b.full_source(), "reason": "blank"} for b in copy.blanks if b not in output_pages],
+        "dropped": [
+            {"source": b.full_source(), "reason": "blank"} for b in copy.blanks if b not in output_pages
+        ],
         "order": {
             "method": copy.order_method,
             "confidence": round(copy.order_confidence, 3),

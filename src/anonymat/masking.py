@@ -24,7 +24,9 @@ def clip_box(box: Box, shape: tuple[int, ...]) -> Box:
     return (max(0, x0), max(0, y0), min(w, x1), min(h, y1))
 
 
-def mask_boxes(template: Template, reg: Registration, shape: tuple[int, ...], extra_margin_mm: float = 0.0) -> list[Box]:
+def mask_boxes(
+    template: Template, reg: Registration, shape: tuple[int, ...], extra_margin_mm: float = 0.0
+) -> list[Box]:
     """The zones to paint, in page pixels, with the template's safety margin."""
     names = list(template.mask_zones)
     if template.hide_anonymity_box:

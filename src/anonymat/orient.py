@@ -53,7 +53,9 @@ def line_angles(small: np.ndarray) -> tuple[float, float, float, float]:
     tiny = cv2.resize(small, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     ink = ink_mask(tiny, contrast=25) * 255
     h, w = tiny.shape
-    segs = cv2.HoughLinesP(ink, 1, math.pi / 180, threshold=60, minLineLength=int(0.25 * min(h, w)), maxLineGap=3)
+    segs = cv2.HoughLinesP(
+        ink, 1, math.pi / 180, threshold=60, minLineLength=int(0.25 * min(h, w)), maxLineGap=3
+    )
     horiz: list[tuple[float, float]] = []
     vert: list[tuple[float, float]] = []
     for x1, y1, x2, y2 in segs.reshape(-1, 4) if segs is not None else []:
@@ -69,7 +71,9 @@ def line_angles(small: np.ndarray) -> tuple[float, float, float, float]:
     return h_len, v_len, _weighted_median(horiz), _weighted_median(vert)
 
 
-def refine_skew(small: np.ndarray, rotation: int, coarse: float, span: float = 0.8, step: float = 0.1) -> float:
+def refine_skew(
+    small: np.ndarray, rotation: int, coarse: float, span: float = 0.8, step: float = 0.1
+) -> float:
     """Sharpen a coarse skew: the angle whose row profile of ink is the most peaked (projection profile).
 
     For angles this small a rotation is a shear, so each candidate only re-bins the ink pixels' rows.
@@ -107,7 +111,9 @@ def deskew(gray: np.ndarray, angle: float, fill: int = 255) -> np.ndarray:
         return gray
     h, w = gray.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    return cv2.warpAffine(
+        gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
+    )
 
 
 def find_pose(small: np.ndarray, barcode_turn: int | None) -> Pose:

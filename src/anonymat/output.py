@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -34,7 +35,7 @@ PROGRESSIVE = True
 
 
 def write_copy_pdf(
-    pages: Iterable[tuple[np.ndarray, float]],
+    pages: Iterable[tuple[Any, ...]],
     path: Path,
     jpeg_quality: int = DEFAULT_JPEG_QUALITY,
     *,
@@ -51,7 +52,7 @@ def write_copy_pdf(
 
 
 def build_copy_pdf(
-    pages: Iterable[tuple[np.ndarray, float]], jpeg_quality: int = DEFAULT_JPEG_QUALITY, *, clean: bool = True
+    pages: Iterable[tuple[Any, ...]], jpeg_quality: int = DEFAULT_JPEG_QUALITY, *, clean: bool = True
 ) -> bytes:
     """The PDF bytes: one grey JPEG image per page, nothing else; the same pixels give the same bytes."""
     import pikepdf
@@ -59,9 +60,9 @@ def build_copy_pdf(
     if not 1 <= jpeg_quality <= 100:
         raise ValueError(f"jpeg_quality must be within 1..100, not {jpeg_quality}")
     pdf = pikepdf.new()
-    for gray, dpi, *rest in pages:
-        gray = _check_page(gray, dpi)
-        sharp = rest[0] if rest else ()
+    for item in pages:
+        gray, dpi = _check_page(item[0], item[1]), item[1]
+        sharp: Iterable[tuple[int, int, int, int]] = item[2] if len(item) > 2 else ()
         jpeg = encode_jpeg(clean_page(gray, dpi, sharp) if clean else gray, jpeg_quality)
         height, width = gray.shape
         w_pt, h_pt = _points(width, dpi), _points(height, dpi)

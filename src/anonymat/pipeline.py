@@ -155,7 +155,9 @@ def _safe_stem(name: str) -> str:
 
 def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     """Decode the page again from its source and rebuild it upright and masked (the write stage)."""
-    ref = ingest.PageRef(path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind)
+    ref = ingest.PageRef(
+        path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind
+    )
     image = ingest.load_page(ref)
     pose = orient.Pose(facts.rotation, facts.skew, facts.pose_source)
     page = orient.upright(image.gray, pose)
@@ -164,7 +166,11 @@ def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
 
 
 def run_pool(
-    func: Callable, items: list, jobs: int, on_done: Callable[[], None] | None = None, scheduler: str | None = None
+    func: Callable,
+    items: list,
+    jobs: int,
+    on_done: Callable[[], None] | None = None,
+    scheduler: str | None = None,
 ) -> Iterator:
     """Map `func` over `items`, yielding results in order: in-process, in a local process pool, or on
     a Dask distributed cluster (`scheduler` = "tcp://host:port"; inputs and OUTDIR on a shared filesystem)."""
@@ -192,11 +198,15 @@ def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[],
     try:
         from distributed import Client
     except ImportError as exc:
-        raise MissingDependencyError("--scheduler needs Dask: run `.venv/bin/pip install distributed`") from exc
+        raise MissingDependencyError(
+            "--scheduler needs Dask: run `.venv/bin/pip install distributed`"
+        ) from exc
     try:
         client = Client(scheduler, timeout=10, set_as_default=False)
     except OSError as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: is `dask scheduler` running?") from exc
+        raise UsageError(
+            f"cannot reach the Dask scheduler at {scheduler}: is `dask scheduler` running?"
+        ) from exc
     try:
         client.run(_worker_init)
         futures = client.map(func, items, pure=False)

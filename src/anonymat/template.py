@@ -46,14 +46,18 @@ def load_template(name_or_path: str) -> Template:
         return parse_template(data, str(path))
     builtin = resources.files("anonymat") / "templates" / f"{name_or_path}.json"
     if not builtin.is_file():
-        names = sorted(p.name.removesuffix(".json") for p in (resources.files("anonymat") / "templates").iterdir())
+        names = sorted(
+            p.name.removesuffix(".json") for p in (resources.files("anonymat") / "templates").iterdir()
+        )
         raise UsageError(f"unknown template {name_or_path!r}: use one of {', '.join(names)} or a JSON file")
     return parse_template(json.loads(builtin.read_text(encoding="utf-8")), name_or_path)
 
 
 def parse_template(data: dict, origin: str) -> Template:
     def box(value: object, what: str) -> tuple[float, float, float, float]:
-        if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, int | float) for v in value)):
+        if not (
+            isinstance(value, list) and len(value) == 4 and all(isinstance(v, int | float) for v in value)
+        ):
             raise UsageError(f"{origin}: {what} must be [x0, y0, x1, y1] in millimetres")
         x0, y0, x1, y1 = (float(v) for v in value)
         if x1 <= x0 or y1 <= y0:
@@ -137,7 +141,9 @@ def find_frame_top(gray: np.ndarray, min_frac: float = 0.6) -> tuple[int, int, i
     return best
 
 
-def register(gray: np.ndarray, template: Template, barcode_center: tuple[float, float] | None) -> Registration:
+def register(
+    gray: np.ndarray, template: Template, barcode_center: tuple[float, float] | None
+) -> Registration:
     """Place the template on an upright page from its printed frame, else its barcode, else nominally."""
     h, w = gray.shape
     fx0, fy0, fx1, _fy1 = template.frame_mm

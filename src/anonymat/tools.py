@@ -23,7 +23,9 @@ def run_program(args: list[str], timeout: float = 60.0, input_bytes: bytes | Non
     """Run an external program; a timeout or crash costs one page (PageError), not the batch."""
     exe = shutil.which(args[0])
     if exe is None:
-        raise MissingDependencyError(f"{args[0]} is not installed: run `anonymat doctor` to see how to install it")
+        raise MissingDependencyError(
+            f"{args[0]} is not installed: run `anonymat doctor` to see how to install it"
+        )
     try:
         done = subprocess.run(
             [exe, *args[1:]],

@@ -58,7 +58,7 @@ def check_pdf_structure(pdf, check: CopyCheck) -> None:
                 check.problems.append(f"page {i} has {key}")
         if len(page.get_images()) != 1:
             check.problems.append(f"page {i} holds {len(page.get_images())} images instead of 1")
-        ops = {str(op) for _, op in pikepdf.parse_content_stream(page)}
+        ops = {str(instruction.operator) for instruction in pikepdf.parse_content_stream(page)}
         text_ops = ops & {"Tj", "TJ", "'", '"', "BT"}
         if text_ops:
             check.problems.append(f"page {i} has text operators")

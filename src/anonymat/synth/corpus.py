@@ -54,7 +54,9 @@ def make_corpus(
         results = [_make_copy(p, str(outdir)) for p in plans]
     else:
         context = multiprocessing.get_context("forkserver")  # fork can hang on a lock held by another thread
-        with ProcessPoolExecutor(max_workers=min(jobs, copies), initializer=_init_worker, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, copies), initializer=_init_worker, mp_context=context
+        ) as pool:
             results = list(pool.map(_make_copy, plans, [str(outdir)] * copies))
     _write_pdfs(outdir, plans, results)
     truth = {
