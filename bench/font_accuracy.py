@@ -25,6 +25,22 @@ from anonymat.synth.text import layout_memo, make_memo, page_text
 TESSDATA = "/usr/share/tesseract-ocr/5/tessdata"
 
 
+# A sheet's printed and handwritten header values: only the body matters for these measurements.
+PLAN = {
+    "number": "0123456789",
+    "sticker_tone": 262.0,
+    "ticks": [0, 3],
+    "header": {
+        "intitule": "Attaché territorial",
+        "date": "17 Novembre 2022",
+        "lieu": "Metz",
+        "epreuve": "Note",
+        "option": "Administration générale",
+    },
+    "identity": {},
+}
+
+
 def words(text: str, fold: bool) -> list[str]:
     if fold:
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
@@ -43,20 +59,7 @@ def main() -> None:
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    plan = {
-        "dpi": args.dpi,
-        "number": "0123456789",
-        "sticker_tone": 262.0,
-        "ticks": [0, 3],
-        "header": {
-            "intitule": "Attaché territorial",
-            "date": "17 Novembre 2022",
-            "lieu": "Metz",
-            "epreuve": "Note",
-            "option": "Administration générale",
-        },
-        "identity": {},
-    }
+    plan = {**PLAN, "dpi": args.dpi}
     y0, y1 = (int(v / 25.4 * args.dpi) for v in (110, 290))
     print(f"{'font':<12} {'words':>6} {'exact':>7} {'folded':>7}   (tesserocr fra psm 6, {args.dpi} dpi)")
     with tesserocr.PyTessBaseAPI(path=TESSDATA, lang="fra", psm=6) as api:

@@ -18,26 +18,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from font_accuracy import accuracy  # noqa: E402
+from font_accuracy import PLAN, accuracy  # noqa: E402
 
 from anonymat import ocr, output  # noqa: E402
 from anonymat.synth.hand import Hand, available_fonts  # noqa: E402
 from anonymat.synth.sheet import render_sheet  # noqa: E402
 from anonymat.synth.text import layout_memo, make_memo, page_text  # noqa: E402
-
-PLAN = {
-    "number": "0123456789",
-    "sticker_tone": 262.0,
-    "ticks": [0, 3],
-    "header": {
-        "intitule": "Attaché territorial",
-        "date": "17 Novembre 2022",
-        "lieu": "Metz",
-        "epreuve": "Note",
-        "option": "Administration générale",
-    },
-    "identity": {},
-}
 
 
 def scanned(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
