@@ -7,7 +7,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils libzbar0 \
                 chromium chromium-driver
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: setup system-deps demo test test-all lint eval bench samples clean
+.PHONY: setup system-deps demo test test-all lint eval bench fuzz samples clean
 
 setup: system-deps .venv/.installed
 
@@ -52,6 +52,9 @@ eval: setup
 
 bench: setup
 	$(PY) bench/bench.py
+
+fuzz: setup
+	FUZZ_EXAMPLES=10000 $(PY) -m pytest -q -m slow tests/test_fuzz_cli.py -k long
 
 clean:
 	rm -rf .venv demo-out eval-out bench/out build src/*.egg-info
