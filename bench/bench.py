@@ -102,6 +102,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--order", nargs="+", default=["continuity", "scan"])
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--no-profile", action="store_true", help="skip the per-stage profile")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
 
     from anonymat.synth import make_corpus
@@ -123,7 +125,7 @@ def main() -> int:
                 f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['kb_per_output_page']:.0f} KB/page, exit {r['exit_code']}",
                 flush=True,
             )
-    stages = stage_profile(corpus / "scans", args.work / "out-profile")
+    stages = {} if args.no_profile else stage_profile(corpus / "scans", args.work / "out-profile")
     print("\nseconds per page by stage (1 job, in-process):")
     for name, sec in stages.items():
         print(f"  {name:12} {1000 * sec:7.1f} ms")
@@ -135,7 +137,7 @@ def main() -> int:
         "stages_ms": {k: 1000 * v for k, v in stages.items()},
         "bench_process_rss_mb": ru.ru_maxrss / 1024,
     }
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
+    args.results.write_text(json.dumps(results, indent=2))
     return 0
 
 
