@@ -169,9 +169,8 @@ def process_batch(options: Options) -> ExitCode:
 
     files, problems = ingest.discover(list(options.inputs))
     errors = [{"file": p.file, "error": p.error} for p in problems]
-    for p in problems:
-        if options.verbosity >= 0:
-            print(f"anonymat: {p.file}: {p.error}", file=sys.stderr)
+    for p in problems:  # errors are printed even with -q ("no progress, only errors")
+        print(f"anonymat: {p.file}: {p.error}", file=sys.stderr)
     all_refs = ingest.page_refs(files)
     copies: list[dict[str, Any]] = []
     pages_out = 0
@@ -195,10 +194,9 @@ def process_batch(options: Options) -> ExitCode:
         facts = pipeline.analyse_all(
             refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler
         )
-    if options.verbosity >= 0:  # a page that cannot be used is named on stderr too, like a rejected file
-        for page in facts:
-            if page.error:
-                print(f"anonymat: {page.error}", file=sys.stderr)
+    for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
+        if page.error:
+            print(f"anonymat: {page.error}", file=sys.stderr)
 
     grouping = group_pages(facts)
     for copy in grouping.copies:
