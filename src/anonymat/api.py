@@ -235,7 +235,10 @@ def process_batch(options: Options) -> ExitCode:
         masking.write_vault_index(options.vault, entries)
 
     unassigned = [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
-    pages_out += sum(len(output_sequence(c, options.keep_blank)) for c in grouping.copies)
+    written = {c["anonymity_number"] for c in copies}  # a copy whose PDF failed to write has no pages out
+    pages_out += sum(
+        len(output_sequence(c, options.keep_blank)) for c in grouping.copies if c.number in written
+    )
     copies.sort(key=lambda c: c["anonymity_number"])
     batch = {
         "schema_version": SCHEMA_VERSION,
