@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ ANONYMAT = str(ROOT / ".venv" / "bin" / "anonymat")
 
 def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
     """One run in a child process: wall time and peak RSS (largest of the process and its workers)."""
+    shutil.rmtree(out, ignore_errors=True)  # a stale PDF from an earlier run would count in the sizes
     cmd = [
         ANONYMAT,
         "process",
@@ -53,8 +55,9 @@ def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
     )
     elapsed = time.perf_counter() - t0
     info = json.loads(done.stdout.strip().splitlines()[-1])
-    pdf_bytes = sum(p.stat().st_size for p in out.glob("*.pdf"))
     batch = json.loads((out / "batch.json").read_text())
+    pdfs = [json.loads((out / c["manifest"]).read_text())["pdf"] for c in batch["copies"]]
+    pdf_bytes = sum((out / name).stat().st_size for name in pdfs)
     return {
         "jobs": jobs,
         "order": order,
