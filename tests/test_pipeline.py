@@ -159,3 +159,28 @@ def test_keep_blank_keeps_blank_pages(corpus, tmp_path, keep):
     n_written = sum(1 for c in truth["copies"] for p in c["pages"] if not p["blank"])
     batch = json.loads((tmp_path / "batch.json").read_text())
     assert n_pages + len(batch["unassigned"]) == n_written + n_blank
+
+
+def test_a_page_whose_orientation_nothing_confirms_is_masked_at_both_ends(corpus):
+    """No barcode and no printed frame: the identity zone could be at either end, so both are masked."""
+    import cv2
+
+    from anonymat import ingest, pipeline
+    from anonymat.template import load_template
+
+    root, truth = corpus
+    page = next(p for c in truth["copies"] for p in c["pages"] if not p["blank"] and p["rotation"] == 0)
+    files, _ = ingest.discover([root / page["file"]])
+    ref = next(r for r in ingest.page_refs(files) if r.index == page["page"])
+    gray = ingest.load_page(ref).gray
+    h, w = gray.shape
+    gray[: int(h * 0.36)] = 238  # the header cut away: no barcode, no frame; the body stays
+    path = root.parent / "washed.png"
+    cv2.imwrite(str(path), gray)
+    files, _ = ingest.discover([path])
+    facts = pipeline.analyse_page(
+        ingest.page_refs(files)[0], pipeline.PageContext(load_template("cdg-est"), False, None)
+    )
+    assert facts.pose_source == "unknown" and facts.number is None
+    tops = sorted(y0 for _x0, y0, _x1, _y1 in facts.masked)
+    assert tops[0] < h * 0.4 and tops[-1] > h * 0.5

@@ -84,6 +84,11 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     # Without the printed frame the zones are less certain: widen the mask.
     extra = 0.0 if reg.anchor == "frame" else 6.0
     boxes = masking.mask_boxes(template, reg, page.shape, extra_margin_mm=extra)
+    if pose.source == "unknown":
+        # Neither the barcode nor the printed header confirmed which way up the page is: the identity
+        # zone may be at the opposite end, so mask there too (the page is flagged for review anyway).
+        h, w = page.shape
+        boxes += [(w - x1, h - y1, w - x0, h - y0) for x0, y0, x1, y1 in boxes]
     sharp: tuple[Box, ...] = ()
     if not template.hide_anonymity_box:
         sharp = (masking.clip_box(reg.to_px(template.zones_mm["anonymity_box"], 2.0), page.shape),)
