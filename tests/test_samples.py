@@ -15,7 +15,9 @@ def test_samples_give_the_expected_copies(samples_processed):
     jsonschema.validate(batch, schema("batch"))
     assert code in (0, 1)
     assert batch["errors"] == [] and batch["unassigned"] == []
-    assert sorted(c["anonymity_number"] for c in batch["copies"]) == sorted(c["number"] for c in truth["copies"])
+    assert sorted(c["anonymity_number"] for c in batch["copies"]) == sorted(
+        c["number"] for c in truth["copies"]
+    )
     assert batch["pages_in"] == sum(len(c["pages"]) for c in truth["copies"])
 
     for copy in truth["copies"]:

@@ -190,6 +190,23 @@ def encode_jpeg(gray: np.ndarray, quality: int) -> bytes:
     return buf.tobytes()
 
 
+def decode_page_image(page: Any, reduced: bool = False) -> np.ndarray | None:
+    """The one grey image of a page of an anonymat PDF; None when the page holds another number of images
+    or it does not decode. `reduced` decodes a JPEG at a quarter of its size (libjpeg's DCT scaling)."""
+    import pikepdf
+
+    objs = list(page.get_images().values())
+    if len(objs) != 1:
+        return None
+    try:
+        if objs[0].get("/Filter") == pikepdf.Name.DCTDecode:
+            raw = np.frombuffer(objs[0].read_raw_bytes(), np.uint8)
+            return cv2.imdecode(raw, cv2.IMREAD_REDUCED_GRAYSCALE_4 if reduced else cv2.IMREAD_GRAYSCALE)
+        return np.asarray(pikepdf.PdfImage(objs[0]).as_pil_image().convert("L"))
+    except (pikepdf.PdfError, ValueError, NotImplementedError):
+        return None
+
+
 def write_json_atomic(data: object, path: Path) -> None:
     """Write JSON (UTF-8, indented, trailing newline) under a temporary name, then rename it."""
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -115,33 +115,16 @@ def _remove_extra_thumbs(folder: Path, number: str, keep: int) -> None:
 def pdf_page_images(pdf_path: Path, reduced: bool = False) -> list[np.ndarray | None]:
     """The one grey image of each page of an anonymat PDF (None for a page that does not decode).
 
-    `reduced` decodes JPEG pages at a quarter of their size (libjpeg's DCT scaling): ample for a
-    thumbnail and several times faster.
+    `reduced` decodes JPEG pages at a quarter of their size: ample for a thumbnail and several times faster.
     """
-    flag = cv2.IMREAD_REDUCED_GRAYSCALE_4 if reduced else cv2.IMREAD_GRAYSCALE
     import pikepdf
 
     try:
         pdf = pikepdf.open(pdf_path)
     except (OSError, pikepdf.PdfError):
         return []
-    images: list[np.ndarray | None] = []
     with pdf:
-        for page in pdf.pages:
-            objs = list(page.get_images().values())
-            gray = None
-            if len(objs) == 1:
-                try:
-                    if objs[0].get("/Filter") == pikepdf.Name.DCTDecode:
-                        raw = np.frombuffer(objs[0].read_raw_bytes(), np.uint8)
-                        gray = cv2.imdecode(raw, flag)
-                    else:
-                        image = pikepdf.PdfImage(objs[0])  # type: ignore[arg-type]
-                        gray = np.asarray(image.as_pil_image().convert("L"))
-                except (pikepdf.PdfError, ValueError, NotImplementedError):
-                    gray = None
-            images.append(gray)
-    return images
+        return [output.decode_page_image(page, reduced) for page in pdf.pages]
 
 
 def make_thumbnail(gray: np.ndarray) -> bytes:

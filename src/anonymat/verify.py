@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
+from anonymat import output
 from anonymat.errors import UsageError
 
 MASK_MAX_GREY = 60  # a painted zone decodes as near-black; anything brighter inside it is content
@@ -25,20 +25,6 @@ class CopyCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _decode_page_image(pdf, page) -> np.ndarray | None:
-    import pikepdf
-
-    images = list(page.get_images().values())
-    if len(images) != 1:
-        return None
-    obj = images[0]
-    if obj.get("/Filter") == pikepdf.Name.DCTDecode:
-        raw = np.frombuffer(obj.read_raw_bytes(), np.uint8)
-        return cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE)
-    pil = pikepdf.PdfImage(obj).as_pil_image().convert("L")
-    return np.asarray(pil)
 
 
 def check_pdf_structure(pdf, check: CopyCheck) -> None:
@@ -121,8 +107,10 @@ def verify_copy(outdir: Path, manifest_path: Path, deep: bool = True, ocr_zones:
         check_pdf_structure(pdf, check)
         found_number = False
         for i, (page, entry) in enumerate(zip(pdf.pages, pages, strict=False), start=1):
-            gray = _decode_page_image(pdf, page)
-            if gray is None:
+            gray = output.decode_page_image(page)
+            if gray is None:  # the structure check already names a page without exactly one image
+                if len(page.get_images()) == 1:
+                    check.problems.append(f"page {i}: its image does not decode")
                 continue
             boxes = entry.get("masked", [])
             if not entry.get("blank") and not boxes:
