@@ -5,7 +5,8 @@
 For every copy, each written page is decoded, turned upright and deskewed with the truth (evaluation only:
 the pipeline finds these itself), cropped to the writing area (y 110..290 mm, x 12..198 mm of an A4 page,
 scaled by the image height), read by `ordering.page_text`, shuffled, and ordered by `ordering.best_order`.
-Prints the exact-order share, the mean Kendall tau, and the wrong orders given with confidence >= 0.5.
+Prints the exact-order share, the mean Kendall tau, the wrong orders given with confidence >= 0.5 and the
+right orders flagged for review (confidence < 0.5).
 `--cache` stores the page texts so the scoring can be re-run without OCR. This script reads the truth;
 ordering.py never does.
 """
@@ -126,6 +127,8 @@ def evaluate(texts: dict[str, list[dict]], fonts: dict[str, str], shuffles: int,
     print(f"exact order: {exact / total:.3f}")
     print(f"mean Kendall tau: {statistics.mean(taus):.3f}")
     print(f"wrong orders with confidence >= 0.5: {confident_wrong}")
+    flagged_right = sum(1 for c, ok in confidences if ok and c < 0.5)
+    print(f"right orders flagged (confidence < 0.5): {flagged_right} of {exact}")
     for low, high in ((0, 0.5), (0.5, 0.9), (0.9, 1.01)):
         band = [ok for c, ok in confidences if low <= c < high]
         if band:
