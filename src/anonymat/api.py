@@ -190,41 +190,43 @@ def process_batch(options: Options) -> ExitCode:
         vault=str(options.vault) if options.vault else None,
         roster=load_roster(options.roster) if options.roster else None,
     )
-    with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
-        facts = pipeline.analyse_all(
-            refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler
-        )
-    for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
-        if page.error:
-            print(f"anonymat: {page.error}", file=sys.stderr)
+    # one pool of workers for both stages (Dask brings its own)
+    with pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool:
+        with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
+            facts = pipeline.analyse_all(
+                refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
+            )
+        for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
+            if page.error:
+                print(f"anonymat: {page.error}", file=sys.stderr)
 
-    grouping = group_pages(facts)
-    for copy in grouping.copies:
-        copy_review_reasons(copy)
-        if options.order == "continuity":
-            order_copy(copy)
-        else:
-            copy.order_method = "scan" if len(copy.pages) > 1 else "single"
-        if options.roster:
-            copy.reasons.extend(roster_reasons(output_sequence(copy, options.keep_blank)))
+        grouping = group_pages(facts)
+        for copy in grouping.copies:
+            copy_review_reasons(copy)
+            if options.order == "continuity":
+                order_copy(copy)
+            else:
+                copy.order_method = "scan" if len(copy.pages) > 1 else "single"
+            if options.roster:
+                copy.reasons.extend(roster_reasons(output_sequence(copy, options.keep_blank)))
 
-    jobs = [
-        WriteJob(c, str(options.outdir), options.keep_blank, options.jpeg_quality, options.verify)
-        for c in grouping.copies
-    ]
-    with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
-        for job, result in zip(
-            jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler), strict=True
-        ):
-            if isinstance(result, AnonymatError):
-                errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
-                continue
-            problems = result.pop("verify_problems", None)
-            if problems:
-                errors.append(
-                    {"file": result["manifest"], "error": "verification failed: " + "; ".join(problems)}
-                )
-            copies.append(result)
+        jobs = [
+            WriteJob(c, str(options.outdir), options.keep_blank, options.jpeg_quality, options.verify)
+            for c in grouping.copies
+        ]
+        with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
+            for job, result in zip(
+                jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
+            ):
+                if isinstance(result, AnonymatError):
+                    errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
+                    continue
+                problems = result.pop("verify_problems", None)
+                if problems:
+                    errors.append(
+                        {"file": result["manifest"], "error": "verification failed: " + "; ".join(problems)}
+                    )
+                copies.append(result)
 
     if options.vault:
         entries = [
@@ -283,5 +285,5 @@ def _write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
     return entry
 
 
-def _write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None) -> list:
-    return list(pipeline.run_pool(_write_one, jobs, n, on_done, scheduler))
+def _write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None, pool=None) -> list:
+    return list(pipeline.run_pool(_write_one, jobs, n, on_done, scheduler, pool))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
@@ -79,21 +80,23 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     flap = masking.flap_state(up_small, template, reg_small)
     lap("orientation")
 
-    page = orient.upright(gray, pose)
     reg = _registration_full(reg_small, factor)
+    # the upright page's size: a skew correction keeps the size, a quarter turn swaps the sides
+    h, w = gray.shape if pose.rotation in (0, 180) else gray.shape[::-1]
     # Without the printed frame the zones are less certain: widen the mask.
     extra = 0.0 if reg.anchor == "frame" else 6.0
-    boxes = masking.mask_boxes(template, reg, page.shape, extra_margin_mm=extra)
+    boxes = masking.mask_boxes(template, reg, (h, w), extra_margin_mm=extra)
     if pose.source == "unknown":
         # Neither the barcode nor the printed header confirmed which way up the page is: the identity
         # zone may be at the opposite end, so mask there too (the page is flagged for review anyway).
-        h, w = page.shape
         boxes += [(w - x1, h - y1, w - x0, h - y0) for x0, y0, x1, y1 in boxes]
     sharp: tuple[Box, ...] = ()
     if not template.hide_anonymity_box:
-        sharp = (masking.clip_box(reg.to_px(template.zones_mm["anonymity_box"], 2.0), page.shape),)
+        sharp = (masking.clip_box(reg.to_px(template.zones_mm["anonymity_box"], 2.0), (h, w)),)
+    page = None  # the full-resolution upright page, made only when a later step reads its pixels
     crop_name = None
     if ctx.vault and read is not None and flap in ("open", "unknown"):
+        page = orient.upright(gray, pose)
         zone = reg.to_px(template.zones_mm["identity"], template.mask_margin_mm + extra)
         # the value comes from the page: never let it name a path (a permissive template accepts "../x")
         crop_name = f"{_safe_stem(read.value)}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
@@ -103,17 +106,21 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
             reason = exc.strerror or str(exc)
             where = f"page {ref.index + 1} of {ref.file}"
             return replace(base, error=f"{where}: cannot write its identity crop in {ctx.vault} ({reason})")
-    masking.paint(page, boxes)
+    want_printed = read is None and "number_text" in template.zones_mm and reg.anchor != "nominal"
+    if ctx.want_text or ctx.roster is not None or want_printed:
+        page = page if page is not None else orient.upright(gray, pose)
+        masking.paint(page, boxes)  # before any OCR: nothing reads the identity zone
+    del gray
     lap("mask")
 
     printed = None
-    if read is None and "number_text" in template.zones_mm and reg.anchor != "nominal":
+    if want_printed and page is not None:
         x0, y0, x1, y1 = masking.clip_box(reg.to_px(template.zones_mm["number_text"], 2.0), page.shape)
         printed = barcode.read_printed_number(page[y0:y1, x0:x1])
         lap("barcode")
 
     text = None
-    if ctx.want_text:
+    if ctx.want_text and page is not None:
         from anonymat import ordering
 
         writing = masking.clip_box(reg.to_px(template.zones_mm["writing_area"]), page.shape)
@@ -124,7 +131,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         lap("ocr")
 
     roster_hits: tuple[tuple[int, float], ...] | None = ()
-    if ctx.roster is not None:
+    if ctx.roster is not None and page is not None:
         from anonymat import roster
 
         writing = masking.clip_box(reg.to_px(template.zones_mm["writing_area"]), page.shape)
@@ -146,7 +153,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         flap=flap,
         masked=tuple(boxes),
         sharp=sharp,
-        size=(page.shape[1], page.shape[0]),
+        size=(w, h),
         text=text,
         vault_crop=crop_name,
         roster_hits=roster_hits,
@@ -170,33 +177,46 @@ def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     return page, image.dpi, facts.sharp
 
 
+@contextlib.contextmanager
+def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The local process pool that every stage of a batch shares (None for --jobs 1): its workers start
+    and import once per batch, not once per stage."""
+    if jobs <= 1:
+        _worker_init()
+        yield None
+        return
+    # forkserver, not fork: a forked child can inherit a lock held by another thread of the parent
+    # (OCR, PDF or test-runner threads) and hang forever.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, mp_context=context) as pool:
+        yield pool
+
+
 def run_pool(
     func: Callable,
     items: list,
     jobs: int,
     on_done: Callable[[], None] | None = None,
     scheduler: str | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator:
-    """Map `func` over `items`, yielding results in order: in-process, in a local process pool, or on
-    a Dask distributed cluster (`scheduler` = "tcp://host:port"; inputs and OUTDIR on a shared filesystem)."""
+    """Map `func` over `items`, yielding results in order: in-process, in a local process pool (`pool`,
+    or one made for this call), or on a Dask distributed cluster (`scheduler` = "tcp://host:port";
+    inputs and OUTDIR on a shared filesystem)."""
     if scheduler:
         yield from _run_dask(func, items, scheduler, on_done)
         return
-    if jobs <= 1 or len(items) <= 1:
-        _worker_init()
-        for item in items:
-            yield func(item)
-            if on_done:
-                on_done()
+    if pool is None and jobs > 1 and len(items) > 1:
+        with worker_pool(jobs) as own:
+            yield from run_pool(func, items, jobs, on_done, pool=own)
         return
-    # forkserver, not fork: a forked child can inherit a lock held by another thread of the parent
-    # (OCR, PDF or test-runner threads) and hang forever.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, mp_context=context) as pool:
-        for result in pool.map(func, items, chunksize=1):
-            yield result
-            if on_done:
-                on_done()
+    results = pool.map(func, items, chunksize=1) if pool is not None else map(func, items)
+    if pool is None:
+        _worker_init()
+    for result in results:
+        yield result
+        if on_done:
+            on_done()
 
 
 def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[], None] | None) -> Iterator:
@@ -224,6 +244,11 @@ def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[],
 
 
 def analyse_all(
-    refs: Iterable[ingest.PageRef], ctx: PageContext, jobs: int, on_done=None, scheduler: str | None = None
+    refs: Iterable[ingest.PageRef],
+    ctx: PageContext,
+    jobs: int,
+    on_done=None,
+    scheduler: str | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[PageFacts]:
-    return list(run_pool(partial(analyse_page, ctx=ctx), list(refs), jobs, on_done, scheduler))
+    return list(run_pool(partial(analyse_page, ctx=ctx), list(refs), jobs, on_done, scheduler, pool))
