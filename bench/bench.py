@@ -26,7 +26,7 @@ ANONYMAT = str(ROOT / ".venv" / "bin" / "anonymat")
 
 
 def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
-    """One run in a child process: wall time and peak RSS (largest of the process and its workers)."""
+    """One run in a child process: wall time, CPU time and peak RSS of the whole process tree."""
     shutil.rmtree(out, ignore_errors=True)  # a stale PDF from an earlier run would count in the sizes
     cmd = [
         ANONYMAT,
@@ -42,19 +42,8 @@ def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
         order,
     ]
     t0 = time.perf_counter()
-    wrapper = [
-        sys.executable,
-        "-c",
-        "import resource,subprocess,sys,json;"
-        "rc=subprocess.call(sys.argv[1:]);"
-        "print(json.dumps({'rc':rc,'rss_kb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))",
-        *cmd,
-    ]
-    done = subprocess.run(
-        wrapper, capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"}
-    )
+    info = watch_tree(cmd, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
     elapsed = time.perf_counter() - t0
-    info = json.loads(done.stdout.strip().splitlines()[-1])
     batch = json.loads((out / "batch.json").read_text())
     pdfs = [json.loads((out / c["manifest"]).read_text())["pdf"] for c in batch["copies"]]
     pdf_bytes = sum((out / name).stat().st_size for name in pdfs)
@@ -65,20 +54,53 @@ def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
         "pages_in": batch["pages_in"],
         "pages_out": batch["pages_out"],
         "pages_per_s": batch["pages_in"] / elapsed,
-        "peak_rss_mb": info["rss_kb"] / 1024,
+        "peak_rss_mb": info["rss_mb"],
+        # CPU of the whole process tree: unlike pages/s, not inflated by other load on the machine
+        "cpu_ms_per_page": 1000 * info["cpu_s"] / max(1, batch["pages_in"]),
         "kb_per_output_page": pdf_bytes / 1024 / max(1, batch["pages_out"]),
         "exit_code": info["rc"],
     }
 
 
+def watch_tree(cmd: list[str], env: dict[str, str], every: float = 0.1) -> dict:
+    """Run `cmd`, sampling its whole process tree (the pool's workers are the forkserver's children, which
+    getrusage(RUSAGE_CHILDREN) does not see): peak of the summed RSS, and CPU seconds summed over every
+    process seen (each one's last sample; a worker lives as long as the batch's pool)."""
+    import psutil
+
+    proc = psutil.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cpu: dict[int, float] = {}
+    peak = 0.0
+    while proc.poll() is None:
+        try:
+            tree = [proc, *proc.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        rss = 0.0
+        for p in tree:
+            try:
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
+                rss += p.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        peak = max(peak, rss)
+        time.sleep(every)
+    return {"rc": proc.wait(), "rss_mb": peak / 2**20, "cpu_s": sum(cpu.values())}
+
+
 def stage_profile(scans: Path, out: Path) -> dict[str, float]:
-    """Median-free mean seconds per page for each stage, measured in-process with one job."""
+    """Mean CPU seconds per page for each stage, measured in-process with one job and one thread."""
+    import cv2
+
     from anonymat import api, ingest, pipeline
     from anonymat.grouping import group_pages
+    from anonymat.output import DEFAULT_JPEG_QUALITY
     from anonymat.template import load_template
 
     files, _ = ingest.discover([scans])
     refs = ingest.page_refs(files)
+    cv2.setNumThreads(1)  # as in a pool worker
     ctx = pipeline.PageContext(load_template("cdg-est"), want_text=True, vault=None)
     facts = pipeline.analyse_all(refs, ctx, jobs=1)
     totals: dict[str, float] = {}
@@ -86,15 +108,15 @@ def stage_profile(scans: Path, out: Path) -> dict[str, float]:
         for name, sec in f.seconds.items():
             totals[name] = totals.get(name, 0.0) + sec
     grouping = group_pages(facts)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for copy in grouping.copies:
         api.order_copy(copy)
-    totals["ordering"] = time.perf_counter() - t0
+    totals["ordering"] = time.process_time() - t0
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    for copy in grouping.copies:
-        api.write_copy(api.WriteJob(copy, str(out), False, 60))
-    totals["writing"] = time.perf_counter() - t0
+    t0 = time.process_time()
+    for copy in grouping.copies:  # writing includes the verification that `process` runs after it
+        api.write_one(api.WriteJob(copy, str(out), False, DEFAULT_JPEG_QUALITY))
+    totals["writing"] = time.process_time() - t0
     return {name: sec / len(refs) for name, sec in totals.items()}
 
 
@@ -125,11 +147,12 @@ def main() -> int:
             runs.append(r)
             print(
                 f"order={order:10} jobs={jobs}: {r['pages_per_s']:.2f} pages/s ({r['seconds']:.1f} s), "
+                f"{r['cpu_ms_per_page']:.0f} ms CPU/page, "
                 f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['kb_per_output_page']:.0f} KB/page, exit {r['exit_code']}",
                 flush=True,
             )
     stages = {} if args.no_profile else stage_profile(corpus / "scans", args.work / "out-profile")
-    print("\nseconds per page by stage (1 job, in-process):")
+    print("\nCPU per page by stage (1 job, 1 thread, in-process):")
     for name, sec in stages.items():
         print(f"  {name:12} {1000 * sec:7.1f} ms")
     ru = resource.getrusage(resource.RUSAGE_SELF)

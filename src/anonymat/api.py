@@ -269,7 +269,7 @@ def process_batch(options: Options) -> ExitCode:
     return ExitCode.OK
 
 
-def _write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
+def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
     """Write one copy, then verify it in the same worker (`anonymat verify`'s checks)."""
     try:
         entry = write_copy(job)
@@ -286,4 +286,4 @@ def _write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
 
 
 def _write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None, pool=None) -> list:
-    return list(pipeline.run_pool(_write_one, jobs, n, on_done, scheduler, pool))
+    return list(pipeline.run_pool(write_one, jobs, n, on_done, scheduler, pool))

@@ -198,18 +198,23 @@ def _first_word(text: str) -> tuple[str, str]:
 # --- markers --------------------------------------------------------------------------------------
 
 # Handwritten numerals come back from OCR as "II)", "Il)", "11)", "1h", "ID", "D)" ...: count the strokes,
-# reading "D" and "h" as a stroke merged with its closing parenthesis and "H" as two strokes.
-_ROMAN = re.compile(r"(?P<s>[Il1|!i]{0,3})(?P<m>[DhH]?)(?P<c>[).\-/:°,]?)(?=\s|[A-ZÀ-Ý]|$)")
+# reading "D" and "h" as a stroke merged with its closing parenthesis, "H" as two strokes and "W)" as two
+# strokes run together; a lone stroke can come back as a bracket ("[)").
+_ROMAN = re.compile(r"(?P<s>[Il1|!i]{0,3})(?P<m>[DhHW]?)(?P<c>[).\-/:°,]?)(?=\s|[A-ZÀ-Ý]|$)")
 _LETTER = re.compile(r"(?P<l>[ABCÀÂ8ßabc])(?P<c>[).\-/:,]|\s+(?=[A-ZÀ-Ý][a-zà-ÿ]))(?=\s|[A-ZÀ-Ý]|$)")
 _LETTER_KIND = {"À": "A", "Â": "A", "8": "B", "ß": "B", "a": "A", "b": "B", "c": "C"}
 
 
 def parse_marker(line_start: str) -> str | None:
     """Outline marker kind at the start of one written line, or None."""
+    if re.match(r"\s*[\[\]]\s?\)", line_start):
+        return "I"
     text = re.sub(r"^[\s\"'‘“«(\[*•~_]+", "", line_start)
     match = _ROMAN.match(text)
     if match and (match.group("s") or match.group("m")):
-        strokes = len(match.group("s")) + {"": 0, "D": 1, "h": 1, "H": 2}[match.group("m")]
+        strokes = len(match.group("s")) + {"": 0, "D": 1, "h": 1, "H": 2, "W": 2}[match.group("m")]
+        if match.group("m") == "W" and (match.group("s") or match.group("c") != ")"):
+            strokes = 0  # "W" alone is a word's letter; "W)" is a numeral
         closed = bool(match.group("c")) or match.group("m") in ("D", "h")
         if closed and 1 <= strokes <= 3:
             return ("I", "II", "III")[strokes - 1]
@@ -220,7 +225,8 @@ def parse_marker(line_start: str) -> str | None:
     if not words:
         return None
     first = words[0]
-    if _near(first[:6], "introd") or _near(first, "introduction"):
+    # the title "Introduction" alone on its line (a body line can start with "introduire", garbled)
+    if _near("".join(words)[:12], "introduction") or (len(words) == 1 and _near(first[:6], "introd")):
         return "intro"
     if _near(first[:6], "conclu") or (
         first in ("en", "pour") and len(words) > 1 and words[1].startswith("concl")
@@ -254,15 +260,22 @@ def _trusted_kinds(page: PageText) -> list[str]:
 
 
 def _positions(kinds: Sequence[str], orphan_part: int) -> list[int]:
-    """Outline positions of a page's markers; letters before any numeral belong to `orphan_part`."""
+    """Outline positions of a page's markers, read in order; letters before any numeral belong to
+    `orphan_part`. The outline only moves forward: a letter that does not follow the previous one ("B ...
+    A.") or a numeral that repeats the current part ("I) ... I)") means a numeral was missed or misread."""
     part = orphan_part
-    positions = []
+    positions: list[int] = []
+    used, letter = False, 0  # whether the current part holds a marker yet; its last letter's offset
     for kind in kinds:
         if kind in _PART:
-            part = _PART[kind]
+            part = part + 10 if used and _PART[kind] <= part else _PART[kind]
+            used, letter = True, 0
             positions.append(part)
         elif kind in _LETTER_OFFSET:
-            positions.append(part + _LETTER_OFFSET[kind])
+            if _LETTER_OFFSET[kind] <= letter:
+                part += 10
+            used, letter = True, _LETTER_OFFSET[kind]
+            positions.append(part + letter)
         elif kind in _FIXED:
             positions.append(_FIXED[kind])
     return positions
@@ -285,17 +298,21 @@ def _variants(kinds: list[str], repeated_one: bool) -> list[tuple[float, list[st
     return [(keep, kinds), (1.0 - keep, promoted)]
 
 
-def outline_readings(pages: Sequence[PageText]) -> list[list[tuple[float, list[int]]]]:
-    """Per page, weighted readings of its outline positions.
+Reading = tuple[float, list[int]]  # (weight, outline positions of one page's markers, top to bottom)
+
+
+def outline_options(pages: Sequence[PageText]) -> list[list[Reading]]:
+    """Per page, its possible outline readings with their prior weights (each page on its own).
 
     Ambiguities: letters before any numeral on the page (I.B or II.B?), and "I)" that may be a misread
-    "II)". Readings whose positions another page already holds for sure are made unlikely.
+    "II)". `outline_combos` then chooses the readings of all pages together.
     """
     kinds = [_trusted_kinds(p) for p in pages]
     ones = sum(1 for page_kinds in kinds if "I" in page_kinds)
-    options: list[list[tuple[float, list[int]]]] = []
+    has_three = any("III" in k for k in kinds)
+    options: list[list[Reading]] = []
     for page_kinds in kinds:
-        page_options = []
+        page_options: list[Reading] = []
         for weight, variant in _variants(page_kinds, ones > 1):
             first_part = next((_PART[k] for k in variant if k in _PART), None)
             has_orphans = bool(variant) and variant[0] in _LETTER_OFFSET
@@ -305,79 +322,96 @@ def outline_readings(pages: Sequence[PageText]) -> list[list[tuple[float, list[i
                 if first_part > 10:
                     page_options.append((weight, _positions(variant, first_part - 10)))
             else:
-                parts = [10, 20] + ([30] if any("III" in k for k in kinds) else [])
+                parts = [10, 20] + ([30] if has_three else [])
                 if "conclusion" in variant:  # "B ... Conclusion": the last part's letters
                     parts = parts[-1:]
                 page_options.extend((weight / len(parts), _positions(variant, part)) for part in parts)
-        options.append([(w, pos) for w, pos in page_options if w > 0] or [(1.0, [])])
-    # sections (not the heading, intro or conclusion) each appear once: a reading that repeats a section
-    # another page holds is unlikely (two rounds, so that clear pages settle the ambiguous ones)
-    readings = [_normalised(opts) for opts in options]
-    for _round in range(2):
-        held = [_section_odds(r) for r in readings]
-        readings = []
-        for index, opts in enumerate(options):
-            weighted = []
-            for w, pos in opts:
-                clash = sum(
-                    max((held[j].get(p, 0.0) for j in range(len(options)) if j != index), default=0.0)
-                    for p in set(pos)
-                )
-                weighted.append((w * math.exp(-3.0 * clash), pos))
-            readings.append(_normalised(weighted))
-    return readings
+        # a part beyond those any page shows (III when no page reads III) is unlikely
+        limit = 40 if has_three else 30
+        page_options = [(w * (1.0 if all(p < limit or p >= 90 for p in pos) else 0.1), pos)
+                        for w, pos in page_options]  # fmt: skip
+        options.append(_normalised([(w, pos) for w, pos in page_options if w > 0]) or [(1.0, [])])
+    return options
 
 
-def _normalised(options: list[tuple[float, list[int]]]) -> list[tuple[float, list[int]]]:
+MAX_COMBOS = 12
+COMBO_FLOOR = math.exp(-5.0)  # joint readings this much less likely than the best are dropped
+CLASH = 3.0  # log-odds cost of a section heading (I, I.A, ..., III.C) read on two pages
+
+
+def outline_combos(pages: Sequence[PageText], limit: int = MAX_COMBOS) -> list[tuple[float, list[list[int]]]]:
+    """Joint readings of all pages' outline markers, most likely first, weights summing to 1.
+
+    Each section heading appears once in a memo, so the pages are read together: a reading that gives two
+    pages the same section is unlikely. This settles "I)" misread for "II)" and orphan letters (I.B or
+    II.B?) from the clear pages, and keeps the ambiguity where the pages alone cannot settle it.
+    """
+    partial: list[tuple[float, list[list[int]], frozenset[int]]] = [(1.0, [], frozenset())]
+    for page_options in outline_options(pages):
+        grown = []
+        for weight, chosen, held in partial:
+            for w, pos in page_options:
+                sections = {p for p in pos if 10 <= p < 90}
+                clash = len(sections & held)
+                grown.append((weight * w * math.exp(-CLASH * clash), [*chosen, pos], held | sections))
+        grown.sort(key=lambda t: -t[0])
+        partial = grown[: 4 * limit]
+    top = partial[0][0]
+    kept = [(w, chosen) for w, chosen, _ in partial[:limit] if w >= COMBO_FLOOR * top]
+    total = sum(w for w, _ in kept)
+    return [(w / total, chosen) for w, chosen in kept]
+
+
+def _normalised(options: list[Reading]) -> list[Reading]:
     total = sum(w for w, _ in options) or 1.0
     return [(w / total, pos) for w, pos in options]
-
-
-def _section_odds(readings: list[tuple[float, list[int]]]) -> dict[int, float]:
-    """Probability that the page holds each section heading (I, I.A, ..., III.C)."""
-    odds: dict[int, float] = {}
-    for w, pos in readings:
-        for p in set(pos):
-            if 10 <= p < 90:
-                odds[p] = odds.get(p, 0.0) + w
-    return odds
 
 
 _NEXT = {0: {1, 10}, 1: {10}, 10: {11}, 11: {12}, 12: {13, 20, 90}, 13: {20, 90}, 20: {21}, 21: {22},
          22: {23, 30, 90}, 23: {30, 90}, 30: {31}, 31: {32}, 32: {33, 90}, 33: {90}}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class OutlineScores:
+    """The outline's part of the order score, for one joint reading of the markers."""
+
+    log_weight: float
+    start: np.ndarray  # added to start_scores
+    end: np.ndarray  # added to end_scores
+    links: np.ndarray  # added to link_matrix
+    before: np.ndarray  # [i, j] = 1 when page i's markers all come before page j's
+
+
+def outline_scores(positions: Sequence[list[int]], weight: float) -> OutlineScores:
+    """Start, end, link and precedence terms of one joint reading (one position list per page)."""
+    n = len(positions)
+    start, end = np.zeros(n), np.zeros(n)
+    links, before = np.zeros((n, n)), np.zeros((n, n))
+    for i, pos in enumerate(positions):
+        if pos and min(pos) > 10:
+            start[i] -= 2.0  # its outline starts after I): some page must come before
+        if pos and max(pos) < 20:
+            end[i] -= 1.5  # its outline stops before II)
+        for j, other in enumerate(positions):
+            if i == j or not pos or not other:
+                continue
+            last, first = max(pos), min(other)
+            if last < first:
+                before[i, j] = 1.0
+            if first in _NEXT.get(last, set()):
+                links[i, j] = 1.0
+            elif first > last:
+                links[i, j] = -1.0  # a heading missing between adjacent pages (or missed by OCR)
+    return OutlineScores(math.log(weight), start, end, links, before)
+
+
 def precedence_matrix(pages: Sequence[PageText]) -> np.ndarray:
-    """[i, j] = probability, from outline markers, that page i comes before page j."""
-    readings = outline_readings(pages)
+    """[i, j] = probability, from the outline markers read jointly, that page i comes before page j."""
     n = len(pages)
     before = np.zeros((n, n))
-    for i in range(n):
-        for j in range(n):
-            if i == j:
-                continue
-            for wi, pi in readings[i]:
-                for wj, pj in readings[j]:
-                    if pi and pj and max(pi) < min(pj):
-                        before[i, j] += wi * wj
+    for weight, positions in outline_combos(pages):
+        before += weight * outline_scores(positions, weight).before
     return before
-
-
-def outline_link(
-    readings_i: list[tuple[float, list[int]]], readings_j: list[tuple[float, list[int]]]
-) -> float:
-    """Log-odds bonus when page j's first marker is the one expected right after page i's last marker."""
-    score = 0.0
-    for wi, pi in readings_i:
-        for wj, pj in readings_j:
-            if not pi or not pj:
-                continue
-            last, first = max(pi), min(pj)
-            if first in _NEXT.get(last, set()):
-                score += wi * wj * 1.0
-            elif first > last:
-                score -= wi * wj * 1.0  # a heading missing between adjacent pages (or missed by OCR)
-    return score
 
 
 # --- sentence state at a break --------------------------------------------------------------------
@@ -542,17 +576,13 @@ def heading_evidence(text: str) -> float:
 
 
 def start_scores(pages: Sequence[PageText]) -> np.ndarray:
-    """Log-odds that page i is the first page of the copy."""
-    readings = outline_readings(pages)
+    """Log-odds that page i is the first page of the copy (text only: `outline_scores` adds the outline)."""
     scores = np.zeros(len(pages))
     for i, page in enumerate(pages):
         score = _opens_sentence(head_evidence(page)) + heading_evidence(page.head)
         kinds = set(_trusted_kinds(page))
         if kinds & {"heading", "intro"}:
             score += 1.5
-        firsts = [min(pos) for w, pos in readings[i] if pos]
-        if firsts and min(firsts) > 10:
-            score -= 2.0  # its outline starts after I): some page must come before
         scores[i] = score
     return scores
 
@@ -587,8 +617,7 @@ def fuzzy_find(pattern: str, text: str) -> int:
 
 
 def end_scores(pages: Sequence[PageText]) -> np.ndarray:
-    """Log-odds that page i is the last page of the copy."""
-    readings = outline_readings(pages)
+    """Log-odds that page i is the last page of the copy (text only: `outline_scores` adds the outline)."""
     scores = np.zeros(len(pages))
     for i, page in enumerate(pages):
         score = _opens_sentence(tail_evidence(page))  # the text must stop at a sentence end
@@ -600,17 +629,13 @@ def end_scores(pages: Sequence[PageText]) -> np.ndarray:
         elif re.search(r"\b(en conclusion|pour conclure|en definitive|en somme)\b", folded):
             score += 1.0
         score += closing_evidence(page.tail)
-        lasts = [max(pos) for w, pos in readings[i] if pos]
-        if lasts and max(lasts) < 20:
-            score -= 1.5  # its outline stops before II)
         scores[i] = score
     return scores
 
 
 def link_matrix(pages: Sequence[PageText]) -> np.ndarray:
-    """[i, j] = log-odds that page j directly follows page i (diagonal: -inf)."""
+    """[i, j] = log-odds that page j directly follows page i (diagonal: -inf); text only."""
     n = len(pages)
-    readings = outline_readings(pages)
     tails = [tail_evidence(p) for p in pages]
     heads = [head_evidence(p) for p in pages]
     links = np.full((n, n), -np.inf)
@@ -620,7 +645,6 @@ def link_matrix(pages: Sequence[PageText]) -> np.ndarray:
                 links[i, j] = (
                     _agreement(tails[i], heads[j])
                     + boundary_link(pages[i].tail, pages[j].head)
-                    + outline_link(readings[i], readings[j])
                     + title_link(pages[i], pages[j])
                 )
     return links
@@ -636,14 +660,12 @@ def best_order(pages: Sequence[PageText]) -> OrderResult:
         return OrderResult([], 0.0, "continuity", [])
     if n == 1:
         return OrderResult([0], 1.0, "single", [])
-    start, end, links = start_scores(pages), end_scores(pages), link_matrix(pages)
-    before = precedence_matrix(pages)
-    solve = _held_karp if n <= EXACT_MAX_PAGES else _beam
-    ranked = solve(start, links, end, before)
+    ranked = _ranked_orders(pages)
     best_score, order = ranked[0]
     second = ranked[1][0] if len(ranked) > 1 else -math.inf
     margin = best_score - second
     confidence = 1.0 if not math.isfinite(margin) else math.tanh(margin / (2.0 * CONFIDENCE_SCALE))
+    links = link_matrix(pages)
     result_links = [
         Link(
             a,
@@ -657,17 +679,39 @@ def best_order(pages: Sequence[PageText]) -> OrderResult:
     return OrderResult(list(order), float(round(confidence, 4)), "continuity", result_links)
 
 
+def _ranked_orders(pages: Sequence[PageText]) -> list[tuple[float, list[int]]]:
+    """The best and runner-up orders over all joint outline readings (an order scores its best reading).
+
+    The solver runs once per joint reading, each giving its two best orders; the best order overall and
+    the best other order are among those, so the runner-up is exact too.
+    """
+    n = len(pages)
+    start, end, links = start_scores(pages), end_scores(pages), link_matrix(pages)
+    solve = _held_karp if n <= EXACT_MAX_PAGES else _beam
+    scored: dict[tuple[int, ...], float] = {}
+    for weight, positions in outline_combos(pages, MAX_COMBOS if n <= 8 else 3):
+        outline = outline_scores(positions, weight)
+        ranked = solve(start + outline.start, links + outline.links, end + outline.end, outline.before)
+        for score, order in ranked:
+            key = tuple(order)
+            scored[key] = max(scored.get(key, -math.inf), score + outline.log_weight)
+    return [(s, list(k)) for k, s in sorted(scored.items(), key=lambda t: -t[1])[:2]]
+
+
 def order_score(order: Sequence[int], pages: Sequence[PageText]) -> float:
     """Total score of one order (the quantity best_order maximises); for tests and diagnostics."""
     start, end, links = start_scores(pages), end_scores(pages), link_matrix(pages)
-    before = precedence_matrix(pages)
-    score = (
-        start[order[0]] + end[order[-1]] + sum(links[a, b] for a, b in zip(order, order[1:], strict=False))
-    )
-    for x, a in enumerate(order):
-        for b in order[x + 1 :]:
-            score -= PREC_WEIGHT * before[b, a]
-    return float(score)
+    best = -math.inf
+    for weight, positions in outline_combos(pages, MAX_COMBOS if len(pages) <= 8 else 3):
+        outline = outline_scores(positions, weight)
+        score = outline.log_weight + start[order[0]] + outline.start[order[0]]
+        score += end[order[-1]] + outline.end[order[-1]]
+        score += sum(links[a, b] + outline.links[a, b] for a, b in zip(order, order[1:], strict=False))
+        for x, a in enumerate(order):
+            for b in order[x + 1 :]:
+                score -= PREC_WEIGHT * outline.before[b, a]
+        best = max(best, score)
+    return float(best)
 
 
 def _held_karp(

@@ -41,7 +41,7 @@ def count_numeral(ink: np.ndarray, band: tuple[int, int, int, int], text: str, k
     def is_thin(x0: int, x1: int, h: int) -> bool:
         return x1 - x0 <= 0.5 * h + 2  # the pen's width counts for much in small writing
 
-    explicit = bool(re.match(r"^\W*[Il1|!i]+\s*\)|^\W*[Il1|!i]*h", text))
+    explicit = bool(re.match(r"^\W*[Il1|!i]+\s*\)|^\W*[Il1|!i]*h|^\W*W\)", text))
     if boxes and not is_thin(*boxes[0]) and not explicit:
         return None  # a wide first glyph: OCR took a word ("La", "Un") for "D", a merged "I)"
     for x0, x1, h in boxes:
