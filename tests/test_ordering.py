@@ -162,6 +162,11 @@ def test_memo_opening_survives_ocr_errors():
         ("8. Financer", "B"),
         ("En conclusion, la", "conclusion"),
         ("Introduction", "intro"),
+        ("Intreduction", "intro"),  # OCR-garbled title
+        ("intreduire un repas", None),  # a body line, garbled
+        ("W) Une démarche", "II"),  # two strokes run together
+        ("[) Des leviers", "I"),
+        ("Wagon de", None),
         ("Objet : la", "heading"),
         ("Il est nécessaire", None),
         ("A cette fin", None),
@@ -183,6 +188,56 @@ def test_outline_precedence_and_orphan_letters():
     assert before[0, 2] == pytest.approx(1.0, abs=0.01)
     assert before[2, 0] == 0.0
     assert 0.0 < before[1, 2] < 1.0  # ambiguous: B before II only if it is I.B
+
+
+def test_outline_moves_forward_on_a_page():
+    # "B ... A." on one page: the part heading between them was missed; "I) ... I)": the second is II)
+    assert ordering._positions(["B", "A"], 10) == [12, 21]
+    assert ordering._positions(["I", "A", "I", "A"], 10) == [10, 11, 20, 21]
+    assert ordering._positions(["heading", "intro", "I", "A"], 10) == [0, 1, 10, 11]
+    assert ordering._positions(["B", "II", "A"], 10) == [12, 20, 21]
+
+
+def test_outline_readings_are_joint():
+    # "I) A." on two pages: one is a misread "II)". The pages are read together, so I.A is on one page
+    # only, and the two orphan "B." pages are I.B and II.B (in either order), never both before II).
+    pages = [
+        PageText("", "", (("heading", 0.02), ("heading", 0.07), ("I", 0.5), ("A", 0.55)), 20, 1.0),
+        PageText("", "", (("B", 0.3),), 20, 1.0),
+        PageText("", "", (("I", 0.02), ("A", 0.07)), 20, 1.0),
+        PageText("", "", (("B", 0.3),), 20, 1.0),
+    ]
+    combos = ordering.outline_combos(pages)
+    weight, best = combos[0]
+    assert best[2] == [20, 21]
+    assert sorted([best[1], best[3]]) == [[12], [22]]
+    assert sum(w for w, c in combos if c[2] == [10, 11]) < 0.1
+    # no joint reading puts both "B." pages between I) and II): that order scores below both readings
+    consistent = ordering.order_score([0, 1, 2, 3], pages)
+    assert ordering.order_score([0, 3, 2, 1], pages) == pytest.approx(consistent)
+    assert ordering.order_score([0, 1, 3, 2], pages) < consistent - 3.0
+
+
+def test_outline_settles_a_garbled_copy():
+    # unreadable text everywhere (no sentence evidence): the outline alone orders the pages
+    junk = "Lr ee pmo fvc ss"
+    pages = [
+        PageText(
+            "Ville de Valbourg\nDirection des services",
+            junk,
+            (("heading", 0.02), ("heading", 0.06), ("I", 0.6), ("A", 0.65)),
+            20,
+            0.95,
+        ),  # fmt: skip
+        PageText(junk, junk, (("B", 0.4), ("A", 0.9)), 20, 0.95),  # I.B, then II) missed, II.A
+        PageText(junk, junk, (("B", 0.5),), 20, 0.95),
+        PageText(junk, junk + ".", (("conclusion", 0.3),), 9, 0.4),
+    ]
+    for seed in range(4):
+        perm = list(range(4))
+        random.Random(seed).shuffle(perm)
+        result = best_order([pages[p] for p in perm])
+        assert [perm[i] for i in result.order] == [0, 1, 2, 3]
 
 
 def test_start_and_end_scores_on_the_memo():

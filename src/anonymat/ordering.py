@@ -8,13 +8,15 @@ Scores are log-odds (natural log) added together:
   `Note à l'attention`, `Objet`, a date), an outline that begins early;
 - `end_scores`: a tail that ends a sentence, a partly filled page, a conclusion, a closing formula;
 - `link_matrix`: whether page j's head continues page i's tail (agreement on the sentence state at the
-  break, a hyphenated word completed, plausible word classes across the break, consecutive outline markers,
-  a heading on i's last line followed by text);
-- precedence (inside the solver): a page showing an earlier outline marker comes before one showing a later
-  marker, adjacent or not.
+  break, a hyphenated word completed, plausible word classes across the break, a heading on i's last line
+  followed by text);
+- the outline (`outline_combos`, `outline_scores`): the markers of all pages are read together (each
+  section heading appears once, so a misread "II)" or an orphan "B." is settled by the other pages); for
+  each joint reading, a page showing an earlier marker comes before one showing a later marker, adjacent
+  or not, and consecutive markers across a break link the two pages.
 
 `best_order` finds the best Hamiltonian path exactly (Held-Karp over subsets) up to 12 pages, by beam
-search beyond, together with the runner-up order. confidence = tanh(margin / 6) (margin between the best
+search beyond, once per likely joint reading of the outline, together with the runner-up order. confidence = tanh(margin / 6) (margin between the best
 and the runner-up order, in log-odds units): 0 when they score the same, 0.5 for a margin of 3.3, 0.76 for
 6, 0.93 for 10. The divisor was set on generated copies, where every wrong order had a margin below 3.
 
