@@ -286,4 +286,12 @@ def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
 
 
 def _write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None, pool=None) -> list:
-    return list(pipeline.run_pool(write_one, jobs, n, on_done, scheduler, pool))
+    return list(pipeline.run_pool(write_one, jobs, n, on_done, scheduler, pool, _write_crashed))
+
+
+def _write_crashed(job: WriteJob) -> AnonymatError:
+    files = ", ".join(sorted({p.file for p in job.copy.pages}))
+    return AnonymatError(
+        f"writing copy {job.copy.number} crashed a worker process twice: run the command again; "
+        f"if it fails again, check its scans ({files})"
+    )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -180,19 +184,46 @@ def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     return page, image.dpi, facts.sharp
 
 
+class Workers:
+    """The batch's local worker processes, shared by every stage: they start and import once per batch.
+
+    A worker that dies (a native decoder crashing on one bad page) breaks the whole pool; the pool is
+    then replaced, so the batch goes on.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        # forkserver, not fork: a forked child can inherit a lock held by another thread of the parent
+        # (OCR, PDF or test-runner threads) and hang forever.
+        self._context = multiprocessing.get_context("forkserver")
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.jobs, mp_context=self._context, initializer=_worker_init)
+
+    def submit(self, func: Callable, item: Any) -> Future:
+        return self._pool.submit(func, item)
+
+    def restart(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._start()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 @contextlib.contextmanager
-def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The local process pool that every stage of a batch shares (None for --jobs 1): its workers start
-    and import once per batch, not once per stage."""
+def worker_pool(jobs: int) -> Iterator[Workers | None]:
+    """Local workers for a batch (None for --jobs 1: everything runs in this process)."""
     if jobs <= 1:
         _worker_init(pooled=False)
         yield None
         return
-    # forkserver, not fork: a forked child can inherit a lock held by another thread of the parent
-    # (OCR, PDF or test-runner threads) and hang forever.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, mp_context=context) as pool:
-        yield pool
+    workers = Workers(jobs)
+    try:
+        yield workers
+    finally:
+        workers.close()
 
 
 def run_pool(
@@ -201,25 +232,70 @@ def run_pool(
     jobs: int,
     on_done: Callable[[], None] | None = None,
     scheduler: str | None = None,
-    pool: ProcessPoolExecutor | None = None,
+    pool: Workers | None = None,
+    on_crash: Callable[[Any], Any] | None = None,
 ) -> Iterator:
-    """Map `func` over `items`, yielding results in order: in-process, in a local process pool (`pool`,
-    or one made for this call), or on a Dask distributed cluster (`scheduler` = "tcp://host:port";
-    inputs and OUTDIR on a shared filesystem)."""
+    """Map `func` over `items`, yielding results in order: in-process, on local workers (`pool`, or
+    ones started for this call), or on a Dask distributed cluster (`scheduler` = "tcp://host:port";
+    inputs and OUTDIR on a shared filesystem).
+
+    `on_crash(item)` gives the result of an item whose worker died twice on it (a crash in native
+    code); without it, such a crash ends the run.
+    """
     if scheduler:
         yield from _run_dask(func, items, scheduler, on_done)
         return
     if pool is None and jobs > 1 and len(items) > 1:
         with worker_pool(jobs) as own:
-            yield from run_pool(func, items, jobs, on_done, pool=own)
+            yield from run_pool(func, items, jobs, on_done, pool=own, on_crash=on_crash)
         return
-    results = pool.map(func, items, chunksize=1) if pool is not None else map(func, items)
     if pool is None:
         _worker_init(pooled=False)
+        results: Iterable = map(func, items)
+    else:
+        results = _run_on(pool, func, items, on_crash)
     for result in results:
         yield result
         if on_done:
             on_done()
+
+
+def _run_on(workers: Workers, func: Callable, items: list, on_crash: Callable[[Any], Any] | None) -> Iterator:
+    """Results in order, with at most two items queued per worker (a long batch queues no more)."""
+    window = 2 * workers.jobs
+    queue: deque[tuple[Any, Future]] = deque()
+    upcoming = iter(items)
+    while True:
+        for item in itertools.islice(upcoming, window - len(queue)):
+            queue.append((item, workers.submit(func, item)))
+        if not queue:
+            return
+        item, future = queue.popleft()
+        try:
+            yield future.result()
+        except BrokenProcessPool:
+            # A worker died: every unfinished item failed with it. Each is run again alone, so the one
+            # that kills a worker again is known, and only that one is lost to the crash.
+            unfinished = [(item, future), *queue]
+            queue.clear()
+            workers.restart()
+            for other, earlier in unfinished:
+                if earlier.done() and not earlier.cancelled() and earlier.exception() is None:
+                    queue.append((other, earlier))  # finished before the crash: its result stands
+                    continue
+                done: Future = Future()
+                done.set_result(_run_alone(workers, func, other, on_crash))
+                queue.append((other, done))
+
+
+def _run_alone(workers: Workers, func: Callable, item: Any, on_crash: Callable[[Any], Any] | None) -> Any:
+    try:
+        return workers.submit(func, item).result()
+    except BrokenProcessPool:
+        workers.restart()
+        if on_crash is None:
+            raise
+        return on_crash(item)
 
 
 def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[], None] | None) -> Iterator:
@@ -252,6 +328,20 @@ def analyse_all(
     jobs: int,
     on_done=None,
     scheduler: str | None = None,
-    pool: ProcessPoolExecutor | None = None,
+    pool: Workers | None = None,
 ) -> list[PageFacts]:
-    return list(run_pool(partial(analyse_page, ctx=ctx), list(refs), jobs, on_done, scheduler, pool))
+    return list(
+        run_pool(partial(analyse_page, ctx=ctx), list(refs), jobs, on_done, scheduler, pool, _page_crashed)
+    )
+
+
+def _page_crashed(ref: ingest.PageRef) -> PageFacts:
+    where = f"page {ref.index + 1} of {ref.file}"
+    return PageFacts(
+        file=ref.file,
+        path=ref.path,
+        page=ref.index,
+        sha256=ref.sha256,
+        kind=ref.kind,
+        error=f"{where}: reading it crashed a worker process twice; check the scan, or export it again",
+    )

@@ -1,0 +1,39 @@
+"""The worker pool survives a worker that dies in native code (a decoder crashing on one bad page)."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from anonymat import pipeline
+
+
+def _upper_or_die(item: str) -> str:
+    if item.startswith("boom"):
+        os.abort()  # what a segfaulting C library does to the worker: no Python exception, the process is gone
+    return item.upper()
+
+
+def test_a_crashing_item_is_reported_and_every_other_item_still_gets_its_result():
+    items = ["a", "b", "boom", "c", "d", "e", "boom2", "f"]
+    results = list(
+        pipeline.run_pool(_upper_or_die, items, jobs=2, on_crash=lambda item: f"crashed on {item}")
+    )
+    assert results == ["A", "B", "crashed on boom", "C", "D", "E", "crashed on boom2", "F"]
+
+
+def test_without_a_crash_handler_the_crash_is_not_hidden():
+    with pytest.raises(BrokenProcessPool):
+        list(pipeline.run_pool(_upper_or_die, ["a", "boom", "b"], jobs=2))
+
+
+def test_the_shared_workers_keep_serving_the_next_stage_after_a_crash():
+    with pipeline.worker_pool(2) as workers:
+        first = list(
+            pipeline.run_pool(_upper_or_die, ["boom", "x"], 2, pool=workers, on_crash=lambda i: None)
+        )
+        second = list(pipeline.run_pool(_upper_or_die, ["y", "z"], 2, pool=workers))
+    assert first == [None, "X"]
+    assert second == ["Y", "Z"]
