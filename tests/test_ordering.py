@@ -160,6 +160,8 @@ def test_memo_opening_survives_ocr_errors():
         ("À. Connaître", "A"),
         ("B) Financer", "B"),
         ("8. Financer", "B"),
+        ("6. Des limites", "B"),  # a handwritten "B." misread
+        ("6 agents", None),
         ("En conclusion, la", "conclusion"),
         ("Introduction", "intro"),
         ("Intreduction", "intro"),  # OCR-garbled title

@@ -203,8 +203,8 @@ def _first_word(text: str) -> tuple[str, str]:
 # reading "D" and "h" as a stroke merged with its closing parenthesis, "H" as two strokes and "W)" as two
 # strokes run together; a lone stroke can come back as a bracket ("[)").
 _ROMAN = re.compile(r"(?P<s>[Il1|!i]{0,3})(?P<m>[DhHW]?)(?P<c>[).\-/:°,]?)(?=\s|[A-ZÀ-Ý]|$)")
-_LETTER = re.compile(r"(?P<l>[ABCÀÂ8ßabc])(?P<c>[).\-/:,]|\s+(?=[A-ZÀ-Ý][a-zà-ÿ]))(?=\s|[A-ZÀ-Ý]|$)")
-_LETTER_KIND = {"À": "A", "Â": "A", "8": "B", "ß": "B", "a": "A", "b": "B", "c": "C"}
+_LETTER = re.compile(r"(?P<l>[ABCÀÂ865ßabc])(?P<c>[).\-/:,]|\s+(?=[A-ZÀ-Ý][a-zà-ÿ]))(?=\s|[A-ZÀ-Ý]|$)")
+_LETTER_KIND = {"À": "A", "Â": "A", "8": "B", "6": "B", "5": "B", "ß": "B", "a": "A", "b": "B", "c": "C"}
 
 
 def parse_marker(line_start: str) -> str | None:
@@ -221,6 +221,8 @@ def parse_marker(line_start: str) -> str | None:
         if closed and 1 <= strokes <= 3:
             return ("I", "II", "III")[strokes - 1]
     match = _LETTER.match(text)
+    if match and match.group("l") in "65" and match.group("c") not in (".", ")"):
+        match = None  # a handwritten "B." often reads "6." or "5.", but a digit alone is a number
     if match and (not match.group("l").islower() or match.group("c") == ")"):
         return _LETTER_KIND.get(match.group("l"), match.group("l").upper())
     words = re.findall(r"[a-z]+", fold(text))
@@ -234,8 +236,8 @@ def parse_marker(line_start: str) -> str | None:
         first in ("en", "pour") and len(words) > 1 and words[1].startswith("concl")
     ):
         return "conclusion"
-    if _OPENING_LINE.match(fold(text)):
-        return "heading"
+    if text[:1].isupper() and _OPENING_LINE.match(fold(text)):
+        return "heading"  # the opening's lines start with a capital; a body line can read "direction des"
     return None
 
 
@@ -253,12 +255,37 @@ _LETTER_OFFSET = {"A": 1, "B": 2, "C": 3}
 _FIXED = {"heading": 0, "intro": 1, "conclusion": 90}
 
 
-def _trusted_kinds(page: PageText) -> list[str]:
-    """Marker kinds, keeping "heading" only for an opening block: several heading lines high on the page,
-    or one with more of the opening in the head (a body line can start with "direction des ...")."""
+def _opening_strength(page: PageText) -> float:
+    """How clearly the page opens the memo: heading lines high on the page, the opening in its head."""
     zone = [y for k, y in page.markers if k == "heading" and y < HEADING_ZONE]
-    keep = len(zone) >= 2 or (bool(zone) and heading_evidence(page.head) >= 2.5)
-    return [k for k, y in page.markers if k != "heading" or (keep and y < HEADING_ZONE)]
+    if not (len(zone) >= 2 or (zone and heading_evidence(page.head) >= 2.5)):
+        return 0.0  # a body line can start with "Direction des ..."
+    return len(zone) + heading_evidence(page.head)
+
+
+def opening_page(pages: Sequence[PageText]) -> int | None:
+    """The one page whose heading lines are kept (a memo opens once): the clearest opening, if any."""
+    strengths = [_opening_strength(p) for p in pages]
+    best = max(range(len(pages)), key=lambda i: strengths[i], default=None)
+    return best if best is not None and strengths[best] > 0 else None
+
+
+def _trusted_markers(page: PageText, opening: bool) -> list[tuple[str, float]]:
+    """The page's markers, keeping "heading" only on the memo's opening page and high on it."""
+    return [(k, y) for k, y in page.markers if k != "heading" or (opening and y < HEADING_ZONE)]
+
+
+def _with_implied_letters(page: PageText, markers: list[tuple[str, float]]) -> list[str]:
+    """Marker kinds, with "A" after a part heading that is not on the last line but has no letter after
+    it: a part's title is followed by its first sub-part's title, which OCR missed."""
+    pitch = page.fill / page.lines if page.lines else 0.05
+    kinds = []
+    for index, (kind, y) in enumerate(markers):
+        kinds.append(kind)
+        following = markers[index + 1][0] if index + 1 < len(markers) else None
+        if kind in _PART and following not in _LETTER_OFFSET and y < page.fill - 1.5 * pitch:
+            kinds.append("A")
+    return kinds
 
 
 def _positions(kinds: Sequence[str], orphan_part: int) -> list[int]:
@@ -309,7 +336,13 @@ def outline_options(pages: Sequence[PageText]) -> list[list[Reading]]:
     Ambiguities: letters before any numeral on the page (I.B or II.B?), and "I)" that may be a misread
     "II)". `outline_combos` then chooses the readings of all pages together.
     """
-    kinds = [_trusted_kinds(p) for p in pages]
+    opening = opening_page(pages)
+    markers = [_trusted_markers(p, i == opening) for i, p in enumerate(pages)]
+    uses_letters = any(k in _LETTER_OFFSET for page_markers in markers for k, _ in page_markers)
+    kinds = [
+        _with_implied_letters(p, m) if uses_letters else [k for k, _ in m]
+        for p, m in zip(pages, markers, strict=True)
+    ]
     ones = sum(1 for page_kinds in kinds if "I" in page_kinds)
     has_three = any("III" in k for k in kinds)
     options: list[list[Reading]] = []
@@ -358,8 +391,11 @@ def outline_combos(pages: Sequence[PageText], limit: int = MAX_COMBOS) -> list[t
                 grown.append((weight * w * math.exp(-CLASH * clash), [*chosen, pos], held | sections))
         grown.sort(key=lambda t: -t[0])
         partial = grown[: 4 * limit]
-    top = partial[0][0]
-    kept = [(w, chosen) for w, chosen, _ in partial[:limit] if w >= COMBO_FLOOR * top]
+    # the outline starts at I): a reading where no page holds I) but one holds II) means I) was missed
+    final = [(w * (math.exp(-1.5) if 20 in held and 10 not in held else 1.0), c) for w, c, held in partial]
+    final.sort(key=lambda t: -t[0])
+    top = final[0][0]
+    kept = [(w, chosen) for w, chosen in final[:limit] if w >= COMBO_FLOOR * top]
     total = sum(w for w, _ in kept)
     return [(w / total, chosen) for w, chosen in kept]
 
@@ -580,10 +616,10 @@ def heading_evidence(text: str) -> float:
 def start_scores(pages: Sequence[PageText]) -> np.ndarray:
     """Log-odds that page i is the first page of the copy (text only: `outline_scores` adds the outline)."""
     scores = np.zeros(len(pages))
+    opening = opening_page(pages)
     for i, page in enumerate(pages):
         score = _opens_sentence(head_evidence(page)) + heading_evidence(page.head)
-        kinds = set(_trusted_kinds(page))
-        if kinds & {"heading", "intro"}:
+        if i == opening or any(k == "intro" for k, _ in page.markers):
             score += 1.5
         scores[i] = score
     return scores
