@@ -116,7 +116,7 @@ def test_faint_pencil_stays_visible() -> None:
 
 def test_raw_option_keeps_the_pixels(tmp_path: Path) -> None:
     gray = scan_like()
-    write_copy_pdf([(gray, 100.0)], tmp_path / "raw.pdf", jpeg_quality=95, clean=False)
+    write_copy_pdf([(gray, 100.0)], tmp_path / "raw.pdf", jpeg_quality=95, clean=False, max_page_kb=0)
     with pikepdf.open(tmp_path / "raw.pdf") as pdf:
         raw = next(iter(pdf.pages[0].get_images().values())).read_raw_bytes()
     pixels = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_UNCHANGED)
@@ -228,3 +228,28 @@ def test_masked_zone_stays_black_to_its_edges() -> None:
     out = clean_page(page, 200.0)
     assert out[300:500, 100:700].max() == 0
     assert out[299, 100:700].mean() > 100 and out[500, 100:700].mean() > 100  # the page around is untouched
+
+
+def _script_page(line_step: int) -> np.ndarray:
+    """A 200-dpi A4 page of cursive-like lines; a smaller step is a denser page."""
+    rng = np.random.default_rng(1)
+    gray = np.full((2339, 1654), 255, np.uint8)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz "))
+    for y in range(60, 2300, line_step):
+        text = "".join(rng.choice(letters, 55))
+        cv2.putText(gray, text, (40, y), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.1, 0, 2, cv2.LINE_AA)
+    return output.clean_page(gray, 200)
+
+
+def test_a_dense_page_is_brought_under_the_size_limit_and_a_light_one_is_untouched() -> None:
+    dense, light = _script_page(80), _script_page(160)
+    assert len(output.encode_jpeg(dense, 40)) > 150 * 1024  # the case the limit is for
+    capped = output.encode_page(dense, 200, 40, max_page_kb=150)
+    assert len(capped) <= 150 * 1024
+    assert cv2.imdecode(np.frombuffer(capped, np.uint8), cv2.IMREAD_GRAYSCALE).shape == dense.shape
+    # only as much quality is given up as the limit needs, and 0 turns the limit off
+    assert len(capped) > len(output.encode_jpeg(dense, output.MIN_CAPPED_QUALITY))
+    assert output.encode_page(dense, 200, 40, max_page_kb=0) == output.encode_jpeg(dense, 40)
+    assert output.encode_page(light, 200, 40) == output.encode_jpeg(light, 40)
+    # the limit is per 200-dpi page: the same pixels as a 300-dpi page (a smaller sheet) stay at q40
+    assert output.encode_page(dense, 300, 40) == output.encode_jpeg(dense, 40)

@@ -32,6 +32,7 @@ class WriteJob:
     keep_blank: bool
     jpeg_quality: int
     verify: bool = True
+    max_page_kb: int = output.DEFAULT_MAX_PAGE_KB
 
 
 def check_dependencies() -> None:
@@ -115,7 +116,7 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     sequence = output_sequence(copy, job.keep_blank)
     pages = [pipeline.render_output_page(p) for p in sequence]
     pdf_path = outdir / f"{name}.pdf"
-    sha = output.write_copy_pdf(pages, pdf_path, jpeg_quality=job.jpeg_quality)
+    sha = output.write_copy_pdf(pages, pdf_path, jpeg_quality=job.jpeg_quality, max_page_kb=job.max_page_kb)
     manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
     output.write_json_atomic(manifest, outdir / f"{name}.json")
     return {"anonymity_number": copy.number, "manifest": f"{name}.json", "status": copy.status}
@@ -211,7 +212,14 @@ def process_batch(options: Options) -> ExitCode:
                 copy.reasons.extend(roster_reasons(output_sequence(copy, options.keep_blank)))
 
         jobs = [
-            WriteJob(c, str(options.outdir), options.keep_blank, options.jpeg_quality, options.verify)
+            WriteJob(
+                c,
+                str(options.outdir),
+                options.keep_blank,
+                options.jpeg_quality,
+                options.verify,
+                options.max_page_kb,
+            )
             for c in grouping.copies
         ]
         with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:

@@ -48,6 +48,12 @@ def process(
     keep_blank: Annotated[bool, typer.Option(help="Keep blank pages in the output PDFs.")] = False,
     order: Annotated[str, typer.Option(help="'continuity' (reorder by the text) or 'scan'.")] = "continuity",
     jpeg_quality: Annotated[int, typer.Option(help="JPEG quality of the output pages.")] = 40,
+    max_page_kb: Annotated[
+        int,
+        typer.Option(
+            help="Largest output page at 200 dpi, in KB: denser pages get a lower quality (0: no limit)."
+        ),
+    ] = 150,
     force: Annotated[bool, typer.Option(help="Redo copies already present in OUTDIR.")] = False,
     verify: Annotated[bool, typer.Option(help="Check every output after writing it.")] = True,
     scheduler: Annotated[
@@ -80,6 +86,7 @@ def process(
             keep_blank=keep_blank,
             order=order,
             jpeg_quality=jpeg_quality,
+            max_page_kb=max_page_kb,
             force=force,
             verify=verify,
             scheduler=scheduler,

@@ -19,6 +19,7 @@ class Options:
     keep_blank: bool = False
     order: str = "continuity"  # "continuity" | "scan"
     jpeg_quality: int = 40
+    max_page_kb: int = 150  # 0: no limit
     force: bool = False
     verify: bool = True
     scheduler: str | None = None  # tcp://host:port of a Dask scheduler
@@ -37,6 +38,8 @@ class Options:
             raise UsageError(f"--order must be 'continuity' or 'scan', not {self.order!r}")
         if not 20 <= self.jpeg_quality <= 95:
             raise UsageError(f"--jpeg-quality must be between 20 and 95, not {self.jpeg_quality}")
+        if self.max_page_kb < 0:
+            raise UsageError(f"--max-page-kb must be 0 (no limit) or more, not {self.max_page_kb}")
         if self.scheduler is not None and not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
             raise UsageError(f"--scheduler must look like tcp://HOST:PORT, not {self.scheduler!r}")
         resolved_out = self.outdir.resolve()

@@ -285,25 +285,29 @@ def _sha256_file(path: Path) -> str:
 
 
 def _jpeg_quality(pdf_path: Path) -> int:
-    """The JPEG quality the copy was written with (not in the manifest): matched on its quantization table."""
+    """The JPEG quality the copy was written with (not in the manifest): matched on the quantization
+    tables of its pages; the highest one, as a page over the size limit was written at a lower one."""
     import numpy as np
     import pikepdf
     from PIL import Image
 
+    tables = []
     try:
         with pikepdf.open(pdf_path) as pdf:
-            image = next(iter(pdf.pages[0].get_images().values()))
-            raw = image.read_raw_bytes() if image.get("/Filter") == pikepdf.Name.DCTDecode else b""
-        table = Image.open(io.BytesIO(raw)).quantization  # type: ignore[attr-defined]
-    except (OSError, ValueError, IndexError, StopIteration, pikepdf.PdfError):
+            for page in pdf.pages:
+                for image in page.get_images().values():
+                    if image.get("/Filter") == pikepdf.Name.DCTDecode:
+                        raw = image.read_raw_bytes()
+                        tables.append(Image.open(io.BytesIO(raw)).quantization)  # type: ignore[attr-defined]
+    except (OSError, ValueError, pikepdf.PdfError):
         return output.DEFAULT_JPEG_QUALITY
     probe = np.full((8, 8), 128, np.uint8)
-    candidates = [output.DEFAULT_JPEG_QUALITY, *range(100, 0, -1)]
-    for q in candidates:
-        probe_jpeg = Image.open(io.BytesIO(output.encode_jpeg(probe, q)))
-        if probe_jpeg.quantization == table:  # type: ignore[attr-defined]
-            return q
-    return output.DEFAULT_JPEG_QUALITY
+    found = []
+    for q in range(100, 0, -1):
+        probe_table = Image.open(io.BytesIO(output.encode_jpeg(probe, q))).quantization  # type: ignore[attr-defined]
+        if probe_table in tables:
+            found.append(q)
+    return max(found, default=output.DEFAULT_JPEG_QUALITY)
 
 
 def _write_state(outdir: Path, number: str, copy: _State, quality: int) -> None:

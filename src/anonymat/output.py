@@ -21,6 +21,11 @@ from anonymat import __version__
 from anonymat.errors import AnonymatError
 
 DEFAULT_JPEG_QUALITY = 40
+# A page over this size (at 200 dpi; scaled by the area at other resolutions) is encoded again at a lower
+# quality, in steps, down to MIN_CAPPED_QUALITY: a dense page stays as light as the others.
+DEFAULT_MAX_PAGE_KB = 150
+MIN_CAPPED_QUALITY = 28
+CAP_STEP = 4
 PAPER_MARGIN_SIGMAS = 3.0  # how far below the paper's level (in noise sigmas) grey still counts as paper
 PAPER_MARGIN_MIN = 8  # grey levels, for very clean scans
 RAMP_WIDTH = 24  # grey levels over which faint strokes fade smoothly into white
@@ -41,19 +46,24 @@ def write_copy_pdf(
     jpeg_quality: int = DEFAULT_JPEG_QUALITY,
     *,
     clean: bool = True,
+    max_page_kb: int = DEFAULT_MAX_PAGE_KB,
 ) -> str:
     """Write one copy's pages (upright, masked 8-bit grey, dpi) as a PDF; return the file's sha256.
 
     `pages` may be a generator, so a long copy is never all in memory at once. `clean` turns the paper
     white and softens edges by SMOOTH_MM before encoding (a third smaller, same OCR accuracy).
     """
-    data = build_copy_pdf(pages, jpeg_quality, clean=clean)
+    data = build_copy_pdf(pages, jpeg_quality, clean=clean, max_page_kb=max_page_kb)
     write_bytes_atomic(data, Path(path))
     return hashlib.sha256(data).hexdigest()
 
 
 def build_copy_pdf(
-    pages: Iterable[tuple[Any, ...]], jpeg_quality: int = DEFAULT_JPEG_QUALITY, *, clean: bool = True
+    pages: Iterable[tuple[Any, ...]],
+    jpeg_quality: int = DEFAULT_JPEG_QUALITY,
+    *,
+    clean: bool = True,
+    max_page_kb: int = DEFAULT_MAX_PAGE_KB,
 ) -> bytes:
     """The PDF bytes: one grey JPEG image per page, nothing else; the same pixels give the same bytes."""
     import pikepdf
@@ -64,7 +74,7 @@ def build_copy_pdf(
     for item in pages:
         gray, dpi = _check_page(item[0], item[1]), item[1]
         sharp: Iterable[tuple[int, int, int, int]] = item[2] if len(item) > 2 else ()
-        jpeg = encode_jpeg(clean_page(gray, dpi, sharp) if clean else gray, jpeg_quality)
+        jpeg = encode_page(clean_page(gray, dpi, sharp) if clean else gray, dpi, jpeg_quality, max_page_kb)
         height, width = gray.shape
         w_pt, h_pt = _points(width, dpi), _points(height, dpi)
         image = pikepdf.Stream(pdf, jpeg)
@@ -173,6 +183,19 @@ def paper_lut(gray: np.ndarray) -> np.ndarray | None:
     eased = t * t * (3.0 - 2.0 * t)
     lut = stretched + (255.0 - stretched) * eased
     return np.clip(np.rint(lut), 0, 255).astype(np.uint8)
+
+
+def encode_page(gray: np.ndarray, dpi: float, quality: int, max_page_kb: int = DEFAULT_MAX_PAGE_KB) -> bytes:
+    """The page's JPEG at `quality`, or at the highest lower quality (in CAP_STEP steps, not below
+    MIN_CAPPED_QUALITY) that fits `max_page_kb` at 200 dpi (0: no limit). Deterministic: the same pixels
+    and settings give the same bytes."""
+    jpeg = encode_jpeg(gray, quality)
+    budget = max_page_kb * 1024 * (dpi / 200.0) ** 2
+    q = quality
+    while max_page_kb and len(jpeg) > budget and q > MIN_CAPPED_QUALITY:
+        q = max(MIN_CAPPED_QUALITY, q - CAP_STEP)
+        jpeg = encode_jpeg(gray, q)
+    return jpeg
 
 
 def encode_jpeg(gray: np.ndarray, quality: int) -> bytes:
