@@ -33,6 +33,8 @@ class WriteJob:
     jpeg_quality: int
     verify: bool = True
     max_page_kb: int = output.DEFAULT_MAX_PAGE_KB
+    order: str | None = None  # "continuity" | "scan": prepare the copy first (None: already prepared)
+    roster: bool = False  # the pages were checked against a roster: report its hits
 
 
 def check_dependencies() -> None:
@@ -71,6 +73,17 @@ def order_copy(copy: Copy) -> None:
         copy.reasons.append(
             f"reading order uncertain (confidence {result.confidence:.2f}): check the page order"
         )
+
+
+def prepare_copy(copy: Copy, order: str, roster: bool, keep_blank: bool) -> None:
+    """Review reasons, reading order and roster hits: per copy, so it runs in the writing workers."""
+    copy_review_reasons(copy)
+    if order == "continuity":
+        order_copy(copy)
+    else:
+        copy.order_method = "scan" if len(copy.pages) > 1 else "single"
+    if roster:
+        copy.reasons.extend(roster_reasons(output_sequence(copy, keep_blank)))
 
 
 def copy_review_reasons(copy: Copy) -> None:
@@ -202,15 +215,6 @@ def process_batch(options: Options) -> ExitCode:
                 print(f"anonymat: {page.error}", file=sys.stderr)
 
         grouping = group_pages(facts)
-        for copy in grouping.copies:
-            copy_review_reasons(copy)
-            if options.order == "continuity":
-                order_copy(copy)
-            else:
-                copy.order_method = "scan" if len(copy.pages) > 1 else "single"
-            if options.roster:
-                copy.reasons.extend(roster_reasons(output_sequence(copy, options.keep_blank)))
-
         jobs = [
             WriteJob(
                 c,
@@ -219,6 +223,8 @@ def process_batch(options: Options) -> ExitCode:
                 options.jpeg_quality,
                 options.verify,
                 options.max_page_kb,
+                order=options.order,
+                roster=options.roster is not None,
             )
             for c in grouping.copies
         ]
@@ -278,7 +284,10 @@ def process_batch(options: Options) -> ExitCode:
 
 
 def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
-    """Write one copy, then verify it in the same worker (`anonymat verify`'s checks)."""
+    """Prepare one copy (reading order...), write it, then verify it in the same worker (`anonymat
+    verify`'s checks)."""
+    if job.order is not None:
+        prepare_copy(job.copy, job.order, job.roster, job.keep_blank)
     try:
         entry = write_copy(job)
     except AnonymatError as err:
