@@ -127,6 +127,12 @@ def test_word_classes_across_the_break():
     assert boundary_link("pour les", "de la commune") < 0
 
 
+def test_plural_determiner_agrees_across_the_break():
+    assert boundary_link("pour mesurer les", "effets. Le diagnostic") > 0
+    assert boundary_link("pour mesurer les", "recommandée. Par ailleurs") < 0
+    assert boundary_link("des obligations qui les", "concerne. Ainsi") >= 0  # "les" as a pronoun
+
+
 def test_garbled_continuation_prefers_the_true_follower():
     tail = "la mise en pl ace du télétrav ail dans les serv ices de"
     pages = [

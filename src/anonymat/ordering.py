@@ -548,6 +548,19 @@ def _opens_sentence(b: float, prior: float = MID_PRIOR) -> float:
     return -math.log(prior * math.exp(b) + 1 - prior)
 
 
+PLURAL_DETERMINERS = frozenset(
+    "les des ces ses leurs nos vos mes tes aux plusieurs quelques certains certaines".split()
+)
+# words after which "les" is an object pronoun ("qui les concerne"), not a determiner
+_BEFORE_PRONOUN = frozenset("je j tu il elle on nous vous ils elles ne n qui que qu se s".split())
+
+
+def _word_before_last(text: str) -> str:
+    lines = _lines(text)
+    words = re.findall(r"[^\W\d_]+", fold(lines[-1])) if lines else []
+    return words[-2] if len(words) >= 2 else ""
+
+
 def boundary_link(tail: str, head: str) -> float:
     """Word-level evidence that `head` continues `tail`: hyphen completion, word classes across the break."""
     word, punct = _last_word(tail)
@@ -572,6 +585,9 @@ def boundary_link(tail: str, head: str) -> float:
     if fa in PREPOSITIONS and (fb in PREPOSITIONS or fb in CONJUNCTIONS) and (fa, fb) != ("de", "qui"):
         return -0.8
     if fa in DETERMINERS and fb not in FUNCTION_WORDS and zipf(b) >= 2.5:
+        if fa in PLURAL_DETERMINERS and not (fa == "les" and _word_before_last(tail) in _BEFORE_PRONOUN):
+            # a plural determiner agrees with the noun or adjective after it: "les | effets", not "les | année"
+            return 0.7 if fb.endswith(("s", "x", "z")) else -1.0
         return 0.4
     if fa in PREPOSITIONS and fb in DETERMINERS:
         return 0.3  # "de | ces obligations"
