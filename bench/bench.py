@@ -55,6 +55,7 @@ def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
         "pages_out": batch["pages_out"],
         "pages_per_s": batch["pages_in"] / elapsed,
         "peak_rss_mb": info["rss_mb"],
+        "peak_pss_mb": info["pss_mb"],
         # CPU of the whole process tree: unlike pages/s, not inflated by other load on the machine
         "cpu_ms_per_page": 1000 * info["cpu_s"] / max(1, batch["pages_in"]),
         "kb_per_output_page": pdf_bytes / 1024 / max(1, batch["pages_out"]),
@@ -64,29 +65,37 @@ def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
 
 def watch_tree(cmd: list[str], env: dict[str, str], every: float = 0.1) -> dict:
     """Run `cmd`, sampling its whole process tree (the pool's workers are the forkserver's children, which
-    getrusage(RUSAGE_CHILDREN) does not see): peak of the summed RSS, and CPU seconds summed over every
-    process seen (each one's last sample; a worker lives as long as the batch's pool)."""
+    getrusage(RUSAGE_CHILDREN) does not see): peak of the summed RSS and of the summed PSS (RSS counts
+    the libraries the workers share once per process; PSS splits shared pages between them, so its sum
+    is what the tree really occupies), and CPU seconds summed over every process seen (each one's last
+    sample; a worker lives as long as the batch's pool)."""
     import psutil
 
     proc = psutil.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     cpu: dict[int, float] = {}
-    peak = 0.0
+    peak = peak_pss = 0.0
     while proc.poll() is None:
         try:
             tree = [proc, *proc.children(recursive=True)]
         except psutil.NoSuchProcess:
             break
-        rss = 0.0
+        rss = pss = 0.0
         for p in tree:
             try:
                 times = p.cpu_times()
                 cpu[p.pid] = times.user + times.system
-                rss += p.memory_info().rss
+                memory = p.memory_full_info()
+                rss, pss = rss + memory.rss, pss + memory.pss
             except psutil.NoSuchProcess:
                 continue
-        peak = max(peak, rss)
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         time.sleep(every)
-    return {"rc": proc.wait(), "rss_mb": peak / 2**20, "cpu_s": sum(cpu.values())}
+    return {
+        "rc": proc.wait(),
+        "rss_mb": peak / 2**20,
+        "pss_mb": peak_pss / 2**20,
+        "cpu_s": sum(cpu.values()),
+    }
 
 
 def stage_profile(scans: Path, out: Path) -> dict[str, float]:
@@ -148,7 +157,7 @@ def main() -> int:
             print(
                 f"order={order:10} jobs={jobs}: {r['pages_per_s']:.2f} pages/s ({r['seconds']:.1f} s), "
                 f"{r['cpu_ms_per_page']:.0f} ms CPU/page, "
-                f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['kb_per_output_page']:.0f} KB/page, exit {r['exit_code']}",
+                f"peak RSS {r['peak_rss_mb']:.0f} MB (PSS {r['peak_pss_mb']:.0f}), {r['kb_per_output_page']:.0f} KB/page, exit {r['exit_code']}",
                 flush=True,
             )
     stages = {} if args.no_profile else stage_profile(corpus / "scans", args.work / "out-profile")
