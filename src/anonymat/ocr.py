@@ -68,7 +68,7 @@ def ocr_text(
             api = _api(lang, psm, whitelist)
             _recognize(api, image, timeout_s)
             return _checked(api.GetUTF8Text)
-    config = f"--psm {psm} --oem 1"
+    config = f"--psm {psm} --oem 1 -c tessedit_do_invert=0"
     if whitelist:
         config += f" -c tessedit_char_whitelist={whitelist}"
     return str(_call_pytesseract("image_to_string", image, lang, config, timeout_s))
@@ -93,6 +93,10 @@ def _api(lang: str, psm: int, whitelist: str | None = None) -> Any:
         raise MissingDependencyError(
             f"tesseract could not load '{lang}' from {folder} ({exc}): reinstall tesseract-ocr-{lang}"
         ) from exc
+    # Tesseract 5 reads every low-confidence word a second time with black and white swapped:
+    # most handwriting is low-confidence, and these pages hold no inverted text. Off: 5 % less OCR time
+    # on the ordering text, the same words (measured on 34 generated pages).
+    api.SetVariable("tessedit_do_invert", "0")
     if whitelist:
         api.SetVariable("tessedit_char_whitelist", whitelist)
     _APIS[key] = api
@@ -190,7 +194,7 @@ def _call_pytesseract(function: str, image: np.ndarray, lang: str, config: str, 
 
 
 def _pytesseract_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrLine]:
-    data = _call_pytesseract("image_to_data", image, lang, f"--psm {psm} --oem 1", timeout_s)
+    data = _call_pytesseract("image_to_data", image, lang, f"--psm {psm} --oem 1 -c tessedit_do_invert=0", timeout_s)
     grouped: dict[tuple[int, int, int], list[int]] = {}
     for index, word in enumerate(data["text"]):
         if str(word).strip():
