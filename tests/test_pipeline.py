@@ -131,6 +131,24 @@ def test_vault_holds_the_identity_crops_privately(processed):
     assert not any(p.suffix == ".png" for p in out.rglob("*"))
 
 
+def test_vault_index_cannot_run_a_formula_in_a_spreadsheet(tmp_path):
+    import csv
+
+    from anonymat import masking
+
+    entries = [
+        masking.VaultEntry("0123456789", "=HYPERLINK(\"http://x\")", 0, "a.png"),
+        masking.VaultEntry("@SUM(1)", "scan.pdf", 2, "b.png"),
+        masking.VaultEntry("0123456788", "lot-3.pdf", 1, "c.png"),
+    ]
+    masking.write_vault_index(tmp_path / "v", entries)
+    with open(tmp_path / "v" / "index.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))[1:]
+    cells = [cell for row in rows for cell in row]
+    assert not any(cell[:1] in "=+-@" for cell in cells)
+    assert ["0123456788", "lot-3.pdf", "1", "c.png"] in rows  # ordinary values are left as they are
+
+
 def test_same_input_gives_the_same_bytes(processed, corpus, tmp_path):
     from .conftest import run_process
 

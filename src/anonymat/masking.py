@@ -102,5 +102,11 @@ def write_vault_index(vault: Path, entries: list[VaultEntry]) -> None:
         writer = csv.writer(fh)
         writer.writerow(["anonymity_number", "source_file", "source_page", "crop"])
         for e in sorted(entries, key=lambda e: (e.number, e.file, e.page)):
-            writer.writerow([e.number, e.file, e.page, e.crop])
+            writer.writerow([_cell(e.number), _cell(e.file), e.page, _cell(e.crop)])
     os.chmod(path, 0o600)
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a value read from a page or a file name starting with
+    = + - @ would otherwise run as a formula when staff open the index (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
