@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from anonymat import barcode, ingest, ocr  # noqa: E402
+from anonymat import barcode, decode, ingest, ocr  # noqa: E402
 from anonymat.cli import app  # noqa: E402
 from anonymat.synth import make_corpus  # noqa: E402
 
@@ -60,7 +60,7 @@ def measure_barcodes(root: Path, truth: dict) -> dict:
             path = root / page["file"]
             files, _ = ingest.discover([path])
             ref = next(r for r in ingest.page_refs(files) if r.index == page["page"])
-            gray = ingest.load_page(ref).gray
+            gray = decode.load_page(ref).gray
             kind = "intact" if page["barcode_damage"] == "none" else "damaged"
             for name, reader in readers.items():
                 t0 = time.perf_counter()

@@ -38,10 +38,10 @@ WRITING_MM = (12.0, 110.0, 198.0, 290.0)
 
 def load_gray(path: Path, index: int) -> np.ndarray:
     try:
-        from anonymat import ingest
+        from anonymat import decode, ingest
 
         kind = ingest.sniff_kind(path) or "pdf"
-        return ingest.load_page(ingest.PageRef(str(path), path.name, index, "", kind)).gray
+        return decode.load_page(ingest.PageRef(str(path), path.name, index, "", kind)).gray
     except ImportError:  # before ingest.py existed
         import pikepdf
         from PIL import Image

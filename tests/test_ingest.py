@@ -20,16 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from anonymat.decode import MAX_PIXELS, load_page
 from anonymat.errors import PageError
-from anonymat.ingest import (
-    MAX_PIXELS,
-    PageRef,
-    discover,
-    load_page,
-    natural_key,
-    page_refs,
-    sniff_kind,
-)
+from anonymat.ingest import PageRef, discover, natural_key, page_refs, sniff_kind
 
 
 def scan_like(width: int = 600, height: int = 850, seed: int = 0) -> np.ndarray:

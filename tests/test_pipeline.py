@@ -137,7 +137,7 @@ def test_vault_index_cannot_run_a_formula_in_a_spreadsheet(tmp_path):
     from anonymat import masking
 
     entries = [
-        masking.VaultEntry("0123456789", "=HYPERLINK(\"http://x\")", 0, "a.png"),
+        masking.VaultEntry("0123456789", '=HYPERLINK("http://x")', 0, "a.png"),
         masking.VaultEntry("@SUM(1)", "scan.pdf", 2, "b.png"),
         masking.VaultEntry("0123456788", "lot-3.pdf", 1, "c.png"),
     ]
@@ -183,14 +183,14 @@ def test_a_page_whose_orientation_nothing_confirms_is_masked_at_both_ends(corpus
     """No barcode and no printed frame: the identity zone could be at either end, so both are masked."""
     import cv2
 
-    from anonymat import ingest, pipeline
+    from anonymat import decode, ingest, pipeline
     from anonymat.template import load_template
 
     root, truth = corpus
     page = next(p for c in truth["copies"] for p in c["pages"] if not p["blank"] and p["rotation"] == 0)
     files, _ = ingest.discover([root / page["file"]])
     ref = next(r for r in ingest.page_refs(files) if r.index == page["page"])
-    gray = ingest.load_page(ref).gray
+    gray = decode.load_page(ref).gray
     h, w = gray.shape
     gray[: int(h * 0.36)] = 238  # the header cut away: no barcode, no frame; the body stays
     path = root.parent / "washed.png"

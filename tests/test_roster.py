@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anonymat import ingest, pipeline, roster
+from anonymat import decode, ingest, pipeline, roster
 from anonymat.errors import UsageError
 from anonymat.template import load_template
 from tests.conftest import fold, run_process
@@ -159,7 +159,7 @@ def _upright_page(corpus) -> tuple[np.ndarray, float, dict]:
             if not p["blank"] and p["rotation"] == 0 and p["file"].endswith(".pdf"):
                 path = root / p["file"]
                 ref = ingest.PageRef(str(path), p["file"], p["page"], "0", "pdf")
-                image = ingest.load_page(ref)
+                image = decode.load_page(ref)
                 return image.gray.copy(), image.dpi, copy
     raise AssertionError("the corpus has no upright PDF page")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anonymat import doctor, ingest, masking, output, pipeline
+from anonymat import decode, doctor, ingest, masking, output, pipeline
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError
 from anonymat.grouping import group_pages
@@ -175,7 +175,7 @@ def process_batch(options: Options) -> ExitCode:
     started = time.monotonic()
     check_dependencies()
     template = load_template(options.template)
-    ingest.set_pixel_limit()
+    decode.set_pixel_limit()
     try:
         options.outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -194,7 +194,9 @@ def _call_pytesseract(function: str, image: np.ndarray, lang: str, config: str, 
 
 
 def _pytesseract_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrLine]:
-    data = _call_pytesseract("image_to_data", image, lang, f"--psm {psm} --oem 1 -c tessedit_do_invert=0", timeout_s)
+    data = _call_pytesseract(
+        "image_to_data", image, lang, f"--psm {psm} --oem 1 -c tessedit_do_invert=0", timeout_s
+    )
     grouped: dict[tuple[int, int, int], list[int]] = {}
     for index, word in enumerate(data["text"]):
         if str(word).strip():

@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from anonymat import barcode, blank, ingest, masking, orient
+from anonymat import barcode, blank, decode, ingest, masking, orient
 from anonymat.errors import AnonymatError, MissingDependencyError, UsageError
 from anonymat.manifest import PageFacts
 from anonymat.roster import Roster
@@ -40,7 +40,7 @@ def _worker_init(pooled: bool = True) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     if pooled:  # one worker per core already: OpenCV's own threads would only contend with the others
         cv2.setNumThreads(1)
-    ingest.set_pixel_limit()
+    decode.set_pixel_limit()
 
 
 def _registration_full(reg: Registration, factor: float) -> Registration:
@@ -60,7 +60,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         clock = now
 
     try:
-        image = ingest.load_page(ref)
+        image = decode.load_page(ref)
     except AnonymatError as err:
         return replace(base, error=str(err))
     gray, dpi = image.gray, image.dpi
@@ -177,7 +177,7 @@ def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     ref = ingest.PageRef(
         path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind
     )
-    image = ingest.load_page(ref)
+    image = decode.load_page(ref)
     pose = orient.Pose(facts.rotation, facts.skew, facts.pose_source)
     page = orient.upright(image.gray, pose)
     masking.paint(page, list(facts.masked))

@@ -1,0 +1,451 @@
+"""One page's pixels: raster files through PIL, PDF pages by extracting the scanner's own image (pikepdf),
+else by rendering them (pypdfium2)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps
+
+from anonymat.errors import PageError
+
+if TYPE_CHECKING:
+    from anonymat.ingest import PageRef
+
+MAX_PIXELS = 120_000_000
+MIN_SIDE = 300  # px: anything smaller cannot be a scanned page
+RENDER_DPI = 300.0
+MAX_RENDER_PIXELS = 35_000_000  # A2 at 300 dpi; bigger pages are rendered at a lower resolution
+A4_SHORT_SIDE_IN = 8.27
+
+
+@dataclass
+class PageImage:
+    gray: np.ndarray
+    dpi: float
+
+
+class Unusable(Exception):
+    """A file that cannot be used; its message becomes a Problem."""
+
+
+def set_pixel_limit() -> None:
+    """One pixel limit for PIL; call it in the parent and in every worker."""
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@contextlib.contextmanager
+def quiet_decoders() -> Iterator[None]:
+    """Silence PIL's warnings about odd tags: a file that cannot be used is reported, once, as our error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
+def open_image(path: Path | io.BytesIO) -> Image.Image:
+    """Image.open with the pixel limit enforced (the warning counts as an error too)."""
+    set_pixel_limit()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise Unusable(
+            f"image declares more than {MAX_PIXELS // 1_000_000} million pixels (decompression bomb?): "
+            "rescan at 300 dpi"
+        ) from exc
+    return img
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Decoding one page
+
+
+def load_page(ref: PageRef) -> PageImage:
+    """The page's pixels as 8-bit grey, upright as displayed, and its horizontal resolution."""
+    set_pixel_limit()
+    where = f"page {ref.index + 1} of {ref.file}"
+    try:
+        with quiet_decoders():
+            if ref.kind == "pdf":
+                page = _load_pdf_page(Path(ref.path), ref.index)
+            else:
+                page = _load_raster(Path(ref.path), ref.index, ref.kind)
+    except PageError as exc:
+        raise PageError(f"{where}: {exc}") from exc
+    except Unusable as exc:
+        raise PageError(f"{where}: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise PageError(f"{where}: the file has disappeared since the batch started") from exc
+    except MemoryError as exc:
+        raise PageError(f"{where}: not enough memory to decode it: run with fewer --jobs") from exc
+    except Exception as exc:
+        raise PageError(
+            f"{where}: cannot decode it ({describe_error(exc)}): rescan or export it again"
+        ) from exc
+    h, w = page.gray.shape
+    if min(h, w) < MIN_SIDE:
+        raise PageError(f"{where}: image too small to be a scanned page ({w}x{h} px): scan at 200-300 dpi")
+    return page
+
+
+def _load_raster(path: Path, index: int, kind: str) -> PageImage:
+    with open_image(path) as img:
+        if index:
+            img.seek(index)
+        _check_pixels(img.width, img.height)
+        orientation = _tiff_orientation(img) if kind == "tiff" else None
+        if kind == "jpeg" and img.mode in ("RGB", "YCbCr"):
+            img.draft("L", img.size)  # libjpeg converts to grey itself, faster than converting after
+        dpi_tag = img.info.get("dpi")
+        img.load()
+        if kind == "tiff":
+            gray = to_gray(img)
+            # Recent Pillow applies the TIFF orientation while loading and drops the tag; older ones did not.
+            if orientation and _tiff_orientation(img) == orientation:
+                gray = _apply_orientation(gray, orientation)
+            turned = bool(orientation and orientation >= 5)
+        else:
+            try:
+                upright = ImageOps.exif_transpose(img)
+            except Exception:  # corrupt EXIF: keep the pixels as stored, later stages find the orientation
+                upright = img
+            turned = upright.size != img.size
+            gray = to_gray(upright)
+    dpi = _tag_dpi(dpi_tag, turned, gray.shape)
+    return PageImage(gray=gray, dpi=dpi)
+
+
+# PDF: one full-page image is extracted as the scanner wrote it; anything else is rendered.
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_TEXT_SHOW = {"Tj", "TJ", "'", '"'}
+_PAINT = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh"}
+_COVER_TOLERANCE = 0.03  # fraction of the page side an image edge may miss the page edge by
+
+
+def _load_pdf_page(path: Path, index: int) -> PageImage:
+    try:
+        with pikepdf.open(path) as pdf:
+            if not 0 <= index < len(pdf.pages):
+                raise Unusable(f"the PDF has only {len(pdf.pages)} pages now: was it changed during the run?")
+            extracted = _extract_single_image(pdf.pages[index].obj)
+    except pikepdf.PasswordError as exc:
+        raise Unusable("encrypted PDF: remove the password first and run again") from exc
+    except pikepdf.PdfError as exc:
+        raise Unusable(f"damaged PDF ({qpdf_reason(exc, path)}): export or scan it again") from exc
+    return extracted if extracted is not None else _render_pdf_page(path, index)
+
+
+def _extract_single_image(page: pikepdf.Object) -> PageImage | None:
+    """The page's pixels when the page is exactly one image covering it, else None."""
+    try:
+        box = _page_box(page)
+        rotate_obj = _inherited(page, "/Rotate")
+        rotate = int(rotate_obj) % 360 if rotate_obj is not None else 0
+        unit = float(page.get("/UserUnit", 1))
+        found: list[tuple[pikepdf.Stream, tuple[float, ...]]] = []
+        resources = _inherited(page, "/Resources")
+        if not _collect_images(page, resources, _IDENTITY, 0, found) or len(found) != 1:
+            return None
+    except (pikepdf.PdfError, KeyError, ValueError, TypeError, AttributeError, IndexError):
+        return None
+    if rotate % 90 or box is None or unit <= 0:
+        return None
+    image, (a, b, c, d, e, f) = found[0]
+    if not (abs(b) < 1e-6 * abs(a) and abs(c) < 1e-6 * abs(d)) and not (
+        abs(a) < 1e-6 * abs(b) and abs(d) < 1e-6 * abs(c)
+    ):
+        return None  # skewed or sheared placement: let the renderer resample it
+    xs = (e, e + a, e + c, e + a + c)
+    ys = (f, f + b, f + d, f + b + d)
+    x0, y0, x1, y1 = box
+    pw, ph = x1 - x0, y1 - y0
+    tol_x, tol_y = _COVER_TOLERANCE * pw, _COVER_TOLERANCE * ph
+    if not (
+        abs(min(xs) - x0) <= tol_x
+        and abs(max(xs) - x1) <= tol_x
+        and abs(min(ys) - y0) <= tol_y
+        and abs(max(ys) - y1) <= tol_y
+    ):
+        return None
+    gray = _decode_pdf_image(image)
+    if gray is None:
+        return None
+    # Image space: first row at the top. Follow the matrix to put rows and columns where they are shown.
+    if abs(a) >= abs(b):
+        out = gray[:, ::-1] if a < 0 else gray
+        out = out[::-1, :] if d < 0 else out
+    else:
+        out = gray.T
+        out = out[::-1, :] if b > 0 else out
+        out = out[:, ::-1] if c > 0 else out
+    dpi_x = out.shape[1] * 72.0 / ((max(xs) - min(xs)) * unit)
+    dpi_y = out.shape[0] * 72.0 / ((max(ys) - min(ys)) * unit)
+    if rotate:
+        out = np.rot90(out, -(rotate // 90))
+        if rotate in (90, 270):
+            dpi_x = dpi_y
+    return PageImage(gray=np.ascontiguousarray(out), dpi=float(dpi_x))
+
+
+def _inherited(page: pikepdf.Object, key: str) -> pikepdf.Object | None:
+    """A page attribute, looked up through the page tree as PDF inheritance wants."""
+    node: pikepdf.Object | None = page
+    for _ in range(32):
+        if not isinstance(node, pikepdf.Dictionary):
+            return None
+        value = node.get(key)
+        if value is not None:
+            return value
+        node = node.get("/Parent")
+    return None
+
+
+def _page_box(page: pikepdf.Object) -> tuple[float, float, float, float] | None:
+    media = _inherited(page, "/MediaBox")
+    crop = _inherited(page, "/CropBox")
+    boxes = [[float(v) for v in box] for box in (media, crop) if box is not None and len(box) == 4]
+    if not boxes:
+        return None
+    rects = [(min(b[0], b[2]), min(b[1], b[3]), max(b[0], b[2]), max(b[1], b[3])) for b in boxes]
+    x0, y0 = max(r[0] for r in rects), max(r[1] for r in rects)
+    x1, y1 = min(r[2] for r in rects), min(r[3] for r in rects)
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+
+def _mul(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
+    """The matrix m applied before n (PDF row-vector convention)."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
+
+
+def _collect_images(
+    owner: pikepdf.Object,
+    resources: pikepdf.Object | None,
+    ctm: tuple[float, ...],
+    depth: int,
+    found: list[tuple[pikepdf.Stream, tuple[float, ...]]],
+) -> bool:
+    """Append (image, matrix) for each image drawn; False as soon as anything else is painted."""
+    stack: list[tuple[tuple[float, ...], int]] = []
+    text_mode = 0
+    for inst in pikepdf.parse_content_stream(owner):
+        if isinstance(inst, pikepdf.ContentStreamInlineImage):
+            return False
+        op, operands = str(inst.operator), inst.operands
+        if op == "q":
+            stack.append((ctm, text_mode))
+        elif op == "Q" and stack:
+            ctm, text_mode = stack.pop()
+        elif op == "cm" and len(operands) == 6:
+            ctm = _mul(tuple(float(v) for v in operands), ctm)
+        elif op == "Tr" and operands:
+            text_mode = int(operands[0])
+        elif op in _TEXT_SHOW and text_mode not in (3, 7):  # mode 3: an invisible OCR layer is fine
+            return False
+        elif op in _PAINT:
+            return False
+        elif op == "Do":
+            xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            xobj = xobjects.get(str(operands[0])) if isinstance(xobjects, pikepdf.Dictionary) else None
+            if not isinstance(xobj, pikepdf.Stream):
+                return False
+            subtype = xobj.get("/Subtype")
+            if subtype == "/Image":
+                found.append((xobj, ctm))
+            elif subtype == "/Form" and depth < 4:
+                matrix = tuple(float(v) for v in xobj.get("/Matrix", _IDENTITY))
+                inner = xobj.get("/Resources", resources)
+                if not _collect_images(xobj, inner, _mul(matrix, ctm), depth + 1, found):
+                    return False
+            else:
+                return False
+        if len(found) > 1:
+            return False
+    return True
+
+
+def _decode_pdf_image(image: pikepdf.Stream) -> np.ndarray | None:
+    """8-bit grey pixels of a PDF image XObject, or None to let the renderer deal with it."""
+    width, height = int(image.get("/Width", 0)), int(image.get("/Height", 0))
+    if width <= 0 or height <= 0:
+        return None
+    _check_pixels(width, height)
+    if image.get("/ImageMask") or "/SMask" in image or "/Mask" in image:
+        return None
+    filter_obj = image.get("/Filter")
+    filters = list(filter_obj) if isinstance(filter_obj, pikepdf.Array) else [filter_obj]
+    colorspace = image.get("/ColorSpace")
+    if filters == [pikepdf.Name.DCTDecode] and "/Decode" not in image and _components(colorspace) in (1, 3):
+        raw = image.read_raw_bytes()
+        if raw.rstrip(b"\0\r\n \t").endswith(b"\xff\xd9"):  # cv2 would silently grey-fill a truncated JPEG
+            try:
+                with open_image(io.BytesIO(raw)) as header:
+                    same = header.size == (width, height) and header.mode in ("L", "RGB", "YCbCr")
+            except (OSError, SyntaxError, ValueError):
+                same = False
+            if same:
+                flags = cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION
+                gray = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), flags)
+                if gray is not None and gray.shape == (height, width):
+                    return gray
+    try:
+        pil = pikepdf.PdfImage(image).as_pil_image()
+        pil.load()
+        gray = to_gray(pil)
+    except Exception:
+        return None
+    return gray if gray.shape == (height, width) else None
+
+
+def _components(colorspace: pikepdf.Object | None) -> int:
+    """Number of colour components of a PDF colour space, 0 when unknown."""
+    names = {"/DeviceGray": 1, "/CalGray": 1, "/DeviceRGB": 3, "/CalRGB": 3, "/DeviceCMYK": 4}
+    if isinstance(colorspace, pikepdf.Name):
+        return names.get(str(colorspace), 0)
+    if isinstance(colorspace, pikepdf.Array) and len(colorspace) >= 2:
+        family = str(colorspace[0])
+        if family in names:
+            return names[family]
+        if family == "/ICCBased" and isinstance(colorspace[1], pikepdf.Stream):
+            return int(colorspace[1].get("/N", 0))
+    return 0
+
+
+def _render_pdf_page(path: Path, index: int) -> PageImage:
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise Unusable(f"PDF cannot be rendered ({describe_error(exc)}): export or scan it again") from exc
+    try:
+        page = doc[index]
+        width_pt, height_pt = page.get_size()
+        dpi = RENDER_DPI
+        area_in2 = (width_pt / 72.0) * (height_pt / 72.0)
+        if (
+            area_in2 * dpi * dpi > MAX_RENDER_PIXELS
+        ):  # larger than A2: render coarser to bound time and memory
+            dpi = (MAX_RENDER_PIXELS / area_in2) ** 0.5
+            if dpi < 72:
+                raise Unusable(
+                    f"page of {width_pt / 72:.0f}x{height_pt / 72:.0f} in is far larger than an exam page: "
+                    "check the PDF's page size"
+                )
+        bitmap = page.render(scale=dpi / 72.0, grayscale=True)
+        gray = np.array(bitmap.to_numpy(), dtype=np.uint8)
+        if gray.ndim == 3:
+            gray = gray[:, :, 0] if gray.shape[2] == 1 else _bgr_to_gray(gray)
+        return PageImage(gray=np.ascontiguousarray(gray), dpi=dpi)
+    finally:
+        doc.close()
+
+
+def _bgr_to_gray(bgr: np.ndarray) -> np.ndarray:
+    code = cv2.COLOR_BGRA2GRAY if bgr.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+    return cv2.cvtColor(bgr, code)
+
+
+def _check_pixels(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise Unusable(
+            f"image of {width}x{height} px is over the {MAX_PIXELS // 1_000_000} million pixel limit "
+            "(decompression bomb?): rescan at 300 dpi"
+        )
+
+
+def _tiff_orientation(img: Image.Image) -> int | None:
+    tags = getattr(img, "tag_v2", None)
+    value = tags.get(274) if tags is not None else None
+    return int(value) if isinstance(value, int) and 2 <= value <= 8 else None
+
+
+def _apply_orientation(gray: np.ndarray, orientation: int) -> np.ndarray:
+    """The transforms of PIL.ImageOps.exif_transpose, on a numpy array."""
+    ops = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1, :],
+        5: lambda a: a.T,
+        6: lambda a: np.rot90(a, -1),
+        7: lambda a: a.T[::-1, ::-1],
+        8: lambda a: np.rot90(a, 1),
+    }
+    return np.ascontiguousarray(ops[orientation](gray))
+
+
+def _tag_dpi(dpi_tag: object, turned: bool, shape: tuple[int, ...]) -> float:
+    """Horizontal dpi from the file's tag when it is plausible for a page, else assume A4 width."""
+    h, w = shape[:2]
+    fallback = min(h, w) / A4_SHORT_SIDE_IN
+    try:
+        xdpi, ydpi = (float(v) for v in dpi_tag)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return fallback
+    dpi = ydpi if turned else xdpi
+    if not (np.isfinite(dpi) and dpi > 0):
+        return fallback
+    short_in = min(h, w) / dpi
+    # 72, 96 or 1 dpi are common placeholders that make a page far too large; A3's short side is 11.7 in.
+    return dpi if 2.0 <= short_in <= 13.0 else fallback
+
+
+def to_gray(img: Image.Image) -> np.ndarray:
+    """Any PIL mode -> 2-D uint8 grey; 16-bit scaled down, transparency composited on white."""
+    mode = img.mode
+    if mode == "L":
+        return np.asarray(img, dtype=np.uint8).copy()
+    if mode == "1":
+        return np.asarray(img.convert("L"), dtype=np.uint8).copy()
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        arr = np.asarray(img)
+        if mode == "F":
+            arr = np.nan_to_num(arr.astype(np.float64))
+            top = float(arr.max()) if arr.size else 0.0
+            scale = 255.0 if top <= 1.0 else (255.0 / 65535.0 if top > 255.0 else 1.0)
+            return np.clip(arr * scale, 0, 255).astype(np.uint8)
+        arr = arr.astype(np.int64)
+        if mode.startswith("I;16") or int(arr.max(initial=0)) > 255:
+            arr = arr >> 8
+        return np.clip(arr, 0, 255).astype(np.uint8)
+    if mode == "P" and "transparency" in img.info:
+        img, mode = img.convert("RGBA"), "RGBA"
+    if mode in ("LA", "La", "PA", "RGBA", "RGBa"):
+        rgba = img.convert("RGBA")
+        rgb = np.asarray(rgba.convert("RGB").convert("L"), dtype=np.float32)
+        alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
+        return np.clip(rgb * alpha + 255.0 * (1.0 - alpha) + 0.5, 0, 255).astype(np.uint8)
+    try:
+        return np.asarray(img.convert("L"), dtype=np.uint8).copy()
+    except ValueError:
+        return np.asarray(img.convert("RGB").convert("L"), dtype=np.uint8).copy()
+
+
+def qpdf_reason(exc: BaseException, path: Path) -> str:
+    """qpdf's message without the file name it starts with (the Problem already names the file)."""
+    text = oneline(str(exc), limit=400)
+    for prefix in (f"{path}: ", f"{path.resolve()}: "):
+        text = text.replace(prefix, "")
+    return oneline(text) or type(exc).__name__
+
+
+def describe_error(exc: BaseException) -> str:
+    text = oneline(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def oneline(text: str, limit: int = 160) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
