@@ -331,6 +331,30 @@ def test_held_karp_matches_brute_force_best_and_runner_up(seed):
     assert beam[0][0] == pytest.approx(exact[0][0])
 
 
+@pytest.mark.parametrize("n", [2, 3, 6])
+def test_log_partition_matches_brute_force(n):
+    rng = np.random.default_rng(n)
+    start, end = rng.normal(size=n), rng.normal(size=n)
+    links = rng.normal(size=(n, n))
+    np.fill_diagonal(links, -np.inf)
+    before = (rng.uniform(size=(n, n)) < 0.2).astype(float)
+    np.fill_diagonal(before, 0)
+    scores = [score for score, _ in _brute_force(start, links, end, before)]
+    expected = np.log(np.sum(np.exp(np.array(scores) / 2.0)))
+    assert ordering._log_partition(start, links, end, before, 2.0) == pytest.approx(expected)
+
+
+def test_confidence_falls_with_many_close_orders():
+    # same margin between the best two orders, but more orders close behind: less confidence
+    pages = memo_pages()[:3]
+    three = best_order(pages).confidence
+    assert 0.0 < three <= 1.0
+    first = PageText("Ville de Valbourg\nDirection\nle 3 février 2024", "les travaux de", (), 22, 0.95)
+    middle = PageText("la commune sont engagés,", "les travaux de", (), 22, 0.95)
+    last = PageText("la commune sont engagés.", "fin du propos.", (), 22, 0.3, tail_end=0.3)
+    assert best_order([first, middle, last]).confidence > best_order([first, middle, middle, last]).confidence
+
+
 def test_long_copy_uses_beam_search():
     rng = np.random.default_rng(0)
     n = 14

@@ -16,9 +16,11 @@ Scores are log-odds (natural log) added together:
   or not, and consecutive markers across a break link the two pages.
 
 `best_order` finds the best Hamiltonian path exactly (Held-Karp over subsets) up to 12 pages, by beam
-search beyond, once per likely joint reading of the outline, together with the runner-up order. confidence = tanh(margin / 6) (margin between the best
-and the runner-up order, in log-odds units): 0 when they score the same, 0.5 for a margin of 3.3, 0.76 for
-6, 0.93 for 10. The divisor was set on generated copies, where every wrong order had a margin below 3.
+search beyond, once per likely joint reading of the outline. Its confidence is 2 p - 1, p being the
+probability of the best order among all orders once the scores are tempered (exp(score / TEMPERATURE),
+summed over every order by the same dynamic programming): 0 when another order is as likely, 0.5 when the
+best order is three times as likely as all the others together. With two candidate orders only, that is
+tanh(margin / (2 TEMPERATURE)); with many close ones, it is lower than the margin alone would say.
 
 Only general French writing conventions are used, never anything specific to one text generator.
 """
@@ -26,6 +28,7 @@ Only general French writing conventions are used, never anything specific to one
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import time
@@ -53,9 +56,9 @@ _Ink, _ink_mask, _read_pieces = Ink, ink_mask, read_pieces
 MID_PRIOR = 0.8  # share of page breaks that fall mid-sentence
 PREC_WEIGHT = 4.0  # cost of putting a page after one whose outline markers are later
 EXACT_MAX_PAGES = 12
-# confidence = tanh(margin / (2 * CONFIDENCE_SCALE)): the scores' log-odds are overconfident (signals are
-# correlated, OCR errors hit several at once); on generated copies every wrong order had a margin < 3
-CONFIDENCE_SCALE = 3.0
+# the scores' log-odds are overconfident (signals are correlated, OCR errors hit several at once): they are
+# divided by this before being read as probabilities (set on generated copies, see bench/evaluate_order.py)
+TEMPERATURE = 2.0
 BEAM_WIDTH = 600
 
 
@@ -146,6 +149,7 @@ def is_known(word: str) -> bool:
     return zipf(word.lower()) >= 2.0 or fold(word) in FUNCTION_WORDS
 
 
+@functools.lru_cache(maxsize=2048)
 def readability(text: str) -> float:
     """Share of known French words among the words of `text`, as a 0.2..1 reliability factor."""
     words = re.findall(r"[^\W\d_]+", text)
@@ -601,6 +605,7 @@ _PLAN = ("premiere partie", "deuxieme partie", "seconde partie", "premier temps"
          "nous verrons", "il conviendra", "dans un premier", "dans une premiere")  # fmt: skip
 
 
+@functools.lru_cache(maxsize=512)
 def heading_evidence(text: str) -> float:
     """Log-odds that `text` is the memo's opening (service, town and date, addressee, subject)."""
     score = 0.0
@@ -658,16 +663,19 @@ def closing_evidence(text: str) -> float:
 
 
 def fuzzy_find(pattern: str, text: str) -> int:
-    """Smallest edit distance between `pattern` and any substring of `text` (Sellers' algorithm)."""
+    """Smallest edit distance between `pattern` and any substring of `text` (Sellers' algorithm, one
+    numpy row per pattern character: a cell's left neighbour enters through a running minimum)."""
     if not pattern:
         return 0
-    previous = [0] * (len(text) + 1)
+    codes = np.array([ord(c) for c in text], dtype=np.int64)
+    index = np.arange(len(text) + 1)
+    previous = np.zeros(len(text) + 1, dtype=np.int64)
     for i, char in enumerate(pattern, 1):
-        current = [i] + [0] * len(text)
-        for j, other in enumerate(text, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
-        previous = current
-    return min(previous)
+        base = np.empty_like(previous)
+        base[0] = i
+        base[1:] = np.minimum(previous[1:] + 1, previous[:-1] + (codes != ord(char)))
+        previous = np.minimum.accumulate(base - index) + index
+    return int(previous.min())
 
 
 def end_scores(pages: Sequence[PageText]) -> np.ndarray:
@@ -714,11 +722,10 @@ def best_order(pages: Sequence[PageText]) -> OrderResult:
         return OrderResult([], 0.0, "continuity", [])
     if n == 1:
         return OrderResult([0], 1.0, "single", [])
-    ranked = _ranked_orders(pages)
-    best_score, order = ranked[0]
-    second = ranked[1][0] if len(ranked) > 1 else -math.inf
-    margin = best_score - second
-    confidence = 1.0 if not math.isfinite(margin) else math.tanh(margin / (2.0 * CONFIDENCE_SCALE))
+    ranked, log_probability = _ranked_orders(pages)
+    order = ranked[0][1]
+    probability = math.exp(min(0.0, log_probability))
+    confidence = max(0.0, 2.0 * probability - 1.0)
     links = link_matrix(pages)
     result_links = [
         Link(
@@ -733,39 +740,57 @@ def best_order(pages: Sequence[PageText]) -> OrderResult:
     return OrderResult(list(order), float(round(confidence, 4)), "continuity", result_links)
 
 
-def _ranked_orders(pages: Sequence[PageText]) -> list[tuple[float, list[int]]]:
-    """The best and runner-up orders over all joint outline readings (an order scores its best reading).
+def _ranked_orders(pages: Sequence[PageText]) -> tuple[list[tuple[float, list[int]]], float]:
+    """The best and runner-up orders over all joint outline readings (an order scores its best reading),
+    and the log-probability of the best order with scores tempered, the joint readings taken as a mixture.
 
     The solver runs once per joint reading, each giving its two best orders; the best order overall and
-    the best other order are among those, so the runner-up is exact too.
+    the best other order are among those, so the runner-up is exact too. The sum over all orders is exact
+    up to EXACT_MAX_PAGES; beyond, it runs over the orders found only (the probability is overstated).
     """
     n = len(pages)
     start, end, links = start_scores(pages), end_scores(pages), link_matrix(pages)
-    solve = _held_karp if n <= EXACT_MAX_PAGES else _beam
+    exact = n <= EXACT_MAX_PAGES
     scored: dict[tuple[int, ...], float] = {}
+    readings = []
     for weight, positions in outline_combos(pages, MAX_COMBOS if n <= 8 else 3):
         outline = outline_scores(positions, weight)
-        ranked = solve(start + outline.start, links + outline.links, end + outline.end, outline.before)
-        for score, order in ranked:
+        arrays = (start + outline.start, links + outline.links, end + outline.end, outline.before)
+        readings.append((outline.log_weight, arrays))
+        for score, order in (_held_karp if exact else _beam)(*arrays):
             key = tuple(order)
             scored[key] = max(scored.get(key, -math.inf), score + outline.log_weight)
-    return [(s, list(k)) for k, s in sorted(scored.items(), key=lambda t: -t[1])[:2]]
+    ranked = [(s, list(k)) for k, s in sorted(scored.items(), key=lambda t: -t[1])[:2]]
+    best = ranked[0][1]
+    mass = [(log_weight + _path_score(best, *arrays)) / TEMPERATURE for log_weight, arrays in readings]
+    if exact:
+        total = [
+            log_weight / TEMPERATURE + _log_partition(*arrays, TEMPERATURE) for log_weight, arrays in readings
+        ]
+    else:
+        total = [s / TEMPERATURE for s in scored.values()] + mass
+    return ranked, float(_logsumexp(np.array(mass)) - _logsumexp(np.array(total)))
+
+
+def _path_score(
+    order: Sequence[int], start: np.ndarray, links: np.ndarray, end: np.ndarray, before: np.ndarray
+) -> float:
+    """The score the solvers give one order."""
+    score = start[order[0]] + end[order[-1]] + sum(links[a, b] for a, b in itertools.pairwise(order))
+    for x, a in enumerate(order):
+        score -= PREC_WEIGHT * sum(before[b, a] for b in order[x + 1 :])
+    return float(score)
 
 
 def order_score(order: Sequence[int], pages: Sequence[PageText]) -> float:
     """Total score of one order (the quantity best_order maximises); for tests and diagnostics."""
     start, end, links = start_scores(pages), end_scores(pages), link_matrix(pages)
-    best = -math.inf
-    for weight, positions in outline_combos(pages, MAX_COMBOS if len(pages) <= 8 else 3):
-        outline = outline_scores(positions, weight)
-        score = outline.log_weight + start[order[0]] + outline.start[order[0]]
-        score += end[order[-1]] + outline.end[order[-1]]
-        score += sum(links[a, b] + outline.links[a, b] for a, b in zip(order, order[1:], strict=False))
-        for x, a in enumerate(order):
-            for b in order[x + 1 :]:
-                score -= PREC_WEIGHT * outline.before[b, a]
-        best = max(best, score)
-    return float(best)
+    combos = outline_combos(pages, MAX_COMBOS if len(pages) <= 8 else 3)
+    return max(
+        outline.log_weight
+        + _path_score(order, start + outline.start, links + outline.links, end + outline.end, outline.before)
+        for outline in (outline_scores(positions, weight) for weight, positions in combos)
+    )
 
 
 def _held_karp(
@@ -809,6 +834,33 @@ def _held_karp(
             path.append(j)
         ranked.append((float(totals[flat]), path[::-1]))
     return ranked
+
+
+def _logsumexp(values: np.ndarray, axis: int | None = None) -> np.ndarray:
+    top = np.max(values, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        total = np.log(np.sum(np.exp(values - top), axis=axis, keepdims=True)) + top
+    return np.squeeze(total, axis=axis) if axis is not None else total.reshape(())
+
+
+def _log_partition(
+    start: np.ndarray, links: np.ndarray, end: np.ndarray, before: np.ndarray, temperature: float
+) -> float:
+    """log of the sum over all orders of exp(score / temperature): Held-Karp with sums instead of maxima."""
+    n = len(start)
+    full = (1 << n) - 1
+    masks = np.arange(1 << n)
+    in_set = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
+    late_cost = PREC_WEIGHT * ((~in_set).astype(float) @ before) / temperature
+    scaled = links / temperature
+    total = np.full((1 << n, n), -np.inf)
+    total[1 << np.arange(n), np.arange(n)] = start / temperature - late_cost[0]
+    for subset in range(1, full):
+        free = np.flatnonzero(~in_set[subset])
+        step = _logsumexp(total[subset][:, None] + scaled[:, free], axis=0)
+        total[subset | (1 << free), free] = step - late_cost[subset, free]
+    return float(_logsumexp(total[full] + end / temperature))
 
 
 def _beam(
