@@ -21,8 +21,9 @@ from anonymat import __version__
 from anonymat.errors import AnonymatError
 
 DEFAULT_JPEG_QUALITY = 40
-# A page over this size (at 200 dpi; scaled by the area at other resolutions) is encoded again at a lower
-# quality, in steps, down to MIN_CAPPED_QUALITY: a dense page stays as light as the others.
+# A page over this size (at 200 dpi or less; scaled by the area above 200 dpi) is encoded again at a lower
+# quality, in steps, down to MIN_CAPPED_QUALITY: a dense page stays as light as the others. Below 200 dpi
+# the limit is not scaled down: such pages are small anyway, and their thin barcode bars need the quality.
 DEFAULT_MAX_PAGE_KB = 150
 MIN_CAPPED_QUALITY = 28
 CAP_STEP = 4
@@ -187,10 +188,10 @@ def paper_lut(gray: np.ndarray) -> np.ndarray | None:
 
 def encode_page(gray: np.ndarray, dpi: float, quality: int, max_page_kb: int = DEFAULT_MAX_PAGE_KB) -> bytes:
     """The page's JPEG at `quality`, or at the highest lower quality (in CAP_STEP steps, not below
-    MIN_CAPPED_QUALITY) that fits `max_page_kb` at 200 dpi (0: no limit). Deterministic: the same pixels
-    and settings give the same bytes."""
+    MIN_CAPPED_QUALITY) that fits `max_page_kb` (at 200 dpi or less; scaled by the area above; 0: no
+    limit). Deterministic: the same pixels and settings give the same bytes."""
     jpeg = encode_jpeg(gray, quality)
-    budget = max_page_kb * 1024 * (dpi / 200.0) ** 2
+    budget = max_page_kb * 1024 * max(1.0, dpi / 200.0) ** 2
     q = quality
     while max_page_kb and len(jpeg) > budget and q > MIN_CAPPED_QUALITY:
         q = max(MIN_CAPPED_QUALITY, q - CAP_STEP)
