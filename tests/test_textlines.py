@@ -90,3 +90,10 @@ def test_numeral_strokes_raise_a_misread_one():
 def test_word_read_as_numeral_is_dropped():
     ink, band = _numeral_mask(0, wide_first=True)  # "Un ..." read by OCR as "D ..."
     assert textlines.count_numeral(ink, band, "D hit poucci", "I") is None
+
+
+def test_numeral_read_as_w_is_kept():
+    # "II)" written with its strokes run together reads "W)": a wide glyph, but OCR saw the parenthesis
+    ink, band = _numeral_mask(0, wide_first=True)
+    assert textlines.count_numeral(ink, band, "W) Une démarche", "II") == "II"
+    assert textlines.count_numeral(ink, band, "W Une démarche", "II") is None

@@ -5,11 +5,11 @@ last written lines, the outline markers (I), A., B., II) ...) found at line star
 Scores are log-odds (natural log) added together:
 
 - `start_scores`: a head that starts a sentence, the memo opening (`Ville de`, `Direction`,
-  `Note à l'attention`, `Objet`, a date), an outline that begins early;
+  `Note à l'attention`, `Objet`, a date; kept on one page only, the clearest);
 - `end_scores`: a tail that ends a sentence, a partly filled page, a conclusion, a closing formula;
 - `link_matrix`: whether page j's head continues page i's tail (agreement on the sentence state at the
-  break, a hyphenated word completed, plausible word classes across the break, a heading on i's last line
-  followed by text);
+  break, a hyphenated word completed, plausible word classes across the break, a plural determiner
+  agreeing with the next word, a heading on i's last line followed by text);
 - the outline (`outline_combos`, `outline_scores`): the markers of all pages are read together (each
   section heading appears once, so a misread "II)" or an orphan "B." is settled by the other pages); for
   each joint reading, a page showing an earlier marker comes before one showing a later marker, adjacent
