@@ -35,7 +35,9 @@ class BarcodeRead:
 class BarcodeReader(Protocol):
     name: str
 
-    def read(self, gray: np.ndarray, formats: Sequence[str]) -> list[BarcodeRead]: ...
+    def read(self, gray: np.ndarray, formats: Sequence[str], turned: bool = True) -> list[BarcodeRead]:
+        """Valid codes of `formats` in `gray`; `turned`: also look for codes turned by 90 degrees."""
+        ...
 
 
 class ZxingReader:
@@ -55,12 +57,15 @@ class ZxingReader:
             "ITF": zxingcpp.BarcodeFormat.ITF,
         }
 
-    def read(self, gray: np.ndarray, formats: Sequence[str]) -> list[BarcodeRead]:
+    def read(self, gray: np.ndarray, formats: Sequence[str], turned: bool = True) -> list[BarcodeRead]:
         wanted = [self._formats[f] for f in formats]
         flags: Any = wanted[0]
         for fmt in wanted[1:]:
             flags = flags | fmt
-        found = self._z.read_barcodes(np.ascontiguousarray(gray), formats=flags)
+        # no downscaled retry inside zxing: find_code's own 0.5x pass covers it, only for pages that need it
+        found = self._z.read_barcodes(
+            np.ascontiguousarray(gray), formats=flags, try_rotate=turned, try_downscale=False
+        )
         reads = []
         for res in found:
             if not res.valid:
@@ -95,7 +100,8 @@ class ZbarReader:
             "ITF": pyzbar.ZBarSymbol.I25,
         }
 
-    def read(self, gray: np.ndarray, formats: Sequence[str]) -> list[BarcodeRead]:
+    def read(self, gray: np.ndarray, formats: Sequence[str], turned: bool = True) -> list[BarcodeRead]:
+        # zbar scans both directions whatever `turned` says
         symbols = [self._formats[f] for f in formats if f in self._formats]
         if not symbols:
             return []
@@ -177,9 +183,13 @@ def find_code(
     ]
     passes += [(reader, 1.0, bands) for reader in readers[1:]]
     passes += [(readers[0], scale, [*bands, whole]) for scale in (0.5, 1.5)]
+    # At 1x, a code in the top or bottom band of the scan lies along it (the page is upright or upside
+    # down): zxing is spared the 90-degree search there; the side bands and the other passes keep it.
+    along = set(_bands((h, w))[:2]) - set(regions)
     rejected: list[str] = []
     for reader, scale, boxes in passes:
-        for x0, y0, x1, y1 in boxes:
+        for box in boxes:
+            x0, y0, x1, y1 = box
             x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
             if x1 - x0 < 40 or y1 - y0 < 40:
                 continue
@@ -188,7 +198,7 @@ def find_code(
                 interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
                 crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
             valid: list[BarcodeRead] = []
-            for read in reader.read(crop, formats):
+            for read in reader.read(crop, formats, turned=scale != 1.0 or box not in along):
                 if regex.fullmatch(read.value):
                     valid.append(read.moved(x0, y0, scale))
                 else:
