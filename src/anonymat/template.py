@@ -126,7 +126,7 @@ def find_frame_top(gray: np.ndarray, min_frac: float = 0.6) -> tuple[int, int, i
     import cv2
 
     h, w = gray.shape
-    dark = (gray < 110).astype(np.uint8)
+    dark = (gray[: h // 2] < 110).astype(np.uint8)  # the frame is looked for in the top half only
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(w * 0.08)), 1))
     lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
     # tolerate a residual skew of a fraction of a degree: merge rows 3 px apart
