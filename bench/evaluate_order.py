@@ -5,6 +5,8 @@
 For every copy, each written page is decoded, turned upright and deskewed with the truth (evaluation only:
 the pipeline finds these itself), cropped to the writing area (y 110..290 mm, x 12..198 mm of an A4 page,
 scaled by the image height), read by `ordering.page_text`, shuffled, and ordered by `ordering.best_order`.
+With `--pipeline`, pages go through the pipeline's own analysis instead (its orientation, deskew,
+registration and masking: the page texts `make eval` orders), which is slower.
 Prints the exact-order share, the mean Kendall tau, the wrong orders given with confidence >= 0.5 and the
 right orders flagged for review (confidence < 0.5).
 `--cache` stores the page texts so the scoring can be re-run without OCR. This script reads the truth;
@@ -77,6 +79,21 @@ def read_page(job: tuple[str, int, dict]) -> dict:
     return asdict(ordering.page_text(gray, box))
 
 
+def read_page_as_pipeline(job: tuple[str, int, dict]) -> dict:
+    """The pipeline's own page analysis (orientation, deskew, registration, masking), as `make eval` runs it."""
+    from anonymat import ingest, pipeline
+    from anonymat.template import load_template
+
+    path, index, _page = job
+    kind = ingest.sniff_kind(Path(path)) or "pdf"
+    ref = ingest.PageRef(path, Path(path).name, index, "", kind)
+    ctx = pipeline.PageContext(template=load_template("cdg-est"), want_text=True, vault=None)
+    text = pipeline.analyse_page(ref, ctx).text
+    if text is None:
+        return asdict(ordering.PageText("", "", (), 0, 0.0))
+    return asdict(text)
+
+
 def kendall_tau(predicted: list[int]) -> float:
     n = len(predicted)
     if n < 2:
@@ -86,7 +103,7 @@ def kendall_tau(predicted: list[int]) -> float:
     return (2 * concordant - len(pairs)) / len(pairs)
 
 
-def page_texts(folder: Path, truth: dict, jobs: int) -> dict[str, list[dict]]:
+def page_texts(folder: Path, truth: dict, jobs: int, as_pipeline: bool = False) -> dict[str, list[dict]]:
     """Per copy number, the PageText dicts of its written pages in true reading order."""
     work, owners = [], []
     for copy in truth["copies"]:
@@ -95,7 +112,7 @@ def page_texts(folder: Path, truth: dict, jobs: int) -> dict[str, list[dict]]:
             work.append((str(folder / page["file"]), page["page"], page))
             owners.append(copy["number"])
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(read_page, work, chunksize=2))
+        results = list(pool.map(read_page_as_pipeline if as_pipeline else read_page, work, chunksize=2))
     texts: dict[str, list[dict]] = {}
     for number, result in zip(owners, results, strict=True):
         texts.setdefault(number, []).append(result)
@@ -145,6 +162,9 @@ def main() -> None:
     parser.add_argument("--shuffles", type=int, default=3)
     parser.add_argument("--cache", type=Path, help="JSON file of page texts: read if present, else written")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--pipeline", action="store_true", help="prepare pages as the pipeline does, not from the truth"
+    )
     args = parser.parse_args()
     truth = json.loads((args.folder / "truth.json").read_text(encoding="utf-8"))
     fonts = {c["number"]: c.get("font", "?") for c in truth["copies"]}
@@ -152,7 +172,7 @@ def main() -> None:
         texts = json.loads(args.cache.read_text(encoding="utf-8"))
     else:
         began = time.perf_counter()
-        texts = page_texts(args.folder, truth, args.jobs)
+        texts = page_texts(args.folder, truth, args.jobs, args.pipeline)
         seconds = [d["seconds"] for dicts in texts.values() for d in dicts]
         print(
             f"page_text: {len(seconds)} pages in {time.perf_counter() - began:.1f} s wall, "
