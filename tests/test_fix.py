@@ -238,3 +238,28 @@ def test_a_missing_scan_is_named(outdir, tmp_path):
     code, text = fix(outdir, number, "--order", ",".join(map(str, range(len(manifest["pages"]), 0, -1))))
     assert code == 2
     assert str(missing) in text and len(text.strip().splitlines()) == 1
+
+
+def test_a_rerun_redoes_copies_made_with_other_settings_but_keeps_hand_fixes(outdir):
+    from .conftest import run_process
+
+    number = longest(outdir)
+    manifest = json.loads((outdir / f"{number}.json").read_text())
+    reverse = ",".join(str(i) for i in range(len(manifest["pages"]), 0, -1))
+    assert fix(outdir, number, "--order", reverse)[0] in (0, 1)
+    scans = next(p for p in Path(manifest["pages"][0]["source"]["path"]).parents if p.name == "scans")
+    copies = {n for name in copy_manifests(outdir) for n in copy_files(name)}
+    before = hashes(outdir)
+
+    # the same command as the first run: every copy is reused as it is
+    assert run_process([scans], outdir, "--jobs", "2", "--no-verify") in (0, 1)
+    assert not changed(before, hashes(outdir)) & copies
+
+    # another --order: the copies are made again under it, except the one a person fixed
+    assert run_process([scans], outdir, "--jobs", "2", "--no-verify", "--order", "scan") in (0, 1)
+    after = copy_manifests(outdir)
+    assert after[number]["order"]["method"] == "manual" and after[number]["manual"]
+    for name, m in after.items():
+        if name != number:
+            assert m["settings"]["order"] == "scan"
+            assert m["order"]["method"] in ("scan", "single")

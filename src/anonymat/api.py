@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -19,7 +20,7 @@ from anonymat.manifest import SCHEMA_VERSION, Copy, PageFacts, copy_manifest
 from anonymat.progress import Progress
 from anonymat.roster import load_roster
 from anonymat.roster import review_reasons as roster_reasons
-from anonymat.template import load_template
+from anonymat.template import Template, load_template
 
 ORDER_REVIEW_BELOW = 0.5
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -35,6 +36,7 @@ class WriteJob:
     max_page_kb: int = output.DEFAULT_MAX_PAGE_KB
     order: str | None = None  # "continuity" | "scan": prepare the copy first (None: already prepared)
     roster: bool = False  # the pages were checked against a roster: report its hits
+    settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
 
 
 def check_dependencies() -> None:
@@ -131,17 +133,35 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     pdf_path = outdir / f"{name}.pdf"
     sha = output.write_copy_pdf(pages, pdf_path, jpeg_quality=job.jpeg_quality, max_page_kb=job.max_page_kb)
     manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
+    if job.settings is not None:
+        manifest["settings"] = job.settings
     output.write_json_atomic(manifest, outdir / f"{name}.json")
     return {"anonymity_number": copy.number, "manifest": f"{name}.json", "status": copy.status}
 
 
+def run_settings(options: Options, template: Template) -> dict[str, Any]:
+    """What shapes a copy's output besides its scans; a finished copy is reused only under the same."""
+    spec = json.dumps(dataclasses.asdict(template), sort_keys=True, default=list).encode("utf-8")
+    roster = hashlib.sha256(options.roster.read_bytes()).hexdigest()[:16] if options.roster else None
+    return {
+        "order": options.order,
+        "keep_blank": options.keep_blank,
+        "jpeg_quality": options.jpeg_quality,
+        "max_page_kb": options.max_page_kb,
+        "template": f"{template.name} {hashlib.sha256(spec).hexdigest()[:16]}",
+        "roster": roster,
+    }
+
+
 def completed_copies(
-    outdir: Path, refs: list[ingest.PageRef]
+    outdir: Path, refs: list[ingest.PageRef], settings: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], set[tuple[str, int]], int]:
     """Copies a previous run finished whose source pages are unchanged: (batch entries, their pages, pages out).
 
     A copy counts as finished when its manifest (written last) exists, its PDF matches the manifest's
-    sha256, and every source page it lists is still in the input with the same file sha256.
+    sha256, every source page it lists is still in the input with the same file sha256, and it was made
+    with the same `settings` (another --order, quality or template redoes it), unless a person fixed it
+    by hand (`anonymat fix`): their fixes are kept.
     """
     current = {(r.file, r.index): r.sha256 for r in refs}
     entries: list[dict[str, Any]] = []
@@ -157,6 +177,8 @@ def completed_copies(
                 continue
             sources = [e["source"] for e in manifest["pages"]] + [d["source"] for d in manifest["dropped"]]
         except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if settings is not None and manifest.get("settings") != settings and not manifest.get("manual"):
             continue
         if all(current.get((s["file"], s["page"])) == s["sha256"] for s in sources):
             entries.append(
@@ -181,6 +203,10 @@ def process_batch(options: Options) -> ExitCode:
     except OSError as exc:
         raise UsageError(f"{options.outdir}: cannot create the output folder ({exc.strerror})") from exc
 
+    try:
+        settings = run_settings(options, template)
+    except OSError as exc:
+        raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
     files, problems = ingest.discover(list(options.inputs))
     errors = [{"file": p.file, "error": p.error} for p in problems]
     for p in problems:  # errors are printed even with -q ("no progress, only errors")
@@ -190,7 +216,7 @@ def process_batch(options: Options) -> ExitCode:
     pages_out = 0
     refs = all_refs
     if not options.force:
-        copies, done, pages_out = completed_copies(options.outdir, all_refs)
+        copies, done, pages_out = completed_copies(options.outdir, all_refs, settings)
         refs = [r for r in all_refs if (r.file, r.index) not in done]
         if copies and options.verbosity >= 0:
             print(
@@ -225,6 +251,7 @@ def process_batch(options: Options) -> ExitCode:
                 options.max_page_kb,
                 order=options.order,
                 roster=options.roster is not None,
+                settings=settings,
             )
             for c in grouping.copies
         ]

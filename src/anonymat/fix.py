@@ -324,6 +324,8 @@ def _write_state(outdir: Path, number: str, copy: _State, quality: int) -> None:
         )
         api.write_copy(api.WriteJob(built, str(outdir), keep_blank=False, jpeg_quality=quality))
         manifest = _load_json(outdir / f"{number}.json")
+        if "settings" in old:
+            manifest["settings"] = old["settings"]
     else:
         manifest = dict(old)
     manifest["status"] = "needs_review" if copy.reasons else "ok"
