@@ -151,6 +151,9 @@ def test_memo_opening_survives_ocr_errors():
     assert heading_evidence(clean) >= 3.5
     assert heading_evidence(garbled) >= 2.5
     assert heading_evidence(body) < 0.6
+    # the town and date line with the month unreadable still reads as a date line; a body line does not
+    assert heading_evidence("Belul-suMeuse, le U rai 1") >= 1.0
+    assert heading_evidence("Ainsi, le projet sera conduit") == 0.0
 
 
 @pytest.mark.parametrize(

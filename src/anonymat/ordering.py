@@ -262,9 +262,10 @@ _FIXED = {"heading": 0, "intro": 1, "conclusion": 90}
 def _opening_strength(page: PageText) -> float:
     """How clearly the page opens the memo: heading lines high on the page, the opening in its head."""
     zone = [y for k, y in page.markers if k == "heading" and y < HEADING_ZONE]
-    if not (len(zone) >= 2 or (zone and heading_evidence(page.head) >= 2.5)):
+    evidence = heading_evidence(page.head)
+    if not (len(zone) >= 2 or (zone and evidence >= 2.0) or evidence >= 3.0):
         return 0.0  # a body line can start with "Direction des ..."
-    return len(zone) + heading_evidence(page.head)
+    return len(zone) + evidence
 
 
 def opening_page(pages: Sequence[PageText]) -> int | None:
@@ -627,6 +628,8 @@ def heading_evidence(text: str) -> float:
         date = _DATE.search(" ".join(words))
         if date and any(_near(date.group(3), m) for m in MONTHS):
             score += 1.5
+        elif re.search(r"^[^\W\d_][\w'-]{3,}(?: [\w'-]+){0,3} ?, ?[lk](?:e ?|')(?:\d|[^\w\s]|[a-z]{1,2}\b)", fold(line)):
+            score += 1.0  # "<Town>, le <date>" with the date garbled
         elif any(len(w) >= 4 and _near(w, m) for w in words for m in MONTHS if len(m) >= 4):
             score += 0.5
     folded = fold(text)
@@ -962,6 +965,8 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
         kind = parse_marker(text) if x_from == bands[k][2] else None
         if kind in _PART:
             kind = count_numeral(ink, bands[k], text, kind)
+            if kind is None and re.match(r"\W*D[.)]\s", text):
+                kind = "B"  # a wide glyph read "D.": a "B." whose middle stroke OCR lost, not a merged "I)"
         if kind:
             markers.append((kind, round((bands[k][0] + bands[k][1]) / 2 / height, 4)))
         if k in heads and text:
