@@ -115,6 +115,8 @@ def test_head_continuation_and_new_sentence():
     assert head_evidence(cont) > 1.0
     assert head_evidence(new) < 0
     assert head_evidence(section) < head_evidence(new)
+    town = PageText("Bourg-Sainte-Odile présente des marges", "", (), 20, 1.0)
+    assert head_evidence(town) == pytest.approx(0.0)  # a place name's capital: no evidence either way
 
 
 def test_hyphenated_word_completed_across_the_break():

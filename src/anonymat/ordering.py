@@ -499,6 +499,8 @@ def head_evidence(page: PageText) -> float:
     first = word[0]
     # a misread word says little about its first letter's case ("dispositif" read as "MspoSibif")
     trust = readability(page.head) * (1.0 if is_known(word) else 0.35)
+    if re.match(r"\W*" + re.escape(word) + r"-[^\W\d_]", _lines(page.head)[0]) and first.isupper():
+        trust = 0.0  # a compound place name ("Saint-Aubin ..."): capital mid-sentence too
     if first.isalpha() and fold(first) in CASE_RELIABLE:
         score += 2.0 * trust if first.islower() else -2.3 * trust
     elif first.isalpha():
@@ -602,6 +604,8 @@ def boundary_link(tail: str, head: str) -> float:
 # --- page-level scores ----------------------------------------------------------------------------
 
 _DATE = re.compile(r"\b(le|du)\s+(\d{1,2}|1er|premier)\s+([a-z]+)")
+# "<Town>, le <date>" whatever OCR made of the date: "le" then a digit, a sign or a one- or two-letter scrap
+_DATE_LINE = re.compile(r"[^\W\d_][\w'-]{3,}(?: [\w'-]+){0,3} ?, ?[lk](?:e ?|')(?:\d|[^\w\s]|[a-z]{1,2}\b)")
 _PLAN = ("premiere partie", "deuxieme partie", "seconde partie", "premier temps", "second temps",
          "nous verrons", "il conviendra", "dans un premier", "dans une premiere")  # fmt: skip
 
@@ -628,7 +632,7 @@ def heading_evidence(text: str) -> float:
         date = _DATE.search(" ".join(words))
         if date and any(_near(date.group(3), m) for m in MONTHS):
             score += 1.5
-        elif re.search(r"^[^\W\d_][\w'-]{3,}(?: [\w'-]+){0,3} ?, ?[lk](?:e ?|')(?:\d|[^\w\s]|[a-z]{1,2}\b)", fold(line)):
+        elif _DATE_LINE.match(fold(line)):
             score += 1.0  # "<Town>, le <date>" with the date garbled
         elif any(len(w) >= 4 and _near(w, m) for w in words for m in MONTHS if len(m) >= 4):
             score += 0.5
