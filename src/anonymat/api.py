@@ -129,7 +129,7 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     if name is None:
         raise UsageError(f"refusing unsafe file name for copy number {copy.number!r}")
     sequence = output_sequence(copy, job.keep_blank)
-    pages = [pipeline.render_output_page(p) for p in sequence]
+    pages = (pipeline.render_output_page(p) for p in sequence)  # one page's pixels in memory at a time
     pdf_path = outdir / f"{name}.pdf"
     sha = output.write_copy_pdf(pages, pdf_path, jpeg_quality=job.jpeg_quality, max_page_kb=job.max_page_kb)
     manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
