@@ -82,7 +82,7 @@ def test_thumbnails_are_made_from_the_masked_output_pages(processed):
             expected = cv2.resize(page, thumb.shape[::-1], interpolation=cv2.INTER_AREA)
             assert (
                 np.abs(expected.astype(int) - thumb.astype(int)).mean() < 6.0
-            )  # thumbnails decode the JPEG at 1/4 scale; a scan (grey paper) would differ by 20+
+            )  # made from the encoded pixels (or the JPEG at 1/4 scale); a scan (grey paper) differs by 20+
             assert entry["masked"], "a written page has a masked zone"
             for x0, y0, x1, y1 in entry["masked"]:
                 inner = thumb[

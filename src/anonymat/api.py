@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anonymat import decode, doctor, ingest, masking, output, pipeline
+from anonymat import decode, doctor, ingest, masking, output, pipeline, report
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError
 from anonymat.grouping import group_pages
@@ -131,12 +131,27 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     sequence = output_sequence(copy, job.keep_blank)
     pages = (pipeline.render_output_page(p) for p in sequence)  # one page's pixels in memory at a time
     pdf_path = outdir / f"{name}.pdf"
-    sha = output.write_copy_pdf(pages, pdf_path, jpeg_quality=job.jpeg_quality, max_page_kb=job.max_page_kb)
+    thumbs: list[bytes] = []  # the report's thumbnails, made here from the pixels being encoded
+    sha = output.write_copy_pdf(
+        pages,
+        pdf_path,
+        jpeg_quality=job.jpeg_quality,
+        max_page_kb=job.max_page_kb,
+        on_page=lambda pixels: thumbs.append(report.make_thumbnail(pixels)),
+    )
+    (outdir / report.THUMBS).mkdir(exist_ok=True)
+    for i, data in enumerate(thumbs, start=1):
+        output.write_bytes_atomic(data, outdir / report.thumb_name(name, i))
     manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
     if job.settings is not None:
         manifest["settings"] = job.settings
     output.write_json_atomic(manifest, outdir / f"{name}.json")
-    return {"anonymity_number": copy.number, "manifest": f"{name}.json", "status": copy.status}
+    return {
+        "anonymity_number": copy.number,
+        "manifest": f"{name}.json",
+        "status": copy.status,
+        "thumbs": {"pdf_sha256": sha, "pages": len(thumbs)},
+    }
 
 
 def run_settings(options: Options, template: Template) -> dict[str, Any]:
@@ -255,6 +270,7 @@ def process_batch(options: Options) -> ExitCode:
             )
             for c in grouping.copies
         ]
+        thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
         with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
             for job, result in zip(
                 jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
@@ -262,6 +278,7 @@ def process_batch(options: Options) -> ExitCode:
                 if isinstance(result, AnonymatError):
                     errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
                     continue
+                thumbs[result["anonymity_number"]] = result.pop("thumbs")
                 problems = result.pop("verify_problems", None)
                 if problems:
                     errors.append(
@@ -292,9 +309,7 @@ def process_batch(options: Options) -> ExitCode:
         "pages_out": pages_out,
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
-    from anonymat.report import write_report
-
-    write_report(options.outdir)  # report.html and thumbs/, rebuilt from the manifests just written
+    report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
 
     review = sum(1 for c in copies if c["status"] != "ok")
     if options.verbosity >= 0:

@@ -9,7 +9,7 @@ import io
 import json
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,13 +48,14 @@ def write_copy_pdf(
     *,
     clean: bool = True,
     max_page_kb: int = DEFAULT_MAX_PAGE_KB,
+    on_page: Callable[[np.ndarray], None] | None = None,
 ) -> str:
     """Write one copy's pages (upright, masked 8-bit grey, dpi) as a PDF; return the file's sha256.
 
     `pages` may be a generator, so a long copy is never all in memory at once. `clean` turns the paper
     white and softens edges by SMOOTH_MM before encoding (a third smaller, same OCR accuracy).
     """
-    data = build_copy_pdf(pages, jpeg_quality, clean=clean, max_page_kb=max_page_kb)
+    data = build_copy_pdf(pages, jpeg_quality, clean=clean, max_page_kb=max_page_kb, on_page=on_page)
     write_bytes_atomic(data, Path(path))
     return hashlib.sha256(data).hexdigest()
 
@@ -65,8 +66,10 @@ def build_copy_pdf(
     *,
     clean: bool = True,
     max_page_kb: int = DEFAULT_MAX_PAGE_KB,
+    on_page: Callable[[np.ndarray], None] | None = None,
 ) -> bytes:
-    """The PDF bytes: one grey JPEG image per page, nothing else; the same pixels give the same bytes."""
+    """The PDF bytes: one grey JPEG image per page, nothing else; the same pixels give the same bytes.
+    `on_page` is given each page's pixels as they are encoded (the report's thumbnails are made from them)."""
     import pikepdf
 
     if not 1 <= jpeg_quality <= 100:
@@ -75,7 +78,10 @@ def build_copy_pdf(
     for item in pages:
         gray, dpi = _check_page(item[0], item[1]), item[1]
         sharp: Iterable[tuple[int, int, int, int]] = item[2] if len(item) > 2 else ()
-        jpeg = encode_page(clean_page(gray, dpi, sharp) if clean else gray, dpi, jpeg_quality, max_page_kb)
+        pixels = clean_page(gray, dpi, sharp) if clean else gray
+        if on_page is not None:
+            on_page(pixels)
+        jpeg = encode_page(pixels, dpi, jpeg_quality, max_page_kb)
         height, width = gray.shape
         w_pt, h_pt = _points(width, dpi), _points(height, dpi)
         image = pikepdf.Stream(pdf, jpeg)

@@ -1,9 +1,10 @@
 """OUTDIR/report.html: one offline page to review a batch, rebuilt from OUTDIR's manifests alone.
 
-Thumbnails are made from the output PDFs' page images (the masked pages), never from the scans, so no
-identity pixel can reach the report. They are small JPEG files in OUTDIR/thumbs/, remade only for copies
-whose PDF changed (thumbs/index.json keeps each copy's PDF sha256), so `anonymat fix` leaves the other
-copies' thumbnails byte-identical.
+Thumbnails are made from the anonymized pages, never from the scans, so no identity pixel can reach the
+report: by the writers, from the masked pixels they encode into the PDF, or here, from the output PDFs'
+page images. They are small JPEG files in OUTDIR/thumbs/, remade only for copies whose PDF changed
+(thumbs/index.json keeps each copy's PDF sha256), so `anonymat fix` leaves the other copies' thumbnails
+byte-identical.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ THUMBS = "thumbs"
 REPORT = "report.html"
 
 
-def write_report(outdir: Path) -> Path:
-    """(Re)write OUTDIR/report.html and the thumbnails it shows; return the report's path."""
+def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None) -> Path:
+    """(Re)write OUTDIR/report.html and the thumbnails it shows; return the report's path.
+
+    `written`: the thumbnails the writers already made while encoding (number -> {pdf_sha256, pages})."""
     outdir = Path(outdir)
     batch = _read_json(outdir / "batch.json")
     batch = batch if isinstance(batch, dict) else {}
@@ -33,7 +36,7 @@ def write_report(outdir: Path) -> Path:
     if isinstance(batch.get("copies"), list):  # a manifest left over from another run is not in this batch
         listed = {c.get("manifest") for c in batch["copies"] if isinstance(c, dict)}
         manifests = [m for m in manifests if f"{m['anonymity_number']}.json" in listed]
-    thumbs = update_thumbnails(outdir, manifests)
+    thumbs = update_thumbnails(outdir, manifests, written)
     html = render_html(batch, manifests, thumbs)
     path = outdir / REPORT
     output.write_bytes_atomic(html.encode("utf-8"), path)
@@ -67,13 +70,16 @@ def thumb_name(number: str, index: int) -> str:
     return f"{THUMBS}/{number}_{index}.jpg"
 
 
-def update_thumbnails(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str, list[str | None]]:
+def update_thumbnails(
+    outdir: Path, manifests: list[dict[str, Any]], written: dict[str, dict[str, Any]] | None = None
+) -> dict[str, list[str | None]]:
     """Make the thumbnails of the copies whose PDF changed since the last report; number -> file per page."""
     folder = outdir / THUMBS
     folder.mkdir(exist_ok=True)
     index_path = folder / "index.json"
-    index = _read_json(index_path)
-    index = index if isinstance(index, dict) else {}
+    on_disk = _read_json(index_path)
+    on_disk = on_disk if isinstance(on_disk, dict) else {}
+    index = {**on_disk, **(written or {})}  # still checked below against each manifest's PDF and the files
     result: dict[str, list[str | None]] = {}
     new_index: dict[str, Any] = {}
     for manifest in manifests:
@@ -100,7 +106,7 @@ def update_thumbnails(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str
             new_index[number] = {"pdf_sha256": manifest.get("pdf_sha256"), "pages": n_pages}
     for number in set(index) - set(new_index) - set(result):
         _remove_extra_thumbs(folder, number, 0)
-    if new_index != index:
+    if new_index != on_disk:
         output.write_json_atomic(dict(sorted(new_index.items())), index_path)
     return result
 
