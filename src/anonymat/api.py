@@ -268,7 +268,8 @@ def process_batch(options: Options) -> ExitCode:
                 roster=options.roster is not None,
                 settings=settings,
             )
-            for c in grouping.copies
+            # longest copies first: the last ones to finish are short, so no worker idles long at the end
+            for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
         ]
         thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
         with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
