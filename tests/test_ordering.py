@@ -211,6 +211,17 @@ def test_outline_moves_forward_on_a_page():
     assert ordering._positions(["B", "II", "A"], 10) == [12, 20, 21]
 
 
+def test_repeated_numeral_may_be_noise():
+    # "I) ... I) ... I)" on one page: I, II, III in twenty lines is less likely than OCR noise
+    pages = [
+        PageText("", "", (("I", 0.15), ("I", 0.7), ("I", 0.75)), 20, 0.95),
+        PageText("", "", (("B", 0.2), ("II", 0.3), ("A", 0.35)), 20, 0.95),
+    ]
+    options = ordering.outline_options(pages)[0]
+    assert any(max(pos) < 20 for _, pos in options)  # the noise reading keeps the page in part I
+    assert best_order(pages).order == [0, 1]
+
+
 def test_outline_readings_are_joint():
     # "I) A." on two pages: one is a misread "II)". The pages are read together, so I.A is on one page
     # only, and the two orphan "B." pages are I.B and II.B (in either order), never both before II).

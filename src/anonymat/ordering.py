@@ -315,6 +315,18 @@ def _positions(kinds: Sequence[str], orphan_part: int) -> list[int]:
     return positions
 
 
+def _repeat_readings(markers: list[tuple[str, float]]) -> list[tuple[float, list[tuple[str, float]]]]:
+    """A numeral repeated on one page ("I) ... I)") is either a misread later one or OCR noise."""
+    seen: set[str] = set()
+    dropped = []
+    for kind, y in markers:
+        if kind in _PART and kind in seen:
+            continue
+        seen.add(kind)
+        dropped.append((kind, y))
+    return [(1.0, markers)] if dropped == markers else [(0.5, markers), (0.5, dropped)]
+
+
 def _variants(kinds: list[str], repeated_one: bool) -> list[tuple[float, list[str]]]:
     """Readings of a page's marker kinds: OCR often reads a handwritten "II)" as "I)"."""
     if "I" not in kinds:
@@ -344,16 +356,19 @@ def outline_options(pages: Sequence[PageText]) -> list[list[Reading]]:
     opening = opening_page(pages)
     markers = [_trusted_markers(p, i == opening) for i, p in enumerate(pages)]
     uses_letters = any(k in _LETTER_OFFSET for page_markers in markers for k, _ in page_markers)
-    kinds = [
-        _with_implied_letters(p, m) if uses_letters else [k for k, _ in m]
-        for p, m in zip(pages, markers, strict=True)
-    ]
-    ones = sum(1 for page_kinds in kinds if "I" in page_kinds)
-    has_three = any("III" in k for k in kinds)
+    ones = sum(1 for m in markers if any(k == "I" for k, _ in m))
+    has_three = any(k == "III" for m in markers for k, _ in m)
     options: list[list[Reading]] = []
-    for page_kinds in kinds:
+    for page, page_markers in zip(pages, markers, strict=True):
         page_options: list[Reading] = []
-        for weight, variant in _variants(page_kinds, ones > 1):
+        readings = [
+            (w_repeat * w, variant)
+            for w_repeat, kept in _repeat_readings(page_markers)
+            for w, variant in _variants(
+                _with_implied_letters(page, kept) if uses_letters else [k for k, _ in kept], ones > 1
+            )
+        ]
+        for weight, variant in readings:
             first_part = next((_PART[k] for k in variant if k in _PART), None)
             has_orphans = bool(variant) and variant[0] in _LETTER_OFFSET
             if not has_orphans:
@@ -430,11 +445,17 @@ def outline_scores(positions: Sequence[list[int]], weight: float) -> OutlineScor
     n = len(positions)
     start, end = np.zeros(n), np.zeros(n)
     links, before = np.zeros((n, n)), np.zeros((n, n))
+    # the plan is balanced (I) A. B. II) A. B.): the memo ends in the last part's last sub-part, at the
+    # latest part seen and at the most sub-parts any part has, and not before II)
+    sections = [p for pos in positions for p in pos if 10 <= p < 90]
+    final = max(
+        20, max((p // 10 * 10 for p in sections), default=0) + max((p % 10 for p in sections), default=0)
+    )
     for i, pos in enumerate(positions):
         if pos and min(pos) > 10:
             start[i] -= 2.0  # its outline starts after I): some page must come before
-        if pos and max(pos) < 20:
-            end[i] -= 1.5  # its outline stops before II)
+        if pos and max(pos) < final:
+            end[i] -= 1.5  # its outline stops before the plan's last section
         for j, other in enumerate(positions):
             if i == j or not pos or not other:
                 continue
