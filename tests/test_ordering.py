@@ -222,6 +222,19 @@ def test_repeated_numeral_may_be_noise():
     assert best_order(pages).order == [0, 1]
 
 
+def test_lone_two_may_be_a_one():
+    # no page shows "I)": the first "II)" may be an "I)" whose strokes counted twice
+    pages = [
+        PageText("", "", (("II", 0.6), ("A", 0.65)), 20, 0.95),
+        PageText("", "", (("A", 0.05),), 20, 0.95),
+    ]
+    options = ordering.outline_options(pages)[0]
+    assert {tuple(pos) for _, pos in options} == {(20, 21), (10, 11)}
+    assert ordering.outline_options([pages[0], PageText("", "", (("I", 0.1),), 20, 0.9)])[0] == [
+        (1.0, [20, 21])
+    ]
+
+
 def test_outline_readings_are_joint():
     # "I) A." on two pages: one is a misread "II)". The pages are read together, so I.A is on one page
     # only, and the two orphan "B." pages are I.B and II.B (in either order), never both before II).

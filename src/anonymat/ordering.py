@@ -327,9 +327,13 @@ def _repeat_readings(markers: list[tuple[str, float]]) -> list[tuple[float, list
     return [(1.0, markers)] if dropped == markers else [(0.5, markers), (0.5, dropped)]
 
 
-def _variants(kinds: list[str], repeated_one: bool) -> list[tuple[float, list[str]]]:
-    """Readings of a page's marker kinds: OCR often reads a handwritten "II)" as "I)"."""
+def _variants(kinds: list[str], repeated_one: bool, no_one: bool = False) -> list[tuple[float, list[str]]]:
+    """Readings of a page's marker kinds: OCR often reads a handwritten "II)" as "I)"; the strokes of an
+    "I)" can also count as "II)" (when no page shows "I)", its first "II)" may be that "I)")."""
     if "I" not in kinds:
+        at = kinds.index("II") if "II" in kinds else -1
+        if no_one and at >= 0 and not any(k in _LETTER_OFFSET for k in kinds[:at]):
+            return [(0.7, kinds), (0.3, kinds[:at] + ["I"] + kinds[at + 1 :])]
         return [(1.0, kinds)]
     at = kinds.index("I")
     if any(k in _LETTER_OFFSET for k in kinds[:at]):
@@ -365,7 +369,9 @@ def outline_options(pages: Sequence[PageText]) -> list[list[Reading]]:
             (w_repeat * w, variant)
             for w_repeat, kept in _repeat_readings(page_markers)
             for w, variant in _variants(
-                _with_implied_letters(page, kept) if uses_letters else [k for k, _ in kept], ones > 1
+                _with_implied_letters(page, kept) if uses_letters else [k for k, _ in kept],
+                ones > 1,
+                ones == 0,
             )
         ]
         for weight, variant in readings:
@@ -626,9 +632,22 @@ def boundary_link(tail: str, head: str) -> float:
 
 _DATE = re.compile(r"\b(le|du)\s+(\d{1,2}|1er|premier)\s+([a-z]+)")
 # "<Town>, le <date>" whatever OCR made of the date: "le" then a digit, a sign or a one- or two-letter scrap
-_DATE_LINE = re.compile(r"[^\W\d_][\w'-]{3,}(?: [\w'-]+){0,3} ?, ?[lk](?:e ?|')(?:\d|[^\w\s]|[a-z]{1,2}\b)")
+_DATE_LINE = re.compile(
+    r"(?P<place>[^\W\d_][\w'/-]{3,}(?: [\w'/-]+){0,3}) ?, ?[lk](?:e\b|')(?P<date>.*)", re.I
+)
 _PLAN = ("premiere partie", "deuxieme partie", "seconde partie", "premier temps", "second temps",
          "nous verrons", "il conviendra", "dans un premier", "dans une premiere")  # fmt: skip
+
+
+def _is_date_line(line: str) -> bool:
+    """A "<Town>, le <date>" line whatever OCR made of the date: a place name (not a common word such as
+    "Ainsi", or a compound name) before ", le", and a number, a sign or a short scrap after it."""
+    match = _DATE_LINE.match(line.strip())
+    if not match:
+        return False
+    place, date = match.group("place"), fold(match.group("date")).strip()
+    is_name = "-" in place or "/" in place or zipf(place.split()[0].lower()) < 3.0
+    return is_name and bool(re.match(r"\d|[^\w\s]|[a-z]{1,2}\b|[a-z]{3,6}\b", date))
 
 
 @functools.lru_cache(maxsize=512)
@@ -653,7 +672,7 @@ def heading_evidence(text: str) -> float:
         date = _DATE.search(" ".join(words))
         if date and any(_near(date.group(3), m) for m in MONTHS):
             score += 1.5
-        elif _DATE_LINE.match(fold(line)):
+        elif _is_date_line(line):
             score += 1.0  # "<Town>, le <date>" with the date garbled
         elif any(len(w) >= 4 and _near(w, m) for w in words for m in MONTHS if len(m) >= 4):
             score += 0.5
