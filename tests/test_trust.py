@@ -456,6 +456,23 @@ def test_odd_pages_are_masked_and_verified(odd_run):
     assert code == 0, output
 
 
+def test_a_sheet_on_a_larger_canvas_is_masked_where_it_lies(odd_run):
+    """An A4 sheet scanned on an A3 flatbed: the template is measured with the scan's resolution, so the
+    mask lands on the sheet's own identity zone, not where an A3-wide page would have it."""
+    _scans, out, _code, _output, _before, number, _made = odd_run
+    manifest = json.loads((out / f"{number}.json").read_text(encoding="utf-8"))
+    pages = {p["source"]["file"].split("/")[-1]: p for p in manifest["pages"]}
+    alone, on_a3 = pages["rgb.jpg"], pages["a3.jpg"]  # the same sheet; pasted in the A3 canvas's middle
+    assert alone["rotation"] == on_a3["rotation"] == 0
+    assert on_a3["anchor"] == "frame"
+    dx = (on_a3["size"][0] - alone["size"][0]) // 2
+    dy = (on_a3["size"][1] - alone["size"][1]) // 2
+    assert len(on_a3["masked"]) == len(alone["masked"])
+    for big, small in zip(on_a3["masked"], alone["masked"], strict=True):
+        expected = [small[0] + dx, small[1] + dy, small[2] + dx, small[3] + dy]
+        assert all(abs(a - b) <= 6 for a, b in zip(big, expected, strict=True)), (big, expected)
+
+
 # --- output names come only from validated barcode values -----------------------------------------
 
 HOSTILE = {  # raw Code 39 -> why (zxing-cpp reads Code 39 "full ASCII": /O is "/", +X is "x")

@@ -83,7 +83,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     if read is not None:
         cx, cy = orient.map_point(pose, gray.shape, read.center)
         center = (cx * factor, cy * factor)
-    reg_small = register(up_small, template, center)
+    reg_small = register(up_small, template, center, px_per_mm=dpi * factor / 25.4)
     flap = masking.flap_state(up_small, template, reg_small)
     lap("orientation")
 

@@ -117,7 +117,9 @@ class Registration:
         )
 
 
-def find_frame_top(gray: np.ndarray, min_frac: float = 0.6) -> tuple[int, int, int] | None:
+def find_frame_top(
+    gray: np.ndarray, min_frac: float = 0.6, min_len: int | None = None
+) -> tuple[int, int, int] | None:
     """The header frame's top line: the topmost long dark horizontal line, as (y, x0, x1) in pixels.
 
     Printed frame lines are black; ruled lines are light grey and handwriting is never that long
@@ -135,26 +137,37 @@ def find_frame_top(gray: np.ndarray, min_frac: float = 0.6) -> tuple[int, int, i
     best: tuple[int, int, int] | None = None
     for i in range(1, n):
         x, y, bw, bh, _area = stats[i]
-        if bw >= min_frac * w and bh <= max(12, h * 0.01) and y < h * 0.5:
+        if (
+            bw >= (min_len if min_len is not None else min_frac * w)
+            and bh <= max(12, h * 0.01)
+            and y < h * 0.5
+        ):
             if best is None or y < best[0]:
                 best = (int(y + bh // 2), int(x), int(x + bw))
     return best
 
 
 def register(
-    gray: np.ndarray, template: Template, barcode_center: tuple[float, float] | None
+    gray: np.ndarray,
+    template: Template,
+    barcode_center: tuple[float, float] | None,
+    px_per_mm: float | None = None,
 ) -> Registration:
-    """Place the template on an upright page from its printed frame, else its barcode, else nominally."""
+    """Place the template on an upright page from its printed frame, else its barcode, else nominally.
+
+    `px_per_mm` is the image's scale from the scan's resolution; without it the image is taken to be
+    exactly the template's page wide. With it, a page on a larger canvas (an A4 sheet scanned on an A3
+    flatbed) is measured right."""
     h, w = gray.shape
     fx0, fy0, fx1, _fy1 = template.frame_mm
-    top = find_frame_top(gray)
+    nominal = px_per_mm or w / template.page_mm[0]
+    top = find_frame_top(gray, min_len=int(0.6 * template.page_mm[0] * nominal))
     if top is not None:
         y, x0, x1 = top
         s = (x1 - x0) / (fx1 - fx0)
-        nominal = w / template.page_mm[0]
         if 0.85 * nominal < s < 1.15 * nominal:
             return Registration(s, (x0 - fx0 * s, y - fy0 * s), "frame")
-    s = w / template.page_mm[0]
+    s = nominal
     if barcode_center is not None:
         bx0, by0, bx1, by1 = template.zones_mm["barcode"]
         cx, cy = barcode_center
