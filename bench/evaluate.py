@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from anonymat import barcode, decode, ingest, ocr  # noqa: E402
+from anonymat.api import ORDER_REVIEW_BELOW  # noqa: E402
 from anonymat.cli import app  # noqa: E402
 from anonymat.synth import make_corpus  # noqa: E402
 
@@ -93,6 +94,8 @@ def measure_outputs(out: Path, truth: dict) -> dict:
         "order_multi": 0,
         "tau_sum": 0.0,
         "wrong_order_unflagged": 0,
+        "wrong_order_confident": 0,
+        "right_order_flagged": 0,
         "needs_review": sum(1 for m in manifests.values() if m["status"] != "ok"),
         "unassigned": len(batch["unassigned"]),
         "errors": len(batch["errors"]),
@@ -127,6 +130,10 @@ def measure_outputs(out: Path, truth: dict) -> dict:
             r["tau_sum"] += kendall_tau(got, written)
             if not exact and m["status"] == "ok":
                 r["wrong_order_unflagged"] += 1
+            # stricter: a copy flagged for another reason (orientation...) does not send anyone to its order
+            confident = m["order"]["confidence"] >= ORDER_REVIEW_BELOW
+            r["wrong_order_confident"] += not exact and confident
+            r["right_order_flagged"] += exact and not confident
     return r
 
 
@@ -221,6 +228,11 @@ def print_table(r: dict) -> None:
         print(
             f"reading order         : exact {pct(o['order_exact'], o['order_multi'])}, mean Kendall tau "
             f"{o['tau_sum'] / o['order_multi']:.3f}, wrong orders NOT flagged: {o['wrong_order_unflagged']}"
+        )
+        print(
+            f"                        wrong orders given with confidence >= {ORDER_REVIEW_BELOW} (not flagged for "
+            f"their order): {o['wrong_order_confident']}; right orders flagged for their order: "
+            f"{o['right_order_flagged']}"
         )
     print(
         f"needs review          : {o['needs_review']} copies; unassigned pages {o['unassigned']}; errors {o['errors']}"
