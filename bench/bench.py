@@ -4,7 +4,7 @@
 
 For each (jobs, order) it runs `anonymat process` in a child process and reports pages/s end to end,
 peak RSS of the whole process tree, and output KB per page; one more in-process run collects the time
-per stage (decode, blank, barcode, orientation, mask, ocr for ordering, ordering, writing).
+per stage (decode, blank, barcode, orientation, template, mask, ocr for ordering, ordering, writing).
 Writes bench/results.json and prints a table.
 """
 

@@ -79,13 +79,14 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     # the manifest records the skew to 0.01 degree; render with exactly that, so `fix` rebuilds the same page
     pose = orient.Pose(pose.rotation, round(pose.skew, 2), pose.source)
     up_small = orient.upright(small, pose)
+    lap("orientation")
     center = None
     if read is not None:
         cx, cy = orient.map_point(pose, gray.shape, read.center)
         center = (cx * factor, cy * factor)
     reg_small = register(up_small, template, center, px_per_mm=dpi * factor / 25.4)
     flap = masking.flap_state(up_small, template, reg_small)
-    lap("orientation")
+    lap("template")
 
     reg = _registration_full(reg_small, factor)
     # the upright page's size: a skew correction keeps the size, a quarter turn swaps the sides
