@@ -8,19 +8,18 @@ import random
 import numpy as np
 import pytest
 
-from anonymat import ordering
+from anonymat import ordering, outline, words
 from anonymat.ordering import (
     PageText,
     best_order,
     boundary_link,
     end_scores,
     head_evidence,
-    heading_evidence,
     link_matrix,
-    parse_marker,
     start_scores,
     tail_evidence,
 )
+from anonymat.outline import heading_evidence, parse_marker
 
 # A short memo, already cut into written lines (as a candidate would write it). Written for these tests.
 MEMO = """Commune de Valbourg
@@ -93,7 +92,7 @@ def memo_pages() -> list[PageText]:
 
 
 def test_fold_strips_accents_and_case():
-    assert ordering.fold("Élève À l’École") == "eleve a l'ecole"
+    assert words.fold("Élève À l’École") == "eleve a l'ecole"
 
 
 def test_cut_sentence_reads_as_mid_sentence():
@@ -197,7 +196,7 @@ def test_outline_precedence_and_orphan_letters():
         PageText("", "", (("B", 0.4),), 20, 1.0),  # I.B or II.B: I.B is the free slot... both are free
         PageText("", "", (("II", 0.2), ("A", 0.6)), 20, 1.0),
     ]
-    before = ordering.precedence_matrix(pages)
+    before = outline.precedence_matrix(pages)
     assert before[0, 2] == pytest.approx(1.0, abs=0.01)
     assert before[2, 0] == 0.0
     assert 0.0 < before[1, 2] < 1.0  # ambiguous: B before II only if it is I.B
@@ -205,10 +204,10 @@ def test_outline_precedence_and_orphan_letters():
 
 def test_outline_moves_forward_on_a_page():
     # "B ... A." on one page: the part heading between them was missed; "I) ... I)": the second is II)
-    assert ordering._positions(["B", "A"], 10) == [12, 21]
-    assert ordering._positions(["I", "A", "I", "A"], 10) == [10, 11, 20, 21]
-    assert ordering._positions(["heading", "intro", "I", "A"], 10) == [0, 1, 10, 11]
-    assert ordering._positions(["B", "II", "A"], 10) == [12, 20, 21]
+    assert outline._positions(["B", "A"], 10) == [12, 21]
+    assert outline._positions(["I", "A", "I", "A"], 10) == [10, 11, 20, 21]
+    assert outline._positions(["heading", "intro", "I", "A"], 10) == [0, 1, 10, 11]
+    assert outline._positions(["B", "II", "A"], 10) == [12, 20, 21]
 
 
 def test_repeated_numeral_may_be_noise():
@@ -217,7 +216,7 @@ def test_repeated_numeral_may_be_noise():
         PageText("", "", (("I", 0.15), ("I", 0.7), ("I", 0.75)), 20, 0.95),
         PageText("", "", (("B", 0.2), ("II", 0.3), ("A", 0.35)), 20, 0.95),
     ]
-    options = ordering.outline_options(pages)[0]
+    options = outline.outline_options(pages)[0]
     assert any(max(pos) < 20 for _, pos in options)  # the noise reading keeps the page in part I
     assert best_order(pages).order == [0, 1]
 
@@ -228,9 +227,9 @@ def test_lone_two_may_be_a_one():
         PageText("", "", (("II", 0.6), ("A", 0.65)), 20, 0.95),
         PageText("", "", (("A", 0.05),), 20, 0.95),
     ]
-    options = ordering.outline_options(pages)[0]
+    options = outline.outline_options(pages)[0]
     assert {tuple(pos) for _, pos in options} == {(20, 21), (10, 11)}
-    assert ordering.outline_options([pages[0], PageText("", "", (("I", 0.1),), 20, 0.9)])[0] == [
+    assert outline.outline_options([pages[0], PageText("", "", (("I", 0.1),), 20, 0.9)])[0] == [
         (1.0, [20, 21])
     ]
 
@@ -244,7 +243,7 @@ def test_outline_readings_are_joint():
         PageText("", "", (("I", 0.02), ("A", 0.07)), 20, 1.0),
         PageText("", "", (("B", 0.3),), 20, 1.0),
     ]
-    combos = ordering.outline_combos(pages)
+    combos = outline.outline_combos(pages)
     weight, best = combos[0]
     assert best[2] == [20, 21]
     assert sorted([best[1], best[3]]) == [[12], [22]]

@@ -1,0 +1,115 @@
+"""French words for reading order: closed word classes, accent folding, word frequencies (wordfreq),
+fuzzy matching, and the first and last words of OCR text."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+# --- words ----------------------------------------------------------------------------------------
+
+# Closed-class words after which a French sentence cannot stop (articles, prepositions, conjunctions,
+# determiners, clitic pronouns).
+DETERMINERS = frozenset(
+    "le la les l un une des du au aux ce cet cette ces son sa ses leur leurs notre nos votre vos mon ma mes "
+    "ton ta tes chaque quelques plusieurs certains certaines aucun aucune tout toute tous toutes tel telle "
+    "tels telles".split()
+)
+PREPOSITIONS = frozenset(
+    "de d à en dans pour par sur sous avec sans vers chez entre selon parmi auprès lors dès depuis pendant "
+    "afin envers malgré contre".split()
+)
+CONJUNCTIONS = frozenset("et ou mais donc car ni que qu qui dont lorsque puisque quand si comme".split())
+CLITICS = frozenset("je j tu il ils on ne n se s y".split())
+NO_END = (
+    (DETERMINERS - {"tout", "tous", "certains", "certaines", "plusieurs", "aucun"})
+    | PREPOSITIONS
+    | (CONJUNCTIONS - {"donc", "quand", "comme"})
+    | CLITICS
+)
+FUNCTION_WORDS = DETERMINERS | PREPOSITIONS | CONJUNCTIONS | CLITICS
+
+# connectors that open a sentence ("Ainsi, ...", "En effet, ...")
+SENTENCE_OPENERS = frozenset(
+    "ainsi cependant toutefois neanmoins enfin ensuite or donc par en de dans depuis pour afin certes "
+    "tout outre aussi alors".split()
+)
+MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
+# letters whose handwritten capital and small forms differ, so OCR case is meaningful
+CASE_RELIABLE = frozenset("abdefghilmnqrtuy")
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents stripped, typographic apostrophes made plain."""
+    text = text.replace("’", "'").replace("`", "'")
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=20000)
+def zipf(word: str) -> float:
+    """wordfreq Zipf frequency of a French word (0 when unknown or when wordfreq is missing)."""
+    if not word:
+        return 0.0
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # degrade: only the closed-class lists are used then
+        return 4.0 if fold(word) in FUNCTION_WORDS else 0.0
+    return float(zipf_frequency(word, "fr"))
+
+
+def is_known(word: str) -> bool:
+    return zipf(word.lower()) >= 2.0 or fold(word) in FUNCTION_WORDS
+
+
+@functools.lru_cache(maxsize=2048)
+def readability(text: str) -> float:
+    """Share of known French words among the words of `text`, as a 0.2..1 reliability factor."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if not words:
+        return 0.2
+    known = sum(1 for w in words if is_known(w))
+    return float(min(1.0, max(0.2, 1.25 * known / len(words))))
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def is_near(word: str, target: str) -> bool:
+    """Fuzzy equality that tolerates OCR: one edit for short words, two for long ones."""
+    limit = 0 if len(target) <= 3 else 1 if len(target) <= 6 else 2
+    return abs(len(word) - len(target)) <= limit and edit_distance(word, target) <= limit
+
+
+def split_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if re.search(r"\w", line)]
+
+
+def last_word(text: str) -> tuple[str, str]:
+    """(last word, the punctuation written after it) of the last line of `text`."""
+    lines = split_lines(text)
+    if not lines:
+        return "", ""
+    match = re.search(r"([^\W_]+(?:['’][^\W_]*)?)(\W*)$", lines[-1])
+    if not match:
+        return "", ""
+    return match.group(1), re.sub(r"\s", "", match.group(2))
+
+
+def first_word(text: str) -> tuple[str, str]:
+    """(punctuation before, first word) of the first line of `text`, leading OCR specks dropped."""
+    lines = split_lines(text)
+    if not lines:
+        return "", ""
+    match = re.match(r"(\W*?)([^\W_]+)", lines[0])
+    if not match:
+        return "", ""
+    return re.sub(r"[\s'\"‘“«|]", "", match.group(1)), match.group(2)
