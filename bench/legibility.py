@@ -1,8 +1,9 @@
 """Output size against legibility: tesseract's word accuracy before and after the output encoding.
 
 Renders body pages with known text (anonymat.synth, grey paper and scanner noise added), then for each
-JPEG quality encodes them as `anonymat process` does (paper to white, 0.1 mm soften, grey JPEG) and
-OCRs the writing area of the page before encoding and after decoding the output JPEG.
+JPEG quality encodes them as `anonymat process` does (paper to white, 0.2 mm soften, darkening, grey
+JPEG within the size limit) and OCRs the writing area of the page before encoding and after decoding the
+output JPEG.
 
     .venv/bin/python bench/legibility.py [--pages 3] [--dpi 200] [--qualities 40 50 60 75]
 """
@@ -75,7 +76,7 @@ def report(q, pages, dpi, score, before) -> None:
     if True:
         decoded, sizes = [], []
         for p, _ in pages:
-            data = output.encode_jpeg(output.clean_page(p, dpi), q)
+            data = output.encode_page(output.clean_page(p, dpi), dpi, q)  # with the size limit, as process
             sizes.append(len(data) / 1024)
             decoded.append(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE))
         after = score(decoded)
