@@ -133,7 +133,9 @@ def _points(pixels: int, dpi: float) -> Decimal:
 
 def paper_level(gray: np.ndarray) -> tuple[int, float]:
     """The paper's grey level (histogram peak among the light levels) and its noise sigma."""
-    hist = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().astype(np.float64)
+    # one pixel in 16 (every 4th of every 4th row): a quarter of a million samples on a page, 15x faster
+    sample = np.ascontiguousarray(gray[::4, ::4]) if gray.size > 1_000_000 else gray
+    hist = cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel().astype(np.float64)
     smooth = np.convolve(hist, np.ones(5) / 5.0, mode="same")
     level = int(np.argmax(smooth[96:])) + 96
     # Nothing is lighter than the paper but its noise: the upper half of the peak gives sigma.

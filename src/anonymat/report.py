@@ -137,6 +137,8 @@ def make_thumbnail(gray: np.ndarray) -> bytes:
     """A THUMB_WIDTH-wide grey JPEG made from pixels (no metadata can ride along)."""
     height, width = gray.shape[:2]
     scale = THUMB_WIDTH / width
+    while gray.shape[1] >= 2 * THUMB_WIDTH:  # halvings (Gaussian, then every other pixel): 5x cheaper than
+        gray = cv2.pyrDown(gray)  # one INTER_AREA over the whole page, and as smooth
     small = cv2.resize(gray, (THUMB_WIDTH, max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
     return output.encode_jpeg(small, THUMB_QUALITY)
 
