@@ -619,6 +619,22 @@ def test_kill_9_leaves_no_partial_copy_and_rerun_matches(tmp_path, copies):
     assert snapshot(scans) == before
 
 
+def test_a_rerun_sweeps_the_temporary_files_a_killed_run_left(corpus, tmp_path):
+    root, _truth = corpus
+    out = tmp_path / "out"
+    (out / "thumbs").mkdir(parents=True)
+    stale = [out / ".0123456789.pdf.deadbeef.tmp", out / "thumbs" / ".0123456789_1.jpg.0badf00d.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a PDF")
+    mine = out / ".my-notes.tmp"  # not a name anonymat makes: left alone
+    mine.write_text("keep")
+    code, output = cli("process", root / "scans", "-o", out, "--jobs", "2", "--order", "scan", "-q")
+    assert code in (0, 1), output
+    assert not any(path.exists() for path in stale)
+    assert mine.read_text() == "keep"
+    assert sorted(out.rglob(".*.tmp")) == [mine]
+
+
 @pytest.mark.parametrize(
     "pages", [pytest.param(60, id="60-pages"), pytest.param(500, id="500-pages", marks=pytest.mark.slow)]
 )

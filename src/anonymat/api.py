@@ -222,6 +222,9 @@ def process_batch(options: Options) -> ExitCode:
         settings = run_settings(options, template)
     except OSError as exc:
         raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
+    for folder in (options.outdir, options.outdir / report.THUMBS):  # left by a run killed mid-write
+        if folder.is_dir():
+            output.remove_stale_temps(folder)
     files, problems = ingest.discover(list(options.inputs))
     errors = [{"file": p.file, "error": p.error} for p in problems]
     for p in problems:  # errors are printed even with -q ("no progress, only errors")

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -272,6 +273,21 @@ def atomic_path(path: Path) -> Iterator[Path]:
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
             raise AnonymatError(f"cannot write {path.name} in {folder}: {_WRITE_ERRNOS[exc.errno]}") from exc
         raise
+
+
+_TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete the temporary files a killed run left in `folder` (ours only, by their name pattern): a
+    finished write renames its temporary file, a failed one deletes it, a killed one cannot."""
+    removed = 0
+    for path in folder.glob(".*.tmp"):
+        if _TEMP_NAME.fullmatch(path.name) and path.is_file():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def _reserve_temp(path: Path) -> Path:
