@@ -170,7 +170,7 @@ def find_code(
 
     Pass order: the first reader (zxing) at 1x over every box, then the others (zbar) at 1x over the
     regions and bands (zbar on a full page costs ~170 ms and adds nothing over its bands), then the first
-    reader at 0.5x and 1.5x. A value is accepted only when it matches `pattern`; two different valid
+    reader at 0.5x and 1.5x over the regions and bands. A value is accepted only when it matches `pattern`; two different valid
     values in one box mark a conflict (no value accepted).
     """
     readers = list(readers) if readers is not None else default_readers()
@@ -182,7 +182,9 @@ def find_code(
         (readers[0], 1.0, [*bands, whole])
     ]
     passes += [(reader, 1.0, bands) for reader in readers[1:]]
-    passes += [(readers[0], scale, [*bands, whole]) for scale in (0.5, 1.5)]
+    # the rescaled passes skip the whole page (20 million pixels at 1.5x): on the evaluation corpus's 31
+    # damaged codes no rescaled pass read anything, and a torn code cost 400 ms per page (now 315)
+    passes += [(readers[0], scale, bands) for scale in (0.5, 1.5)]
     # At 1x, a code in the top or bottom band of the scan lies along it (the page is upright or upside
     # down): zxing is spared the 90-degree search there; the side bands and the other passes keep it.
     along = set(_bands((h, w))[:2]) - set(regions)
