@@ -302,12 +302,11 @@ def _jpeg_quality(pdf_path: Path) -> int:
     except (OSError, ValueError, pikepdf.PdfError):
         return output.DEFAULT_JPEG_QUALITY
     probe = np.full((8, 8), 128, np.uint8)
-    found = []
-    for q in range(100, 0, -1):
+    for q in range(100, 0, -1):  # from the top: the first match is the highest quality used
         probe_table = Image.open(io.BytesIO(output.encode_jpeg(probe, q))).quantization  # type: ignore[attr-defined]
         if probe_table in tables:
-            found.append(q)
-    return max(found, default=output.DEFAULT_JPEG_QUALITY)
+            return q
+    return output.DEFAULT_JPEG_QUALITY
 
 
 def _write_state(outdir: Path, number: str, copy: _State, quality: int) -> None:

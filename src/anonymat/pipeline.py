@@ -49,7 +49,7 @@ def _registration_full(reg: Registration, factor: float) -> Registration:
 
 def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     """Everything the batch needs to know about one page; never raises for a bad page."""
-    base = PageFacts(file=ref.file, path=ref.path, page=ref.index, sha256=ref.sha256, kind=ref.kind)
+    base = _facts_of(ref)
     timings: dict[str, float] = {}  # CPU seconds per stage (`make bench`): not inflated by other load
     clock = time.process_time()
 
@@ -336,13 +336,14 @@ def analyse_all(
     )
 
 
+def _facts_of(ref: ingest.PageRef) -> PageFacts:
+    """A page's facts before anything is known of its pixels."""
+    return PageFacts(file=ref.file, path=ref.path, page=ref.index, sha256=ref.sha256, kind=ref.kind)
+
+
 def _page_crashed(ref: ingest.PageRef) -> PageFacts:
     where = f"page {ref.index + 1} of {ref.file}"
-    return PageFacts(
-        file=ref.file,
-        path=ref.path,
-        page=ref.index,
-        sha256=ref.sha256,
-        kind=ref.kind,
+    return replace(
+        _facts_of(ref),
         error=f"{where}: reading it crashed a worker process twice; check the scan, or export it again",
     )
