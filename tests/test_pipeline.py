@@ -159,6 +159,36 @@ def test_same_input_gives_the_same_bytes(processed, corpus, tmp_path):
         assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes()
 
 
+def test_pages_encoded_by_the_page_stage_are_the_bytes_the_writers_would_make(corpus, tmp_path, monkeypatch):
+    """The page stage encodes each output page into OUTDIR's page cache; a writer only reads it back.
+    Pages beyond the cache's limit are made again from the source: the same bytes either way."""
+    from anonymat import pagecache, pipeline
+
+    from .conftest import run_process
+
+    root, _ = corpus
+    cached, direct = tmp_path / "cached", tmp_path / "direct"
+    stale = pagecache.folder(cached)
+    stale.mkdir(parents=True)
+    (stale / "left-by-a-killed-run.jpg").write_bytes(b"not a page")
+
+    def no_second_decode(facts):
+        raise AssertionError(f"{facts.label()} decoded again although the page stage encoded it")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "render_output_page", no_second_decode)
+        run_process([root / "scans"], cached, "--jobs", "1", "--order", "scan")
+    assert not pagecache.folder(cached).exists()  # emptied, stale files included, and removed
+
+    monkeypatch.setattr(pagecache, "MAX_PAGES", 0)  # nothing cached: every page made from its source
+    run_process([root / "scans"], direct, "--jobs", "1", "--order", "scan")
+    made = sorted(p.relative_to(cached) for p in cached.rglob("*") if p.suffix in (".pdf", ".jpg"))
+    assert any(p.suffix == ".pdf" for p in made) and any(p.suffix == ".jpg" for p in made)
+    assert made == sorted(p.relative_to(direct) for p in direct.rglob("*") if p.suffix in (".pdf", ".jpg"))
+    for name in made:
+        assert (cached / name).read_bytes() == (direct / name).read_bytes(), name
+
+
 def test_exit_code_tells_whether_anything_needs_a_person(processed):
     out, _truth, _vault, code = processed
     batch = json.loads((out / "batch.json").read_text())

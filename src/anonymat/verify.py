@@ -71,7 +71,7 @@ def check_zone_unreadable(gray: np.ndarray, boxes: list[list[int]], page_no: int
         text = ocr.ocr_text(255 - crop if crop.mean() < 128 else crop, psm=6)
         if re.search(r"\w{3,}", text):
             check.problems.append(f"page {page_no}: OCR finds text inside a masked zone")
-        reads = [r for reader in barcode.default_readers() for r in reader.read(crop, ("Code39",))]
+        reads = [r for reader in barcode.all_readers() for r in reader.read(crop, ("Code39",))]
         if reads:
             check.problems.append(f"page {page_no}: a barcode is readable inside a masked zone")
 
@@ -130,7 +130,7 @@ def _reads_number(gray: np.ndarray, number: str) -> bool:
     from anonymat import barcode
 
     # zxing alone: this is a check that the code is plainly readable, not a rescue of a damaged one
-    search = barcode.find_code(gray, r".+", readers=barcode.default_readers()[:1])
+    search = barcode.find_code(gray, r".+", readers=barcode.default_readers())
     return search.read is not None and search.read.value == number
 
 
