@@ -189,6 +189,26 @@ def test_pages_encoded_by_the_page_stage_are_the_bytes_the_writers_would_make(co
         assert (cached / name).read_bytes() == (direct / name).read_bytes(), name
 
 
+def test_the_page_cache_leaves_the_disk_to_the_pdfs(tmp_path, monkeypatch):
+    """With little free space the page stage keeps nothing: the writers make the pages from the source."""
+    import shutil
+
+    from anonymat import pagecache
+    from anonymat.output import EncodedPage
+
+    page = EncodedPage(b"jpeg", 10, 10, 200.0)
+    assert pagecache.store(tmp_path, "a.pdf", 0, "0" * 64, page, b"thumb")
+    real = shutil.disk_usage
+
+    def nearly_full(path):
+        usage = real(path)
+        return usage._replace(free=pagecache.MIN_FREE_MB * 2**20 - 1)
+
+    monkeypatch.setattr(shutil, "disk_usage", nearly_full)
+    assert not pagecache.store(tmp_path, "a.pdf", 1, "0" * 64, page, b"thumb")
+    assert len(list(tmp_path.iterdir())) == 2  # the first page and its thumbnail, nothing of the second
+
+
 def test_exit_code_tells_whether_anything_needs_a_person(processed):
     out, _truth, _vault, code = processed
     batch = json.loads((out / "batch.json").read_text())

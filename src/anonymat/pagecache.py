@@ -5,9 +5,10 @@ saves the writing stage a second decode and a second straightening (the two cost
 the whole work with --order scan). Only the file name crosses the process boundary, never pixels.
 
 What is kept is exactly what the PDF embeds (masked, whitened JPEG) and its report thumbnail: nothing of
-the identity zone. The folder is emptied at the start and the end of every run, each copy's pages leave
-it as soon as its PDF is written, and at most MAX_PAGES are kept (about 4 GB at 200 KB a page): pages
-beyond are encoded by the writers from their source, as without the cache. The same pixels and settings
+the identity zone. The folder is emptied at the start and the end of every run, and each copy's pages
+leave it as soon as its PDF is written. At most MAX_PAGES are kept (about 4 GB at 200 KB a page), and
+none while the disk has less than MIN_FREE_MB free, so the cache never takes the room the PDFs need:
+other pages are encoded by the writers from their source, as without the cache. The same pixels and settings
 give the same bytes either way, so a run's outputs do not depend on which pages were cached.
 """
 
@@ -26,6 +27,7 @@ from anonymat.output import EncodedPage
 
 FOLDER = ".anonymat-pages"
 MAX_PAGES = 20_000
+MIN_FREE_MB = 1024
 
 
 def folder(outdir: str | Path) -> Path:
@@ -41,6 +43,8 @@ def store(cache: Path, file: str, index: int, sha256: str, page: EncodedPage, th
     stem = _stem(file, index, sha256)
     try:
         cache.mkdir(exist_ok=True)
+        if shutil.disk_usage(cache).free < MIN_FREE_MB * 2**20:
+            return False
         for data, suffix in (
             (thumb, ".thumb"),
             (page.jpeg, ".jpg"),
