@@ -4,7 +4,8 @@
 
 For each (jobs, order) it runs `anonymat process` in a child process and reports pages/s end to end,
 peak RSS of the whole process tree, and output KB per page; one more in-process run collects the time
-per stage (decode, blank, barcode, orientation, template, mask, ocr for ordering, ordering, writing).
+per stage (decode, blank, barcode, orientation, template, mask, render: the output page encoded by
+the page stage, ocr for ordering, ordering, writing: the PDF from the encoded pages, and its verification).
 Writes bench/results.json and prints a table.
 """
 
@@ -102,15 +103,18 @@ def stage_profile(scans: Path, out: Path) -> dict[str, float]:
     """Mean CPU seconds per page for each stage, measured in-process with one job and one thread."""
     import cv2
 
-    from anonymat import api, ingest, pipeline
+    from anonymat import api, ingest, pagecache, pipeline
     from anonymat.grouping import group_pages
-    from anonymat.output import DEFAULT_JPEG_QUALITY
+    from anonymat.output import DEFAULT_JPEG_QUALITY, DEFAULT_MAX_PAGE_KB
     from anonymat.template import load_template
 
     files, _ = ingest.discover([scans])
     refs = ingest.page_refs(files)
     cv2.setNumThreads(1)  # as in a pool worker
-    ctx = pipeline.PageContext(load_template("cdg-est"), want_text=True, vault=None)
+    out.mkdir(parents=True, exist_ok=True)
+    # as `process` does: the page stage encodes the output pages into the page cache ("render")
+    render = pipeline.RenderSettings(str(pagecache.folder(out)), DEFAULT_JPEG_QUALITY, DEFAULT_MAX_PAGE_KB)
+    ctx = pipeline.PageContext(load_template("cdg-est"), want_text=True, vault=None, render=render)
     facts = pipeline.analyse_all(refs, ctx, jobs=1)
     totals: dict[str, float] = {}
     for f in facts:
@@ -121,11 +125,11 @@ def stage_profile(scans: Path, out: Path) -> dict[str, float]:
     for copy in grouping.copies:
         api.order_copy(copy)
     totals["ordering"] = time.process_time() - t0
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.process_time()
     for copy in grouping.copies:  # writing includes the verification that `process` runs after it
-        api.write_one(api.WriteJob(copy, str(out), False, DEFAULT_JPEG_QUALITY))
+        api.write_one(api.WriteJob(copy, str(out), False, DEFAULT_JPEG_QUALITY, cached=True))
     totals["writing"] = time.process_time() - t0
+    pagecache.clear(out)
     return {name: sec / len(refs) for name, sec in totals.items()}
 
 
