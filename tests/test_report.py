@@ -125,6 +125,21 @@ def test_report_drops_thumbnails_of_copies_no_longer_in_the_batch(processed, tmp
     assert not list((work / "thumbs").glob(f"{gone}_*.jpg"))
 
 
+def test_a_thumbnail_cut_short_by_a_crash_is_made_again(processed, tmp_path):
+    """Thumbnails are not fsynced (one per page; remade from the PDF): an empty one left by a power cut
+    is made again from the copy's PDF when the report is written."""
+    out, _truth, _code = processed
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    thumb = sorted((work / "thumbs").glob("*_1.jpg"))[0]
+    good = thumb.read_bytes()
+    thumb.write_bytes(b"")
+    write_report(work)
+    remade = cv2.imdecode(np.frombuffer(thumb.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert remade is not None and remade.shape[1] == THUMB_WIDTH
+    assert len(thumb.read_bytes()) > len(good) // 4
+
+
 def test_report_in_headless_chromium(processed, tmp_path):
     """Open report.html from disk: every thumbnail loads, the filter hides ok copies; screenshots saved."""
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():

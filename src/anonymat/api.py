@@ -148,7 +148,7 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     sha = output.write_copy_pdf(pages(), pdf_path, jpeg_quality=job.jpeg_quality, max_page_kb=job.max_page_kb)
     (outdir / report.THUMBS).mkdir(exist_ok=True)
     for i, data in enumerate(thumbs, start=1):
-        output.write_bytes_atomic(data, outdir / report.thumb_name(name, i))
+        output.write_bytes_atomic(data, outdir / report.thumb_name(name, i), durable=False)
     manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
     if job.settings is not None:
         manifest["settings"] = job.settings

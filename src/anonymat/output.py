@@ -268,11 +268,15 @@ def write_json_atomic(data: object, path: Path) -> None:
     write_bytes_atomic(text.encode("utf-8"), Path(path))
 
 
-def write_bytes_atomic(data: bytes, path: Path) -> None:
+def write_bytes_atomic(data: bytes, path: Path, durable: bool = True) -> None:
+    """Write under a temporary name, then rename. `durable` waits until the bytes are on the disk (fsync):
+    for the PDFs and manifests; a report thumbnail, remade from its PDF when missing, need not wait (an
+    fsync is ~1 ms on a local disk, tens of ms on a network share, and there is one thumbnail per page)."""
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 _WRITE_ERRNOS = {

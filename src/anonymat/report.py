@@ -88,7 +88,7 @@ def update_thumbnails(
         names = [thumb_name(number, i) for i in range(1, n_pages + 1)]
         known = index.get(number) or {}
         fresh = known.get("pdf_sha256") == manifest.get("pdf_sha256") and known.get("pages") == n_pages
-        if fresh and all((outdir / n).is_file() for n in names):
+        if fresh and all(_nonempty(outdir / n) for n in names):  # empty: cut short by a crash (not fsynced)
             result[number] = list(names)
             new_index[number] = known
             continue
@@ -98,7 +98,7 @@ def update_thumbnails(
             if gray is None:
                 made.append(None)
                 continue
-            output.write_bytes_atomic(make_thumbnail(gray), outdir / name)
+            output.write_bytes_atomic(make_thumbnail(gray), outdir / name, durable=False)
             made.append(name)
         _remove_extra_thumbs(folder, number, n_pages)
         result[number] = made
@@ -109,6 +109,13 @@ def update_thumbnails(
     if new_index != on_disk:
         output.write_json_atomic(dict(sorted(new_index.items())), index_path)
     return result
+
+
+def _nonempty(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _remove_extra_thumbs(folder: Path, number: str, keep: int) -> None:
