@@ -5,7 +5,7 @@ JPEG quality encodes them as `anonymat process` does (paper to white, 0.2 mm sof
 JPEG within the size limit) and OCRs the writing area of the page before encoding and after decoding the
 output JPEG.
 
-    .venv/bin/python bench/legibility.py [--pages 3] [--dpi 200] [--qualities 40 50 60 75]
+    .venv/bin/python bench/legibility.py [--pages 3] [--dpi 200] [--qualities 40 50 60 75] [--show DIR]
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def main() -> int:
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--qualities", type=int, nargs="+", default=[40, 50, 60, 75])
     parser.add_argument("--smooth-mm", type=float, nargs="+", default=[output.SMOOTH_MM])
+    parser.add_argument("--show", type=Path, help="write the first page's output and a piece of it here")
     args = parser.parse_args()
     y0, y1 = (int(v / 25.4 * args.dpi) for v in (110, 290))
     fonts = {k: v for k, v in available_fonts().items() if k in ("comic-neue", "intuitive")}
@@ -68,22 +69,35 @@ def main() -> int:
         output.SMOOTH_MM = smooth
         print(f" softening {smooth} mm:")
         for q in args.qualities:
-            report(q, pages, args.dpi, score, before)
+            report(q, pages, args.dpi, score, before, args.show)
     return 0
 
 
-def report(q, pages, dpi, score, before) -> None:
-    if True:
-        decoded, sizes = [], []
-        for p, _ in pages:
-            data = output.encode_page(output.clean_page(p, dpi), dpi, q)  # with the size limit, as process
-            sizes.append(len(data) / 1024)
-            decoded.append(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE))
-        after = score(decoded)
-        print(
-            f"  q{q}: {np.median(sizes):5.0f} KB/page (max {max(sizes):.0f}), word accuracy {after:.1f} % "
-            f"({after - before:+.1f} points)"
-        )
+def report(q, pages, dpi, score, before, show: Path | None = None) -> None:
+    decoded, sizes = [], []
+    for p, _ in pages:
+        data = output.encode_page(output.clean_page(p, dpi), dpi, q)  # with the size limit, as process
+        sizes.append(len(data) / 1024)
+        decoded.append(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE))
+        if show is not None and len(decoded) == 1:
+            show_page(show, p, data, dpi, q)
+    after = score(decoded)
+    print(
+        f"  q{q}: {np.median(sizes):5.0f} KB/page (max {max(sizes):.0f}), word accuracy {after:.1f} % "
+        f"({after - before:+.1f} points)"
+    )
+
+
+def show_page(folder: Path, scan: np.ndarray, jpeg: bytes, dpi: int, q: int) -> None:
+    """The first page as the output holds it (the JPEG's own bytes), and a 100 x 40 mm piece of its
+    writing, scan above output, at full resolution (lossless PNG)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"page-{dpi}dpi-q{q}.jpg").write_bytes(jpeg)
+    out = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+    x0, y0, x1, y1 = (int(v / 25.4 * dpi) for v in (20, 112, 120, 152))
+    piece = np.vstack([scan[y0:y1, x0:x1], np.full((6, x1 - x0), 0, np.uint8), out[y0:y1, x0:x1]])
+    cv2.imwrite(str(folder / f"piece-{dpi}dpi-q{q}-scan-above-output.png"), piece)
+    print(f"  q{q}: {folder} holds the first page's output ({len(jpeg) // 1024} KB) and a piece of it")
 
 
 if __name__ == "__main__":
