@@ -115,7 +115,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     page = None  # the full-resolution upright page, made only when a later step reads its pixels
     crop_name = None
     if ctx.vault and read is not None and flap in ("open", "unknown"):
-        page = orient.upright(gray, pose)
+        page = orient.upright_page(gray, pose)
         zone = reg.to_px(template.zones_mm["identity"], template.mask_margin_mm + extra)
         # the value comes from the page: never let it name a path (a permissive template accepts "../x")
         crop_name = f"{_safe_stem(read.value)}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
@@ -127,7 +127,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
             return replace(base, error=f"{where}: cannot write its identity crop in {ctx.vault} ({reason})")
     want_printed = read is None and "number_text" in template.zones_mm and reg.anchor != "nominal"
     if ctx.want_text or ctx.roster is not None or want_printed or ctx.render is not None:
-        page = page if page is not None else orient.upright(gray, pose)
+        page = page if page is not None else orient.upright_page(gray, pose)
         masking.paint(page, boxes)  # before any OCR: nothing reads the identity zone
     del gray
     lap("mask")
@@ -214,7 +214,7 @@ def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     )
     image = decode.load_page(ref)
     pose = orient.Pose(facts.rotation, facts.skew, facts.pose_source)
-    page = orient.upright(image.gray, pose)
+    page = orient.upright_page(image.gray, pose)
     masking.paint(page, list(facts.masked))
     return page, image.dpi, facts.sharp
 
