@@ -34,7 +34,9 @@ def ink_mask(gray: np.ndarray, contrast: int = 30) -> np.ndarray:
     k = max(15, (min(gray.shape) // 20) | 1)
     background = cv2.medianBlur(cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA), k | 1)
     background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-    return (gray.astype(np.int16) < background.astype(np.int16) - contrast).astype(np.uint8)
+    # saturating uint8 arithmetic: a background darker than `contrast` has no ink below it, as in int16
+    paper = cv2.subtract(background, contrast)  # type: ignore[call-overload]
+    return np.bitwise_and(cv2.compare(gray, paper, cv2.CMP_LT), 1)
 
 
 def rotate_quarter(gray: np.ndarray, rotation: int) -> np.ndarray:
