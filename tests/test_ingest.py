@@ -207,6 +207,53 @@ def test_jpeg_exif_orientation_6_is_turned(tmp_path: Path) -> None:
     assert image.dpi == pytest.approx(150)
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_jpeg_pixels_and_orientation_as_pil_gives_them(tmp_path: Path, orientation: int, mode: str) -> None:
+    """JPEG files are decoded by OpenCV (faster): the same pixels as PIL, turned by any EXIF orientation."""
+    from PIL import ImageOps
+
+    base = scan_like()
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / f"o{orientation}.jpg"
+    Image.fromarray(base).convert(mode).save(path, quality=90, exif=exif, dpi=(200, 200))
+    image = load_page(only_ref(path))
+    with Image.open(path) as pil:
+        pil.draft("L", pil.size)
+        expected = np.asarray(ImageOps.exif_transpose(pil).convert("L"))
+    assert image.gray.shape == expected.shape
+    assert np.abs(image.gray.astype(int) - expected).max() <= (0 if mode == "L" else 1)
+    assert image.dpi == pytest.approx(200)
+
+
+def _grey_png(path: Path, levels: np.ndarray, bits: int) -> None:
+    """A greyscale PNG of `bits` bits per pixel, written by hand (PIL writes grey at 8 bits only)."""
+    h, w = levels.shape
+    rows = []
+    for row in levels:
+        packed = np.packbits(np.unpackbits(row.astype(np.uint8)[:, None], axis=1)[:, 8 - bits :].ravel())
+        rows.append(b"\0" + packed.tobytes())
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", w, h, bits, 0, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+    path.write_bytes(data + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("bits", [1, 2, 4, 8])
+def test_grey_png_of_any_depth_reads_as_pil_reads_it(tmp_path: Path, bits: int) -> None:
+    """8-bit grey PNGs are decoded by OpenCV (faster), the others by PIL: the same pixels either way."""
+    base = scan_like()
+    path = tmp_path / f"g{bits}.png"
+    _grey_png(path, np.rint(base / 255 * (2**bits - 1)).astype(np.uint8), bits)
+    with Image.open(path) as pil:
+        expected = np.asarray(pil.convert("L"))
+    assert np.array_equal(load_page(only_ref(path)).gray, expected)
+
+
 def test_png_grey_alpha_and_dpi(tmp_path: Path) -> None:
     base = scan_like()
     path = tmp_path / "p.png"
