@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
-from anonymat.output import EncodedPage
+from anonymat.output import EncodedPage, write_bytes_atomic
 
 FOLDER = ".anonymat-pages"
 MAX_PAGES = 20_000
@@ -45,17 +44,11 @@ def store(cache: Path, file: str, index: int, sha256: str, page: EncodedPage, th
         cache.mkdir(exist_ok=True)
         if shutil.disk_usage(cache).free < MIN_FREE_MB * 2**20:
             return False
-        for data, suffix in (
-            (thumb, ".thumb"),
-            (page.jpeg, ".jpg"),
-        ):  # the page last: it marks the pair whole
-            tmp = cache / f"{stem}{suffix}.{secrets.token_hex(4)}.part"
-            try:
-                tmp.write_bytes(data)  # no fsync: a run that dies empties the folder at its next start
-                os.replace(tmp, cache / f"{stem}{suffix}")
-            finally:
-                tmp.unlink(missing_ok=True)
-    except OSError:
+        # no fsync: a run that dies empties the folder at its next start; the page last, as it marks the
+        # pair whole
+        write_bytes_atomic(thumb, cache / f"{stem}.thumb", durable=False)
+        write_bytes_atomic(page.jpeg, cache / f"{stem}.jpg", durable=False)
+    except (OSError, AnonymatError):
         return False
     return True
 
