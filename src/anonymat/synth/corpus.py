@@ -16,9 +16,10 @@ import pikepdf
 from PIL import Image
 
 from anonymat.synth.hand import Hand
+from anonymat.synth.layouts import DEFAULT, FormLayout, forms_for
 from anonymat.synth.plan import plan_corpus
-from anonymat.synth.scan import damage_barcode, scan, show_through
-from anonymat.synth.sheet import render_sheet
+from anonymat.synth.scan import damage_barcode, scan, show_through, upright_offset_px
+from anonymat.synth.sheet import render_sheet, sheet_layout
 from anonymat.synth.text import layout_memo, make_memo, page_text
 
 HEAD_WORDS = 6
@@ -32,15 +33,18 @@ def make_corpus(
     pages_per_copy: tuple[int, int] = (2, 5),
     dpi_choices: tuple[int, ...] = (200, 300),
     jobs: int | None = None,
+    form: str = DEFAULT,
 ) -> dict:
     """Write synthetic scanned copies to OUTDIR/scans and their truth to OUTDIR/truth.json.
 
     pages_per_copy is (low, high) written pages per copy, high excluded as in range(): the
-    default (2, 5) gives 2 to 4 pages; use (2, 7) for up to 6. Same seed, same bytes.
+    default (2, 5) gives 2 to 4 pages; use (2, 7) for up to 6. form is a layout name
+    (layouts.py) or "mixed": every layout but cdg-est in turn. Same seed, same bytes.
     OUTDIR/scans is replaced.
     """
     if copies < 1:
         raise ValueError("copies must be at least 1")
+    forms = forms_for(form, copies, seed)  # an unknown name fails before anything is removed
     outdir = Path(outdir)
     scans = outdir / "scans"
     if scans.exists():
@@ -48,6 +52,8 @@ def make_corpus(
     scans.mkdir(parents=True)
     low, high = pages_per_copy
     plans = plan_corpus(copies, seed, (int(low), int(high)), tuple(dpi_choices))
+    for plan, name in zip(plans, forms, strict=True):
+        plan["form"] = name
     _assign_files(plans)
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or copies == 1:
@@ -93,9 +99,10 @@ def _assign_files(plans: list[dict]) -> None:
 def _make_copy(plan: dict, outdir: str) -> dict:
     """Render and scan every sheet of one copy; write its own files unless it goes into a PDF lot."""
     rng = np.random.default_rng(plan["seed"])
+    layout = sheet_layout(plan)
     hand = Hand(plan["font"], plan["font_path"], plan["dpi"], rng)
     memo = make_memo(rng)
-    pages = layout_memo(memo, hand, len(plan["sheets"]), rng)
+    pages = layout_memo(memo, hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm)
     while len(pages) < len(plan["sheets"]):  # the text could not fill them: blank-ish last pages
         pages.append([])
     images: list[tuple[np.ndarray, int]] = []
@@ -105,9 +112,10 @@ def _make_copy(plan: dict, outdir: str) -> dict:
         srng = np.random.default_rng([plan["seed"], reading])
         clean = render_sheet(plan, sheet, pages[reading], hand, srng)
         if sheet["damage"] != "none":
-            damage_barcode(clean, sheet["damage"], plan["dpi"], srng)
+            damage_barcode(clean, sheet["damage"], plan["dpi"], srng, layout.sticker_mm)
         fx = sheet["fx"]
-        img, boxes = scan(clean, fx, srng)
+        zones = {"band": layout.band_mm, "sticker": layout.sticker_mm}
+        img, boxes = scan(clean, fx, srng, zones)
         for _attempt in range(3):  # an intact sticker must read: soften the scan until it does
             if (
                 sheet["damage"] != "none"
@@ -116,7 +124,7 @@ def _make_copy(plan: dict, outdir: str) -> dict:
             ):
                 break
             fx = dict(fx, blur=round(fx["blur"] * 0.6, 2), noise=round(fx["noise"] * 0.6, 2))
-            img, boxes = scan(clean, fx, np.random.default_rng([plan["seed"], reading, 1 + _attempt]))
+            img, boxes = scan(clean, fx, np.random.default_rng([plan["seed"], reading, 1 + _attempt]), zones)
         box = boxes["band"]
         images.append((img, plan["dpi"]))
         text = page_text(pages[reading]).split()
@@ -130,6 +138,7 @@ def _make_copy(plan: dict, outdir: str) -> dict:
                 box=box,
                 text=text,
                 quality=plan["quality"],
+                zones=upright_zones_px(layout, fx),
             )
         )
         if sheet["verso"]:
@@ -146,6 +155,7 @@ def _make_copy(plan: dict, outdir: str) -> dict:
                     box=None,
                     text=[],
                     quality=plan["quality"],
+                    zones=None,
                 )
             )
     encoded = _write_own_files(Path(outdir), plan, images, entries)
@@ -154,6 +164,8 @@ def _make_copy(plan: dict, outdir: str) -> dict:
         "number": plan["number"],
         "font": plan["font"],
         "layout": plan["layout"],
+        "form": layout.name,
+        "zones_mm": layout.zones_mm(),
         "dpi": plan["dpi"],
         "identity": plan["identity"],
         "header": plan["header"],
@@ -161,6 +173,23 @@ def _make_copy(plan: dict, outdir: str) -> dict:
         "pages": entries,
     }
     return {"truth": truth, "jpegs": encoded}
+
+
+def upright_zones_px(layout: FormLayout, fx: dict) -> dict:
+    """The layout's zones in px on the page turned upright and deskewed exactly (as anonymat outputs it)."""
+    dx, dy = upright_offset_px(fx)
+    k = fx["dpi"] / 25.4
+
+    def box(b: tuple[float, float, float, float]) -> list[int]:
+        return [round(b[0] * k + dx), round(b[1] * k + dy), round(b[2] * k + dx), round(b[3] * k + dy)]
+
+    return {
+        "identity": box(layout.identity_mm),
+        "flap_open_area": box(layout.flap_open_mm),
+        "anonymity_box": box(layout.anonymity_mm),
+        "sticker": box(layout.sticker_mm),
+        "writing_top": round(layout.writing_area_mm[1] * k + dy),
+    }
 
 
 def _is_safe(fx: dict) -> bool:
@@ -194,6 +223,7 @@ def _entry(
     box: list[int] | None,
     text: list[str],
     quality: int,
+    zones: dict | None,
 ) -> dict:
     return {
         "file": None,
@@ -216,6 +246,7 @@ def _entry(
             "jpeg_quality": quality,
             **({"show_through": fx["show_through"]} if blank else {}),
         },
+        "zones_upright_px": zones,
     }
 
 

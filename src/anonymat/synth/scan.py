@@ -9,9 +9,10 @@ import numpy as np
 
 from anonymat.synth import form
 from anonymat.synth.hand import draw_strokes
+from anonymat.synth.layouts import CDG_EST, Box
 from anonymat.synth.sheet import STICKER_MM
 
-BAND_MM = (10.0, 62.0, 200.0, 104.0)  # identity zone Z plus the flap's open area F
+BAND_MM = CDG_EST.band_mm  # identity zone Z plus the flap's open area F, of the default layout
 _TILE = (3600, 2600)  # (h, w): larger than an A4 page at 300 dpi, plus room for random offsets
 
 
@@ -50,12 +51,15 @@ def light_field(shape: tuple[int, int], background: float, rng: np.random.Genera
     return cv2.resize(field.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def damage_barcode(page: np.ndarray, kind: str, dpi: int, rng: np.random.Generator) -> None:
+def damage_barcode(
+    page: np.ndarray, kind: str, dpi: int, rng: np.random.Generator, sticker_mm: Box = STICKER_MM
+) -> None:
     """Smudge, pen stroke or torn sticker over the barcode, on the clean page (float32, in place)."""
     mm = dpi / 25.4
-    sx0, sy0, sx1, sy1 = (v * mm for v in STICKER_MM)
+    sx0, sy0, sx1, sy1 = (v * mm for v in sticker_mm)
+    bars0, bars1 = sticker_mm[1] + 4.0, sticker_mm[1] + 16.0  # mm: the bars, with a 1 mm margin
     if kind == "smudge":
-        cx, cy = rng.uniform(sx0 + 8 * mm, sx1 - 8 * mm), rng.uniform(24 * mm, 36 * mm)
+        cx, cy = rng.uniform(sx0 + 8 * mm, sx1 - 8 * mm), rng.uniform(bars0 * mm, bars1 * mm)
         ax, ay = rng.uniform(5, 11) * mm, rng.uniform(3, 7) * mm
         h, w = page.shape
         y0, y1 = max(0, int(cy - 3 * ay)), min(h, int(cy + 3 * ay))
@@ -66,7 +70,7 @@ def damage_barcode(page: np.ndarray, kind: str, dpi: int, rng: np.random.Generat
         sub -= blob * (sub - rng.uniform(90, 130))
     elif kind == "pen":
         t = np.linspace(0, 1, 60)
-        ya, yb = rng.uniform(24 * mm, 34 * mm, 2)  # across the bars
+        ya, yb = rng.uniform(bars0 * mm, (bars1 - 2.0) * mm, 2)  # across the bars
         xs = sx0 - 4 * mm + (sx1 - sx0 + 8 * mm) * t
         ys = ya + (yb - ya) * t + rng.uniform(0.5, 2.5) * mm * np.sin(np.pi * t * rng.uniform(1, 3))
         draw_strokes(page, [np.stack([xs, ys], axis=1)], rng.uniform(0.4, 0.7) * mm, rng.uniform(30, 60))
@@ -95,8 +99,10 @@ def show_through(recto: np.ndarray, contrast: float) -> np.ndarray:
     return 255.0 - contrast * (255.0 - np.minimum(ghost, 255.0))
 
 
-def scan(page: np.ndarray, fx: dict, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, list[int]]]:
-    """Clean float page -> stored 8-bit scan, plus the boxes of the identity band and the sticker in it."""
+def scan(
+    page: np.ndarray, fx: dict, rng: np.random.Generator, zones_mm: dict[str, Box] | None = None
+) -> tuple[np.ndarray, dict[str, list[int]]]:
+    """Clean float page -> stored 8-bit scan, plus where zones_mm (default: cdg-est's band, sticker) lie in it."""
     dpi = fx["dpi"]
     h, w = page.shape
     white, paper = _noise_tiles()
@@ -118,7 +124,7 @@ def scan(page: np.ndarray, fx: dict, rng: np.random.Generator) -> tuple[np.ndarr
     out = np.clip(img, 0, 255, out=img).astype(np.uint8)
     k = fx["rotation"] // 90
     boxes = {}
-    for name, box_mm in (("band", BAND_MM), ("sticker", STICKER_MM)):
+    for name, box_mm in (zones_mm or {"band": BAND_MM, "sticker": STICKER_MM}).items():
         x0, y0, x1, y1 = (v * dpi / 25.4 for v in box_mm)
         corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ m.T
         boxes[name] = _rotate_box(corners, k, w, h)
@@ -148,3 +154,15 @@ def _rotate_box(pts: np.ndarray, k: int, w: int, h: int) -> list[int]:
 def px_box(box_mm: tuple[float, float, float, float], dpi: int) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = box_mm
     return form.px(x0, dpi), form.px(y0, dpi), form.px(x1, dpi), form.px(y1, dpi)
+
+
+def upright_offset_px(fx: dict) -> tuple[float, float]:
+    """Where a clean-page point moves once the scan is turned upright and deskewed about its centre.
+
+    The scan maps p to R(p - c) + c + s (rotation R by skew_deg about the centre c, shift s); undoing
+    R about c leaves p + R^-1 s, whatever the page size: the offset is R^-1 s, in px.
+    """
+    m = cv2.getRotationMatrix2D((0.0, 0.0), fx["skew_deg"], 1.0)[:, :2]
+    shift = np.array(fx["shift_mm"], dtype=np.float64) * fx["dpi"] / 25.4
+    dx, dy = m.T @ shift  # a rotation's inverse is its transpose
+    return float(dx), float(dy)

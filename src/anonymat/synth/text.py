@@ -182,19 +182,21 @@ def wrap(
     return lines
 
 
-def paginate(lines: list[Line], breaks: np.ndarray, p_force: float = 0.15) -> list[list[Line]]:
-    """Fill pages of LINES_PER_PAGE; sometimes break right after a paragraph end, leaving the rest empty."""
+def paginate(
+    lines: list[Line], breaks: np.ndarray, p_force: float = 0.15, lines_per_page: int = LINES_PER_PAGE
+) -> list[list[Line]]:
+    """Fill pages of lines_per_page; sometimes break right after a paragraph end, leaving the rest empty."""
     pages: list[list[Line]] = [[]]
     for line in lines:
         page = pages[-1]
         if not line.words and not page:
             continue  # no blank line at the top of a page
         page.append(line)
-        full = len(page) >= LINES_PER_PAGE
+        full = len(page) >= lines_per_page
         forced = (
             line.block_end
             and line.kind == "para"
-            and 8 <= len(page) <= LINES_PER_PAGE - 3
+            and 8 <= len(page) <= lines_per_page - 3
             and breaks[line.block % 256] < p_force
         )
         if full or forced:
@@ -204,9 +206,16 @@ def paginate(lines: list[Line], breaks: np.ndarray, p_force: float = 0.15) -> li
     return pages
 
 
-def layout_memo(memo: Memo, hand: Hand, n_pages: int, rng: np.random.Generator) -> list[list[Line]]:
-    """Grow the memo sentence by sentence until it fills exactly n_pages (last page partly)."""
-    width = 195.0 - 32.0 - 2.0
+def layout_memo(
+    memo: Memo,
+    hand: Hand,
+    n_pages: int,
+    rng: np.random.Generator,
+    lines_per_page: int = LINES_PER_PAGE,
+    width_mm: float = 195.0 - 32.0 - 2.0,
+) -> list[list[Line]]:
+    """Grow the memo sentence by sentence until it fills exactly n_pages of the form's ruled lines."""
+    width = width_mm
     counts = {
         "intro": int(rng.integers(2, 5)),
         "IA": 1,
@@ -215,11 +224,13 @@ def layout_memo(memo: Memo, hand: Hand, n_pages: int, rng: np.random.Generator) 
         "IIB": 1,
         "conclusion": int(rng.integers(0, 3)),
     }
-    target_fill = int(rng.integers(5, LINES_PER_PAGE + 1))
+    target_fill = int(rng.integers(5, lines_per_page + 1))
     p_force = 0.14
 
     def pages_for(c: dict[str, int]) -> list[list[Line]]:
-        return paginate(wrap(memo.blocks(c), hand, width, memo.indent_mm), memo.breaks, p_force)
+        return paginate(
+            wrap(memo.blocks(c), hand, width, memo.indent_mm), memo.breaks, p_force, lines_per_page
+        )
 
     best = pages_for(counts)
     if len(best) > n_pages:
