@@ -96,11 +96,15 @@ def copy_review_reasons(copy: Copy) -> None:
             copy.reasons.append(
                 f"{p.label()}: orientation not confirmed by the barcode or the printed header"
             )
-        if p.anchor != "frame":
+        if p.mask_policy != "template":
+            seen = ", ".join(p.cues_disagreeing) or "none"
             copy.reasons.append(
-                f"{p.label()}: printed header frame not found; identity zone masked with a wider margin, check it"
+                f"{p.label()}: the template could not be placed on the page (the barcode, printed rules and "
+                f"printed labels seen, {seen}, do not agree on where the flap and identity zone are): the "
+                f"whole {p.mask_policy} was masked instead; check that no identity shows and no writing "
+                "was hidden, or learn this form's template (anonymat template learn)"
             )
-        if p.flap == "unknown":
+        elif p.flap == "unknown":
             copy.reasons.append(f"{p.label()}: flap state unclear")
 
 

@@ -122,12 +122,15 @@ def samples(
     outdir: Annotated[Path, typer.Argument(help="Where to write the scans and truth.json.")],
     copies: Annotated[int, typer.Option(help="How many exam copies.")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 1,
+    form: Annotated[
+        str, typer.Option(help="Form layout (cdg-est, rule-banner, left-id, ...) or 'mixed'.")
+    ] = "cdg-est",
 ) -> None:
     """Generate realistic synthetic scanned copies (and their truth file, for tests only)."""
     from anonymat.synth import make_corpus
 
     try:
-        truth = make_corpus(outdir, copies=copies, seed=seed)
+        truth = make_corpus(outdir, copies=copies, seed=seed, form=form)
     except Exception as err:  # noqa: BLE001
         raise _fail(err) from err
     pages = sum(len(c["pages"]) for c in truth["copies"])
@@ -197,6 +200,62 @@ def fix(
     except Exception as err:  # noqa: BLE001 - the one handler
         raise _fail(err) from err
     typer.echo(f"fixed {', '.join(done)}; report: {outdir / 'report.html'}")
+
+
+template_app = typer.Typer(no_args_is_help=True, help="Onboard a new form: learn its template, check it on a scan.")
+app.add_typer(template_app, name="template")
+
+
+@template_app.command("learn")
+def template_learn(
+    scans: Annotated[list[Path], typer.Argument(help="Scans of filled-in copies (some with the flap open).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The template JSON to write.")],
+    preview: Annotated[
+        Path | None, typer.Option(help="The preview PNG (default: next to the template, .png).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The template's name (default: the file name).")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Learn the template of a form from a few scans; write it and a preview with every zone drawn."""
+    global _verbose
+    _verbose = verbose
+    from anonymat import learn
+    from anonymat.template import parse_template
+
+    try:
+        learned = learn.learn(scans, name or learn.safe_name(output))
+        learn.write_template(learned.data, output)
+        picture = preview or output.with_suffix(".png")
+        image, how = learn.preview(parse_template(learned.data, str(output)), learn.first_written(scans))
+        learn.write_png(image, picture)
+    except Exception as err:  # noqa: BLE001 - the one handler
+        raise _fail(err) from err
+    typer.echo(f"learned {output} from {learned.pages} pages; preview {picture} ({how})")
+    for line in learned.missing:
+        typer.echo(f"not found: {line}")
+    typer.echo(f"check the preview, then: anonymat process SCANS -o OUTDIR --template {output}")
+
+
+@template_app.command("show")
+def template_show(
+    template: Annotated[str, typer.Argument(help="A built-in template name or a template JSON file.")],
+    scan: Annotated[Path, typer.Argument(help="A scanned page (PDF, TIFF, JPEG or PNG).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The preview PNG to write.")],
+    page: Annotated[int, typer.Option(help="Which page of the scan (1 = the first).")] = 1,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Draw a template's zones over a scan, placed as `process` would place them."""
+    global _verbose
+    _verbose = verbose
+    from anonymat import learn
+    from anonymat.template import load_template
+
+    try:
+        image, how = learn.preview(load_template(template), scan, page - 1)
+        learn.write_png(image, output)
+    except Exception as err:  # noqa: BLE001 - the one handler
+        raise _fail(err) from err
+    typer.echo(f"wrote {output}: {how}")
 
 
 def main() -> None:  # pragma: no cover - console entry

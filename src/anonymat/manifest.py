@@ -32,7 +32,11 @@ class PageFacts:
     rotation: int = 0
     skew: float = 0.0
     pose_source: str = "unknown"
-    anchor: str = "nominal"
+    anchor: str = "none"  # the cue kinds that agreed on the template's placement, e.g. "barcode+rules"
+    cues_disagreeing: tuple[str, ...] = ()  # cue kinds seen on the page that pointed elsewhere
+    residual_mm: float | None = None  # the farthest agreeing cue from the placement
+    mask_policy: str = "template"  # or the fail-closed "header band to ..." (masking.plan_masks)
+    placed: tuple[float, float, float] = (0.0, 0.0, 0.0)  # template origin x, y and px per mm (output px)
     flap: str = "unknown"
     masked: tuple[Box, ...] = ()
     sharp: tuple[Box, ...] = ()  # output boxes kept unsoftened (the anonymity barcode)
@@ -78,6 +82,14 @@ def page_entry(facts: PageFacts) -> dict[str, Any]:
         else None,
         "flap": facts.flap,
         "anchor": facts.anchor,
+        "registration": {
+            "cues": [] if facts.anchor == "none" else facts.anchor.split("+"),
+            "disagreeing": list(facts.cues_disagreeing),
+            "residual_mm": facts.residual_mm,
+            "policy": facts.mask_policy,
+            "origin_px": [round(facts.placed[0], 1), round(facts.placed[1], 1)],
+            "px_per_mm": round(facts.placed[2], 4),
+        },
         "pose": facts.pose_source,
         "blank": facts.blank,
         "masked": [list(b) for b in facts.masked],
@@ -91,6 +103,7 @@ def facts_from_entry(entry: dict[str, Any]) -> PageFacts:
     """Rebuild the facts of an output page from its manifest entry (what rendering it again needs)."""
     src = entry["source"]
     barcode = entry.get("barcode") or {}
+    registration = entry.get("registration") or {}
     return PageFacts(
         file=src["file"],
         path=src["path"],
@@ -105,7 +118,11 @@ def facts_from_entry(entry: dict[str, Any]) -> PageFacts:
         rotation=int(entry["rotation"]),
         skew=float(entry.get("skew", 0.0)),
         pose_source=entry.get("pose", "barcode"),
-        anchor=entry.get("anchor", "frame"),
+        anchor=entry.get("anchor", "none"),
+        cues_disagreeing=tuple(registration.get("disagreeing", ())),
+        residual_mm=registration.get("residual_mm"),
+        mask_policy=registration.get("policy", "template"),
+        placed=(*registration.get("origin_px", (0.0, 0.0)), registration.get("px_per_mm", 0.0)),  # type: ignore[arg-type]
         flap=entry.get("flap", "unknown"),
         masked=tuple(tuple(int(v) for v in b) for b in entry.get("masked", [])),  # type: ignore[misc]
         sharp=tuple(tuple(int(v) for v in b) for b in entry.get("sharp", [])),  # type: ignore[misc]

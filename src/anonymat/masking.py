@@ -13,6 +13,16 @@ import numpy as np
 from anonymat.orient import ink_mask
 from anonymat.template import Box, Registration, Template
 
+# The fail-closed policy, for a page the template could not be proved on: the whole header band is
+# masked, down to just above the first ruled line of the writing area (the first line's handwriting
+# stands above its rule), or down to a depth below the header of every form seen, when no ruled lines
+# show. Only the anonymity sticker found by the barcode reader is left visible.
+WRITING_CLEARANCE_MM = 6.0
+FAIL_CLOSED_DEPTH_MM = 135.0
+MIN_HEADER_MM = 40.0
+HEADER_RULE_REACH_MM = 12.0  # a dark printed rule this far below the first ruled line still ends the header  # ruled lines higher than this are not the writing area's start
+STICKER_MARGIN_MM = (3.0, 3.0, 3.0, 7.5)  # around the bars: left, top, right, bottom (its printed digits)
+
 FLAP_OPEN_INK = 0.04
 FLAP_BARE_INK = 0.02
 MASK_VALUE = 0  # opaque black: visibly masked, and no JPEG ringing can bring anything back
@@ -33,6 +43,76 @@ def mask_boxes(
         names.append("anonymity_box")
     margin = template.mask_margin_mm + extra_margin_mm
     boxes = [clip_box(reg.to_px(template.zones_mm[n], margin), shape) for n in names]
+    return [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+
+
+@dataclass(frozen=True)
+class MaskPlan:
+    """What is painted on one upright page, what stays sharp, and where the writing area is."""
+
+    boxes: list[Box]
+    sharp: tuple[Box, ...]
+    identity: Box  # what the vault keeps
+    writing: Box
+    policy: str  # "template" | "header band to the ruled lines" | "header band to a fixed depth"
+
+
+def plan_masks(
+    template: Template,
+    reg: Registration,
+    shape: tuple[int, int],
+    proved: bool,
+    sticker: Box | None,
+    writing_top: int | None,
+    both_ends: bool,
+    rules_y: tuple[int, ...] = (),
+) -> MaskPlan:
+    """The template's zones where its placement was proved; else the whole header band (fail closed).
+
+    `rules_y`: the page's dark printed rules (px): the band never ends above the header's last one.
+    `both_ends`: the page's orientation is unconfirmed, so its top may be its bottom: mask there too.
+    """
+    h, w = shape
+    if proved:
+        boxes = mask_boxes(template, reg, shape)
+        sharp: tuple[Box, ...] = ()
+        if not template.hide_anonymity_box:
+            sharp = (clip_box(reg.to_px(template.zones_mm["anonymity_box"], 2.0), shape),)
+        identity = clip_box(reg.to_px(template.zones_mm["identity"], template.mask_margin_mm), shape)
+        writing = clip_box(reg.to_px(template.zones_mm["writing_area"]), shape)
+        policy = "template"
+    else:
+        s = reg.px_per_mm
+        if writing_top is not None and writing_top >= MIN_HEADER_MM * s:
+            end, policy = int(writing_top - WRITING_CLEARANCE_MM * s), "header band to the ruled lines"
+            # a form may rule its identity fields like the writing area: the series found can start
+            # inside the header, whose printed bottom rule then lies below it
+            last = [y for y in rules_y if y < writing_top + HEADER_RULE_REACH_MM * s]
+            if last:
+                end = max(end, int(max(last) + 1.5 * s))
+        else:
+            end, policy = int(min(h, FAIL_CLOSED_DEPTH_MM * s)), "header band to a fixed depth"
+        band = (0, 0, w, end)
+        keep = None
+        if sticker is not None and not template.hide_anonymity_box:
+            left, top, right, bottom = (m * s for m in STICKER_MARGIN_MM)
+            x0, y0, x1, y1 = sticker
+            keep = clip_box((int(x0 - left), int(y0 - top), int(x1 + right), int(y1 + bottom)), (end, w))
+        boxes = _band_without(band, keep)
+        sharp = () if keep is None else (keep,)
+        identity, writing = band, (0, end, w, h)
+    if both_ends:
+        boxes += [(w - x1, h - y1, w - x0, h - y0) for x0, y0, x1, y1 in boxes]
+    return MaskPlan(boxes, sharp, identity, writing, policy)
+
+
+def _band_without(band: Box, keep: Box | None) -> list[Box]:
+    """The band as boxes that cover all of it except `keep` (inside it)."""
+    bx0, by0, bx1, by1 = band
+    if keep is None or keep[2] <= keep[0] or keep[3] <= keep[1]:
+        return [band]
+    kx0, ky0, kx1, ky1 = keep
+    boxes = [(bx0, by0, bx1, ky0), (bx0, ky0, kx0, ky1), (kx1, ky0, bx1, ky1), (bx0, ky1, bx1, by1)]
     return [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
 
 
@@ -57,7 +137,7 @@ def flap_state(gray: np.ndarray, template: Template, reg: Registration) -> str:
 
     Only ink coverage of the flap's own area is measured: nothing inside the identity zone is read.
     """
-    if template.flap_open_area is None or reg.anchor == "nominal":
+    if template.flap_open_area is None or reg.anchor == "none":
         return "unknown"
     box = reg.to_px(template.zones_mm[template.flap_open_area])
     coverage = ink_fraction(gray, box, inset_px=int(2 * reg.px_per_mm))

@@ -46,6 +46,13 @@ class OcrLine:
     conf: float  # 0..100 as tesseract reports it
 
 
+@dataclass(frozen=True)
+class OcrWord:
+    text: str
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the given image
+    conf: float  # 0..100 as tesseract reports it
+
+
 def ocr_lines(gray: np.ndarray, psm: int = 6, lang: str = "fra", timeout_s: float = 20.0) -> list[OcrLine]:
     """Text lines of `gray` (2-D uint8), top to bottom, with their boxes; empty lines are dropped."""
     image = _as_gray_u8(gray)
@@ -54,6 +61,16 @@ def ocr_lines(gray: np.ndarray, psm: int = 6, lang: str = "fra", timeout_s: floa
     if tesserocr is not None:
         return _tesserocr_lines(image, psm, lang, timeout_s)
     return _pytesseract_lines(image, psm, lang, timeout_s)
+
+
+def ocr_words(gray: np.ndarray, psm: int = 11, lang: str = "fra", timeout_s: float = 20.0) -> list[OcrWord]:
+    """Words of `gray` (2-D uint8) with their boxes, in tesseract's reading order; empty words dropped."""
+    image = _as_gray_u8(gray)
+    if image.size == 0:
+        return []
+    if tesserocr is not None:
+        return _tesserocr_words(image, psm, lang, timeout_s)
+    return _pytesseract_words(image, psm, lang, timeout_s)
 
 
 def ocr_text(
@@ -161,6 +178,24 @@ def _tesserocr_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float) -
     return lines
 
 
+def _tesserocr_words(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrWord]:
+    level = tesserocr.RIL.WORD
+    words: list[OcrWord] = []
+    with _LOCK:
+        api = _api(lang, psm)
+        _recognize(api, image, timeout_s)
+        iterator = api.GetIterator()
+        if iterator is None:
+            return []
+        for item in tesserocr.iterate_level(iterator, level):
+            text = _checked(item.GetUTF8Text, level).strip()
+            box = item.BoundingBox(level)
+            if text and box is not None:
+                x0, y0, x1, y1 = (int(v) for v in box)
+                words.append(OcrWord(text, (x0, y0, x1, y1), float(item.Confidence(level))))
+    return words
+
+
 # --- pytesseract fallback -------------------------------------------------------------------------
 
 
@@ -211,6 +246,20 @@ def _pytesseract_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float)
         lines.append(OcrLine(text, top, left, sum(confs) / len(confs) if confs else 0.0))
     lines.sort(key=lambda line: (line.top, line.left))
     return lines
+
+
+def _pytesseract_words(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrWord]:
+    data = _call_pytesseract(
+        "image_to_data", image, lang, f"--psm {psm} --oem 1 -c tessedit_do_invert=0", timeout_s
+    )
+    words = []
+    for i, word in enumerate(data["text"]):
+        text = str(word).strip()
+        if text:
+            x0, y0 = int(data["left"][i]), int(data["top"][i])
+            box = (x0, y0, x0 + int(data["width"][i]), y0 + int(data["height"][i]))
+            words.append(OcrWord(text, box, max(0.0, float(data["conf"][i]))))
+    return words
 
 
 def _as_gray_u8(gray: np.ndarray) -> np.ndarray:

@@ -19,12 +19,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from anonymat import barcode, blank, decode, ingest, masking, orient, output, pagecache
+from anonymat import barcode, blank, decode, header, ingest, masking, orient, output, pagecache, placement
 from anonymat.errors import AnonymatError, MissingDependencyError, UsageError
 from anonymat.manifest import PageFacts
 from anonymat.report import make_thumbnail
 from anonymat.roster import Roster
-from anonymat.template import Box, Registration, Template, register
+from anonymat.template import Box, Registration, Template
 
 
 @dataclass(frozen=True)
@@ -91,32 +91,39 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     pose = orient.Pose(pose.rotation, round(pose.skew, 2), pose.source)
     up_small = orient.upright(small, pose)
     lap("orientation")
-    center = None
-    if read is not None:
-        cx, cy = orient.map_point(pose, gray.shape, read.center)
-        center = (cx * factor, cy * factor)
-    reg_small = register(up_small, template, center, px_per_mm=dpi * factor / 25.4)
-    flap = masking.flap_state(up_small, template, reg_small)
+    s_small = dpi * factor / 25.4
+    # the bars' corners on the upright page, in full-resolution pixels
+    quad = None if read is None else [orient.map_point(pose, gray.shape, p) for p in read.quad]
+    h, w = gray.shape if pose.rotation in (0, 180) else gray.shape[::-1]
+    # the full-resolution upright page: every placement check reads it (and the output is made from it)
+    page = orient.upright_page(gray, pose)
+    s_page = dpi / 25.4
+    quad_small = None if quad is None else [(x * factor, y * factor) for x, y in quad]
+    found = _place(template, page, s_page, up_small, factor, quad_small)
+    reg_small = found.registration
+    flap = "unknown"
+    if found.proved:
+        flap = (
+            found.flap
+            if found.flap in ("open", "folded")
+            else masking.flap_state(up_small, template, reg_small)
+        )
     lap("template")
 
     reg = _registration_full(reg_small, factor)
-    # the upright page's size: a skew correction keeps the size, a quarter turn swaps the sides
-    h, w = gray.shape if pose.rotation in (0, 180) else gray.shape[::-1]
-    # Without the printed frame the zones are less certain: widen the mask.
-    extra = 0.0 if reg.anchor == "frame" else 6.0
-    boxes = masking.mask_boxes(template, reg, (h, w), extra_margin_mm=extra)
-    if pose.source == "unknown":
-        # Neither the barcode nor the printed header confirmed which way up the page is: the identity
-        # zone may be at the opposite end, so mask there too (the page is flagged for review anyway).
-        boxes += [(w - x1, h - y1, w - x0, h - y0) for x0, y0, x1, y1 in boxes]
-    sharp: tuple[Box, ...] = ()
-    if not template.hide_anonymity_box:
-        sharp = (masking.clip_box(reg.to_px(template.zones_mm["anonymity_box"], 2.0), (h, w)),)
-    page = None  # the full-resolution upright page, made only when a later step reads its pixels
+    writing_top, rules_y = None, ()
+    if not found.proved:
+        top = header.find_writing_top(up_small, s_small)
+        writing_top = None if top is None else int(top / factor)
+        rules_y = tuple(int(y / factor) for y, _x0, _x1 in placement.find_rules(up_small, s_small))
+    sticker = None if quad is None else _bounds(quad)
+    plan = masking.plan_masks(
+        template, reg, (h, w), found.proved, sticker, writing_top, pose.source == "unknown", rules_y
+    )
+    boxes, sharp = plan.boxes, plan.sharp
     crop_name = None
     if ctx.vault and read is not None and flap in ("open", "unknown"):
-        page = orient.upright_page(gray, pose)
-        zone = reg.to_px(template.zones_mm["identity"], template.mask_margin_mm + extra)
+        zone = plan.identity
         # the value comes from the page: never let it name a path (a permissive template accepts "../x")
         crop_name = f"{_safe_stem(read.value)}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
         try:
@@ -125,9 +132,8 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
             reason = exc.strerror or str(exc)
             where = f"page {ref.index + 1} of {ref.file}"
             return replace(base, error=f"{where}: cannot write its identity crop in {ctx.vault} ({reason})")
-    want_printed = read is None and "number_text" in template.zones_mm and reg.anchor != "nominal"
+    want_printed = read is None and "number_text" in template.zones_mm and found.proved
     if ctx.want_text or ctx.roster is not None or want_printed or ctx.render is not None:
-        page = page if page is not None else orient.upright_page(gray, pose)
         masking.paint(page, boxes)  # before any OCR: nothing reads the identity zone
     del gray
     lap("mask")
@@ -147,9 +153,8 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     if ctx.want_text and page is not None:
         from anonymat import ordering
 
-        writing = masking.clip_box(reg.to_px(template.zones_mm["writing_area"]), page.shape)
         try:
-            text = ordering.page_text(page, writing)
+            text = ordering.page_text(page, plan.writing)
         except AnonymatError:
             text = None
         lap("ocr")
@@ -158,8 +163,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     if ctx.roster is not None and page is not None:
         from anonymat import roster
 
-        writing = masking.clip_box(reg.to_px(template.zones_mm["writing_area"]), page.shape)
-        roster_hits = roster.check_page(page, writing, dpi, ctx.roster)
+        roster_hits = roster.check_page(page, plan.writing, dpi, ctx.roster)
         lap("roster")
 
     return replace(
@@ -174,6 +178,10 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         skew=pose.skew,
         pose_source=pose.source,
         anchor=reg.anchor,
+        cues_disagreeing=found.disagreed,
+        residual_mm=found.residual_mm,
+        mask_policy=plan.policy,
+        placed=(reg.origin[0], reg.origin[1], reg.px_per_mm),
         flap=flap,
         masked=tuple(boxes),
         sharp=sharp,
@@ -183,6 +191,49 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         roster_hits=roster_hits,
         seconds=timings,
     )
+
+
+def _place(
+    template: Template,
+    page: np.ndarray,
+    s_page: float,
+    up_small: np.ndarray,
+    factor: float,
+    quad_small: list[tuple[float, float]] | None,
+) -> placement.Placement:
+    """Place the template from the cues that cost least first: the barcode and the printed rules, then
+    the flap's title read where they put it, then, if that did not prove it, every printed label of the
+    header. (The OCR sees the identity zone in memory; only positions of printed labels come out.)"""
+    s_small = s_page * factor
+    cues = placement.page_cues(template, up_small, s_small, quad_small)
+    found = placement.place(template, cues, s_small)
+    if not template.labels_mm:
+        return found
+    if len(found.kinds) >= placement.MIN_KINDS:
+        full = _registration_full(found.registration, factor)
+        regions = placement.zone_check_regions(template, full, page.shape)
+        labels = placement.read_labels(page, s_page, to_scale=factor, regions=regions)
+        found = placement.place(template, [*cues, *placement.label_cues(template, labels, s_small)], s_small)
+        if _flap_agrees(found, template, up_small):
+            return found
+    labels = placement.read_labels(page, s_page, to_scale=factor)
+    found = placement.place(template, [*cues, *placement.label_cues(template, labels, s_small)], s_small)
+    return found if _flap_agrees(found, template, up_small) else found.refused()
+
+
+def _flap_agrees(found: placement.Placement, template: Template, up_small: np.ndarray) -> bool:
+    """A proved placement whose flap's print (read) and ink (measured where the flap shows when open)
+    tell the same state: a form whose flap lies elsewhere can show its print where the template expects
+    it in the other state."""
+    if not found.proved:
+        return False
+    ink = masking.flap_state(up_small, template, found.registration)
+    return found.flap not in ("open", "folded") or ink not in ("open", "folded") or ink == found.flap
+
+
+def _bounds(points: list[tuple[float, float]]) -> Box:
+    xs, ys = zip(*points, strict=True)
+    return (int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
 
 
 def _safe_stem(name: str) -> str:

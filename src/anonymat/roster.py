@@ -110,7 +110,7 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-def _within_one(a: str, b: str) -> bool:
+def within_one(a: str, b: str) -> bool:
     """Edit distance (insert, delete, substitute) between a and b is at most 1."""
     if a == b:
         return True
@@ -227,7 +227,7 @@ def _is_name(word: str, raw: str, roster: Roster, mid_sentence: bool) -> bool:
     candidates: set[str] = set()
     for variant in _deletions(word) | {word}:
         candidates.update(roster.deletes.get(variant, ()))
-    near = [c for c in candidates if _within_one(word, c)]
+    near = [c for c in candidates if within_one(word, c)]
     if not any(roster.parts[c] == EXACT or capitalised for c in near):
         return False
     return zipf(word) < WORD_ZIPF  # a real word read as written is not a misread name

@@ -17,22 +17,35 @@ Box = tuple[int, int, int, int]
 REQUIRED_ZONES = ("identity", "anonymity_box", "barcode", "writing_area")
 
 
+MmBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TemplateLabel:
+    """A printed label's centre on the clean form, in mm; `flap` is the flap state it shows in (or None)."""
+
+    key: str
+    x: float
+    y: float
+    flap: str | None = None
+
+
 @dataclass(frozen=True)
 class Template:
     name: str
     page_mm: tuple[float, float]
     pattern: str
     formats: tuple[str, ...]
-    frame_mm: tuple[float, float, float, float]
-    zones_mm: dict[str, tuple[float, float, float, float]]
+    frame_mm: MmBox | None
+    zones_mm: dict[str, MmBox]
     flap_open_area: str | None
     flap_folded_area: str | None
     mask_zones: tuple[str, ...]
     mask_margin_mm: float
     hide_anonymity_box: bool
-
-    def is_valid_number(self, value: str) -> bool:
-        return re.fullmatch(self.pattern, value) is not None
+    rules_mm: tuple[tuple[float, float, float], ...] = ()  # long printed rules: (x0, y, x1)
+    barcode_mm: MmBox = (0.0, 0.0, 0.0, 0.0)  # the bars themselves (the sticker may be larger)
+    labels_mm: tuple[TemplateLabel, ...] = ()
 
 
 def load_template(name_or_path: str) -> Template:
@@ -77,23 +90,57 @@ def parse_template(data: dict, origin: str) -> Template:
                 raise UsageError(f"{origin}: zone {zone!r} is named but not defined in zones_mm")
         pattern = data["number"]["pattern"]
         re.compile(pattern)
+        frame = box(data["frame_mm"], "frame_mm") if data.get("frame_mm") is not None else None
         return Template(
             name=str(data["name"]),
             page_mm=tuple(data.get("page_mm", [210, 297])),  # type: ignore[arg-type]
             pattern=pattern,
             formats=tuple(data["number"].get("formats", ["Code39"])),
-            frame_mm=box(data["frame_mm"], "frame_mm"),
+            frame_mm=frame,
             zones_mm=zones,
             flap_open_area=flap.get("open_area"),
             flap_folded_area=flap.get("folded_area"),
             mask_zones=mask_zones,
             mask_margin_mm=float(mask.get("margin_mm", 4)),
             hide_anonymity_box=bool(mask.get("hide_anonymity_box", False)),
+            rules_mm=_rules(data.get("rules_mm"), frame, origin),
+            barcode_mm=box(data["barcode_mm"], "barcode_mm") if "barcode_mm" in data else zones["barcode"],
+            labels_mm=_labels(data.get("labels_mm", []), origin),
         )
     except KeyError as exc:
         raise UsageError(f"{origin}: the template lacks the key {exc}; see README 'Templates'") from exc
     except re.error as exc:
         raise UsageError(f"{origin}: number.pattern is not a valid regular expression ({exc})") from exc
+
+
+def _rules(value: object, frame: MmBox | None, origin: str) -> tuple[tuple[float, float, float], ...]:
+    """The printed rules a page is registered on: as given, else the frame's top and bottom lines."""
+    if value is None:
+        if frame is None:
+            return ()
+        x0, y0, x1, y1 = frame
+        return ((x0, y0, x1), (x0, y1, x1))
+    if not isinstance(value, list) or not all(
+        isinstance(r, list) and len(r) == 3 and all(isinstance(v, int | float) for v in r) for r in value
+    ):
+        raise UsageError(f"{origin}: rules_mm must be a list of [x0, y, x1] in millimetres")
+    return tuple((float(r[0]), float(r[1]), float(r[2])) for r in value)
+
+
+def _labels(value: object, origin: str) -> tuple[TemplateLabel, ...]:
+    if not isinstance(value, list):
+        raise UsageError(f"{origin}: labels_mm must be a list of {{key, at: [x, y], flap}}")
+    labels = []
+    for item in value:
+        try:
+            x, y = (float(v) for v in item["at"])
+            flap = item.get("flap")
+            if flap not in (None, "open", "folded"):
+                raise ValueError(flap)
+            labels.append(TemplateLabel(str(item["key"]), x, y, flap))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"{origin}: labels_mm entry {item!r} is not {{key, at: [x, y], flap}}") from exc
+    return tuple(labels)
 
 
 @dataclass(frozen=True)
@@ -102,7 +149,7 @@ class Registration:
 
     px_per_mm: float
     origin: tuple[float, float]
-    anchor: str  # "frame" | "barcode" | "nominal"
+    anchor: str  # the cue kinds that agreed on it ("barcode+rules", ...), or "none" when not proved
 
     def to_px(self, box_mm: tuple[float, float, float, float], margin_mm: float = 0.0) -> Box:
         ox, oy = self.origin
@@ -145,31 +192,3 @@ def find_frame_top(
             if best is None or y < best[0]:
                 best = (int(y + bh // 2), int(x), int(x + bw))
     return best
-
-
-def register(
-    gray: np.ndarray,
-    template: Template,
-    barcode_center: tuple[float, float] | None,
-    px_per_mm: float | None = None,
-) -> Registration:
-    """Place the template on an upright page from its printed frame, else its barcode, else nominally.
-
-    `px_per_mm` is the image's scale from the scan's resolution; without it the image is taken to be
-    exactly the template's page wide. With it, a page on a larger canvas (an A4 sheet scanned on an A3
-    flatbed) is measured right."""
-    h, w = gray.shape
-    fx0, fy0, fx1, _fy1 = template.frame_mm
-    nominal = px_per_mm or w / template.page_mm[0]
-    top = find_frame_top(gray, min_len=int(0.6 * template.page_mm[0] * nominal))
-    if top is not None:
-        y, x0, x1 = top
-        s = (x1 - x0) / (fx1 - fx0)
-        if 0.85 * nominal < s < 1.15 * nominal:
-            return Registration(s, (x0 - fx0 * s, y - fy0 * s), "frame")
-    s = nominal
-    if barcode_center is not None:
-        bx0, by0, bx1, by1 = template.zones_mm["barcode"]
-        cx, cy = barcode_center
-        return Registration(s, (cx - (bx0 + bx1) / 2 * s, cy - (by0 + by1) / 2 * s), "barcode")
-    return Registration(s, (0.0, 0.0), "nominal")
