@@ -1,4 +1,4 @@
-"""Synthetic scanned exam copies (template cdg-est) with their truth, for tests, demos and benchmarks."""
+"""Synthetic scanned exam copies (form cdg-est, or the other layouts of layouts.py) with their truth."""
 
 from __future__ import annotations
 
