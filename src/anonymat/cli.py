@@ -202,7 +202,9 @@ def fix(
     typer.echo(f"fixed {', '.join(done)}; report: {outdir / 'report.html'}")
 
 
-template_app = typer.Typer(no_args_is_help=True, help="Onboard a new form: learn its template, check it on a scan.")
+template_app = typer.Typer(
+    no_args_is_help=True, help="Onboard a new form: learn its template, check it on a scan."
+)
 app.add_typer(template_app, name="template")
 
 

@@ -120,14 +120,14 @@ def _mm(box: tuple[int, int, int, int], s: float) -> MmBox:
 
 def _identity_fields(page: np.ndarray, s: float, labels: list[MmBox]) -> list[MmBox]:
     """The handwriting to the right of each identity label: where its field runs (mm)."""
-    ink = orient.ink_mask(page, contrast=60) > 0
+    ink: np.ndarray = np.asarray(orient.ink_mask(page, contrast=60) > 0)
     fields = []
     for x0, y0, x1, y1 in labels:
         r0, r1 = int((y0 - 2) * s), int((y1 + 2) * s)
         c0, c1 = int(x1 * s), min(page.shape[1], int((x1 + FIELD_REACH_MM) * s))
         if r1 <= r0 or c1 <= c0:
             continue
-        cols = ink[max(0, r0) : r1, c0:c1].any(axis=0)
+        cols = np.asarray(ink[max(0, r0) : r1, c0:c1].any(axis=0)).tolist()
         end, gap = 0, 0
         for i, on in enumerate(cols):
             gap = 0 if on else gap + 1
@@ -254,7 +254,8 @@ def _enclose(
 def _template_data(name: str, pages: list[PageReading], missing: list[str]) -> dict[str, Any]:
     width, height = (round(float(v)) for v in np.median(np.array([p.size_mm for p in pages]), axis=0))
     tops = [p.writing_top for p in pages if p.writing_top is not None]
-    bars = tuple(float(v) for v in np.median(np.array([p.bars for p in pages]), axis=0))
+    bx0, by0, bx1, by1 = (float(v) for v in np.median(np.array([p.bars for p in pages]), axis=0))
+    bars = (bx0, by0, bx1, by1)
     header_end = float(np.median(tops)) - 6.0 if tops else None
     if header_end is None:
         missing.append(

@@ -43,6 +43,12 @@ def mask_boxes(
         names.append("anonymity_box")
     margin = template.mask_margin_mm + extra_margin_mm
     boxes = [clip_box(reg.to_px(template.zones_mm[n], margin), shape) for n in names]
+    # the safety margin never reaches into the writing area, where the candidate's answer begins
+    writing_top = reg.to_px(template.zones_mm["writing_area"])[1]
+    boxes = [
+        (x0, y0, x1, min(y1, writing_top)) if y0 < writing_top else (x0, y0, x1, y1)
+        for x0, y0, x1, y1 in boxes
+    ]
     return [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
 
 

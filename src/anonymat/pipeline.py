@@ -111,7 +111,8 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     lap("template")
 
     reg = _registration_full(reg_small, factor)
-    writing_top, rules_y = None, ()
+    writing_top: int | None = None
+    rules_y: tuple[int, ...] = ()
     if not found.proved:
         top = header.find_writing_top(up_small, s_small)
         writing_top = None if top is None else int(top / factor)
@@ -214,6 +215,15 @@ def _place(
         regions = placement.zone_check_regions(template, full, page.shape)
         labels = placement.read_labels(page, s_page, to_scale=factor, regions=regions)
         found = placement.place(template, [*cues, *placement.label_cues(template, labels, s_small)], s_small)
+        if found.flap == "open" and not found.proved:  # the flap is open: its identity labels must show
+            full = _registration_full(found.registration, factor)
+            regions = placement.zone_check_regions(
+                template, full, page.shape, placement.IDENTITY_CHECK_KEYS, "open"
+            )
+            labels += placement.read_labels(page, s_page, to_scale=factor, regions=regions)
+            found = placement.place(
+                template, [*cues, *placement.label_cues(template, labels, s_small)], s_small
+            )
         if _flap_agrees(found, template, up_small):
             return found
     labels = placement.read_labels(page, s_page, to_scale=factor)

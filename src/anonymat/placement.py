@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from anonymat.manifest import PageFacts
-from anonymat.template import Registration, Template
+from anonymat.template import Registration, Template, TemplateLabel
 
 # How far two cues may disagree and still be taken to agree, in mm on the page. Printed cues (rules,
 # labels) are where the form's printer put them: measured residuals on generated scans at 200 and 300 dpi
@@ -42,6 +42,7 @@ class Cue:
     tolerance_mm: float
     what: str  # which printed rule or label, for the record: never any text read from the page
     flap: str | None = None  # a label the flap moves or hides: the flap state it shows the page in
+    key: str = ""  # a label's key
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def find_rules(
 ) -> list[tuple[float, float, float]]:
     """Long, dark, horizontal printed rules in the page's top part, as (y, x0, x1) in page px."""
     top = gray[: int(gray.shape[0] * search)]
-    dark = cv2.compare(top, RULE_DARK, cv2.CMP_LT)
+    dark = (top < RULE_DARK).astype(np.uint8)
     length = max(15, int(min_mm * px_per_mm))
     lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     # a residual skew of a fraction of a degree breaks a long line into steps: join them
@@ -105,7 +106,9 @@ def label_cues(template: Template, labels: Sequence[FoundLabel], px_per_mm: floa
             if label.key == found.key:
                 cx, cy = found.center
                 origin = (cx - label.x * px_per_mm, cy - label.y * px_per_mm)
-                cues.append(Cue("labels", origin, PRINT_TOLERANCE_MM, f"label {label.key}", label.flap))
+                cues.append(
+                    Cue("labels", origin, PRINT_TOLERANCE_MM, f"label {label.key}", label.flap, label.key)
+                )
     return cues
 
 
@@ -122,16 +125,28 @@ ZONE_CHECK_KEYS = ("partie", "laissez")  # the flap's boldest print: read first,
 ZONE_CHECK_HALF_MM = (22.0, 7.0)
 
 
+IDENTITY_CHECK_KEYS = ("nom", "prenom", "naissance", "candidat", "signature")
+
+
 def zone_check_regions(
-    template: Template, reg: Registration, shape: tuple[int, int]
+    template: Template,
+    reg: Registration,
+    shape: tuple[int, int],
+    keys: Sequence[str] = ZONE_CHECK_KEYS,
+    state: str | None = None,
 ) -> list[tuple[int, int, int, int]]:
-    """Small boxes (page px) around where the template puts the flap's title, in either flap state."""
-    keys = [k for k in ZONE_CHECK_KEYS if any(lab.key == k and lab.flap for lab in template.labels_mm)][:1]
+    """Small boxes (page px) around where the template puts the first of `keys` it knows (the flap's
+    title by default), in either flap state or in `state`."""
+
+    def wanted(lab: TemplateLabel) -> bool:
+        return lab.flap is not None and (state is None or lab.flap == state)
+
+    known = [k for k in keys if any(lab.key == k and wanted(lab) for lab in template.labels_mm)][:1]
     h, w = shape
     hx, hy = ZONE_CHECK_HALF_MM
     boxes = []
     for lab in template.labels_mm:
-        if lab.key in keys and lab.flap:
+        if lab.key in known and wanted(lab):
             x0, y0, x1, y1 = reg.to_px((lab.x - hx, lab.y - hy, lab.x + hx, lab.y + hy))
             boxes.append((max(0, x0), max(0, y0), min(w, x1), min(h, y1)))
     return [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
@@ -208,7 +223,14 @@ def place(template: Template, cues: Sequence[Cue], px_per_mm: float) -> Placemen
     residual = max(math.dist((ox, oy), c.origin) for c in members) / px_per_mm
     states = sorted({c.flap for c in members if c.kind == "labels" and c.flap})
     flap = states[0] if len(states) == 1 else ("unknown" if states else None)
-    proved = len(agreed) >= MIN_KINDS and flap is not None
+    # an open flap shows the identity labels: where the template knows them, one must be among the cues
+    shows_identity = any(lab.flap == "open" and lab.key in IDENTITY_CHECK_KEYS for lab in template.labels_mm)
+    identity_seen = any(c.kind == "labels" and c.key in IDENTITY_CHECK_KEYS for c in members)
+    proved = (
+        len(agreed) >= MIN_KINDS
+        and flap is not None
+        and (flap != "open" or identity_seen or not shows_identity)
+    )
     present = {c.kind for c in members}
     return Placement(
         Registration(px_per_mm, (ox, oy), "+".join(agreed) if proved else "none"),
