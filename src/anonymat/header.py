@@ -59,7 +59,10 @@ IDENTITY_KEYS = frozenset({"nom", "prenom", "naissance", "candidat", "signature"
 HEADER_SHARE = 0.45  # find_labels' default region: the top of the page
 OCR_PX_PER_MM = 150 / 25.4  # printed labels (2.4 mm capitals) read as well as at 200 dpi, faster
 OCR_PSM = 11  # sparse text: the header is labels and fields scattered in boxes, not paragraphs
-MIN_CONF = 60.0  # tesseract's word confidence below which a word is not taken as printed
+# Tesseract's word confidence, below which a word is not taken as printed: a word read exactly as a label
+# may be less sure (the handwriting after "ouvert le" lowers it), one read with an error must be sure.
+MIN_CONF_EXACT = 30.0
+MIN_CONF = 60.0
 FUZZY_MIN = 5
 
 _AMBIGUOUS = {"anonymat"}  # words whose key depends on their neighbours
@@ -73,6 +76,7 @@ class _Word:
     folded: str
     runs: tuple[str, ...]  # its letter runs ("d'anonymat" -> "d", "anonymat")
     box: Box
+    conf: float
 
 
 def find_labels(gray: np.ndarray, px_per_mm: float, region: Box | None = None) -> list[Label]:
@@ -97,9 +101,9 @@ def find_labels(gray: np.ndarray, px_per_mm: float, region: Box | None = None) -
     else:
         scale = 1.0
     words = [
-        _Word(folded, tuple(_LETTERS.findall(folded)), _to_page(word.box, scale, x0, y0))
+        _Word(folded, tuple(_LETTERS.findall(folded)), _to_page(word.box, scale, x0, y0), word.conf)
         for word in ocr.ocr_words(crop, psm=OCR_PSM)
-        if word.conf >= MIN_CONF and (folded := fold(word.text).strip(".,;:!?"))
+        if word.conf >= MIN_CONF_EXACT and (folded := fold(word.text).strip(".,;:!?"))
     ]
     return _merge(_match(words))
 
@@ -115,11 +119,20 @@ def _to_page(box: Box, scale: float, dx: int, dy: int) -> Box:
 
 
 def _matches(word: _Word, form: str) -> bool:
+    """The word reads as `form`: exactly, or (forms of 5+ letters, sure words) with one OCR error."""
+    sure = word.conf >= MIN_CONF
     if not form.isalpha():  # a form with punctuation ("ne(e)") is compared with the whole word
-        return word.folded == form or (len(form) >= FUZZY_MIN and within_one(word.folded, form))
+        texts = {word.folded, word.folded.removesuffix("le")}  # "Né(e)le:" read as one word
+        return form in texts or (sure and any(within_one(t, form) for t in texts))
     if len(form) < FUZZY_MIN:
         return form in word.runs
-    return any(within_one(run, form) for run in word.runs if len(run) >= FUZZY_MIN - 1)
+    for run in word.runs:
+        # a short word run into the label ("ouvertle") still shows the label
+        if run == form or (run.startswith(form) and len(run) - len(form) <= 3):
+            return True
+        if sure and len(run) >= FUZZY_MIN - 1 and within_one(run, form):
+            return True
+    return False
 
 
 def _key_of(word: _Word) -> str | None:
