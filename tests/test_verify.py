@@ -14,8 +14,9 @@ import numpy as np
 import pikepdf
 import pytest
 
-from anonymat import pipeline
+from anonymat import output, pipeline
 from anonymat.manifest import facts_from_entry
+from anonymat.verify import verify_copy
 
 
 def cli(*args: str):
@@ -31,10 +32,16 @@ def cli(*args: str):
 
 @pytest.fixture
 def outdir(processed, tmp_path) -> Path:
-    """A private copy of the processed corpus' OUTDIR, to tamper with."""
+    """A private copy of the processed corpus' OUTDIR, to tamper with, holding only the copy tampered
+    with (the deep check reads every page's header: ~0.4 s a page)."""
     out, _truth, _vault, _code = processed
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
+    keep, manifest, _pdf = _target(copy)
+    for path in _manifests(copy):
+        if path != keep:
+            path.unlink()
+            (copy / path.with_suffix(".pdf").name).unlink(missing_ok=True)
     return copy
 
 
@@ -200,3 +207,82 @@ def test_xray_does_find_a_box_drawn_over_text(tmp_path):
     path = tmp_path / "bad.pdf"
     pdf.save(path)
     assert _xray(path)
+
+
+# --- the deep check does not trust the template: identity labels and roster names in the header ------
+
+
+SHIFT_MM = 100.0
+
+
+@pytest.fixture(scope="module")
+def shifted(processed, tmp_path_factory) -> tuple[Path, dict, int]:
+    """OUTDIR holding one copy rebuilt with the masks of its open-flap page moved 100 mm down, into the
+    writing area: the identity zone shows, and the manifest (masked boxes, sha256) agrees with the PDF,
+    so only reading the page can tell. (its manifest, its truth copy, the page's position)."""
+    out, truth, _vault, _code = processed
+    copy = next(c for c in truth["copies"] if c["font"] == "comic-neue")  # the most legible hand
+    open_pages = {(p["file"], p["page"]) for p in copy["pages"] if p["flap"] == "open"}
+    assert open_pages, "the corpus changed: pick another copy with an open flap"
+    target = tmp_path_factory.mktemp("shifted")
+    shutil.copy(out / "batch.json", target / "batch.json")
+    manifest = json.loads((out / f"{copy['number']}.json").read_text(encoding="utf-8"))
+    position = next(
+        k for k, e in enumerate(manifest["pages"]) if (e["source"]["file"], e["source"]["page"]) in open_pages
+    )
+    entry = manifest["pages"][position]
+    dy = round(SHIFT_MM * entry["dpi"] / 25.4) if entry.get("dpi") else round(SHIFT_MM * 200 / 25.4)
+    entry["masked"] = [[x0, y0 + dy, x1, y1 + dy] for x0, y0, x1, y1 in entry["masked"]]
+
+    def pages():
+        for e in manifest["pages"]:
+            yield pipeline.render_output_page(facts_from_entry(e))
+
+    manifest["pdf_sha256"] = output.write_copy_pdf(pages(), target / manifest["pdf"])
+    (target / f"{copy['number']}.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return target, copy, position + 1
+
+
+def test_masks_moved_into_the_writing_area_are_caught(shifted):
+    out, copy, page_no = shifted
+    # what `process` checks (painted zones uniform, structure, sha256) finds nothing wrong
+    quick = verify_copy(out, out / f"{copy['number']}.json", ocr_zones=False)
+    assert quick.ok, quick.problems
+    line = _verify_fails(out, copy["number"], f"page {page_no}: the printed identity label")
+    problems = line.split("FAIL: ", 1)[1].split("; ")
+    assert len(problems) == 1 and "legible outside the masks" in problems[0], problems
+    keys = set(problems[0].split(" are legible")[0].split("'")[1::2])
+    assert len(keys) >= 3 and keys <= {"nom", "prenom", "naissance", "candidat", "signature"}, keys
+    for value in copy["identity"].values():  # the report names labels, never what was read
+        assert value.lower() not in line.lower()
+
+
+def test_a_roster_name_left_legible_is_caught(shifted, tmp_path):
+    out, copy, page_no = shifted
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"nom;prenom\n{copy['identity']['nom']};Anne\nDURAND-VOISIN;Paul\n", encoding="utf-8")
+    _code, plain = cli("verify", out)
+    assert "roster name" not in plain
+    code, report = cli("verify", out, "--roster", roster)
+    assert code == 1, report
+    assert f"page {page_no}: a roster name is legible outside the masks" in report
+    assert copy["identity"]["nom"].lower() not in report.lower()
+
+
+def test_verify_with_a_roster_passes_the_samples(samples_processed, tmp_path):
+    """Correct outputs pass the deep check, the roster of every candidate included."""
+    out, truth, _code = samples_processed
+    rows = [f"{c['identity']['nom']};{c['identity']['prenoms']}" for c in truth["copies"]]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("nom;prenom\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code, report = cli("verify", out, "--roster", roster)
+    assert code == 0, report
+    assert f"{len(truth['copies'])} copies checked, 0 failed" in report
+
+
+def test_verify_with_an_unusable_roster_is_a_usage_error(processed, tmp_path):
+    out, _truth, _vault, _code = processed
+    roster = tmp_path / "roster.csv"
+    roster.write_text("numero\n123\n", encoding="utf-8")
+    code, report = cli("verify", out, "--roster", roster)
+    assert code == 2 and "no name column" in report

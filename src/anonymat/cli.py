@@ -102,15 +102,21 @@ def process(
 @app.command("verify")
 def verify_cmd(
     outdir: Annotated[Path, typer.Argument(help="An OUTDIR written by `anonymat process`.")],
+    roster: Annotated[
+        Path | None,
+        typer.Option(help="CSV of the candidates' names (nom;prenom): fail a copy whose header shows one."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
 ) -> None:
     """Check that every copy in OUTDIR is complete and carries no identity."""
     global _verbose
     _verbose = verbose
+    from anonymat.roster import load_roster
     from anonymat.verify import print_report, verify_outdir
 
     try:
-        results = verify_outdir(outdir)
+        names = load_roster(roster) if roster is not None else None
+        results = verify_outdir(outdir, roster=names)
     except Exception as err:  # noqa: BLE001
         raise _fail(err) from err
     print_report(results)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from anonymat.roster import fold, within_one
+from anonymat.roster import Roster, find_names, fold, within_one
 
 Box = tuple[int, int, int, int]
 
@@ -70,9 +70,18 @@ _LETTERS = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True)
-class _Word:
-    """One word read, folded: lives only inside find_labels."""
+class HeaderReading:
+    """What may leave a reading of the header: label keys and boxes, boxes of lines naming a candidate."""
 
+    labels: list[Label]
+    names: list[Box]  # each line read that holds a roster name (never the name)
+
+
+@dataclass(frozen=True)
+class _Word:
+    """One word read: lives only inside read_header, never leaves it."""
+
+    text: str
     folded: str
     runs: tuple[str, ...]  # its letter runs ("d'anonymat" -> "d", "anonymat")
     box: Box
@@ -85,6 +94,23 @@ def find_labels(gray: np.ndarray, px_per_mm: float, region: Box | None = None) -
     Every occurrence of a key is returned, with its box in `gray`'s pixels. PRIVACY: this OCR reads the
     identity zone in memory; only the keys and boxes of recognised printed labels leave this function.
     """
+    return read_header(gray, px_per_mm, region).labels
+
+
+def read_header(
+    gray: np.ndarray, px_per_mm: float, region: Box | None = None, roster: Roster | None = None
+) -> HeaderReading:
+    """find_labels' reading, and with a roster the boxes of the lines read that hold a roster name.
+
+    PRIVACY: as in find_labels, no text read leaves this function: only keys and boxes.
+    """
+    words = _read_words(gray, px_per_mm, region)
+    labels = _merge(_match([w for w in words if w.conf >= MIN_CONF_EXACT]))
+    names = _lines_naming(words, roster) if roster else []
+    return HeaderReading(labels, names)
+
+
+def _read_words(gray: np.ndarray, px_per_mm: float, region: Box | None) -> list[_Word]:
     from anonymat import ocr
 
     h, w = gray.shape[:2]
@@ -92,7 +118,7 @@ def find_labels(gray: np.ndarray, px_per_mm: float, region: Box | None = None) -
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     if x1 - x0 < 8 or y1 - y0 < 8 or px_per_mm <= 0:
         return []
-    crop = gray[y0:y1, x0:x1]
+    crop = np.ascontiguousarray(gray[y0:y1, x0:x1])
     scale = OCR_PX_PER_MM / px_per_mm
     if abs(scale - 1.0) > 0.05:
         area = scale < 1.0  # INTER_AREA to shrink (no aliasing), cubic to enlarge a low-resolution page
@@ -100,12 +126,28 @@ def find_labels(gray: np.ndarray, px_per_mm: float, region: Box | None = None) -
         crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=method)
     else:
         scale = 1.0
-    words = [
-        _Word(folded, tuple(_LETTERS.findall(folded)), _to_page(word.box, scale, x0, y0), word.conf)
+    return [
+        _Word(
+            word.text, folded, tuple(_LETTERS.findall(folded)), _to_page(word.box, scale, x0, y0), word.conf
+        )
         for word in ocr.ocr_words(crop, psm=OCR_PSM)
-        if word.conf >= MIN_CONF_EXACT and (folded := fold(word.text).strip(".,;:!?"))
+        if (folded := fold(word.text).strip(".,;:!?"))
     ]
-    return _merge(_match(words))
+
+
+def _lines_naming(words: Sequence[_Word], roster: Roster) -> list[Box]:
+    """Boxes of the lines of words (every word, however unsure: handwriting) that hold a roster name."""
+    lines: list[list[_Word]] = []
+    for word in sorted(words, key=lambda w: (w.box[1] + w.box[3]) / 2):
+        line = next((ln for ln in reversed(lines[-3:]) if _same_line(ln[-1].box, word.box)), None)
+        if line is None:
+            lines.append([word])
+        else:
+            line.append(word)
+    for line in lines:
+        line.sort(key=lambda w: w.box[0])
+    hits = find_names([" ".join(w.text for w in line) for line in lines], roster)
+    return [_union([w.box for w in lines[k]]) for k in hits]
 
 
 def _to_page(box: Box, scale: float, dx: int, dy: int) -> Box:

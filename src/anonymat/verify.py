@@ -11,9 +11,17 @@ from pathlib import Path
 import numpy as np
 
 from anonymat import output
-from anonymat.errors import UsageError
+from anonymat.errors import AnonymatError, UsageError
+from anonymat.roster import Roster
 
 MASK_MAX_GREY = 60  # a painted zone decodes as near-black; anything brighter inside it is content
+# The header band read by the deep check: from the top of the page to just above the first written line
+# (its handwriting stands above its rule), never less than MIN_BAND_MM (a series of rules higher up is
+# not the writing area) nor more than HEADER_SHARE of the page (when the first rules were whitened away,
+# the series found starts lower: the band would take in written lines); HEADER_SHARE without rules.
+WRITING_CLEARANCE_MM = 6.0
+MIN_BAND_MM = 40.0
+HEADER_SHARE = 0.45
 
 
 @dataclass
@@ -76,9 +84,75 @@ def check_zone_unreadable(gray: np.ndarray, boxes: list[list[int]], page_no: int
             check.problems.append(f"page {page_no}: a barcode is readable inside a masked zone")
 
 
-def verify_copy(outdir: Path, manifest_path: Path, deep: bool = True, ocr_zones: bool = True) -> CopyCheck:
+def header_band_end(gray: np.ndarray, px_per_mm: float) -> int:
+    """Where the header band of an output page ends (y, px): everything above is outside the writing."""
+    from anonymat import header
+
+    h = gray.shape[0]
+    limit = int(HEADER_SHARE * h)
+    top = header.find_writing_top(gray, px_per_mm)
+    if top is None:
+        return limit
+    return int(min(limit, max(MIN_BAND_MM * px_per_mm, top - WRITING_CLEARANCE_MM * px_per_mm)))
+
+
+def check_header(
+    gray: np.ndarray,
+    boxes: list[list[int]],
+    px_per_mm: float,
+    page_no: int,
+    check: CopyCheck,
+    roster: Roster | None = None,
+) -> None:
+    """OCR of the header band outside the masks: no printed identity label, no roster name legible.
+
+    The template is not trusted: if the masks were put in the wrong place, the labels printed beside the
+    identity fields (NOM, Prénom, Né(e) le...) are still there to read. Only label keys and line
+    positions come out of the reading (header.read_header): no text read is ever reported.
+    """
+    from anonymat import header
+
+    end = header_band_end(gray, px_per_mm)
+    band = np.ascontiguousarray(gray[:end])
+    for x0, y0, x1, y1 in boxes:  # painted white: the black paint itself is not read
+        band[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 255
+    try:
+        reading = header.read_header(band, px_per_mm, (0, 0, band.shape[1], end), roster)
+    except AnonymatError as exc:
+        check.problems.append(f"page {page_no}: its header could not be read to check it ({exc})")
+        return
+    keys = sorted({label.key for label in reading.labels} & header.IDENTITY_KEYS)
+    if keys:
+        named = ", ".join(f"'{key}'" for key in keys)
+        which = f"label {named} is" if len(keys) == 1 else f"labels {named} are"
+        check.problems.append(
+            f"page {page_no}: the printed identity {which} legible outside the masks: "
+            "the identity zone may not be masked"
+        )
+    for box in reading.names:
+        y_mm = (box[1] + box[3]) / 2 / px_per_mm
+        check.problems.append(
+            f"page {page_no}: a roster name is legible outside the masks (about {y_mm:.0f} mm from the "
+            "top of the page): the identity zone may not be masked"
+        )
+
+
+def _px_per_mm(page, gray: np.ndarray) -> float:
+    """The output page's resolution: its image's width over the page's width."""
+    width_pt = float(page.MediaBox[2]) - float(page.MediaBox[0])
+    return gray.shape[1] / (width_pt / 72 * 25.4) if width_pt > 0 else 200 / 25.4
+
+
+def verify_copy(
+    outdir: Path,
+    manifest_path: Path,
+    deep: bool = True,
+    ocr_zones: bool = True,
+    roster: Roster | None = None,
+) -> CopyCheck:
     """Check one copy. `deep` adds the barcode re-read; `ocr_zones` also OCRs and barcode-reads inside
-    every masked zone (`anonymat verify` does; `process` relies on the zones being proved uniform)."""
+    every masked zone, and OCRs the header band outside them for identity labels (and names of
+    `roster`): `anonymat verify` does; `process` relies on the zones being proved uniform."""
     import pikepdf
 
     try:
@@ -118,6 +192,7 @@ def verify_copy(outdir: Path, manifest_path: Path, deep: bool = True, ocr_zones:
             check_masked(gray, boxes, i, check)
             if deep and ocr_zones:
                 check_zone_unreadable(gray, boxes, i, check)
+                check_header(gray, boxes, _px_per_mm(page, gray), i, check, roster)
             if deep:
                 if not found_number and entry.get("barcode"):
                     found_number = _reads_number(gray, check.number)
@@ -134,11 +209,11 @@ def _reads_number(gray: np.ndarray, number: str) -> bool:
     return search.read is not None and search.read.value == number
 
 
-def verify_outdir(outdir: Path, deep: bool = True) -> list[CopyCheck]:
+def verify_outdir(outdir: Path, deep: bool = True, roster: Roster | None = None) -> list[CopyCheck]:
     if not (outdir / "batch.json").exists():
         raise UsageError(f"{outdir}: no batch.json here; give the folder written by `anonymat process`")
     manifests = sorted(p for p in outdir.glob("*.json") if p.name != "batch.json")
-    return [verify_copy(outdir, m, deep=deep) for m in manifests]
+    return [verify_copy(outdir, m, deep=deep, roster=roster) for m in manifests]
 
 
 def print_report(results: list[CopyCheck]) -> None:
