@@ -464,7 +464,8 @@ def test_a_sheet_on_a_larger_canvas_is_masked_where_it_lies(odd_run):
     pages = {p["source"]["file"].split("/")[-1]: p for p in manifest["pages"]}
     alone, on_a3 = pages["rgb.jpg"], pages["a3.jpg"]  # the same sheet; pasted in the A3 canvas's middle
     assert alone["rotation"] == on_a3["rotation"] == 0
-    assert on_a3["anchor"] == "frame"
+    assert on_a3["registration"]["policy"] == "template"
+    assert "rules" in on_a3["registration"]["cues"]
     dx = (on_a3["size"][0] - alone["size"][0]) // 2
     dy = (on_a3["size"][1] - alone["size"][1]) // 2
     assert len(on_a3["masked"]) == len(alone["masked"])
