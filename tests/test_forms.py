@@ -160,3 +160,51 @@ def test_a_learned_template_masks_an_unknown_form(tmp_path_factory, form):
         total += 1
     assert total >= COPIES
     assert flagged <= max(1, 0.05 * total), f"{flagged} of {total} pages fell back to the header band"
+
+
+def cli(*args: object) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from anonymat.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_template_show_draws_the_zones_and_says_how_they_were_placed(corpus, tmp_path):
+    import cv2
+
+    root, truth = corpus
+    scan = root / truth["copies"][0]["pages"][0]["file"]
+    code, text = cli("template", "show", "cdg-est", scan, "-o", tmp_path / "check.png")
+    assert code == 0, text
+    assert "placed on" in text and "NOT placed" not in text
+    picture = cv2.imread(str(tmp_path / "check.png"))
+    assert picture is not None and picture.shape[2] == 3
+    assert len(np.unique(picture.reshape(-1, 3), axis=0)) > 2, "zones drawn in colour over the page"
+
+
+def test_learning_from_folded_flaps_only_says_what_is_missing(tmp_path):
+    """Without a copy whose flap is open, the identity labels were never seen: learn says so, and the
+    template it writes still masks the identity zone (where the folded flap lies)."""
+    import cv2
+
+    from anonymat import decode, ingest
+    from anonymat.synth import make_corpus
+
+    truth = make_corpus(tmp_path / "c", copies=2, seed=LEARN_SEED, form="left-id", pages_per_copy=(2, 3))
+    folded = [(p["file"], p["page"]) for c in truth["copies"] for p in c["pages"] if p["flap"] == "folded"]
+    files, _ = ingest.discover([tmp_path / "c" / "scans"])
+    scans = tmp_path / "folded"
+    scans.mkdir()
+    for ref in ingest.page_refs(files):
+        if (ref.file, ref.index) in folded:
+            cv2.imwrite(str(scans / f"p{len(list(scans.iterdir()))}.png"), decode.load_page(ref).gray)
+    code, text = cli("template", "learn", scans, "-o", tmp_path / "f.json")
+    assert code == 0, text
+    assert "no scan with the flap open" in text
+    learned = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
+    x0, y0, x1, y1 = learned["zones_mm"]["identity"]
+    tx0, ty0, tx1, ty1 = truth["copies"][0]["zones_mm"]["identity"]
+    # the learned zone is in the first scan's coordinates: within the scanner's shift of the truth
+    assert x0 <= tx0 + 5 and y0 <= ty0 + 5 and x1 >= tx1 - 5 and y1 >= ty1 - 5
