@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import struct
 import tempfile
@@ -553,3 +554,91 @@ def test_invisible_ocr_layer_does_not_force_a_render(tmp_path: Path) -> None:
     assert np.array_equal(
         image.gray, cv2.imdecode(np.frombuffer(jpeg_of(gray), np.uint8), cv2.IMREAD_GRAYSCALE)
     )
+
+
+# --- a file none of whose pages can be read is one file error ------------------------------------------
+
+
+def _cut_in_first_image(data: bytes) -> bytes:
+    """The PDF cut in the middle of its first page's JPEG data: what a copy interrupted early leaves."""
+    start = data.index(b"\xff\xd8\xff")
+    end = data.index(b"\xff\xd9", start)
+    return data[: (start + end) // 2]
+
+
+@pytest.fixture(scope="module")
+def damaged_run(tmp_path_factory):
+    """A generated lot cut inside its first page, the same lot missing only its last bytes, and a good
+    TIFF copy, processed together."""
+    from typer.testing import CliRunner
+
+    from anonymat.cli import app
+    from anonymat.synth import make_corpus
+
+    root = tmp_path_factory.mktemp("damaged")
+    truth = make_corpus(root / "corpus", copies=2, seed=3)
+    lot = (root / "corpus" / "scans" / "lot1.pdf").read_bytes()
+    scans = root / "scans"
+    scans.mkdir()
+    (scans / "lot3.pdf").write_bytes(_cut_in_first_image(lot))
+    (scans / "lot4.pdf").write_bytes(lot[:-20])  # the end of the trailer lost: qpdf rebuilds the rest
+    (scans / "copie_02.tif").write_bytes((root / "corpus" / "scans" / "copie_02.tif").read_bytes())
+    out = root / "out"
+    result = CliRunner().invoke(app, ["process", str(scans), "-o", str(out), "-q", "--jobs", "2"])
+    batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    return truth, result, batch
+
+
+def test_a_pdf_cut_inside_its_pages_is_one_file_error(damaged_run):
+    truth, result, batch = damaged_run
+    assert result.exit_code == 1, result.output
+    lot_pages = sum(1 for c in truth["copies"] for p in c["pages"] if p["file"] == "scans/lot1.pdf")
+    errors = [e for e in batch["errors"] if e["file"].endswith("lot3.pdf")]
+    assert errors == [
+        {
+            "file": "scans/lot3.pdf",
+            "error": f"the file is damaged (truncated?): none of its {lot_pages} pages can be read; "
+            "export or scan it again",
+        }
+    ]
+    assert not [u for u in batch["unassigned"] if u["source"]["file"].endswith("lot3.pdf")]
+    # named once on stderr too, not once per page
+    assert [line for line in result.output.splitlines() if "lot3.pdf" in line] == [
+        "anonymat: scans/lot3.pdf: " + errors[0]["error"]
+    ]
+
+
+def test_the_batch_goes_on_past_a_damaged_file(damaged_run):
+    truth, _result, batch = damaged_run
+    # lot4.pdf lost only the end of its trailer: qpdf rebuilds it and every page is used
+    assert not [e for e in batch["errors"] if "lot4.pdf" in e["file"]]
+    assert not [u for u in batch["unassigned"] if u["source"]["file"].endswith("lot4.pdf")]
+    written = {c["anonymity_number"] for c in batch["copies"]}
+    assert written == {c["number"] for c in truth["copies"]}  # lot4.pdf's copy and the TIFF's
+
+
+def test_a_pdf_cut_inside_its_pages_is_rejected_at_discovery(tmp_path: Path) -> None:
+    """Saved as a scanner (and the generator) saves: page tree first, so qpdf rebuilds it after the cut."""
+    pdf = pikepdf.new()
+    for seed in range(3):
+        image = pikepdf.Stream(pdf, jpeg_of(scan_like(seed=seed)))
+        image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        image.Width, image.Height, image.BitsPerComponent = 600, 850, 8
+        image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.DCTDecode
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, 432, 612],
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+            Contents=pikepdf.Stream(pdf, b"q 432 0 0 612 0 0 cm /Im0 Do Q"),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    pdf.save(tmp_path / "full.pdf")
+    (tmp_path / "cut.pdf").write_bytes(_cut_in_first_image((tmp_path / "full.pdf").read_bytes()))
+    assert only_problem(tmp_path / "cut.pdf") == (
+        "the file is damaged (truncated?): none of its 3 pages can be read; export or scan it again"
+    )
+    # the same file missing only the end of its trailer: rebuilt by qpdf, every page there
+    (tmp_path / "end.pdf").write_bytes((tmp_path / "full.pdf").read_bytes()[:-20])
+    files, problems = discover([tmp_path / "end.pdf"])
+    assert not problems and [f.page_count for f in files] == [3]
+    assert all(load_page(ref).gray.shape == (850, 600) for ref in page_refs(files))

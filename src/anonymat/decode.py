@@ -360,6 +360,26 @@ def _components(colorspace: pikepdf.Object | None) -> int:
     return 0
 
 
+def decodes_some_page(path: Path, pdf: pikepdf.Pdf) -> bool:
+    """Whether some page of an open PDF can be decoded: one page's image extracts (the first found is
+    enough), or else the renderer opens the document. For files qpdf had to repair: a truncated file
+    often keeps its page tree while the pages' data are gone."""
+    for page in pdf.pages:
+        try:
+            if _extract_single_image(page.obj) is not None:
+                return True
+        except Exception:  # noqa: BLE001 - a page that does not decode is what is being counted
+            continue
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError:
+        return False
+    try:
+        return len(doc) > 0
+    finally:
+        doc.close()
+
+
 def _render_pdf_page(path: Path, index: int) -> PageImage:
     try:
         doc = pdfium.PdfDocument(str(path))

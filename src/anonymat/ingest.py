@@ -13,6 +13,7 @@ import pikepdf
 
 from anonymat.decode import (
     Unusable,
+    decodes_some_page,
     describe_error,
     oneline,
     open_image,
@@ -198,9 +199,15 @@ def _count_pdf_pages(path: Path) -> int:
         with pikepdf.open(path) as pdf:
             count = len(pdf.pages)
             if pdf.get_warnings():
-                # qpdf repaired the file: accept it only if every page's streams can still be read.
+                # qpdf repaired the file: accept it only if every page's streams can still be read,
+                # and some page decodes (truncated: the page tree is rebuilt, the pages' data are gone)
                 for page in pdf.pages:
                     _read_page_streams(page.obj)
+                if count and not decodes_some_page(path, pdf):
+                    raise Unusable(
+                        f"the file is damaged (truncated?): none of its {count} pages can be read; "
+                        "export or scan it again"
+                    )
     except pikepdf.PasswordError as exc:
         raise Unusable(
             "encrypted PDF: remove the password first "
