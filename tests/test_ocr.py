@@ -184,3 +184,34 @@ def test_pytesseract_fallback_reads_lines(monkeypatch):
     monkeypatch.setattr(ocr, "tesserocr", None)
     lines = ocr.ocr_lines(render_lines(LINES))
     assert len(lines) == len(LINES) and "Bellerive" in lines[0].text
+
+
+def _word_boxes_of_both_engines(monkeypatch) -> tuple[list[ocr.OcrWord], list[ocr.OcrWord]]:
+    image = render_lines(LINES[:2])
+    in_process = ocr.ocr_words(image, psm=11)
+    monkeypatch.setattr(ocr, "tesserocr", None)
+    return in_process, ocr.ocr_words(image, psm=11)
+
+
+def test_ocr_words_gives_words_and_their_boxes(monkeypatch):
+    import shutil
+
+    if ocr.tesserocr is None or shutil.which("tesseract") is None:
+        pytest.skip("needs both tesserocr and the tesseract CLI")
+    in_process, cli = _word_boxes_of_both_engines(monkeypatch)
+    for words in (in_process, cli):
+        texts = [w.text for w in words]
+        assert "Bellerive," in texts and "Directrice" in texts, texts
+        word = next(w for w in words if w.text == "Directrice")
+        x0, y0, x1, y1 = word.box
+        assert 0 <= x0 < x1 <= 2300 and 95 < y1 and y0 < 95 * 3 and 0 <= word.conf <= 100
+        first = next(w for w in words if w.text == "Ville")
+        assert first.box[1] < word.box[1]  # line 1 above line 2
+    # the adapter's two engines agree on where the words are (words read once by each)
+    texts = [w.text for w in in_process]
+    boxes = {w.text: w.box for w in in_process if texts.count(w.text) == 1}
+    same = [
+        w.box == boxes[w.text] for w in cli if w.text in boxes and [v.text for v in cli].count(w.text) == 1
+    ]
+    assert len(same) >= 5 and sum(same) >= 0.8 * len(same), same  # "à" may be segmented differently
+    assert ocr.ocr_words(np.zeros((0, 0), np.uint8)) == []
