@@ -160,27 +160,11 @@ def _checked(getter: Any, *args: Any) -> str:
         return ""
 
 
-def _tesserocr_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrLine]:
-    level = tesserocr.RIL.TEXTLINE
-    lines: list[OcrLine] = []
-    with _LOCK:
-        api = _api(lang, psm)
-        _recognize(api, image, timeout_s)
-        iterator = api.GetIterator()
-        if iterator is None:
-            return []
-        for item in tesserocr.iterate_level(iterator, level):
-            text = _checked(item.GetUTF8Text, level).strip()
-            box = item.BoundingBox(level)
-            if text and box is not None:
-                lines.append(OcrLine(text, int(box[1]), int(box[0]), float(item.Confidence(level))))
-    lines.sort(key=lambda line: (line.top, line.left))
-    return lines
-
-
-def _tesserocr_words(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrWord]:
-    level = tesserocr.RIL.WORD
-    words: list[OcrWord] = []
+def _tesserocr_items(
+    image: np.ndarray, psm: int, lang: str, timeout_s: float, level: Any
+) -> list[tuple[str, tuple[int, int, int, int], float]]:
+    """(text, x0 y0 x1 y1, confidence) of every non-empty item tesseract finds at `level`."""
+    items = []
     with _LOCK:
         api = _api(lang, psm)
         _recognize(api, image, timeout_s)
@@ -192,8 +176,20 @@ def _tesserocr_words(image: np.ndarray, psm: int, lang: str, timeout_s: float) -
             box = item.BoundingBox(level)
             if text and box is not None:
                 x0, y0, x1, y1 = (int(v) for v in box)
-                words.append(OcrWord(text, (x0, y0, x1, y1), float(item.Confidence(level))))
-    return words
+                items.append((text, (x0, y0, x1, y1), float(item.Confidence(level))))
+    return items
+
+
+def _tesserocr_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrLine]:
+    items = _tesserocr_items(image, psm, lang, timeout_s, tesserocr.RIL.TEXTLINE)
+    lines = [OcrLine(text, box[1], box[0], conf) for text, box, conf in items]
+    lines.sort(key=lambda line: (line.top, line.left))
+    return lines
+
+
+def _tesserocr_words(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrWord]:
+    items = _tesserocr_items(image, psm, lang, timeout_s, tesserocr.RIL.WORD)
+    return [OcrWord(text, box, conf) for text, box, conf in items]
 
 
 # --- pytesseract fallback -------------------------------------------------------------------------
