@@ -202,33 +202,58 @@ def _place(
     factor: float,
     quad_small: list[tuple[float, float]] | None,
 ) -> placement.Placement:
-    """Place the template from the cues that cost least first: the barcode and the printed rules, then
-    the flap's title read where they put it, then, if that did not prove it, every printed label of the
-    header. (The OCR sees the identity zone in memory; only positions of printed labels come out.)"""
+    """Place the template from the cues that cost least first: the barcode and the printed rules, then a
+    few labels read where they put them (~10 ms each), then, if that did not prove it, every printed
+    label of the header (~0.5 s). The OCR sees the identity zone in memory; only positions of printed
+    labels come out."""
     s_small = s_page * factor
     cues = placement.page_cues(template, up_small, s_small, quad_small)
     found = placement.place(template, cues, s_small)
     if not template.labels_mm:
         return found
-    if len(found.kinds) >= placement.MIN_KINDS:
+    if found.kinds:
+        # read a few labels, each alone where this placement puts it: the flap's title (first where the
+        # flap's ink says it is), an identity label if the flap is open, a label outside the flap if the
+        # barcode or the rules are missing
+        ink = masking.flap_state(up_small, template, found.registration)
         full = _registration_full(found.registration, factor)
-        regions = placement.zone_check_regions(template, full, page.shape)
-        labels = placement.read_labels(page, s_page, to_scale=factor, regions=regions)
+        likely = ink if ink in ("open", "folded") else None
+        labels = _first_label(template, full, page, s_page, factor, placement.FLAP_CHECK_KEYS, likely)
+        if not labels and likely is not None:
+            labels = _first_label(template, full, page, s_page, factor, placement.FLAP_CHECK_KEYS)
         found = placement.place(template, [*cues, *placement.label_cues(template, labels, s_small)], s_small)
-        if found.flap == "open" and not found.proved:  # the flap is open: its identity labels must show
-            full = _registration_full(found.registration, factor)
-            regions = placement.zone_check_regions(
-                template, full, page.shape, placement.IDENTITY_CHECK_KEYS, "open"
+        full = _registration_full(found.registration, factor)
+        if found.flap == "open":
+            labels += _first_label(
+                template, full, page, s_page, factor, placement.IDENTITY_CHECK_KEYS, "open"
             )
-            labels += placement.read_labels(page, s_page, to_scale=factor, regions=regions)
-            found = placement.place(
-                template, [*cues, *placement.label_cues(template, labels, s_small)], s_small
-            )
+        if len(found.kinds) < placement.MIN_KINDS:
+            labels += _first_label(template, full, page, s_page, factor, placement.FIXED_CHECK_KEYS)
+        found = placement.place(template, [*cues, *placement.label_cues(template, labels, s_small)], s_small)
         if _flap_agrees(found, template, up_small):
             return found
     labels = placement.read_labels(page, s_page, to_scale=factor)
     found = placement.place(template, [*cues, *placement.label_cues(template, labels, s_small)], s_small)
     return found if _flap_agrees(found, template, up_small) else found.refused()
+
+
+def _first_label(
+    template: Template,
+    reg: Registration,
+    page: np.ndarray,
+    s_page: float,
+    factor: float,
+    keys: tuple[str, ...],
+    state: str | None = None,
+) -> list[placement.FoundLabel]:
+    """The first of `keys` read where the template puts it (each key's small boxes read in turn)."""
+    for key in keys:
+        regions = placement.zone_check_regions(template, reg, page.shape, key, state)
+        if regions:
+            labels = placement.read_labels(page, s_page, to_scale=factor, regions=regions)
+            if any(label.key == key for label in labels):
+                return labels
+    return []
 
 
 def _flap_agrees(found: placement.Placement, template: Template, up_small: np.ndarray) -> bool:

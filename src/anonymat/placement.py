@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from anonymat.manifest import PageFacts
-from anonymat.template import Registration, Template, TemplateLabel
+from anonymat.template import Registration, Template
 
 # How far two cues may disagree and still be taken to agree, in mm on the page. Printed cues (rules,
 # labels) are where the form's printer put them: measured residuals on generated scans at 200 and 300 dpi
@@ -121,32 +121,24 @@ def page_cues(
     return cues if bar is None else [bar, *cues]
 
 
-ZONE_CHECK_KEYS = ("partie", "laissez")  # the flap's boldest print: read first, alone, where expected
+# The labels read first, each alone in a small box where the template puts it, in this order until one
+# is found: the flap's print (its title is the boldest), then, for an open flap, the identity labels.
+FLAP_CHECK_KEYS = ("partie", "laissez", "obligatoire", "humecter")
+IDENTITY_CHECK_KEYS = ("nom", "prenom", "candidat", "signature", "naissance")
+FIXED_CHECK_KEYS = ("fonction", "numero_anonymat", "intitule", "epreuve")  # printed outside the flap
 ZONE_CHECK_HALF_MM = (22.0, 7.0)
 
 
-IDENTITY_CHECK_KEYS = ("nom", "prenom", "naissance", "candidat", "signature")
-
-
 def zone_check_regions(
-    template: Template,
-    reg: Registration,
-    shape: tuple[int, int],
-    keys: Sequence[str] = ZONE_CHECK_KEYS,
-    state: str | None = None,
+    template: Template, reg: Registration, shape: tuple[int, int], key: str, state: str | None = None
 ) -> list[tuple[int, int, int, int]]:
-    """Small boxes (page px) around where the template puts the first of `keys` it knows (the flap's
-    title by default), in either flap state or in `state`."""
-
-    def wanted(lab: TemplateLabel) -> bool:
-        return lab.flap is not None and (state is None or lab.flap == state)
-
-    known = [k for k in keys if any(lab.key == k and wanted(lab) for lab in template.labels_mm)][:1]
+    """Small boxes (page px) around where the template puts label `key` (in flap state `state` only, if
+    given)."""
     h, w = shape
     hx, hy = ZONE_CHECK_HALF_MM
     boxes = []
     for lab in template.labels_mm:
-        if lab.key in known and wanted(lab):
+        if lab.key == key and (state is None or lab.flap == state):
             x0, y0, x1, y1 = reg.to_px((lab.x - hx, lab.y - hy, lab.x + hx, lab.y + hy))
             boxes.append((max(0, x0), max(0, y0), min(w, x1), min(h, y1)))
     return [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
