@@ -7,7 +7,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils libzbar0 \
                 chromium chromium-driver
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: setup system-deps demo test test-all lint eval bench fuzz samples clean
+.PHONY: setup system-deps demo test test-all lint eval eval-forms bench fuzz samples clean
 
 setup: system-deps .venv/.installed
 
@@ -49,6 +49,9 @@ samples: setup
 
 eval: setup
 	$(PY) bench/evaluate.py
+
+eval-forms: setup
+	$(PY) bench/evaluate_forms.py --learn
 
 bench: setup
 	$(PY) bench/bench.py
