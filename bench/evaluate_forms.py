@@ -1,7 +1,8 @@
 """No name leaks on an unknown form: anonymat on every form layout the generator draws, against its truth.
 
     .venv/bin/python bench/evaluate_forms.py [--forms cdg-est,rule-banner,...] [--copies 10] [--seed 404]
-        [--learn] [--jobs 2] [--work bench/out/forms] [--results bench/forms_results.json]
+        [--learn] [--check-detector] [--reuse] [--jobs 2] [--work bench/out/forms]
+        [--results bench/forms_results.json]
 
 For each layout: generate a corpus (`anonymat samples --form NAME`), run `anonymat process` with the
 built-in template and, with --learn, with a template learned (`anonymat template learn`) from 2 open-flap
@@ -12,13 +13,16 @@ pages and 1 folded-flap page of a separate corpus of that layout (seed + 1). The
   one OCR error allowed in names of 6+ letters), and for the printed identity labels (a label read means
   the identity zone was not masked, even if the handwriting was not read);
 - masks in the writing area: a masked box reaching below the truth writing top minus 8 mm (the pages
-  masked at both ends because their orientation is unconfirmed are left out);
+  masked at both ends because their orientation is unconfirmed are left out), and, stricter, below the
+  writing top itself;
 - coverage of the truth identity box (and of the flap's open area when the flap is open) by the manifest's
   masked boxes, and the margin of the masks beyond the identity box's edges on template-placed pages;
 - pages flagged (could not be placed / flap state unclear), pages not masked by the template, the result
   of `anonymat verify`, seconds per scanned page.
 
-This script reads the truth file; the pipeline never does.
+--check-detector first runs the same search on the unmasked open-flap scans (what it reads when nothing
+is hidden); --reuse measures again what a previous run left in --work. This script reads the truth file;
+the pipeline never does.
 """
 
 from __future__ import annotations
@@ -50,9 +54,8 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in output-page pixels
 
 DEFAULT_FORM = "cdg-est"
 WRITING_SLACK_MM = 8.0  # a mask reaching below the truth writing top minus this is in the writing area
-BELOW_TOP_MM = (
-    0.5  # the stricter count: a mask bottom this far below the writing top itself (1 px is rounding)
-)
+# the stricter count: a mask bottom this far below the writing top itself (1 px is rounding)
+BELOW_TOP_MM = 0.5
 COVERAGE_GOAL = 0.99
 OCR_PSMS = (3, 11)  # automatic layout, then sparse text: together they read the most of a header
 DARK = 48  # a masked pixel (painted 0) stays below this through the JPEG
