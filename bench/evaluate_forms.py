@@ -275,7 +275,8 @@ def find_needle(index: TextIndex, needle: Needle) -> str | None:
 # the printed identity labels of every layout, as OCR reads them (folded); the body text says
 # "la signature electronique" and "les entreprises candidates", which these leave alone
 LABELS: dict[str, str] = {
-    "NOM :": r"\bn[o0][mnu]\s*[:;]|\bnom de famille\b",  # OCR reads NOM : as "nou :", "non :"
+    # OCR reads NOM : as "nou :" too; not "non :", which it also makes of a handwritten "Monsieur :"
+    "NOM :": r"\bno[mu]\s*[:;]|\bnom de famille\b",
     "Prénom": r"\bprenom",
     "Né(e) le": r"\bne\s*[\(\[{]\s*e\s*[\)\]}]\s*le\b|\bdate de naissance\b",
     "N° de candidat": r"\bde\s+candidat\b",
