@@ -9,15 +9,15 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from anonymat import decode, doctor, ingest, masking, output, pagecache, pipeline, report
+from anonymat import decode, doctor, ingest, lock, masking, output, pagecache, pipeline, report
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError
-from anonymat.grouping import group_pages
-from anonymat.manifest import SCHEMA_VERSION, Copy, PageFacts, copy_manifest
+from anonymat.grouping import Grouping, group_pages
+from anonymat.manifest import SCHEMA_VERSION, Copy, PageFacts, copy_manifest, facts_from_entry
 from anonymat.progress import Progress
 from anonymat.roster import load_roster
 from anonymat.roster import review_reasons as roster_reasons
@@ -181,20 +181,31 @@ def run_settings(options: Options, template: Template) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Finished:
+    """A copy a previous run finished, whose source pages are unchanged."""
+
+    entry: dict[str, Any]  # its batch.json entry
+    sources: set[tuple[str, int]]  # its pages, written and dropped
+    pages_out: int
+    # what grouping needs of its pages: exact for a page whose barcode read or that is blank; the others
+    # (assigned by their neighbours or printed digits) are left out, to be analysed again
+    facts: dict[tuple[str, int], PageFacts]
+
+
 def completed_copies(
     outdir: Path, refs: list[ingest.PageRef], settings: dict[str, Any] | None = None
-) -> tuple[list[dict[str, Any]], set[tuple[str, int]], int]:
-    """Copies a previous run finished whose source pages are unchanged: (batch entries, their pages, pages out).
+) -> dict[str, Finished]:
+    """Copies a previous run finished whose source pages are unchanged, by anonymity number.
 
     A copy counts as finished when its manifest (written last) exists, its PDF matches the manifest's
     sha256, every source page it lists is still in the input with the same file sha256, and it was made
     with the same `settings` (another --order, quality or template redoes it), unless a person fixed it
-    by hand (`anonymat fix`): their fixes are kept.
+    by hand (`anonymat fix`): their fixes are kept. Whether it is skipped is decided after grouping the
+    whole batch (`process_batch`): only a copy that would get exactly the same pages is.
     """
-    current = {(r.file, r.index): r.sha256 for r in refs}
-    entries: list[dict[str, Any]] = []
-    done: set[tuple[str, int]] = set()
-    pages_out = 0
+    current = {(r.file, r.index): r for r in refs}
+    found: dict[str, Finished] = {}
     for path in sorted(outdir.glob("*.json")):
         if path.name == "batch.json":
             continue
@@ -203,25 +214,62 @@ def completed_copies(
             pdf = outdir / manifest["pdf"]
             if hashlib.sha256(pdf.read_bytes()).hexdigest() != manifest["pdf_sha256"]:
                 continue
-            sources = [e["source"] for e in manifest["pages"]] + [d["source"] for d in manifest["dropped"]]
+            written = [_grouping_facts(facts_from_entry(e)) for e in manifest["pages"]]
+            dropped = [_blank_facts(d["source"]) for d in manifest["dropped"]]
+            number = str(manifest["anonymity_number"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
         if settings is not None and manifest.get("settings") != settings and not manifest.get("manual"):
             continue
-        if all(current.get((s["file"], s["page"])) == s["sha256"] for s in sources):
-            entries.append(
-                {
-                    "anonymity_number": manifest["anonymity_number"],
-                    "manifest": path.name,
-                    "status": manifest["status"],
-                }
+        pages = written + dropped
+        if not all((ref := current.get((p.file, p.page))) and ref.sha256 == p.sha256 for p in pages):
+            continue
+        found[number] = Finished(
+            {"anonymity_number": number, "manifest": path.name, "status": manifest["status"]},
+            {(p.file, p.page) for p in pages},
+            len(written),
+            {(p.file, p.page): p for p in pages if p.blank or p.number == number},
+        )
+    return found
+
+
+def _grouping_facts(facts: PageFacts) -> PageFacts:
+    return replace(facts, number=None) if facts.blank else facts
+
+
+def _blank_facts(source: dict[str, Any]) -> PageFacts:
+    return PageFacts(
+        source["file"], source["path"], int(source["page"]), source["sha256"], source["kind"], blank=True
+    )
+
+
+def name_lost_pages(grouping: Grouping, pages: list[PageFacts]) -> None:
+    """A page that failed (it could not be decoded, say) may belong to the copies scanned next to it in
+    its file: each of them is sent to review with a reason naming that page."""
+    owner = {(p.file, p.page): c for c in grouping.copies for p in c.pages + c.blanks}
+    for i, page in enumerate(pages):
+        if page.error is None:
+            continue
+        near: dict[str, Copy] = {}
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(pages) and pages[j].file == page.file:
+                if (copy := owner.get((pages[j].file, pages[j].page))) is not None:
+                    near[copy.number] = copy
+                    break
+                j += step
+        for copy in near.values():
+            copy.reasons.append(
+                f"{page.label()} could not be read and may be a page of this copy: check that sheet and scan it again"
             )
-            done |= {(s["file"], s["page"]) for s in sources}
-            pages_out += len(manifest["pages"])
-    return entries, done, pages_out
+
+
+def _grouped_like_before(copy: Copy, finished: Finished) -> bool:
+    return {(p.file, p.page) for p in copy.pages + copy.blanks} == finished.sources
 
 
 def process_batch(options: Options) -> ExitCode:
+    """Process the batch into OUTDIR, holding OUTDIR's lock: one run per output folder."""
     started = time.monotonic()
     check_dependencies()
     template = load_template(options.template)
@@ -230,7 +278,11 @@ def process_batch(options: Options) -> ExitCode:
         options.outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{options.outdir}: cannot create the output folder ({exc.strerror})") from exc
+    with lock.hold(options.outdir):
+        return _process_locked(options, template, started)
 
+
+def _process_locked(options: Options, template: Template, started: float) -> ExitCode:
     try:
         settings = run_settings(options, template)
     except OSError as exc:
@@ -243,17 +295,8 @@ def process_batch(options: Options) -> ExitCode:
     for p in problems:  # errors are printed even with -q ("no progress, only errors")
         print(f"anonymat: {p.file}: {p.error}", file=sys.stderr)
     all_refs = ingest.page_refs(files)
-    copies: list[dict[str, Any]] = []
-    pages_out = 0
-    refs = all_refs
-    if not options.force:
-        copies, done, pages_out = completed_copies(options.outdir, all_refs, settings)
-        refs = [r for r in all_refs if (r.file, r.index) not in done]
-        if copies and options.verbosity >= 0:
-            print(
-                f"anonymat: {len(copies)} copies already done in {options.outdir}, skipped (--force redoes them)",
-                file=sys.stderr,
-            )
+    finished = {} if options.force else completed_copies(options.outdir, all_refs, settings)
+    known = {key: p for f in finished.values() for key, p in f.facts.items()}
 
     plain = pipeline.PageContext(
         template=template,
@@ -271,20 +314,56 @@ def process_batch(options: Options) -> ExitCode:
         pagecache.kept(options.outdir),
         pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool,
     ):
-        with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
-            facts = [
-                page
-                for ctx, part in ((cached, refs[: pagecache.MAX_PAGES]), (plain, refs[pagecache.MAX_PAGES :]))
-                if part
-                for page in pipeline.analyse_all(
-                    part, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
-                )
+
+        def analyse(refs: list[ingest.PageRef]) -> list[PageFacts]:
+            with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
+                return [
+                    page
+                    for ctx, part in (
+                        (cached, refs[: pagecache.MAX_PAGES]),
+                        (plain, refs[pagecache.MAX_PAGES :]),
+                    )
+                    if part
+                    for page in pipeline.analyse_all(
+                        part, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
+                    )
+                ]
+
+        # Resuming groups the whole batch as a clean run would, then skips the copies that come out with
+        # exactly the pages a previous run wrote: the pages of finished copies are not analysed again,
+        # since what grouping needs of them is in their manifests
+        by_key = {(r.file, r.index): r for r in all_refs}
+        analysed = {(p.file, p.page): p for p in analyse([r for k, r in by_key.items() if k not in known])}
+        while True:
+            scanned = [analysed.get(key) or known[key] for key in by_key]
+            grouping = group_pages(scanned)
+            name_lost_pages(grouping, scanned)
+            skipped = {
+                c.number
+                for c in grouping.copies
+                if c.number in finished and _grouped_like_before(c, finished[c.number])
+            }
+            redo = [
+                by_key[(p.file, p.page)]
+                for c in grouping.copies
+                if c.number not in skipped
+                for p in c.pages + c.blanks
+                if (p.file, p.page) not in analysed
             ]
+            if not redo:
+                break
+            analysed.update({(p.file, p.page): p for p in analyse(redo)})
+        facts = [analysed[key] for key in by_key if key in analysed]
         for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
             if page.error:
                 print(f"anonymat: {page.error}", file=sys.stderr)
-
-        grouping = group_pages(facts)
+        copies = [finished[n].entry for n in sorted(skipped)]
+        pages_out = sum(finished[n].pages_out for n in skipped)
+        if copies and options.verbosity >= 0:
+            print(
+                f"anonymat: {len(copies)} copies already done in {options.outdir}, skipped (--force redoes them)",
+                file=sys.stderr,
+            )
         jobs = [
             WriteJob(
                 c,
@@ -300,6 +379,7 @@ def process_batch(options: Options) -> ExitCode:
             )
             # longest copies first: the last ones to finish are short, so no worker idles long at the end
             for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
+            if c.number not in skipped
         ]
         thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
         with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
@@ -326,7 +406,8 @@ def process_batch(options: Options) -> ExitCode:
         masking.write_vault_index(options.vault, entries)
 
     unassigned = [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
-    written = {c["anonymity_number"] for c in copies}  # a copy whose PDF failed to write has no pages out
+    # a copy whose PDF failed to write has no pages out
+    written = {c["anonymity_number"] for c in copies} - skipped
     pages_out += sum(
         len(output_sequence(c, options.keep_blank)) for c in grouping.copies if c.number in written
     )

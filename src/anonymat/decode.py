@@ -4,6 +4,7 @@ else by rendering them (pypdfium2)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import warnings
 from collections.abc import Iterator
@@ -33,6 +34,9 @@ A4_SHORT_SIDE_IN = 8.27
 class PageImage:
     gray: np.ndarray
     dpi: float
+    # the page is one scanned image whose data did not decode (empty or damaged stream): these pixels are
+    # the renderer's picture of the page without it, so a blank-looking result is a lost page, not a blank
+    undecoded: bool = False
 
 
 class Unusable(Exception):
@@ -176,6 +180,8 @@ def _load_pdf_page(path: Path, index: int) -> PageImage:
             if not 0 <= index < len(pdf.pages):
                 raise Unusable(f"the PDF has only {len(pdf.pages)} pages now: was it changed during the run?")
             extracted = _extract_single_image(pdf.pages[index].obj)
+    except _Undecodable:
+        return dataclasses.replace(_render_pdf_page(path, index), undecoded=True)
     except pikepdf.PasswordError as exc:
         raise Unusable("encrypted PDF: remove the password first and run again") from exc
     except pikepdf.PdfError as exc:
@@ -217,6 +223,8 @@ def _extract_single_image(page: pikepdf.Object) -> PageImage | None:
         return None
     gray = _decode_pdf_image(image)
     if gray is None:
+        if _is_damaged(image):
+            raise _Undecodable
         return None
     # Image space: first row at the top. Follow the matrix to put rows and columns where they are shown.
     if abs(a) >= abs(b):
@@ -233,6 +241,15 @@ def _extract_single_image(page: pikepdf.Object) -> PageImage | None:
         if rotate in (90, 270):
             dpi_x = dpi_y
     return PageImage(gray=np.ascontiguousarray(out), dpi=float(dpi_x))
+
+
+class _Undecodable(Exception):
+    """The page is one scanned image covering it, and that image's data cannot be decoded."""
+
+
+def _is_damaged(image: pikepdf.Stream) -> bool:
+    """Whether an image that should have decoded did not (a masked image is left to the renderer)."""
+    return not (image.get("/ImageMask") or "/SMask" in image or "/Mask" in image)
 
 
 def _inherited(page: pikepdf.Object, key: str) -> pikepdf.Object | None:

@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +39,10 @@ class PageContext:
     render: RenderSettings | None = None  # encode the output page now, into this page cache
 
 
+WATCH_EVERY_S = 0.5  # how often a worker checks that the main process still runs
+EXIT_ORPHANED = 70
+
+
 @dataclass(frozen=True)
 class RenderSettings:
     """How output pages are encoded, and the page cache (pagecache.py) that keeps them for the writers."""
@@ -47,11 +52,42 @@ class RenderSettings:
     max_page_kb: int
 
 
-def _worker_init(pooled: bool = True) -> None:
+def _worker_init(pooled: bool = True, parent: int | None = None) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    if parent is not None:
+        _exit_with(parent)
     if pooled:  # one worker per core already: OpenCV's own threads would only contend with the others
         cv2.setNumThreads(1)
     decode.set_pixel_limit()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the batch's main process is gone: killed with -9 it cannot shut its pool down,
+    and orphaned workers would hold the caller's stdout open (a CI step waiting for its end hangs)."""
+
+    def watch() -> None:
+        while _is_alive(parent):
+            time.sleep(WATCH_EVERY_S)
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch, name="anonymat-parent-watch", daemon=True).start()
+
+
+def _is_alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, killed but not yet reaped by its parent, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 def _registration_full(reg: Registration, factor: float) -> Registration:
@@ -79,6 +115,12 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     lap("decode")
     if blank.is_blank(small):
         lap("blank")
+        if image.undecoded:  # nothing shows because the scan did not decode: a lost page, not a blank one
+            where = f"page {ref.index + 1} of {ref.file}"
+            return replace(
+                base,
+                error=f"{where}: its scanned image cannot be decoded (empty or damaged data): scan this sheet again",
+            )
         return replace(base, blank=True, dpi=dpi, size=(gray.shape[1], gray.shape[0]), seconds=timings)
     lap("blank")
 
@@ -320,7 +362,9 @@ class Workers:
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.jobs, mp_context=self._context, initializer=_worker_init)
+        return ProcessPoolExecutor(
+            self.jobs, mp_context=self._context, initializer=_worker_init, initargs=(True, os.getpid())
+        )
 
     def submit(self, func: Callable, item: Any) -> Future:
         return self._pool.submit(func, item)

@@ -1,0 +1,98 @@
+"""One run per OUTDIR: a lock file that the kernel releases when its holder dies, however it dies."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from anonymat.errors import UsageError
+
+LOCK_NAME = ".anonymat.lock"
+
+
+class BusyError(UsageError):
+    """Another anonymat run holds OUTDIR."""
+
+
+@contextlib.contextmanager
+def hold(outdir: Path, command: str = "process") -> Iterator[Path]:
+    """Hold OUTDIR's lock for the duration of the block.
+
+    The lock is an advisory `flock` on OUTDIR/.anonymat.lock, which the kernel drops when the holder's
+    process ends (kill -9 and power loss included), so a lock is never stale in fact: a lock file left
+    behind by a dead run is taken over, with one line saying so. The file is removed on the way out.
+    """
+    path = outdir / LOCK_NAME
+    fd = _acquire(path, outdir)
+    try:
+        left = os.read(fd, 4096).decode("utf-8", "replace").strip()
+        if left:
+            print(
+                f"anonymat: {outdir}: taking over from an earlier run that stopped ({_describe(left)})",
+                file=sys.stderr,
+            )
+        stamp = f"pid={os.getpid()} host={socket.gethostname()} started={time.strftime('%Y-%m-%dT%H:%M:%S')} command={command}\n"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, stamp.encode("utf-8"), 0)
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # before unlocking: a run waiting on the old file then finds it gone and retries
+        os.close(fd)
+
+
+def holder(outdir: Path) -> str | None:
+    """Who holds OUTDIR now (for messages), or None when nobody does."""
+    path = outdir / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _describe(os.read(fd, 4096).decode("utf-8", "replace").strip())
+        return None
+    finally:
+        os.close(fd)
+
+
+def _acquire(path: Path, outdir: Path) -> int:
+    for _attempt in range(50):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(
+                f"{outdir}: cannot write in the output folder ({exc.strerror}): choose another -o or fix its rights"
+            ) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.read(fd, 4096).decode("utf-8", "replace").strip()
+            os.close(fd)
+            raise BusyError(
+                f"{outdir}: another anonymat run is using this output folder ({_describe(text)}): "
+                "wait for it to finish, or choose another -o"
+            ) from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # the holder removed the file between our open and our lock: take the new one
+    raise BusyError(f"{outdir}: the output folder's lock keeps changing hands: is another run starting?")
+
+
+def _describe(stamp: str) -> str:
+    fields = dict(part.split("=", 1) for part in stamp.split() if "=" in part)
+    if not fields.get("pid"):
+        return "unknown run"
+    return f"process {fields['pid']} on {fields.get('host', '?')}, started {fields.get('started', '?').replace('T', ' ')}"

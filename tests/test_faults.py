@@ -1,0 +1,220 @@
+"""Faults: an unreadable page is never blank, a resumed or killed run ends with a clean run's bytes, the
+workers die with the run, and one run holds an output folder at a time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from tests.conftest import REPO, SAMPLES
+
+ANONYMAT = REPO / ".venv" / "bin" / "anonymat"
+VOLATILE_BATCH_KEYS = {"date", "started", "finished", "seconds", "duration_s"}  # what differs run to run
+
+
+def run(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(ANONYMAT), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def outdir_digest(out: Path) -> dict[str, str]:
+    """Every file anonymat leaves in OUTDIR, by relative path: its sha256 (batch.json without its clock)."""
+    found = {}
+    for path in sorted(out.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.name == "batch.json":
+            batch = {k: v for k, v in json.loads(data).items() if k not in VOLATILE_BATCH_KEYS}
+            data = json.dumps(batch, sort_keys=True).encode()
+        found[str(path.relative_to(out))] = hashlib.sha256(data).hexdigest()
+    return found
+
+
+def group_left(pgid: int, wait_s: float = 10.0) -> list[str]:
+    """The processes still alive in a process group after up to `wait_s` seconds."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        alive = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+# --- an unreadable page is not a blank page -----------------------------------------------------------
+
+
+def test_a_page_whose_image_is_empty_is_an_error_not_a_blank(tmp_path):
+    source = pikepdf.open(SAMPLES / "scans" / "lot1.pdf")
+    pdf = pikepdf.new()
+    for page in source.pages[:3]:  # the first sheets of one copy
+        pdf.pages.append(page)
+    for xobject in pdf.pages[1].Resources.XObject.values():
+        xobject.write(b"")  # the scanner wrote a 0-byte image stream
+        if "/Filter" in xobject:
+            del xobject["/Filter"]
+    pdf.save(tmp_path / "lot.pdf")
+
+    done = run("process", tmp_path / "lot.pdf", "-o", tmp_path / "out", "-q")
+    assert done.returncode != 0
+    (line,) = done.stderr.strip().splitlines()
+    assert "page 2 of" in line and "lot.pdf" in line and "cannot be decoded" in line
+    batch = json.loads((tmp_path / "out" / "batch.json").read_text())
+    (entry,) = batch["copies"]
+    manifest = json.loads((tmp_path / "out" / entry["manifest"]).read_text())
+    assert manifest["dropped"] == []  # never counted as a blank page
+    assert [p["source"]["page"] for p in manifest["pages"]] in ([0, 2], [2, 0])
+    assert [u["source"]["page"] for u in batch["unassigned"]] == [1]
+    assert manifest["status"] == "needs_review"
+    assert any("lot.pdf page 2 could not be read" in reason for reason in manifest["review_reasons"])
+
+
+# --- resuming: group the whole batch, then skip what is done ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stray_batch(tmp_path_factory) -> tuple[Path, Path]:
+    """The issue's reproduction: 6 copies, one page with a torn barcode left unassigned; and its clean run."""
+    root = tmp_path_factory.mktemp("stray")
+    assert run("samples", root / "S", "--copies", "6", "--seed", "21").returncode == 0
+    clean = root / "clean"
+    done = run("process", root / "S" / "scans", "-o", clean, "-q")
+    assert done.returncode == 1, done.stderr
+    assert json.loads((clean / "batch.json").read_text())["unassigned"], "the seed no longer tears a barcode"
+    return root / "S" / "scans", clean
+
+
+def test_resume_after_any_copy_was_lost_gives_the_clean_run(stray_batch, tmp_path):
+    scans, clean = stray_batch
+    expected = outdir_digest(clean)
+    numbers = sorted(p.stem for p in clean.glob("*.pdf"))
+    for missing in ([numbers[0]], numbers[2:4], numbers[1:]):  # the state a kill leaves: some copies done
+        out = tmp_path / "-".join(missing)
+        shutil.copytree(clean, out)
+        for number in missing:
+            (out / f"{number}.pdf").unlink()
+            (out / f"{number}.json").unlink()
+        (out / "batch.json").unlink()
+        done = run("process", scans, "-o", out, "-q")
+        assert done.returncode == 1, done.stderr
+        assert outdir_digest(out) == expected, f"resumed without {missing}"
+
+
+def test_a_finished_copy_that_would_gain_a_page_is_redone(stray_batch, tmp_path):
+    """A copy is skipped only when the whole batch groups it exactly as before."""
+    scans, clean = stray_batch
+    out = tmp_path / "out"
+    shutil.copytree(clean, out)
+    victim = next(out.glob("[0-9]*.json"))
+    manifest = json.loads(victim.read_text())
+    manifest["pages"] = manifest["pages"][:-1]  # as if a page had joined the batch since
+    victim.write_text(json.dumps(manifest))
+    done = run("process", scans, "-o", out, "-q")
+    assert done.returncode == 1, done.stderr
+    assert outdir_digest(out) == outdir_digest(clean)
+
+
+# --- kill -9 at any moment ----------------------------------------------------------------------------
+
+
+def kill_and_resume(scans: Path, clean: Path, out: Path, after_s: float, whole_group: bool) -> None:
+    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "--jobs", "2", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(after_s)
+    if proc.poll() is None:
+        if whole_group:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            os.kill(proc.pid, signal.SIGKILL)  # the main process only: its workers must follow it
+    proc.communicate(timeout=60)  # returns only once every holder of its stdout has gone
+    assert group_left(proc.pid) == [], f"processes left after a kill at {after_s:.2f} s"
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr
+    assert outdir_digest(out) == outdir_digest(clean), f"killed at {after_s:.2f} s, then resumed"
+
+
+@pytest.mark.parametrize(
+    "moments", [pytest.param(4, id="4-moments"), pytest.param(16, id="16", marks=pytest.mark.slow)]
+)
+def test_kill_9_at_any_moment_then_rerun_gives_the_clean_bytes(stray_batch, tmp_path, moments):
+    scans, clean = stray_batch
+    began = time.monotonic()
+    reference = tmp_path / "reference"
+    assert run("process", scans, "-o", reference, "--jobs", "2", "-q").returncode == 1
+    length = time.monotonic() - began
+    assert outdir_digest(reference) == outdir_digest(clean)  # --jobs does not change the bytes
+    for k in range(moments):
+        after = length * (0.15 + 0.8 * k / max(1, moments - 1))  # from the page stage to the last copies
+        kill_and_resume(scans, clean, tmp_path / f"k{k}", after, whole_group=k % 2 == 0)
+
+
+# --- one run per output folder ------------------------------------------------------------------------
+
+
+def test_a_second_run_on_the_same_outdir_stops_at_once(stray_batch, tmp_path):
+    scans, _clean = stray_batch
+    out = tmp_path / "out"
+    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "--jobs", "1", "-q"]
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (out / ".anonymat.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        began = time.monotonic()
+        second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert time.monotonic() - began < 15
+        assert second.returncode == 2
+        (line,) = second.stderr.strip().splitlines()
+        assert "another anonymat run" in line and f"process {first.pid}" in line
+    finally:
+        first.communicate(timeout=300)
+    assert first.returncode == 1
+    assert not (out / ".anonymat.lock").exists()
+
+
+def test_the_lock_of_a_killed_run_is_taken_over_with_one_line(stray_batch, tmp_path):
+    scans, clean = stray_batch
+    out = tmp_path / "out"
+    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "--jobs", "1", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not (out / ".anonymat.lock").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (out / ".anonymat.lock").exists()
+    done = run("process", scans, "-o", out, "-q")
+    assert done.returncode == 1
+    (line,) = [line for line in done.stderr.splitlines() if "taking over" in line]
+    assert line.startswith(
+        f"anonymat: {out}: taking over from an earlier run that stopped (process {proc.pid} "
+    )
+    assert outdir_digest(out) == outdir_digest(clean)
+
+
+def test_a_read_only_outdir_is_refused_before_any_work(stray_batch, tmp_path):
+    scans, _clean = stray_batch
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        if os.access(out, os.W_OK):
+            pytest.skip("running as root: permissions do not stop writes")
+        began = time.monotonic()
+        done = run("process", scans, "-o", out, "-q")
+        assert time.monotonic() - began < 10
+        assert done.returncode == 2
+        (line,) = done.stderr.strip().splitlines()
+        assert str(out) in line and "cannot write" in line
+    finally:
+        out.chmod(0o755)
