@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import REPO, SAMPLES
 
 ANONYMAT = REPO / ".venv" / "bin" / "anonymat"
+FAST = ("--order", "scan", "--jobs", "2")  # grouping and resuming do not depend on the reading order
 VOLATILE_BATCH_KEYS = {"date", "started", "finished", "seconds", "duration_s"}  # what differs run to run
 
 
@@ -88,7 +89,7 @@ def stray_batch(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("stray")
     assert run("samples", root / "S", "--copies", "6", "--seed", "21").returncode == 0
     clean = root / "clean"
-    done = run("process", root / "S" / "scans", "-o", clean, "-q")
+    done = run("process", root / "S" / "scans", "-o", clean, "-q", *FAST)
     assert done.returncode == 1, done.stderr
     assert json.loads((clean / "batch.json").read_text())["unassigned"], "the seed no longer tears a barcode"
     return root / "S" / "scans", clean
@@ -98,14 +99,16 @@ def test_resume_after_any_copy_was_lost_gives_the_clean_run(stray_batch, tmp_pat
     scans, clean = stray_batch
     expected = outdir_digest(clean)
     numbers = sorted(p.stem for p in clean.glob("*.pdf"))
-    for missing in ([numbers[0]], numbers[2:4], numbers[1:]):  # the state a kill leaves: some copies done
+    # the state a kill leaves: any subset of the copies done (a single copy left to do is the case where
+    # the unassigned page used to be put into it, "its file holds only this copy")
+    for missing in [[n] for n in numbers] + [numbers[2:4], numbers[1:]]:
         out = tmp_path / "-".join(missing)
         shutil.copytree(clean, out)
         for number in missing:
             (out / f"{number}.pdf").unlink()
             (out / f"{number}.json").unlink()
         (out / "batch.json").unlink()
-        done = run("process", scans, "-o", out, "-q")
+        done = run("process", scans, "-o", out, "-q", *FAST)
         assert done.returncode == 1, done.stderr
         assert outdir_digest(out) == expected, f"resumed without {missing}"
 
@@ -119,7 +122,7 @@ def test_a_finished_copy_that_would_gain_a_page_is_redone(stray_batch, tmp_path)
     manifest = json.loads(victim.read_text())
     manifest["pages"] = manifest["pages"][:-1]  # as if a page had joined the batch since
     victim.write_text(json.dumps(manifest))
-    done = run("process", scans, "-o", out, "-q")
+    done = run("process", scans, "-o", out, "-q", *FAST)
     assert done.returncode == 1, done.stderr
     assert outdir_digest(out) == outdir_digest(clean)
 
@@ -128,7 +131,7 @@ def test_a_finished_copy_that_would_gain_a_page_is_redone(stray_batch, tmp_path)
 
 
 def kill_and_resume(scans: Path, clean: Path, out: Path, after_s: float, whole_group: bool) -> None:
-    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "--jobs", "2", "-q"]
+    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "-q", *FAST]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     time.sleep(after_s)
     if proc.poll() is None:
@@ -150,9 +153,8 @@ def test_kill_9_at_any_moment_then_rerun_gives_the_clean_bytes(stray_batch, tmp_
     scans, clean = stray_batch
     began = time.monotonic()
     reference = tmp_path / "reference"
-    assert run("process", scans, "-o", reference, "--jobs", "2", "-q").returncode == 1
+    assert run("process", scans, "-o", reference, "-q", *FAST).returncode == 1
     length = time.monotonic() - began
-    assert outdir_digest(reference) == outdir_digest(clean)  # --jobs does not change the bytes
     for k in range(moments):
         after = length * (0.15 + 0.8 * k / max(1, moments - 1))  # from the page stage to the last copies
         kill_and_resume(scans, clean, tmp_path / f"k{k}", after, whole_group=k % 2 == 0)
@@ -185,7 +187,7 @@ def test_a_second_run_on_the_same_outdir_stops_at_once(stray_batch, tmp_path):
 def test_the_lock_of_a_killed_run_is_taken_over_with_one_line(stray_batch, tmp_path):
     scans, clean = stray_batch
     out = tmp_path / "out"
-    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "--jobs", "1", "-q"]
+    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "-q", *FAST]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 30
     while not (out / ".anonymat.lock").exists() and time.monotonic() < deadline:
@@ -193,7 +195,7 @@ def test_the_lock_of_a_killed_run_is_taken_over_with_one_line(stray_batch, tmp_p
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (out / ".anonymat.lock").exists()
-    done = run("process", scans, "-o", out, "-q")
+    done = run("process", scans, "-o", out, "-q", *FAST)
     assert done.returncode == 1
     (line,) = [line for line in done.stderr.splitlines() if "taking over" in line]
     assert line.startswith(
