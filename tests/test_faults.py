@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pikepdf
 import pytest
@@ -220,3 +221,72 @@ def test_a_read_only_outdir_is_refused_before_any_work(stray_batch, tmp_path):
         assert str(out) in line and "cannot write" in line
     finally:
         out.chmod(0o755)
+
+
+# --- anonymat evaluate: the regression check a centre runs ---------------------------------------------
+
+
+def evaluate(out: Path, truth: dict, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    path = tmp_path / "truth.json"
+    path.write_text(json.dumps(truth))
+    return run("evaluate", out, "--truth", path, *extra)
+
+
+def test_evaluate_passes_a_good_run_and_writes_junit(samples_processed, tmp_path):
+    out, truth, _code = samples_processed
+    done = evaluate(out, truth, tmp_path, "--no-ocr", "--junit", tmp_path / "j.xml")
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.strip().endswith("PASS")
+    suite = ElementTree.parse(tmp_path / "j.xml").getroot()
+    assert suite.get("tests") == str(len(truth["copies"])) and suite.get("failures") == "0"
+
+
+def test_evaluate_fails_a_lost_page_and_a_wrong_order(samples_processed, tmp_path):
+    out, truth, _code = samples_processed
+    truth = json.loads(json.dumps(truth))
+    first, second = truth["copies"][0], truth["copies"][1]
+    first["order"].append({"file": first["order"][0]["file"], "page": 999})  # a page the run never wrote
+    second["order"] = second["order"][::-1]
+    done = evaluate(out, truth, tmp_path, "--no-ocr", "--junit", tmp_path / "j.xml")
+    assert done.returncode == 1
+    fails = [line for line in done.stdout.splitlines() if line.startswith("FAIL ")]
+    assert any(first["number"] in line and "1 page(s) lost" in line and "page 1000" in line for line in fails)
+    assert any(second["number"] in line and "not in reading order" in line for line in fails)
+    suite = ElementTree.parse(tmp_path / "j.xml").getroot()
+    assert suite.get("failures") == "2"
+
+
+def test_evaluate_finds_a_legible_name_without_printing_it(samples_processed, tmp_path):
+    """Put an unmasked scan back into an output PDF, as a masking failure would: evaluate must see it."""
+    import cv2
+
+    from anonymat import decode, ingest
+
+    out, truth, _code = samples_processed
+    leaky = tmp_path / "out"
+    shutil.copytree(out, leaky)
+    # an upright page with the flap open: the name is written in the identity zone
+    copy, page = next(
+        (c, p) for c in truth["copies"] for p in c["pages"] if p["flap"] == "open" and p["rotation"] == 0
+    )
+    manifest = json.loads((leaky / f"{copy['number']}.json").read_text())
+    position = next(
+        i
+        for i, e in enumerate(manifest["pages"])
+        if (e["source"]["file"], e["source"]["page"]) == (page["file"], page["page"])
+    )
+    files, _ = ingest.discover([SAMPLES / page["file"]])
+    ref = next(r for r in ingest.page_refs(files) if r.index == page["page"])
+    gray = decode.load_page(ref).gray
+    pdf_path = leaky / manifest["pdf"]
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        (image,) = pdf.pages[position].get_images().values()
+        image.write(cv2.imencode(".jpg", gray)[1].tobytes(), filter=pikepdf.Name.DCTDecode)
+        image.Width, image.Height = gray.shape[1], gray.shape[0]
+        image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceGray, 8
+        pdf.save(pdf_path)
+    done = evaluate(leaky, truth, tmp_path)
+    assert done.returncode == 1
+    assert f"FAIL copy {copy['number']}: identity string legible on output page {position + 1}" in done.stdout
+    shown = done.stdout.lower()
+    assert copy["identity"]["nom"].lower() not in shown and copy["identity"]["candidat"] not in shown

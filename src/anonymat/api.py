@@ -15,7 +15,7 @@ from typing import Any
 
 from anonymat import decode, doctor, ingest, lock, masking, output, pagecache, pipeline, report
 from anonymat.config import Options
-from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError
+from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError, escape_controls
 from anonymat.grouping import Grouping, group_pages
 from anonymat.manifest import SCHEMA_VERSION, Copy, PageFacts, copy_manifest, facts_from_entry
 from anonymat.progress import Progress
@@ -39,6 +39,12 @@ class WriteJob:
     roster: bool = False  # the pages were checked against a roster: report its hits
     settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
     cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
+
+
+def tell(message: str) -> None:
+    """One line on stderr (errors are shown even with -q); control characters in names are escaped, so a
+    file name holding a newline cannot split the line."""
+    print("anonymat: " + escape_controls(message), file=sys.stderr)
 
 
 def check_dependencies() -> None:
@@ -293,7 +299,7 @@ def _process_locked(options: Options, template: Template, started: float) -> Exi
     files, problems = ingest.discover(list(options.inputs))
     errors = [{"file": p.file, "error": p.error} for p in problems]
     for p in problems:  # errors are printed even with -q ("no progress, only errors")
-        print(f"anonymat: {p.file}: {p.error}", file=sys.stderr)
+        tell(f"{p.file}: {p.error}")
     all_refs = ingest.page_refs(files)
     finished = {} if options.force else completed_copies(options.outdir, all_refs, settings)
     known = {key: p for f in finished.values() for key, p in f.facts.items()}
@@ -356,7 +362,7 @@ def _process_locked(options: Options, template: Template, started: float) -> Exi
         facts = [analysed[key] for key in by_key if key in analysed]
         for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
             if page.error:
-                print(f"anonymat: {page.error}", file=sys.stderr)
+                tell(page.error)
         copies = [finished[n].entry for n in sorted(skipped)]
         pages_out = sum(finished[n].pages_out for n in skipped)
         if copies and options.verbosity >= 0:
@@ -386,15 +392,18 @@ def _process_locked(options: Options, template: Template, started: float) -> Exi
             for job, result in zip(
                 jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
             ):
+                scans = ", ".join(sorted({p.file for p in job.copy.pages + job.copy.blanks}))
                 if isinstance(result, AnonymatError):
-                    errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
+                    message = f"copy {job.copy.number}: {result}"
+                    errors.append({"file": scans, "error": message})
+                    tell(f"{scans}: {message}")
                     continue
                 thumbs[result["anonymity_number"]] = result.pop("thumbs")
                 problems = result.pop("verify_problems", None)
                 if problems:
-                    errors.append(
-                        {"file": result["manifest"], "error": "verification failed: " + "; ".join(problems)}
-                    )
+                    message = f"copy {job.copy.number}: verification failed: " + "; ".join(problems)
+                    errors.append({"file": scans, "error": message})
+                    tell(f"{scans}: {message}")
                 copies.append(result)
 
     if options.vault:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from anonymat import __version__
-from anonymat.errors import AnonymatError, ExitCode
+from anonymat.errors import AnonymatError, ExitCode, escape_controls
 
 app = typer.Typer(
     add_completion=False,
@@ -26,7 +26,7 @@ def _fail(err: BaseException) -> typer.Exit:
     if _verbose:
         traceback.print_exception(err)
     if isinstance(err, AnonymatError):
-        typer.echo(f"anonymat: {err}", err=True)
+        typer.echo(f"anonymat: {escape_controls(str(err))}", err=True)
         return typer.Exit(int(err.exit_code))
     typer.echo(
         f"anonymat: unexpected error: {type(err).__name__}: {err} (run again with -v for details)", err=True
@@ -141,6 +141,33 @@ def samples(
         raise _fail(err) from err
     pages = sum(len(c["pages"]) for c in truth["copies"])
     typer.echo(f"wrote {len(truth['copies'])} copies, {pages} scanned pages, to {outdir}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    outdir: Annotated[Path, typer.Argument(help="An OUTDIR written by `anonymat process`.")],
+    truth: Annotated[
+        Path,
+        typer.Option(help="What the copies should be (docs/truth-file.md; `anonymat samples` writes one)."),
+    ],
+    junit: Annotated[Path | None, typer.Option(help="Also write the result as JUnit XML, for CI.")] = None,
+    ocr: Annotated[bool, typer.Option(help="Search every output page for the identity strings.")] = True,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Score a run against a truth file: exit 0 when no page is lost, no copy is out of order and no
+    identity string is legible; 1 otherwise."""
+    global _verbose
+    _verbose = verbose
+    from anonymat import evaluate
+
+    try:
+        result = evaluate.evaluate(outdir, evaluate.load_truth(truth), ocr_pages=ocr)
+        evaluate.print_table(result)
+        if junit is not None:
+            evaluate.write_junit(result, junit)
+    except Exception as err:  # noqa: BLE001
+        raise _fail(err) from err
+    raise typer.Exit(0 if result.passed else int(ExitCode.NEEDS_REVIEW))
 
 
 @app.command()

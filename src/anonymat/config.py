@@ -29,9 +29,9 @@ class Options:
     def validate(self) -> Options:
         if not self.inputs:
             raise UsageError("no input given: name at least one scanned file or folder")
-        for path in self.inputs:
-            if not path.exists():
-                raise UsageError(f"{path}: no such file or folder")
+        if not any(path.exists() for path in self.inputs):  # one bad path costs that path only (ingest)
+            missing = self.inputs[0] if len(self.inputs) == 1 else f"none of the {len(self.inputs)} inputs"
+            raise UsageError(f"{missing}: no such file or folder: check the path")
         if self.jobs < 1:
             raise UsageError(f"--jobs must be 1 or more, not {self.jobs}")
         if self.order not in ("continuity", "scan"):

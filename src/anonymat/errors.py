@@ -41,3 +41,8 @@ class PageError(AnonymatError):
     """One page failed in a stage (OCR timeout, undecodable image); the batch goes on."""
 
     exit_code = ExitCode.NEEDS_REVIEW
+
+
+def escape_controls(text: str) -> str:
+    """A message as one line: control characters (a newline in a file name) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
