@@ -5,7 +5,7 @@ TIFF and a PNG of a generated page. Mutations: a number or a name in a PDF dicti
 hostile one, bytes flipped, inserted, a tail cut off. Whatever comes in, the run ends with exit code 0,
 1 or 2, one-line messages, a batch.json, and no half-written copy.
 
-50 examples by default; `FUZZ_EXAMPLES=10000 pytest tests/test_fuzz_cli.py` or `pytest -m slow` for more.
+50 examples by default; `make fuzz` runs 10,000 (`FUZZ_EXAMPLES=N pytest -m slow tests/test_fuzz_cli.py -k long`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import re
 import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,9 @@ from PIL import Image
 from tests.test_trust import cli, good_pages
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
+HANG_S = 120  # one mutated page processed for longer than this is a hang
+FAILED = Path(os.environ.get("FUZZ_FAILED", "fuzz-failures"))  # where `make fuzz` saves failing inputs
+CASES = Path(__file__).parent / "fuzz_cases"  # failing inputs kept, once fixed, as regression cases
 LONG_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 NUMBERS = [
     b"0",
@@ -158,10 +164,52 @@ def test_mutated_scans_never_crash(seeds, case):
 
 
 @pytest.mark.slow
-@_fuzz(LONG_EXAMPLES, derandomize=False)
-@given(case=mutated())
-def test_mutated_scans_never_crash_long(seeds, case):
-    _check_run(*case)
+def test_mutated_scans_never_crash_long(seeds, capsys):
+    """`make fuzz`: every example runs in a worker with a time limit (a hang is a failure, not a stuck
+    run); failures do not stop the run: each failing input is saved under FAILED for a regression case
+    (tests/fuzz_cases/), and the count, the time and the failures are printed at the end."""
+    failures: list[str] = []
+    began = time.monotonic()
+    context = multiprocessing.get_context("forkserver")
+    pool = [ProcessPoolExecutor(1, mp_context=context)]
+    count = 0
+
+    @_fuzz(LONG_EXAMPLES, derandomize=False)
+    @given(case=mutated())
+    def run_all(case: tuple[str, bytes]) -> None:
+        nonlocal count
+        count += 1
+        suffix, data = case
+        try:
+            pool[0].submit(_check_run, suffix, data).result(timeout=HANG_S)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, the fuzzing goes on
+            if isinstance(exc, TimeoutError):
+                for worker in list(pool[0]._processes.values()):  # the hung worker: kill, start afresh
+                    worker.kill()
+                pool[0].shutdown(wait=False, cancel_futures=True)
+                pool[0] = ProcessPoolExecutor(1, mp_context=context)
+            FAILED.mkdir(parents=True, exist_ok=True)
+            name = hashlib.sha256(data).hexdigest()[:16] + suffix
+            (FAILED / name).write_bytes(data)
+            failures.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+    try:
+        run_all()
+    finally:
+        pool[0].shutdown(wait=True)
+    with capsys.disabled():
+        print(f"\nfuzz: {count} mutated scans in {time.monotonic() - began:.0f} s, {len(failures)} failed")
+        for line in failures:
+            print(f"  {FAILED}/{line}")
+    assert not failures
+
+
+@pytest.mark.parametrize(
+    "case", sorted(p for p in CASES.iterdir() if p.suffix in (".pdf", ".tif", ".png")), ids=lambda p: p.name
+)
+def test_inputs_that_once_failed_now_pass(case):
+    """Inputs `make fuzz` found failing, kept once fixed (tests/fuzz_cases/)."""
+    _check_run(case.suffix, case.read_bytes())
 
 
 def test_seeds_are_processed(seeds):
