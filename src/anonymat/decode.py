@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
 from anonymat.errors import PageError
+from anonymat.tools import quiet_native_stderr
 
 if TYPE_CHECKING:
     from anonymat.ingest import PageRef
@@ -39,6 +41,11 @@ class PageImage:
     undecoded: bool = False
 
 
+# qpdf's warnings about a damaged file reach Python's logging, whose last-resort handler would print them
+# on stderr as stray lines: what matters is said once, in the one-line error naming the file
+logging.getLogger("pikepdf").addHandler(logging.NullHandler())
+
+
 class Unusable(Exception):
     """A file that cannot be used; its message becomes a Problem."""
 
@@ -50,8 +57,9 @@ def set_pixel_limit() -> None:
 
 @contextlib.contextmanager
 def quiet_decoders() -> Iterator[None]:
-    """Silence PIL's warnings about odd tags: a file that cannot be used is reported, once, as our error."""
-    with warnings.catch_warnings():
+    """Silence PIL's warnings about odd tags and the decoders' own messages: a file that cannot be used is
+    reported, once, as our error."""
+    with warnings.catch_warnings(), quiet_native_stderr():
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         yield

@@ -17,16 +17,14 @@ os.environ.setdefault(
     "OMP_THREAD_LIMIT", "1"
 )  # must be set before tesseract is loaded (3.7x slower otherwise)
 
-import contextlib  # noqa: E402
 import threading  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from anonymat.errors import MissingDependencyError, PageError  # noqa: E402
-from anonymat.tools import has_language, tessdata_dir  # noqa: E402
+from anonymat.tools import has_language, quiet_native_stderr, tessdata_dir  # noqa: E402
 
 try:  # noqa: SIM105
     import tesserocr
@@ -120,31 +118,12 @@ def _api(lang: str, psm: int, whitelist: str | None = None) -> Any:
     return api
 
 
-@contextlib.contextmanager
-def _quiet_leptonica() -> Iterator[None]:
-    """Silence the C-level stderr while tesseract runs: leptonica prints messages such as "Error in
-    boxClipToRectangle" for harmless empty regions, which would only worry the person running a batch."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr to silence
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _recognize(api: Any, image: np.ndarray, timeout_s: float) -> None:
     height, width = image.shape
     try:
         api.SetImageBytes(image.tobytes(), width, height, 1, width)
         api.SetSourceResolution(SOURCE_DPI)
-        with _quiet_leptonica():
+        with quiet_native_stderr():  # leptonica's messages about harmless empty regions
             done = api.Recognize(timeout=max(1, int(timeout_s * 1000)))
     except RuntimeError as exc:
         raise PageError(f"tesseract failed on this page ({exc}); the page needs a manual check") from exc

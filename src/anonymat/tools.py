@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from anonymat.errors import MissingDependencyError, PageError
@@ -17,6 +19,26 @@ TESSDATA_CANDIDATES = (
     "/usr/share/tessdata",
     "/usr/local/share/tessdata",
 )
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what native libraries write straight to file descriptor 2 while the block runs: libpng's
+    "bad adaptive filter value", libjpeg's "Corrupt JPEG data", leptonica's "Error in boxClipToRectangle".
+    A file that cannot be used is reported once, as anonymat's own one-line error."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def run_program(args: list[str], timeout: float = 60.0, input_bytes: bytes | None = None) -> bytes:
