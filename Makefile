@@ -48,7 +48,7 @@ samples: setup
 	$(ANONYMAT) samples samples --copies 4 --seed 7
 
 eval: setup
-	$(PY) bench/evaluate.py
+	$(PY) bench/evaluate.py && $(PY) bench/evaluate_real.py --lines --order
 
 eval-forms: setup
 	$(PY) bench/evaluate_forms.py --learn

@@ -131,8 +131,15 @@ class RapidReader:
                 out = self._rec(TextRecInput(img=images))
         except Exception as exc:
             raise PageError(f"handwriting recognition failed: {exc}") from exc
-        texts = [str(t).strip() for t in out.txts]
+        texts = [latin_only(str(t)) for t in out.txts]
         return texts + [""] * (len(pieces) - len(texts))
+
+
+def latin_only(text: str) -> str:
+    """The text without the characters of other scripts (the model's set includes CJK, which it sometimes
+    gives for a stroke or a stamp on a French page)."""
+    kept = "".join(c if c.isascii() or "\u00a0" <= c <= "\u024f" or c in "’‘“”«»…–—①②③④⑤⑥⑦⑧⑨⑩" else " " for c in text)
+    return " ".join(kept.split())
 
 
 def is_available(name: str) -> bool:

@@ -86,6 +86,7 @@ EXACT_MAX_PAGES = 12
 # divided by this before being read as probabilities (set on generated copies, see bench/evaluate_order.py)
 TEMPERATURE = 2.0
 BEAM_WIDTH = 600
+LINES_FOR_SHARE = 10  # the copy's fullest page must hold this many lines for line counts to say how full
 
 
 @dataclass(frozen=True)
@@ -313,10 +314,14 @@ def fuzzy_find(pattern: str, text: str) -> int:
 def end_scores(pages: Sequence[PageText]) -> np.ndarray:
     """Log-odds that page i is the last page of the copy (text only: `outline_scores` adds the outline)."""
     scores = np.zeros(len(pages))
+    most = max((p.lines for p in pages), default=0)
     for i, page in enumerate(pages):
         score = _opens_sentence(tail_evidence(page))  # the text must stop at a sentence end
-        # a partly filled page is often the last, but candidates also start a part on a fresh page
-        score += 1.5 * min(1.0, max(0.0, (0.9 - page.fill) / 0.4)) if page.fill < 0.9 else -0.5
+        # a partly filled page is often the last, but candidates also start a part on a fresh page; how far
+        # down the writing goes, or how many lines it holds beside the copy's fullest page (a footer, a
+        # stamp or a label at the foot of the page can put the last ink low on a half-written page)
+        fill = min(page.fill, page.lines / most) if most >= LINES_FOR_SHARE else page.fill
+        score += 1.5 * min(1.0, max(0.0, (0.9 - fill) / 0.4)) if fill < 0.9 else -0.5
         folded = fold(page.tail)
         if any(k == "conclusion" for k, _ in page.markers):
             score += 1.5
@@ -618,7 +623,7 @@ def page_text(
             markers.append((kind, round((bands[k][0] + bands[k][1]) / 2 / height, 4)))
         if k in heads and text:
             head.append(text)
-        elif k in tails and text:
+        if k in tails and text and (k not in heads or n <= HEAD_LINES):  # a short page: its last lines too
             tail.append(text if x_to == bands[k][3] or x_from > bands[k][2] else text + " …")
     return PageText(
         head="\n".join(head),

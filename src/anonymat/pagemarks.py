@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 CIRCLED = {chr(0x2460 + k): k + 1 for k in range(20)}  # ① .. ⑳
 ORDINALS = {"premiere": 1, "premier": 1, "deuxieme": 2, "seconde": 2, "second": 2, "troisieme": 3,
             "quatrieme": 4, "cinquieme": 5, "sixieme": 6, "septieme": 7, "huitieme": 8}  # fmt: skip
+RUNNING_SIMILARITY = 72  # rapidfuzz partial ratio of two edge lines (letters and digits) that repeat
 LABEL_WEIGHT = 0.75  # share of PREC_WEIGHT a pair of page labels weighs (OCR misreads digits)
 
 
@@ -68,13 +69,11 @@ def is_continued(line: str) -> bool:
 
 
 def page_label(page: PageText) -> Label | None:
-    """The label on the page's first or last written line (the first found, top first)."""
+    """The page label on one of the page's first or last written lines (the surest one)."""
     head, tail = split_lines(page.head), split_lines(page.tail)
-    for line in head[:1] + tail[-1:]:
-        label = parse_label(line.rstrip(" …"))
-        if label:
-            return label
-    return None
+    labels = [parse_label(line.rstrip(" …")) for line in head[:3] + tail[-2:]]
+    found = [label for label in labels if label]
+    return max(found, key=lambda label: label.strength) if found else None
 
 
 def label_scores(pages: Sequence[PageText]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -114,20 +113,18 @@ def strip_running_lines(pages: Sequence[PageText]) -> list[PageText]:
             return True
         if len(key) < 6:
             return False
-        return any(len(other) >= 6 and fuzz.partial_ratio(key, other) >= 80 for other in others)
+        return any(len(other) >= 6 and fuzz.partial_ratio(key, other) >= RUNNING_SIMILARITY for other in others)
 
-    firsts = [(split_lines(p.head) or [""])[0] for p in pages]
-    lasts = [(split_lines(p.tail) or [""])[-1] for p in pages]
+    edges = [[_key(line) for line in split_lines(p.head)[:2] + split_lines(p.tail)[-2:]] for p in pages]
     out = []
     for i, page in enumerate(pages):
-        others_first = [_key(f) for j, f in enumerate(firsts) if j != i]
-        others_last = [_key(t) for j, t in enumerate(lasts) if j != i]
+        others = [key for j, keys in enumerate(edges) if j != i for key in keys]
         head, tail = split_lines(page.head), split_lines(page.tail)
         changes: dict = {}
-        if len(head) > 1 and is_running(head[0], others_first):
+        if len(head) > 1 and is_running(head[0], others):
             head = head[1:]
             changes.update(head="\n".join(head), head_indent=0.0)  # the indent measured was the header's
-        if len(tail) > 1 and is_running(tail[-1].rstrip(" …"), others_last):
+        if len(tail) > 1 and is_running(tail[-1].rstrip(" …"), others):
             tail = tail[:-1]
             changes.update(tail="\n".join(tail), tail_end=0.8)  # the right end measured was the footer's
         out.append(replace(page, **changes) if changes else page)
