@@ -102,7 +102,9 @@ def polygon_crop(gray: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     return out
 
 
-def band_truth(bands: list[tuple[int, int, int, int]], lines: list[tuple[np.ndarray, str]]) -> list[str | None]:
+def band_truth(
+    bands: list[tuple[int, int, int, int]], lines: list[tuple[np.ndarray, str]]
+) -> list[str | None]:
     """The ALTO text of the line each band overlaps most (horizontally and vertically), None when none."""
     boxes = [(p[:, 1].min(), p[:, 1].max(), p[:, 0].min(), p[:, 0].max()) for p, _ in lines]
     out: list[str | None] = []
@@ -124,7 +126,7 @@ def measure_lines(data: Path, documents: list[dict], engines: list[str], per_pag
     """CER and seconds per line, per engine, on ALTO line crops and on found bands."""
     results: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
     readers = {name: handwriting.make_reader(name) for name in engines}
-    for name, reader in readers.items():  # warm up (model load) outside the timings
+    for reader in readers.values():  # warm up (model load) outside the timings
         reader.read([np.full((40, 200), 255, np.uint8)])
     for document in documents:
         collection = SHORT.get(document["collection"], document["collection"])
@@ -139,7 +141,9 @@ def measure_lines(data: Path, documents: list[dict], engines: list[str], per_pag
             chosen = [k for k, t in enumerate(truths) if t][:: max(1, len(bands) // per_page)][:per_page]
             band_px = float(np.median([b[1] - b[0] for b in bands])) if bands else 30.0
             pad = max(4, int(0.3 * band_px))
-            pieces = textlines.cut_pieces(gray, ink, bands, [(k, bands[k][2], bands[k][3]) for k in chosen], pad)
+            pieces = textlines.cut_pieces(
+                gray, ink, bands, [(k, bands[k][2], bands[k][3]) for k in chosen], pad
+            )
             for name, reader in readers.items():
                 for kind, images, truth in (
                     ("alto", crops, [t for _, t in picked]),
@@ -154,7 +158,9 @@ def measure_lines(data: Path, documents: list[dict], engines: list[str], per_pag
                         (cer(h, t), per_line) for h, t in zip(texts, truth, strict=True)
                     )
     print("\nline reading (character error rate: median and mean; seconds per line, 1 thread)")
-    print(f"{'engine':<10} {'collection':<18} {'crops':<6} {'lines':>5} {'CER med':>8} {'CER mean':>9} {'s/line':>7}")
+    print(
+        f"{'engine':<10} {'collection':<18} {'crops':<6} {'lines':>5} {'CER med':>8} {'CER mean':>9} {'s/line':>7}"
+    )
     for (name, collection, kind), values in sorted(results.items()):
         rates = [min(1.0, c) for c, _ in values]
         seconds = statistics.mean(s for _, s in values)
@@ -167,7 +173,9 @@ def measure_lines(data: Path, documents: list[dict], engines: list[str], per_pag
 # --- ordering -------------------------------------------------------------------------------------
 
 
-def oracle_text(gray: np.ndarray, read: ordering.PageText, lines: list[tuple[np.ndarray, str]]) -> ordering.PageText:
+def oracle_text(
+    gray: np.ndarray, read: ordering.PageText, lines: list[tuple[np.ndarray, str]]
+) -> ordering.PageText:
     """`read` with its head and tail replaced by the true text of the bands page_text read for them."""
     ink = textlines.ink_mask(gray)
     bands = textlines.find_line_bands(gray, ink.mask)
@@ -182,7 +190,9 @@ def oracle_text(gray: np.ndarray, read: ordering.PageText, lines: list[tuple[np.
     return replace(read, head=head, tail=tail)
 
 
-def read_documents(data: Path, documents: list[dict], engine: str, cache: Path | None) -> dict[str, list[dict]]:
+def read_documents(
+    data: Path, documents: list[dict], engine: str, cache: Path | None
+) -> dict[str, list[dict]]:
     """Per document id, the PageText dicts of its pages in true order (with 'oracle' texts beside)."""
     path = cache / f"real-{engine}.json" if cache else None
     if path and path.exists():
@@ -277,7 +287,9 @@ def main() -> None:
     parser.add_argument("--order", action="store_true", help="measure reading order (default)")
     parser.add_argument("--per-page", type=int, default=6, help="lines per page for --lines")
     parser.add_argument("--shuffles", type=int, default=4)
-    parser.add_argument("--cache", type=Path, help="folder of cached page texts: read if present, else written")
+    parser.add_argument(
+        "--cache", type=Path, help="folder of cached page texts: read if present, else written"
+    )
     parser.add_argument("--only", help="document collection to keep (copiste-dun-jour, testaments-de-poilus)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()

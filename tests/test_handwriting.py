@@ -77,7 +77,9 @@ def test_tesseract_reader_keeps_the_mosaic_path(monkeypatch):
         return []
 
     pieces = [(k, b[2], b[3]) for k, b in enumerate(bands)]
-    texts = textlines.read_pieces(area, ink, bands, pieces, 8, 1.0, fake_ocr_lines, handwriting.TesseractReader())
+    texts = textlines.read_pieces(
+        area, ink, bands, pieces, 8, 1.0, fake_ocr_lines, handwriting.TesseractReader()
+    )
     assert texts == [""] * len(bands) and len(calls) == 1
 
 
@@ -104,9 +106,8 @@ def test_missing_model_is_refused_not_downloaded(monkeypatch, tmp_path):
 @pytest.mark.skipif(not handwriting.is_available("rapidocr"), reason="rapidocr is not installed")
 def test_rapidocr_reads_a_real_handwritten_line():
     import cv2
-    from rapidfuzz.distance import Levenshtein
-
     from bench.evaluate_real import alto_lines, polygon_crop
+    from rapidfuzz.distance import Levenshtein
 
     page = REAL / "copiste-dun-jour" / "wikitexte_0031_1"
     gray = cv2.imread(str(page.with_suffix(".jpg")), cv2.IMREAD_GRAYSCALE)

@@ -35,7 +35,9 @@ def test_text_is_not_a_label(line):
 
 def test_suite_mark():
     assert is_continued("wikitexte_0031 (suite)")
-    assert not is_continued("La suite logique de cette démarche est de considérer le projet dans son ensemble")
+    assert not is_continued(
+        "La suite logique de cette démarche est de considérer le projet dans son ensemble"
+    )
 
 
 def page(head: str, tail: str, fill: float = 0.95) -> PageText:
@@ -57,7 +59,10 @@ def test_labels_order_pages_whose_text_says_nothing():
 
 
 def test_garbled_labels_still_count():
-    pages = [page("Bad Schwanberg est uwe comm", "Sa populatian est de 4000.\n212"), page("Jai W les conditions", "sont decrites ici.\n12")]
+    pages = [
+        page("Bad Schwanberg est uwe comm", "Sa populatian est de 4000.\n212"),
+        page("Jai W les conditions", "sont decrites ici.\n12"),
+    ]
     assert page_label(pages[0]).number == 2 and page_label(pages[1]).number == 1
     assert ordering.best_order(pages).order == [1, 0]
 

@@ -30,10 +30,10 @@ def _python_module(module: str, name: str, fix: str) -> Check:
 
 def _handwriting_reader() -> Check:
     """The reader of handwritten lines for reading order: rapidocr and its bundled model file."""
-    from anonymat import handwriting
-
     import os
     from importlib.metadata import version
+
+    from anonymat import handwriting
 
     title = "handwriting reader (rapidocr, for reading order)"
     if os.environ.get("ANONYMAT_READER", "").strip().lower() == "tesseract":

@@ -138,7 +138,9 @@ class RapidReader:
 def latin_only(text: str) -> str:
     """The text without the characters of other scripts (the model's set includes CJK, which it sometimes
     gives for a stroke or a stamp on a French page)."""
-    kept = "".join(c if c.isascii() or "\u00a0" <= c <= "\u024f" or c in "’‘“”«»…–—①②③④⑤⑥⑦⑧⑨⑩" else " " for c in text)
+    kept = "".join(
+        c if c.isascii() or "\u00a0" <= c <= "\u024f" or c in "’‘“”«»…–—①②③④⑤⑥⑦⑧⑨⑩" else " " for c in text
+    )
     return " ".join(kept.split())
 
 

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from anonymat.handwriting import LineReader
-from anonymat.pagemarks import label_scores, strip_running_lines
 from anonymat.outline import (
     LETTER_OFFSET,
     MAX_COMBOS,
@@ -48,6 +47,7 @@ from anonymat.outline import (
     outline_scores,
     parse_marker,
 )
+from anonymat.pagemarks import label_scores, strip_running_lines
 from anonymat.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: used through ordering)
     OCR_BAND_PX,
     Ink,
@@ -393,7 +393,12 @@ def _ranked_orders(pages: Sequence[PageText]) -> tuple[list[tuple[float, list[in
     readings = []
     for weight, positions in outline_combos(pages, MAX_COMBOS if n <= 8 else 3):
         outline = outline_scores(positions, weight)
-        arrays = (start + outline.start, links + outline.links, end + outline.end, outline.before + label_before)
+        arrays = (
+            start + outline.start,
+            links + outline.links,
+            end + outline.end,
+            outline.before + label_before,
+        )
         readings.append((outline.log_weight, arrays))
         for score, order in (_held_karp if exact else _beam)(*arrays):
             key = tuple(order)
@@ -435,7 +440,11 @@ def order_score(order: Sequence[int], pages: Sequence[PageText]) -> float:
     return max(
         outline.log_weight
         + _path_score(
-            order, start + outline.start, links + outline.links, end + outline.end, outline.before + label_before
+            order,
+            start + outline.start,
+            links + outline.links,
+            end + outline.end,
+            outline.before + label_before,
         )
         for outline in (outline_scores(positions, weight) for weight, positions in combos)
     )

@@ -113,7 +113,9 @@ def strip_running_lines(pages: Sequence[PageText]) -> list[PageText]:
             return True
         if len(key) < 6:
             return False
-        return any(len(other) >= 6 and fuzz.partial_ratio(key, other) >= RUNNING_SIMILARITY for other in others)
+        return any(
+            len(other) >= 6 and fuzz.partial_ratio(key, other) >= RUNNING_SIMILARITY for other in others
+        )
 
     edges = [[_key(line) for line in split_lines(p.head)[:2] + split_lines(p.tail)[-2:]] for p in pages]
     out = []
