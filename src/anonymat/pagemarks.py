@@ -102,31 +102,33 @@ def _key(line: str) -> str:
 
 
 def strip_running_lines(pages: Sequence[PageText]) -> list[PageText]:
-    """The pages without their running header and footer: a first (last) line that is nearly the same on
-    another page of the copy says nothing about where the text breaks; nor does a page label (read apart,
-    by `label_scores`)."""
+    """The pages without their running header and footer: a first (last) line that is nearly the same as
+    the first (last) line of another page of the copy says nothing about where the text breaks; nor does
+    a page label (read apart, by `label_scores`). A line with a number in it (a reference, a candidate
+    number, a date) also counts when it repeats at the other end of another page."""
     from rapidfuzz import fuzz
 
-    def is_running(line: str, others: list[str]) -> bool:
+    def is_running(line: str, same_end: list[str], other_end: list[str]) -> bool:
         key = _key(line)
         if parse_label(line):
             return True
         if len(key) < 6:
             return False
-        return any(
-            len(other) >= 6 and fuzz.partial_ratio(key, other) >= RUNNING_SIMILARITY for other in others
-        )
+        others = same_end + (other_end if sum(c.isdigit() for c in key) >= 2 else [])
+        return any(len(other) >= 6 and fuzz.partial_ratio(key, other) >= RUNNING_SIMILARITY for other in others)
 
-    edges = [[_key(line) for line in split_lines(p.head)[:2] + split_lines(p.tail)[-2:]] for p in pages]
+    firsts = [_key((split_lines(p.head) or [""])[0]) for p in pages]
+    lasts = [_key((split_lines(p.tail) or [""])[-1]) for p in pages]
     out = []
     for i, page in enumerate(pages):
-        others = [key for j, keys in enumerate(edges) if j != i for key in keys]
+        other_firsts = [f for j, f in enumerate(firsts) if j != i]
+        other_lasts = [t for j, t in enumerate(lasts) if j != i]
         head, tail = split_lines(page.head), split_lines(page.tail)
         changes: dict = {}
-        if len(head) > 1 and is_running(head[0], others):
+        if len(head) > 1 and is_running(head[0], other_firsts, other_lasts):
             head = head[1:]
             changes.update(head="\n".join(head), head_indent=0.0)  # the indent measured was the header's
-        if len(tail) > 1 and is_running(tail[-1].rstrip(" …"), others):
+        if len(tail) > 1 and is_running(tail[-1].rstrip(" …"), other_lasts, other_firsts):
             tail = tail[:-1]
             changes.update(tail="\n".join(tail), tail_end=0.8)  # the right end measured was the footer's
         out.append(replace(page, **changes) if changes else page)
