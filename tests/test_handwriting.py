@@ -114,3 +114,12 @@ def test_rapidocr_reads_a_real_handwritten_line():
     polygon, truth = alto_lines(page.with_suffix(".xml"))[1]  # "J'ai lu les conditions de participation ..."
     (text,) = handwriting.RapidReader().read([polygon_crop(gray, polygon)])
     assert Levenshtein.distance(text, truth) / len(truth) < 0.3
+
+
+def test_held_out_fonts_never_enter_the_development_corpus():
+    from anonymat.synth.hand import HELD_OUT_FONTS, available_fonts
+
+    dev, held = available_fonts(), available_fonts(held_out=True)
+    assert set(held) <= set(HELD_OUT_FONTS)
+    assert not set(dev) & set(HELD_OUT_FONTS)
+    assert not set(dev.values()) & set(held.values())

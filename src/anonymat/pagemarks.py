@@ -115,7 +115,9 @@ def strip_running_lines(pages: Sequence[PageText]) -> list[PageText]:
         if len(key) < 6:
             return False
         others = same_end + (other_end if sum(c.isdigit() for c in key) >= 2 else [])
-        return any(len(other) >= 6 and fuzz.partial_ratio(key, other) >= RUNNING_SIMILARITY for other in others)
+        return any(
+            len(other) >= 6 and fuzz.partial_ratio(key, other) >= RUNNING_SIMILARITY for other in others
+        )
 
     firsts = [_key((split_lines(p.head) or [""])[0]) for p in pages]
     lasts = [_key((split_lines(p.tail) or [""])[-1]) for p in pages]
