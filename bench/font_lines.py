@@ -64,7 +64,9 @@ def main() -> None:
                 continue  # bands and lines not one to one: the page would not say which is which
             band_px = float(np.median([b[1] - b[0] for b in bands]))
             pad = max(4, int(0.3 * band_px))
-            crops = textlines.cut_pieces(area, ink, bands, [(k, b[2], b[3]) for k, b in enumerate(bands)], pad)
+            crops = textlines.cut_pieces(
+                area, ink, bands, [(k, b[2], b[3]) for k, b in enumerate(bands)], pad
+            )
             for reader in readers:
                 began = time.perf_counter()
                 texts = reader.read(crops)

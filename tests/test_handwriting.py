@@ -123,3 +123,15 @@ def test_held_out_fonts_never_enter_the_development_corpus():
     assert set(held) <= set(HELD_OUT_FONTS)
     assert not set(dev) & set(HELD_OUT_FONTS)
     assert not set(dev.values()) & set(held.values())
+
+
+def test_doctor_reports_the_handwriting_reader(monkeypatch, tmp_path):
+    from anonymat import doctor
+
+    monkeypatch.delenv("ANONYMAT_READER", raising=False)
+    monkeypatch.setattr(handwriting, "rapid_model_path", lambda: tmp_path / "absent.onnx")
+    check = next(c for c in doctor.run_checks() if c.name.startswith("handwriting reader"))
+    assert not check.ok and "absent.onnx" in check.detail and check.required
+    monkeypatch.setenv("ANONYMAT_READER", "tesseract")
+    check = next(c for c in doctor.run_checks() if c.name.startswith("handwriting reader"))
+    assert check.ok
