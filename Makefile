@@ -4,6 +4,7 @@ PY := .venv/bin/python
 ANONYMAT := .venv/bin/anonymat
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils libzbar0 \
                 fonts-dejavu-core fonts-comic-neue fonts-breip fonts-dkg-handwriting \
+                fonts-ecolier-court fonts-femkeklaver \
                 chromium chromium-driver
 export OMP_THREAD_LIMIT := 1
 
@@ -48,7 +49,7 @@ samples: setup
 	$(ANONYMAT) samples samples --copies 4 --seed 7
 
 eval: setup
-	$(PY) bench/evaluate.py
+	$(PY) bench/evaluate.py && $(PY) bench/evaluate_heldout.py && $(PY) bench/evaluate_real.py --lines --order
 
 eval-forms: setup
 	$(PY) bench/evaluate_forms.py --learn

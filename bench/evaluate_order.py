@@ -9,8 +9,10 @@ With `--pipeline`, pages go through the pipeline's own analysis instead (its ori
 registration and masking: the page texts `make eval` orders), which is slower.
 Prints the exact-order share, the mean Kendall tau, the wrong orders given with confidence >= 0.5 and the
 right orders flagged for review (confidence < 0.5).
-`--cache` stores the page texts so the scoring can be re-run without OCR. This script reads the truth;
-ordering.py never does.
+`--cache` stores the page texts so the scoring can be re-run without OCR. `--oracle` also orders the same
+copies with the generator's true first and last words of each page in place of what was read (the other
+page facts unchanged), per font beside the reader's: the gap is what reading loses. This script reads the
+truth; ordering.py never does.
 """
 
 from __future__ import annotations
@@ -155,6 +157,21 @@ def evaluate(texts: dict[str, list[dict]], fonts: dict[str, str], shuffles: int,
         print(f"  font {font}: {right}/{count}")
 
 
+def oracle_texts(texts: dict[str, list[dict]], truth: dict) -> dict[str, list[dict]]:
+    """The page texts with head and tail replaced by the generator's true first and last words."""
+    out = {}
+    for copy in truth["copies"]:
+        if copy["number"] not in texts:
+            continue
+        pages = [p for p in copy["pages"] if not p.get("blank") and p.get("reading_index") is not None]
+        pages.sort(key=lambda p: p["reading_index"])
+        out[copy["number"]] = [
+            {**d, "head": p.get("text_head") or "", "tail": p.get("text_tail") or ""}
+            for d, p in zip(texts[copy["number"]], pages, strict=True)
+        ]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
@@ -162,6 +179,7 @@ def main() -> None:
     parser.add_argument("--shuffles", type=int, default=3)
     parser.add_argument("--cache", type=Path, help="JSON file of page texts: read if present, else written")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--oracle", action="store_true", help="also order from the true text (per font)")
     parser.add_argument(
         "--pipeline", action="store_true", help="prepare pages as the pipeline does, not from the truth"
     )
@@ -181,6 +199,9 @@ def main() -> None:
         if args.cache:
             args.cache.write_text(json.dumps(texts, ensure_ascii=False, indent=1), encoding="utf-8")
     evaluate(texts, fonts, args.shuffles, args.verbose)
+    if args.oracle:
+        print("oracle (the generator's true first and last words of each page):")
+        evaluate(oracle_texts(texts, truth), fonts, args.shuffles, args.verbose)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,29 @@ def _python_module(module: str, name: str, fix: str) -> Check:
     return Check(name, True, str(version), fix)
 
 
+def _handwriting_reader() -> Check:
+    """The reader of handwritten lines for reading order: rapidocr and its bundled model file."""
+    import os
+    from importlib.metadata import version
+
+    from anonymat import handwriting
+
+    title = "handwriting reader (rapidocr, for reading order)"
+    if os.environ.get("ANONYMAT_READER", "").strip().lower() == "tesseract":
+        return Check(title, True, "tesseract chosen (ANONYMAT_READER=tesseract)", "make setup")
+    model = handwriting.rapid_model_path()
+    if model is None:
+        return Check(title, False, "rapidocr is not installed", "make setup")
+    if not model.is_file():
+        return Check(title, False, f"model file missing: {model}", "make setup (reinstall rapidocr)")
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        return Check(title, False, f"onnxruntime: {exc}", "make setup")
+    detail = f"rapidocr {version('rapidocr')}, onnxruntime {onnxruntime.__version__}, {model.name}"
+    return Check(title, True, detail, "make setup")
+
+
 def run_checks() -> list[Check]:
     checks: list[Check] = []
     version = tools.program_version("tesseract")
@@ -49,6 +72,7 @@ def run_checks() -> list[Check]:
         )
     )
     checks.append(_python_module("tesserocr", "tesserocr (in-process OCR)", "make setup"))
+    checks.append(_handwriting_reader())
     checks.append(_python_module("zxingcpp", "zxing-cpp (barcode reader)", "make setup"))
     checks.append(_python_module("pyzbar.pyzbar", "libzbar (second barcode reader)", f"{APT} libzbar0"))
     checks.append(_python_module("pikepdf", "pikepdf (PDF reading and writing)", "make setup"))

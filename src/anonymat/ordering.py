@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from anonymat.handwriting import LineReader
 from anonymat.outline import (
     LETTER_OFFSET,
     MAX_COMBOS,
@@ -46,6 +47,7 @@ from anonymat.outline import (
     outline_scores,
     parse_marker,
 )
+from anonymat.pagemarks import label_scores, strip_running_lines
 from anonymat.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: used through ordering)
     OCR_BAND_PX,
     Ink,
@@ -81,9 +83,12 @@ MID_PRIOR = 0.8  # share of page breaks that fall mid-sentence
 PREC_WEIGHT = 4.0  # cost of putting a page after one whose outline markers are later
 EXACT_MAX_PAGES = 12
 # the scores' log-odds are overconfident (signals are correlated, OCR errors hit several at once): they are
-# divided by this before being read as probabilities (set on generated copies, see bench/evaluate_order.py)
+# divided by this before being read as probabilities (set on generated copies, see bench/evaluate_order.py).
+# Issue 13 tried 1.5 on the development sets (real modern: 2 of 36 right orders flagged instead of 6, no
+# confident wrong); the held-out real documents then gave 4 confident wrong orders instead of 2, so 2.0 stays
 TEMPERATURE = 2.0
 BEAM_WIDTH = 600
+LINES_FOR_SHARE = 10  # the copy's fullest page must hold this many lines for line counts to say how full
 
 
 @dataclass(frozen=True)
@@ -311,10 +316,14 @@ def fuzzy_find(pattern: str, text: str) -> int:
 def end_scores(pages: Sequence[PageText]) -> np.ndarray:
     """Log-odds that page i is the last page of the copy (text only: `outline_scores` adds the outline)."""
     scores = np.zeros(len(pages))
+    most = max((p.lines for p in pages), default=0)
     for i, page in enumerate(pages):
         score = _opens_sentence(tail_evidence(page))  # the text must stop at a sentence end
-        # a partly filled page is often the last, but candidates also start a part on a fresh page
-        score += 1.5 * min(1.0, max(0.0, (0.9 - page.fill) / 0.4)) if page.fill < 0.9 else -0.5
+        # a partly filled page is often the last, but candidates also start a part on a fresh page; how far
+        # down the writing goes, or how many lines it holds beside the copy's fullest page (a footer, a
+        # stamp or a label at the foot of the page can put the last ink low on a half-written page)
+        fill = min(page.fill, page.lines / most) if most >= LINES_FOR_SHARE else page.fill
+        score += 1.5 * min(1.0, max(0.0, (0.9 - fill) / 0.4)) if fill < 0.9 else -0.5
         folded = fold(page.tail)
         if any(k == "conclusion" for k, _ in page.markers):
             score += 1.5
@@ -353,6 +362,7 @@ def best_order(pages: Sequence[PageText]) -> OrderResult:
     if n == 1:
         return OrderResult([0], 1.0, "single", [])
     ranked, log_probability = _ranked_orders(pages)
+    pages = strip_running_lines(pages)
     order = ranked[0][1]
     probability = math.exp(min(0.0, log_probability))
     confidence = max(0.0, 2.0 * probability - 1.0)
@@ -379,13 +389,18 @@ def _ranked_orders(pages: Sequence[PageText]) -> tuple[list[tuple[float, list[in
     up to EXACT_MAX_PAGES; beyond, it runs over the orders found only (the probability is overstated).
     """
     n = len(pages)
-    start, end, links = start_scores(pages), end_scores(pages), link_matrix(pages)
+    start, end, links, label_before = _text_scores(pages)
     exact = n <= EXACT_MAX_PAGES
     scored: dict[tuple[int, ...], float] = {}
     readings = []
     for weight, positions in outline_combos(pages, MAX_COMBOS if n <= 8 else 3):
         outline = outline_scores(positions, weight)
-        arrays = (start + outline.start, links + outline.links, end + outline.end, outline.before)
+        arrays = (
+            start + outline.start,
+            links + outline.links,
+            end + outline.end,
+            outline.before + label_before,
+        )
         readings.append((outline.log_weight, arrays))
         for score, order in (_held_karp if exact else _beam)(*arrays):
             key = tuple(order)
@@ -412,13 +427,27 @@ def _path_score(
     return float(score)
 
 
+def _text_scores(pages: Sequence[PageText]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """start, end, links and the page labels' precedence; running headers and labels are left out of the
+    text the continuity signals read."""
+    label_start, label_end, label_before = label_scores(pages)
+    text = strip_running_lines(pages)
+    return start_scores(text) + label_start, end_scores(text) + label_end, link_matrix(text), label_before
+
+
 def order_score(order: Sequence[int], pages: Sequence[PageText]) -> float:
     """Total score of one order (the quantity best_order maximises); for tests and diagnostics."""
-    start, end, links = start_scores(pages), end_scores(pages), link_matrix(pages)
+    start, end, links, label_before = _text_scores(pages)
     combos = outline_combos(pages, MAX_COMBOS if len(pages) <= 8 else 3)
     return max(
         outline.log_weight
-        + _path_score(order, start + outline.start, links + outline.links, end + outline.end, outline.before)
+        + _path_score(
+            order,
+            start + outline.start,
+            links + outline.links,
+            end + outline.end,
+            outline.before + label_before,
+        )
         for outline in (outline_scores(positions, weight) for weight, positions in combos)
     )
 
@@ -537,13 +566,20 @@ TAIL_SHARE = 0.45  # share of a tail line read (its end: last word and punctuati
 MARK_WIDTH = 0.17  # share of the writing width read at a line start, for outline markers
 
 
-def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageText:
-    """OCR the starts of the first lines, the ends of the last lines and the starts of paragraph lines.
+def page_text(
+    gray: np.ndarray, writing_box: tuple[int, int, int, int], reader: LineReader | None = None
+) -> PageText:
+    """Read the starts of the first lines, the ends of the last lines and the starts of paragraph lines.
 
-    Everything goes to tesseract in one call (a mosaic of line pieces): its time grows with the amount of
-    text read, so only the parts the signals use are read (about 3.5 line widths per page).
+    `reader` defaults to the process's handwriting reader (`handwriting.reader()`); with tesseract all the
+    pieces go in one call (a mosaic). Either way the time grows with the amount of text read, so only the
+    parts the signals use are read (about 3.5 line widths per page).
     """
+    from anonymat.handwriting import reader as default_reader
     from anonymat.ocr import ocr_lines
+
+    if reader is None:
+        reader = default_reader()
 
     began = time.perf_counter()
     x0, y0, x1, y1 = (int(v) for v in writing_box)
@@ -586,7 +622,7 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
     for k in section_candidates(bands, usual_left, usual_right, width, exclude=read):
         pieces.append((k, bands[k][2], min(width, bands[k][2] + start_w)))
     scale = min(1.0, max(0.5, OCR_BAND_PX / max(band_px, 1.0)))
-    texts = read_pieces(area, ink_info, bands, pieces, pad, scale, ocr_lines)
+    texts = read_pieces(area, ink_info, bands, pieces, pad, scale, ocr_lines, reader)
     markers, head, tail = [], [], []
     for (k, x_from, x_to), text in zip(pieces, texts, strict=True):
         kind = parse_marker(text) if x_from == bands[k][2] else None
@@ -598,7 +634,7 @@ def page_text(gray: np.ndarray, writing_box: tuple[int, int, int, int]) -> PageT
             markers.append((kind, round((bands[k][0] + bands[k][1]) / 2 / height, 4)))
         if k in heads and text:
             head.append(text)
-        elif k in tails and text:
+        if k in tails and text and (k not in heads or n <= HEAD_LINES):  # a short page: its last lines too
             tail.append(text if x_to == bands[k][3] or x_from > bands[k][2] else text + " …")
     return PageText(
         head="\n".join(head),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from anonymat.handwriting import LineReader, TesseractReader, mosaic_read
 from anonymat.ocr import OcrLine
 
 MAX_STARTS = 8  # line starts read for markers besides the head and tail lines (time bound)
@@ -105,10 +106,23 @@ def read_pieces(
     pad: int,
     scale: float,
     ocr_lines: Callable[..., list[OcrLine]],
+    reader: LineReader | None = None,
 ) -> list[str]:
-    """One tesseract call over a mosaic of line pieces (band, x from, x to); the text of each piece."""
+    """The text of each line piece (band, x from, x to): cut, cleaned, then read by `reader`, or by one
+    `ocr_lines` call over a mosaic of the pieces (tesseract) when no reader or the tesseract one is given."""
+    crops = cut_pieces(area, ink, bands, pieces, pad)
+    if reader is None or isinstance(reader, TesseractReader):
+        return mosaic_read(crops, pad, scale, ocr_lines)
+    return reader.read(crops)
+
+
+def cut_pieces(
+    area: np.ndarray, ink: Ink, bands: list[Band], pieces: list[tuple[int, int, int]], pad: int
+) -> list[np.ndarray]:
+    """The pieces as uint8 images, ruled lines taken out and the paper made white."""
     height, width = area.shape
-    crops, rows, y = [], [], 0
+    gain = 255.0 / max(ink.paper, 1.0)
+    crops = []
     for k, x0, x1 in pieces:
         x_from, x_to = max(0, x0 - 2 * pad), min(width, x1 + 2 * pad)
         y_from, y_to = max(0, bands[k][0] - pad), min(height, bands[k][1] + pad)
@@ -118,24 +132,9 @@ def read_pieces(
         rules = np.repeat(np.repeat(rules, 2, axis=0), 2, axis=1)[: crop.shape[0], : crop.shape[1]]
         view = crop[: rules.shape[0], : rules.shape[1]]
         view[rules & (view > ink.strong)] = ink.paper
-        crops.append(crop)
-        rows.append((y, y + crop.shape[0]))
-        y += crop.shape[0] + 2 * pad
-    # paper to white, so the pieces' edges do not read as image blocks on the white canvas
-    gain = 255.0 / max(ink.paper, 1.0)
-    mosaic = np.full((y, max(c.shape[1] for c in crops) + 2 * pad), 255, np.uint8)
-    for crop, (top, bottom) in zip(crops, rows, strict=True):
-        mosaic[top:bottom, pad : pad + crop.shape[1]] = np.clip(crop * gain, 0, 255).astype(np.uint8)
-    if scale < 1.0:
-        mosaic = cv2.resize(mosaic, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    texts = [""] * len(pieces)
-    for line in ocr_lines(mosaic, psm=6):
-        middle = line.top / scale + pad
-        for index, (top, bottom) in enumerate(rows):
-            if top - pad <= middle < bottom + pad:
-                texts[index] = (texts[index] + " " + line.text).strip()
-                break
-    return texts
+        # paper to white, so the pieces' edges do not read as image blocks on a white canvas
+        crops.append(np.clip(crop * gain, 0, 255).astype(np.uint8))
+    return crops
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,14 @@ def make_corpus(
     dpi_choices: tuple[int, ...] = (200, 300),
     jobs: int | None = None,
     form: str = DEFAULT,
+    held_out_fonts: bool = False,
 ) -> dict:
     """Write synthetic scanned copies to OUTDIR/scans and their truth to OUTDIR/truth.json.
 
     pages_per_copy is (low, high) written pages per copy, high excluded as in range(): the
     default (2, 5) gives 2 to 4 pages; use (2, 7) for up to 6. form is a layout name
-    (layouts.py) or "mixed": every layout but cdg-est in turn. Same seed, same bytes.
+    (layouts.py) or "mixed": every layout but cdg-est in turn. held_out_fonts: write in the held-out fonts
+    (hand.HELD_OUT_FONTS) only. Same seed, same bytes.
     OUTDIR/scans is replaced.
     """
     if copies < 1:
@@ -51,7 +53,7 @@ def make_corpus(
         shutil.rmtree(scans)
     scans.mkdir(parents=True)
     low, high = pages_per_copy
-    plans = plan_corpus(copies, seed, (int(low), int(high)), tuple(dpi_choices))
+    plans = plan_corpus(copies, seed, (int(low), int(high)), tuple(dpi_choices), held_out_fonts)
     for plan, name in zip(plans, forms, strict=True):
         plan["form"] = name
     _assign_files(plans)

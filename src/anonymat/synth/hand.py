@@ -15,12 +15,21 @@ _SYSTEM_FONTS = {
     "breip": "/usr/share/fonts/truetype/breip/Breip.ttf",
     "dkg": "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
 }
+# Held out: no tuning looks at copies in these fonts (bench/evaluate_heldout.py measures on them). Écolier is
+# a cursive French school hand (joined letters, loops), Femkeklaver a plain print hand.
+HELD_OUT_FONTS = {
+    "ecolier": "/usr/share/fonts/truetype/ecolier-court/Ecolier-court.ttf",
+    "femkeklaver": "/usr/share/fonts/truetype/femkeklaver/femkeklaver.ttf",
+}
 _FALLBACKS = {"œ": "oe", "Œ": "OE", "’": "'", "«": '"', "»": '"', "…": "..."}
 _JITTER = 4096  # per-word jitter table size (indexed by a running word counter)
 
 
-def available_fonts() -> dict[str, str]:
-    """Handwriting fonts installed on this machine: name -> path (Intuitive only if its package is)."""
+def available_fonts(held_out: bool = False) -> dict[str, str]:
+    """Handwriting fonts installed on this machine: name -> path (Intuitive only if its package is); with
+    `held_out`, the held-out fonts instead (the development corpus never uses them)."""
+    if held_out:
+        return {name: path for name, path in HELD_OUT_FONTS.items() if Path(path).exists()}
     fonts = {name: path for name, path in _SYSTEM_FONTS.items() if Path(path).exists()}
     spec = importlib.util.find_spec("font_intuitive")
     if spec is not None and spec.submodule_search_locations:

@@ -80,10 +80,16 @@ def _scan_order(n: int, rng: np.random.Generator) -> list[int]:
 
 
 def plan_corpus(
-    copies: int, seed: int, pages_per_copy: tuple[int, int], dpi_choices: tuple[int, ...]
+    copies: int,
+    seed: int,
+    pages_per_copy: tuple[int, int],
+    dpi_choices: tuple[int, ...],
+    held_out_fonts: bool = False,
 ) -> list[dict]:
     """One dict per copy with everything the workers need (all picklable)."""
-    fonts = available_fonts()
+    fonts = available_fonts(held_out_fonts)
+    if not fonts:
+        raise ValueError("no handwriting font installed (make setup installs them)")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
     others = [name for name in fonts if name != "comic-neue"]
     font_cycle = (["comic-neue"] if "comic-neue" in fonts else []) + [str(f) for f in rng.permutation(others)]

@@ -1,0 +1,173 @@
+"""Reading handwritten line pieces: one small protocol, one adapter per engine.
+
+The written lines are found and cut by `textlines` (bands of ink); a reader turns the cut pieces into text.
+
+- `RapidReader`: rapidocr's bundled PP-OCRv6 small recognition model (ONNX, in the rapidocr wheel; the
+  detection and orientation models are not used: the pieces are already single lines). One onnxruntime
+  thread per process, since pages are read in parallel worker processes. Nothing is downloaded: the model
+  path is the wheel's own file, checked before the engine is built.
+- `TesseractReader`: tesseract (`ocr.ocr_lines`), all pieces in one call over a mosaic.
+
+Printed text (header labels, printed digits) is read by `ocr` with tesseract, not here.
+`reader()` gives the process's reader: `ANONYMAT_READER=tesseract|rapidocr` chooses, else rapidocr when it
+is installed (measured: bench/evaluate_real.py --lines), else tesseract.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from anonymat.errors import MissingDependencyError, PageError
+
+RAPID_MODEL = "PP-OCRv6_rec_small.onnx"
+ENGINES = ("rapidocr", "tesseract")
+
+
+class LineReader(Protocol):
+    """Text of each image of written line pieces (2-D uint8, paper white), in the same order."""
+
+    name: str
+
+    def read(self, pieces: Sequence[np.ndarray]) -> list[str]: ...
+
+
+def mosaic_read(
+    pieces: Sequence[np.ndarray], pad: int, scale: float, ocr_lines: Callable[..., Any]
+) -> list[str]:
+    """Pieces stacked in one white image, read by one `ocr_lines` call; the text of each piece."""
+    if not pieces:
+        return []
+    rows, y = [], 0
+    for piece in pieces:
+        rows.append((y, y + piece.shape[0]))
+        y += piece.shape[0] + 2 * pad
+    mosaic = np.full((y, max(p.shape[1] for p in pieces) + 2 * pad), 255, np.uint8)
+    for piece, (top, bottom) in zip(pieces, rows, strict=True):
+        mosaic[top:bottom, pad : pad + piece.shape[1]] = piece
+    if scale < 1.0:
+        import cv2
+
+        mosaic = cv2.resize(mosaic, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    texts = [""] * len(pieces)
+    for line in ocr_lines(mosaic, psm=6):
+        middle = line.top / scale + pad
+        for index, (top, bottom) in enumerate(rows):
+            if top - pad <= middle < bottom + pad:
+                texts[index] = (texts[index] + " " + line.text).strip()
+                break
+    return texts
+
+
+class TesseractReader:
+    """tesseract (fra, psm 6) over a mosaic of the pieces, scaled to about `band_px` pixel-high lines."""
+
+    name = "tesseract"
+
+    def __init__(self, band_px: float = 34.0) -> None:
+        self.band_px = band_px
+
+    def read(self, pieces: Sequence[np.ndarray]) -> list[str]:
+        from anonymat import ocr
+
+        if not pieces:
+            return []
+        height = float(np.median([p.shape[0] for p in pieces]))
+        pad = max(4, int(0.15 * height))
+        scale = min(1.0, max(0.5, self.band_px / max(0.6 * height, 1.0)))
+        return mosaic_read(pieces, pad, scale, ocr.ocr_lines)
+
+
+def rapid_model_path() -> Path | None:
+    """The bundled recognition model of the installed rapidocr wheel (None when rapidocr is missing)."""
+    try:
+        import rapidocr
+    except ImportError:
+        return None
+    return Path(rapidocr.__file__).parent / "models" / RAPID_MODEL
+
+
+class RapidReader:
+    """rapidocr's bundled PP-OCRv6 small recognition model on each piece (batched), one thread."""
+
+    name = "rapidocr"
+
+    def __init__(self, threads: int = 1) -> None:
+        model = rapid_model_path()
+        if model is None:
+            raise MissingDependencyError("rapidocr is not installed: run make setup")
+        if not model.is_file():  # the engine would download a model: refuse
+            raise MissingDependencyError(f"rapidocr model missing: {model}; reinstall rapidocr (make setup)")
+        from rapidocr import RapidOCR
+
+        params = {
+            "Global.use_det": False,
+            "Global.use_cls": False,
+            "Global.log_level": "error",
+            "Rec.model_path": str(model),
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": threads,
+        }
+        self._lock = threading.Lock()
+        try:
+            self._rec = RapidOCR(params=params)._load_rec_model()
+        except Exception as exc:  # onnxruntime errors are plain exceptions
+            raise MissingDependencyError(f"rapidocr could not load its model: {exc}") from exc
+
+    def read(self, pieces: Sequence[np.ndarray]) -> list[str]:
+        from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+        if not pieces:
+            return []
+        images = [np.repeat(np.asarray(p, np.uint8)[:, :, None], 3, axis=2) for p in pieces]
+        try:
+            with self._lock:
+                out = self._rec(TextRecInput(img=images))
+        except Exception as exc:
+            raise PageError(f"handwriting recognition failed: {exc}") from exc
+        texts = [latin_only(str(t)) for t in out.txts]
+        return texts + [""] * (len(pieces) - len(texts))
+
+
+def latin_only(text: str) -> str:
+    """The text without the characters of other scripts (the model's set includes CJK, which it sometimes
+    gives for a stroke or a stamp on a French page)."""
+    kept = "".join(
+        c if c.isascii() or "\u00a0" <= c <= "\u024f" or c in "’‘“”«»…–—①②③④⑤⑥⑦⑧⑨⑩" else " " for c in text
+    )
+    return " ".join(kept.split())
+
+
+def is_available(name: str) -> bool:
+    if name == "tesseract":
+        return True
+    model = rapid_model_path()
+    return model is not None and model.is_file()
+
+
+@functools.lru_cache(maxsize=4)
+def make_reader(name: str) -> LineReader:
+    """One reader per engine and per process (models load once)."""
+    if name == "rapidocr":
+        return RapidReader()
+    if name == "tesseract":
+        return TesseractReader()
+    raise ValueError(f"unknown handwriting reader {name!r}: choose one of {', '.join(ENGINES)}")
+
+
+def default_name() -> str:
+    chosen = os.environ.get("ANONYMAT_READER", "").strip().lower()
+    if chosen:
+        return chosen
+    return "rapidocr" if is_available("rapidocr") else "tesseract"
+
+
+def reader() -> LineReader:
+    """The process's handwriting reader (`ANONYMAT_READER`, else the measured best one installed)."""
+    return make_reader(default_name())
