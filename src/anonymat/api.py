@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import re
-import sys
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymat import decode, doctor, ingest, masking, output, pagecache, pipeline, report
+from anonymat import __version__, decode, doctor, ingest, masking, output, pagecache, pipeline, report
 from anonymat.config import Options
-from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError
+from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
 from anonymat.grouping import group_pages
-from anonymat.manifest import SCHEMA_VERSION, Copy, PageFacts, copy_manifest
-from anonymat.progress import Progress
+from anonymat.manifest import Copy, PageFacts, copy_manifest
+from anonymat.messages import explain_reason, t
+from anonymat.progress import Progress, RunLog
 from anonymat.roster import load_roster
 from anonymat.roster import review_reasons as roster_reasons
 from anonymat.template import Template, load_template
 
 ORDER_REVIEW_BELOW = 0.5
+# batch.json: 2 adds "complete", "run" (dates, version, inputs, settings) and each copy's review_reasons
+# and pages; every key of version 1 is unchanged, so a reader of version 1 reads version 2 too.
+BATCH_SCHEMA_VERSION = 2
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -163,6 +170,8 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
         "anonymity_number": copy.number,
         "manifest": f"{name}.json",
         "status": copy.status,
+        "review_reasons": list(copy.reasons),
+        "pages": len(sequence),
         "thumbs": {"pdf_sha256": sha, "pages": len(thumbs)},
     }
 
@@ -214,6 +223,8 @@ def completed_copies(
                     "anonymity_number": manifest["anonymity_number"],
                     "manifest": path.name,
                     "status": manifest["status"],
+                    "review_reasons": list(manifest.get("review_reasons") or []),
+                    "pages": len(manifest["pages"]),
                 }
             )
             done |= {(s["file"], s["page"]) for s in sources}
@@ -222,7 +233,34 @@ def completed_copies(
 
 
 def process_batch(options: Options) -> ExitCode:
+    log = RunLog(options.log, options.verbosity)
+    try:
+        with stop_on_sigterm():
+            return _process_batch(options, log)
+    finally:
+        log.close()
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (systemctl stop, kill) stops a run as Ctrl-C does: batch.json and the report are written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Interrupted()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _process_batch(options: Options, log: RunLog) -> ExitCode:
     started = time.monotonic()
+    started_at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
     check_dependencies()
     template = load_template(options.template)
     decode.set_pixel_limit()
@@ -235,13 +273,18 @@ def process_batch(options: Options) -> ExitCode:
         settings = run_settings(options, template)
     except OSError as exc:
         raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
+    log.info(
+        f"anonymat {__version__}: {', '.join(map(str, options.inputs))} -> {options.outdir} "
+        f"(jobs {options.jobs}, order {options.order}, template {options.template})"
+    )
     for folder in (options.outdir, options.outdir / report.THUMBS):  # left by a run killed mid-write
         if folder.is_dir():
             output.remove_stale_temps(folder)
     files, problems = ingest.discover(list(options.inputs))
     errors = [{"file": p.file, "error": p.error} for p in problems]
+    rejected = len(problems)  # input files refused: exit 4 (INPUT_REJECTED), not 1
     for p in problems:  # errors are printed even with -q ("no progress, only errors")
-        print(f"anonymat: {p.file}: {p.error}", file=sys.stderr)
+        log.error(f"{p.file}: {p.error}")
     all_refs = ingest.page_refs(files)
     copies: list[dict[str, Any]] = []
     pages_out = 0
@@ -249,11 +292,8 @@ def process_batch(options: Options) -> ExitCode:
     if not options.force:
         copies, done, pages_out = completed_copies(options.outdir, all_refs, settings)
         refs = [r for r in all_refs if (r.file, r.index) not in done]
-        if copies and options.verbosity >= 0:
-            print(
-                f"anonymat: {len(copies)} copies already done in {options.outdir}, skipped (--force redoes them)",
-                file=sys.stderr,
-            )
+        if copies:
+            log.info(t("run.skipped", n=len(copies), outdir=options.outdir))
 
     plain = pipeline.PageContext(
         template=template,
@@ -266,58 +306,76 @@ def process_batch(options: Options) -> ExitCode:
         str(pagecache.folder(options.outdir)), options.jpeg_quality, options.max_page_kb
     )
     cached = dataclasses.replace(plain, render=render)
-    # one pool of workers for both stages (Dask brings its own)
-    with (
-        pagecache.kept(options.outdir),
-        pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool,
-    ):
-        with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
-            facts = [
-                page
-                for ctx, part in ((cached, refs[: pagecache.MAX_PAGES]), (plain, refs[pagecache.MAX_PAGES :]))
-                if part
-                for page in pipeline.analyse_all(
-                    part, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
-                )
-            ]
-        for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
-            if page.error:
-                print(f"anonymat: {page.error}", file=sys.stderr)
-
-        grouping = group_pages(facts)
-        jobs = [
-            WriteJob(
-                c,
-                str(options.outdir),
-                options.keep_blank,
-                options.jpeg_quality,
-                options.verify,
-                options.max_page_kb,
-                order=options.order,
-                roster=options.roster is not None,
-                settings=settings,
-                cached=True,
-            )
-            # longest copies first: the last ones to finish are short, so no worker idles long at the end
-            for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
-        ]
-        thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
-        with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
-            for job, result in zip(
-                jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
-            ):
-                if isinstance(result, AnonymatError):
-                    errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
-                    continue
-                thumbs[result["anonymity_number"]] = result.pop("thumbs")
-                problems = result.pop("verify_problems", None)
-                if problems:
-                    errors.append(
-                        {"file": result["manifest"], "error": "verification failed: " + "; ".join(problems)}
+    facts: list[PageFacts] = []
+    grouping = None
+    interrupted: str | None = None
+    thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
+    try:
+        # one pool of workers for both stages (Dask brings its own)
+        with (
+            pagecache.kept(options.outdir),
+            pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool,
+        ):
+            with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
+                facts = [
+                    page
+                    for ctx, part in (
+                        (cached, refs[: pagecache.MAX_PAGES]),
+                        (plain, refs[pagecache.MAX_PAGES :]),
                     )
-                copies.append(result)
+                    if part
+                    for page in pipeline.analyse_all(
+                        part, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
+                    )
+                ]
+            for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
+                if page.error:
+                    log.error(page.error)
 
-    if options.vault:
+            grouping = group_pages(facts)
+            jobs = [
+                WriteJob(
+                    c,
+                    str(options.outdir),
+                    options.keep_blank,
+                    options.jpeg_quality,
+                    options.verify,
+                    options.max_page_kb,
+                    order=options.order,
+                    roster=options.roster is not None,
+                    settings=settings,
+                    cached=True,
+                )
+                # longest copies first: the last ones to finish are short, so no worker idles long at the end
+                for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
+            ]
+            with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
+                for job, result in zip(
+                    jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
+                ):
+                    if isinstance(result, AnonymatError):
+                        errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
+                        log.copy(t("run.copy_failed", number=job.copy.number, error=result))
+                        continue
+                    thumbs[result["anonymity_number"]] = result.pop("thumbs")
+                    problems = result.pop("verify_problems", None)
+                    if problems:
+                        errors.append(
+                            {
+                                "file": result["manifest"],
+                                "error": "verification failed: " + "; ".join(problems),
+                            }
+                        )
+                    copies.append(result)
+                    log.copy(_copy_line(result))
+    except (KeyboardInterrupt, Interrupted) as stop:
+        interrupted = "SIGTERM" if isinstance(stop, Interrupted) else "SIGINT"
+        # what the workers finished is on disk (a manifest is written last): the batch lists just that
+        copies, _done, pages_out = completed_copies(options.outdir, all_refs, settings)
+        for c in copies:
+            c["review_reasons"] = _reasons_of(options.outdir / c["manifest"])
+
+    if options.vault and interrupted is None:
         entries = [
             masking.VaultEntry(p.number or "", p.file, p.page, p.vault_crop)
             for p in facts
@@ -325,14 +383,29 @@ def process_batch(options: Options) -> ExitCode:
         ]
         masking.write_vault_index(options.vault, entries)
 
-    unassigned = [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
-    written = {c["anonymity_number"] for c in copies}  # a copy whose PDF failed to write has no pages out
-    pages_out += sum(
-        len(output_sequence(c, options.keep_blank)) for c in grouping.copies if c.number in written
+    unassigned = (
+        [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
+        if grouping is not None and interrupted is None
+        else []
     )
+    if interrupted is None and grouping is not None:
+        written = {c["anonymity_number"] for c in copies}  # a copy whose PDF failed to write has no pages out
+        pages_out += sum(
+            len(output_sequence(c, options.keep_blank)) for c in grouping.copies if c.number in written
+        )
     copies.sort(key=lambda c: c["anonymity_number"])
     batch = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": BATCH_SCHEMA_VERSION,
+        "complete": interrupted is None,
+        "run": {
+            "started": started_at,
+            "finished": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+            "anonymat_version": __version__,
+            "inputs": [str(p) for p in options.inputs],
+            "jobs": options.jobs,
+            "settings": {**settings, "verify": options.verify, "force": options.force},
+            "interrupted": interrupted,
+        },
         "copies": copies,
         "errors": errors,
         "unassigned": unassigned,
@@ -340,20 +413,58 @@ def process_batch(options: Options) -> ExitCode:
         "pages_out": pages_out,
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
-    report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
+    report_path = report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
 
-    review = sum(1 for c in copies if c["status"] != "ok")
-    if options.verbosity >= 0:
-        print(
-            f"anonymat: {len(copies)} copies ({review} to review), {len(all_refs)} pages in, {pages_out} out, "
-            f"{len(unassigned)} unassigned, {len(errors)} errors, {time.monotonic() - started:.1f} s",
-            file=sys.stderr,
+    to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
+    if interrupted is not None:
+        log.error(t("run.interrupted", copies=len(copies), outdir=options.outdir))
+        return ExitCode.INTERRUPTED
+    log.info(
+        t(
+            "run.summary",
+            copies=len(copies),
+            review=len(to_check),
+            pages_in=len(all_refs),
+            pages_out=pages_out,
+            unassigned=len(unassigned),
+            errors=len(errors),
+            seconds=time.monotonic() - started,
         )
+    )
+    if to_check:
+        shown = ", ".join(to_check[:10]) + (f" (+{len(to_check) - 10})" if len(to_check) > 10 else "")
+        log.info(t("run.report_check", report=report_path, numbers=shown))
+    else:
+        log.info(t("run.report", report=report_path))
     if not all_refs:
         return ExitCode.USAGE
-    if review or unassigned or errors:
+    if rejected:
+        return ExitCode.INPUT_REJECTED
+    if to_check or unassigned or errors:
         return ExitCode.NEEDS_REVIEW
     return ExitCode.OK
+
+
+def _reasons_of(manifest_path: Path) -> list[str]:
+    try:
+        return list(json.loads(manifest_path.read_text(encoding="utf-8")).get("review_reasons") or [])
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def _copy_line(entry: dict[str, Any]) -> str:
+    """One line per copy for the log: its number, status, page count and its first review reason."""
+    number, reasons = entry["anonymity_number"], entry.get("review_reasons") or []
+    pages = entry.get("pages", "?")
+    if entry["status"] == "ok":
+        return t("run.copy_ok", number=number, pages=pages)
+    extra = f" (+{len(reasons) - 1})" if len(reasons) > 1 else ""
+    return t(
+        "run.copy_review",
+        number=number,
+        pages=pages,
+        reason=(explain_reason(reasons[0])[1] if reasons else "?") + extra,
+    )
 
 
 def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:

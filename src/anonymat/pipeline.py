@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +52,9 @@ def _worker_init(pooled: bool = True) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     if pooled:  # one worker per core already: OpenCV's own threads would only contend with the others
         cv2.setNumThreads(1)
+        # Ctrl-C reaches the whole process group: the parent stops the batch and lets the workers
+        # finish the copy in hand, instead of every worker dying with a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     decode.set_pixel_limit()
 
 
