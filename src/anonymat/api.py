@@ -273,7 +273,7 @@ def _process_batch(options: Options, log: RunLog) -> ExitCode:
         settings = run_settings(options, template)
     except OSError as exc:
         raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
-    log.info(
+    log.copy(  # the run's first line in the log (and on stderr with -v when it is not a terminal)
         f"anonymat {__version__}: {', '.join(map(str, options.inputs))} -> {options.outdir} "
         f"(jobs {options.jobs}, order {options.order}, template {options.template})"
     )
@@ -413,6 +413,12 @@ def _process_batch(options: Options, log: RunLog) -> ExitCode:
         "pages_out": pages_out,
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
+    if grouping is not None and interrupted is None:  # pages in no PDF, shown masked in the report
+        report.write_page_thumbs(
+            options.outdir,
+            [p for p, _reason in grouping.unassigned]
+            + ([] if options.keep_blank else [b for c in grouping.copies for b in c.blanks]),
+        )
     report_path = report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
 
     to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
