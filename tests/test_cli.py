@@ -175,7 +175,9 @@ def test_batch_json_records_the_run_and_the_review_reasons(small_run):
 
 def test_final_lines_in_english_with_lang_en(tmp_path_factory, tmp_path):
     scans = corpus(tmp_path_factory, 2, 21)
-    done = anonymat("process", scans, "-o", tmp_path / "out", "-j", "1", "--order", "scan", lang="en_US.UTF-8")
+    done = anonymat(
+        "process", scans, "-o", tmp_path / "out", "-j", "1", "--order", "scan", lang="en_US.UTF-8"
+    )
     assert done.returncode in (0, 1), done.stderr
     assert re.search(r"^anonymat: 2 copies \(\d to review\)", done.stderr, re.M)
     assert "anonymat: report: " in done.stderr
@@ -267,3 +269,77 @@ def test_an_interrupted_run_writes_batch_json_and_the_report_then_rerun_finishes
     batch = json.loads((out / "batch.json").read_text())
     assert batch["complete"] is True and len(batch["copies"]) == 6
     assert 'id="incomplete"' not in (out / "report.html").read_text(encoding="utf-8")
+
+
+# --- the hot folder -----------------------------------------------------------------------------------
+
+
+def _wait_for(check, timeout: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        assert proc.poll() is None, proc.communicate()[1]
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_watch_processes_files_as_they_arrive_and_stops_on_sigterm(tmp_path_factory, tmp_path):
+    """Files dropped while `anonymat watch` runs: one written slowly (taken only once complete), a second
+    lot later, a file that is not a scan (reported once, the watch goes on); SIGTERM stops it cleanly."""
+    from anonymat.synth import make_corpus
+
+    lots = []
+    for seed in (31, 32):
+        root = tmp_path_factory.mktemp(f"watch-{seed}")
+        truth = make_corpus(root, copies=2, seed=seed)
+        lots.append((root / "scans", {c["number"] for c in truth["copies"]}))
+    indir, out, log = tmp_path / "scanner", tmp_path / "copies", tmp_path / "journal.txt"
+    indir.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "anonymat", "watch", str(indir), "-o", str(out), "-j", "2", "--order", "scan",
+         "--interval", "0.3", "--settle", "1.5", "--log", str(log)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(), start_new_session=True,
+    )  # fmt: skip
+    try:
+        scans, numbers = lots[0]
+        for path in sorted(scans.iterdir()):  # written slowly, in pieces, as a scanner on a share does
+            data = path.read_bytes()
+            with (indir / f"a_{path.name}").open("wb") as f:
+                for k in range(4):
+                    f.write(data[k * len(data) // 4 : (k + 1) * len(data) // 4])
+                    f.flush()
+                    time.sleep(0.4)
+        _wait_for(lambda: numbers <= set(manifests(out)), 240, proc)
+        scans2, numbers2 = lots[1]
+        (indir / "notes.pdf").write_bytes(b"%PDF-1.4\nnot a scan\n")
+        for path in sorted(scans2.iterdir()):
+            (indir / f"b_{path.name}").write_bytes(path.read_bytes())
+        _wait_for(lambda: (numbers | numbers2) <= set(manifests(out)), 240, proc)
+        time.sleep(2.5)  # a few more looks at the folder: nothing is done again
+        proc.send_signal(signal.SIGTERM)
+        _stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
+    assert re.match(
+        r"anonymat: surveillance arrêtée après \d+ traitement\(s\) ; rapport : ",
+        stderr.strip().splitlines()[-1],
+    )
+    batch = json.loads((out / "batch.json").read_text())
+    assert {c["anonymity_number"] for c in batch["copies"]} == numbers | numbers2
+    assert batch["complete"] is True
+    errors = [e["file"] for e in batch["errors"]]
+    assert errors == [str(indir / "notes.pdf")]  # the partial files were never read, the bad one once
+    assert len([line for line in stderr.splitlines() if "notes.pdf" in line and "nouveaux" not in line]) == 1
+    taken = [
+        line for line in log.read_text(encoding="utf-8").splitlines() if "nouveaux fichiers prêts" in line
+    ]
+    for name in sorted(p.name for p in indir.iterdir()):  # each file was taken once, complete
+        assert len([line for line in taken if re.search(rf"[ ,]{re.escape(name)}(,|$)", line)]) == 1, (
+            name,
+            taken,
+        )

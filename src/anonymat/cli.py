@@ -184,6 +184,50 @@ def process(
     raise typer.Exit(int(code))
 
 
+@app.command(help=t("watch.help"), epilog=t("watch.epilog"))
+def watch(
+    indir: Annotated[Path, typer.Argument(metavar="ENTREE", help=t("watch.indir"))],
+    outdir: Annotated[Path, typer.Option("-o", "--outdir", metavar="DOSSIER", help=t("process.outdir"))],
+    template: Annotated[str, typer.Option(metavar="NOM|FICHIER", help=t("process.template"))] = "cdg-est",
+    jobs: Annotated[
+        int, typer.Option("-j", "--jobs", metavar="N", show_default=False, help=t("process.jobs"))
+    ] = 0,
+    order: Annotated[str, typer.Option(metavar="continuity|scan", help=t("process.order"))] = "continuity",
+    vault: Annotated[Path | None, typer.Option(metavar="DOSSIER", help=t("process.vault"))] = None,
+    roster: Annotated[Path | None, typer.Option(metavar="FICHIER.csv", help=t("process.roster"))] = None,
+    log: Annotated[Path | None, typer.Option("--log", metavar="FICHIER", help=t("process.log"))] = None,
+    interval: Annotated[float, typer.Option(metavar="S", help=t("watch.interval"))] = 2.0,
+    settle: Annotated[float, typer.Option(metavar="S", help=t("watch.settle"))] = 5.0,
+    once: Annotated[bool, typer.Option(help=t("watch.once"))] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=t("opt.quiet"))] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
+) -> None:
+    global _verbose
+    _verbose = verbose
+    from anonymat.config import Options
+    from anonymat.errors import UsageError
+    from anonymat.watch import watch as watch_folder
+
+    try:
+        if not indir.is_dir():
+            raise UsageError(f"{indir}: not a folder")
+        options = Options(
+            inputs=(indir,),
+            outdir=outdir,
+            vault=vault,
+            template=template,
+            jobs=_jobs(jobs, None),
+            order=order,
+            roster=roster,
+            log=log,
+            verbosity=-1 if quiet else (1 if verbose else 0),
+        ).validate()
+        code = watch_folder(indir, options, interval=interval, settle=settle, once=once)
+    except Exception as err:  # noqa: BLE001 - the one handler
+        raise _fail(err) from err
+    raise typer.Exit(int(code))
+
+
 @app.command("verify", help=t("verify.help"))
 def verify_cmd(
     outdir: Annotated[Path, typer.Argument(metavar="DOSSIER", help=t("verify.outdir"))],

@@ -410,17 +410,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "surveille {indir} (Ctrl-C pour arrêter) ; copies dans {outdir}",
         "en": "watching {indir} (Ctrl-C to stop); copies in {outdir}",
     },
-    "watch.file": {
-        "fr": "{file} : {copies} copie(s), {review} à vérifier",
-        "en": "{file}: {copies} copies, {review} to check",
-    },
+    "watch.new": {"fr": "nouveaux fichiers prêts : {files}", "en": "new files ready: {files}"},
     "watch.file_failed": {
-        "fr": "{file} : non traité ({error}) ; la surveillance continue",
-        "en": "{file}: not processed ({error}); the watch goes on",
+        "fr": "{files} : non traité ({error}) ; la surveillance continue",
+        "en": "{files}: not processed ({error}); the watch goes on",
     },
     "watch.stopped": {
-        "fr": "surveillance arrêtée : {files} fichier(s) traité(s) ; rapport : {report}",
-        "en": "watch stopped: {files} file(s) processed; report: {report}",
+        "fr": "surveillance arrêtée après {runs} traitement(s) ; rapport : {report}",
+        "en": "watch stopped after {runs} run(s); report: {report}",
     },
     # the command line: what a run says
     "cli.unexpected": {
