@@ -22,6 +22,17 @@ REPO = Path(__file__).resolve().parent.parent
 _CORPORA: dict[tuple[int, int], Path] = {}
 
 
+@pytest.fixture(autouse=True)
+def french():
+    """In-process runs speak French whatever the test machine's locale (subprocesses get LANG)."""
+    from anonymat import messages
+
+    before = messages.language()
+    messages.set_language("fr")
+    yield
+    messages.set_language(before)
+
+
 def env(lang: str = "fr_FR.UTF-8") -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     e["LANG"] = lang
@@ -205,6 +216,31 @@ def test_internal_error_and_disk_full_have_their_own_codes(monkeypatch, tmp_path
     monkeypatch.setattr(api, "process_batch", full)
     result = CliRunner().invoke(app, ["process", str(scans), "-o", str(tmp_path / "b")])
     assert result.exit_code == 5 and "relancez la même commande" in result.output
+
+
+def test_a_full_disk_stops_the_batch_with_its_own_code(monkeypatch, tmp_path_factory, tmp_path):
+    """The first copy that cannot be written for want of space stops the batch: exit 5, one line saying
+    to free space and run the same command again (not one error per copy, not exit 1)."""
+    from typer.testing import CliRunner
+
+    from anonymat import output
+    from anonymat.cli import app
+
+    scans = corpus(tmp_path_factory, 2, 21)
+
+    def full_disk(pages, path, **kwargs):
+        with output.atomic_path(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(output, "write_copy_pdf", full_disk)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["process", str(scans), "-o", str(out), "-j", "1", "--order", "scan", "-q"]
+    )
+    assert result.exit_code == 5, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "the disk is full" in lines[0] and "relancez la même commande" in lines[0]
+    assert not list(out.glob("*.pdf")) and not list(out.glob("*.tmp"))
 
 
 # --- Ctrl-C and SIGTERM ---------------------------------------------------------------------------

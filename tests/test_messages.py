@@ -67,12 +67,16 @@ def test_the_pipelines_review_reasons_are_said_in_plain_french(french):
     api.copy_review_reasons(copy)
     unread = Copy(number="1234567890", pages=[page, failing])
     api.order_copy(unread)  # no text read: scan order, with a reason
-    reasons = copy.reasons + unread.reasons + [
-        "reading order uncertain (confidence 0.31): check the page order",
-        "scans/a.pdf page 2: barcode unreadable; assigned by the pages scanned around it",
-        "the pages of this copy are interleaved with those of copy 1111111111 in the scan: check that",
-        "page 3 (scans/a.pdf page 4): a name from the roster appears on written line 7 (about 152 mm from",
-    ]
+    reasons = (
+        copy.reasons
+        + unread.reasons
+        + [
+            "reading order uncertain (confidence 0.31): check the page order",
+            "scans/a.pdf page 2: barcode unreadable; assigned by the pages scanned around it",
+            "the pages of this copy are interleaved with those of copy 1111111111 in the scan: check that",
+            "page 3 (scans/a.pdf page 4): a name from the roster appears on written line 7 (about 152 mm from",
+        ]
+    )
     assert len(reasons) >= 7
     for reason in reasons:
         kind, text = explain_reason(reason)

@@ -104,9 +104,9 @@ def test_thumbnails_are_made_from_the_masked_output_pages(processed):
                 assert inner.size and int(inner.max()) < 60, (
                     f"{number} page {i}: masked zone not black in thumbnail"
                 )
-    assert sorted(p.name for p in (out / "thumbs").iterdir() if re.fullmatch(r"\d+_\d+\.jpg", p.name)) == sorted(
-        f"{n}_{i}.jpg" for n, m in copy_manifests(out).items() for i in range(1, len(m["pages"]) + 1)
-    )
+    assert sorted(
+        p.name for p in (out / "thumbs").iterdir() if re.fullmatch(r"\d+_\d+\.jpg", p.name)
+    ) == sorted(f"{n}_{i}.jpg" for n, m in copy_manifests(out).items() for i in range(1, len(m["pages"]) + 1))
 
 
 def test_everything_shown_is_escaped():
@@ -279,7 +279,9 @@ def test_report_in_headless_chromium(processed, tmp_path):
             head = pair.find_element(By.CSS_SELECTOR, "img.head")
             assert driver.execute_script("return arguments[0].naturalWidth", tail) == CROP_WIDTH
             # side by side, each shown at least 500 px wide: the handwriting is read at about its size
-            assert abs(tail.location["y"] - head.location["y"]) < 3 and head.location["x"] > tail.location["x"]
+            assert (
+                abs(tail.location["y"] - head.location["y"]) < 3 and head.location["x"] > tail.location["x"]
+            )
             assert tail.size["width"] >= 500 and head.size["width"] >= 500
             assert tail.find_element(By.XPATH, "..").get_attribute("href").endswith(f"#page={i}")
             assert head.find_element(By.XPATH, "..").get_attribute("href").endswith(f"#page={i + 1}")

@@ -354,6 +354,8 @@ def _process_batch(options: Options, log: RunLog) -> ExitCode:
                     jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
                 ):
                     if isinstance(result, AnonymatError):
+                        if result.exit_code == ExitCode.DISK_FULL:  # every other copy would fail too
+                            raise result
                         errors.append({"file": f"{job.copy.number}.pdf", "error": str(result)})
                         log.copy(t("run.copy_failed", number=job.copy.number, error=result))
                         continue

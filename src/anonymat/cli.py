@@ -35,12 +35,12 @@ def _help_for_people() -> None:
 
     core.TyperOption.display_type_rich = display_type  # type: ignore[method-assign]
     core.TyperArgument.display_type_rich = display_type  # type: ignore[method-assign]
-    core.TyperArgument._usage_display_name = lambda self: (
-        self.display_name_raw
-        + (  # type: ignore[method-assign]
-            "..." if self.nargs != 1 and not self.display_name_raw.endswith("...") else ""
-        )
-    )
+
+    def usage_name(self) -> str:  # SCANS... rather than {inputs}...
+        name = self.display_name_raw
+        return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+    core.TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
     original_help_option = click_core.Command.get_help_option
 
     def get_help_option(self, ctx):
@@ -104,7 +104,8 @@ def _fail(err: BaseException) -> typer.Exit:
     if _verbose:
         traceback.print_exception(err)
     if isinstance(err, AnonymatError):
-        typer.echo(f"anonymat: {err}", err=True)
+        again = " ; " + t("cli.rerun") if err.exit_code == ExitCode.DISK_FULL else ""
+        typer.echo(f"anonymat: {err}{again}", err=True)
         return typer.Exit(int(err.exit_code))
     if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
         typer.echo("anonymat: " + t("cli.disk_full", where=err.filename or "?"), err=True)

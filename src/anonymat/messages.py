@@ -430,6 +430,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "disk full while writing to {where}: free some space, then run the same command again "
         "(the copies already written are kept)",
     },
+    "cli.rerun": {
+        "fr": "puis relancez la même commande (les copies déjà écrites sont gardées)",
+        "en": "then run the same command again (the copies already written are kept)",
+    },
     "cli.jobs_capped": {
         "fr": "--jobs {asked} ramené à {cores} : cette machine a {cores} cœur(s)",
         "en": "--jobs {asked} reduced to {cores}: this machine has {cores} core(s)",

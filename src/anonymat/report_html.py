@@ -165,13 +165,13 @@ def render_html(
 def _run_block(batch: dict[str, Any]) -> str:
     """Date, version, inputs and settings of the run (batch.json "run"), at the top."""
     e = escape
-    run = batch.get("run") if isinstance(batch.get("run"), dict) else {}
+    run: dict[str, Any] = batch["run"] if isinstance(batch.get("run"), dict) else {}
     date = str(run.get("started", "?")).replace("T", " ")[:19]
     line = t(
         "report.run", date=date, version=run.get("anonymat_version", __version__), jobs=run.get("jobs", "?")
     )
     inputs = ", ".join(str(i) for i in run.get("inputs") or [])
-    settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
+    settings: dict[str, Any] = run["settings"] if isinstance(run.get("settings"), dict) else {}
     rows = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in settings.items())
     return (
         f'<div class="run" id="run">{e(line)} · {e(t("report.inputs"))} : <span id="inputs">{e(inputs)}</span>'
@@ -202,8 +202,8 @@ def _summary_block(
         f" · <b>{len(review)} {e(t('report.n_review'))}</b> · {len(unassigned)} {e(t('report.n_unassigned'))}"
         f" · {len(errors)} {e(t('report.n_errors'))}</p>",
     ]
-    run = batch.get("run") if isinstance(batch.get("run"), dict) else {}
-    settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
+    run: dict[str, Any] = batch["run"] if isinstance(batch.get("run"), dict) else {}
+    settings: dict[str, Any] = run["settings"] if isinstance(run.get("settings"), dict) else {}
     if settings:
         shown = ", ".join(f"{k}={v}" for k, v in settings.items())
         out.append(f'<p class="meta">{e(t("report.settings"))} : {e(shown)}</p>')
