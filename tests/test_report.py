@@ -285,6 +285,9 @@ def test_report_in_headless_chromium(processed, tmp_path):
             assert tail.size["width"] >= 500 and head.size["width"] >= 500
             assert tail.find_element(By.XPATH, "..").get_attribute("href").endswith(f"#page={i}")
             assert head.find_element(By.XPATH, "..").get_attribute("href").endswith(f"#page={i + 1}")
+        ends = block.find_elements(By.CSS_SELECTOR, "figure.copy-end img")
+        assert [img.get_attribute("class") for img in ends] == ["crop head", "crop tail"]
+        assert ends[1].find_element(By.XPATH, "..").get_attribute("href").endswith(f"#page={n_pages}")
         commands = [c.text for c in block.find_elements(By.CSS_SELECTOR, ".fix code")]
         order = ",".join(str(i) for i in range(1, n_pages + 1))
         assert commands == [

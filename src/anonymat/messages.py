@@ -468,7 +468,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # review reasons said again in plain French (see REASONS)
     "reason.order_uncertain": {
-        "fr": "Ordre des pages incertain (confiance {c}) : regardez les raccords ci-dessous, "
+        "fr": "Ordre des pages incertain (confiance {c}) : regardez les raccords entre les pages, "
         "la fin de chaque page et le début de la suivante.",
         "en": "",
     },
@@ -576,12 +576,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.dropped_n": {"fr": "{n} page(s) blanche(s) retirée(s)", "en": "{n} blank page(s) dropped"},
     "report.manual": {"fr": "corrigée à la main : {what}", "en": "fixed by hand: {what}"},
     "report.joins": {
-        "fr": "Raccords entre les pages (fin de la page, à gauche ; début de la suivante, à droite) :",
-        "en": "Page joins (end of one page, left; start of the next, right):",
+        "fr": "Raccords entre les pages (fin d'une page, à gauche ; début de la suivante, à droite). "
+        "Si un raccord ne se lit pas, cherchez parmi ces images la page qui continue la phrase :",
+        "en": "Page joins (end of one page, left; start of the next, right). "
+        "If a join does not read on, find among these pictures the page that continues the sentence:",
     },
     "report.join": {
         "fr": "fin de la page {a} → début de la page {b}",
         "en": "end of page {a} → start of page {b}",
+    },
+    "report.copy_start": {
+        "fr": "début de la page 1 (le début de la copie ?)",
+        "en": "start of page 1 (the start of the copy?)",
+    },
+    "report.copy_end": {
+        "fr": "fin de la page {n} (la fin de la copie ?)",
+        "en": "end of page {n} (the end of the copy?)",
     },
     "report.join_score": {"fr": "score du raccord {score}", "en": "join score {score}"},
     "report.join_weak": {"fr": "raccord douteux", "en": "doubtful join"},

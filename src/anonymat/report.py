@@ -183,8 +183,10 @@ def crop_name(number: str, pdf_sha256: str, index: int, end: str) -> str:
 
 
 def update_join_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
-    """For each copy with an order doubt: (end of page i, start of page i+1) for every page break, made
-    from the output PDF (masked pixels); number -> crop files. Crops of other copies are removed."""
+    """For each copy with an order doubt: (start, end) of every page in output order, crops made from
+    the output PDF (masked pixels); number -> crop files. The report shows the end of each page beside
+    the start of the next, and the copy's first start and last end, so every page end is in view and a
+    person can match ends to starts. Crops of other copies are removed."""
     folder = outdir / THUMBS
     folder.mkdir(exist_ok=True)
     result: dict[str, list[tuple[str, str]]] = {}
@@ -196,24 +198,18 @@ def update_join_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str
             str(manifest.get("pdf_sha256")),
             manifest["pages"],
         )
-        pairs = [
-            (crop_name(number, sha, i, "tail"), crop_name(number, sha, i + 1, "head"))
-            for i in range(1, len(pages))
+        ends = [
+            (crop_name(number, sha, i, "head"), crop_name(number, sha, i, "tail"))
+            for i in range(1, len(pages) + 1)
         ]
-        if not all(_nonempty(outdir / name) for pair in pairs for name in pair):
+        if not all(_nonempty(outdir / name) for pair in ends for name in pair):
             images = pdf_page_images(outdir / str(manifest.get("pdf", "")))
-            for i, (gray, entry) in enumerate(zip(images, pages, strict=False), start=1):
+            for (head, tail), gray, entry in zip(ends, images, pages, strict=False):
                 if gray is None:
                     continue
-                if i < len(pages):
-                    output.write_bytes_atomic(
-                        line_crop(gray, entry, "tail"), outdir / pairs[i - 1][0], durable=False
-                    )
-                if i > 1:
-                    output.write_bytes_atomic(
-                        line_crop(gray, entry, "head"), outdir / pairs[i - 2][1], durable=False
-                    )
-        result[number] = pairs
+                output.write_bytes_atomic(line_crop(gray, entry, "head"), outdir / head, durable=False)
+                output.write_bytes_atomic(line_crop(gray, entry, "tail"), outdir / tail, durable=False)
+        result[number] = ends
     keep = {Path(name).name for pairs in result.values() for pair in pairs for name in pair}
     for path in [*folder.glob("*_tail.jpg"), *folder.glob("*_head.jpg")]:
         if path.name not in keep:

@@ -47,6 +47,9 @@ section h2{font-size:18px;margin:0 0 6px}
 .pair a{display:block;border:1px solid #b9c0c8;line-height:0;background:#fff}
 .pair img{width:720px;max-width:46vw;height:auto}
 .join-pair{margin:0 0 12px}
+.copy-end{margin:0 0 12px}
+.copy-end a{display:inline-block;border:1px solid #b9c0c8;line-height:0}
+.copy-end img{width:720px;max-width:46vw;height:auto}
 .join-pair figcaption{font-size:13px;color:#1d2329;margin-top:2px}
 .join-pair.weak figcaption{color:#8a4300;font-weight:600}
 .fix{background:#f7f8fa;border:1px solid #e3e6ea;border-radius:4px;padding:6px 10px;margin:8px 0}
@@ -330,7 +333,9 @@ def _copy_block(
     if crops:
         links = {(lk.get("after"), lk.get("before")): lk for lk in order.get("links") or []}
         out.append(f'<div class="joins"><p>{e(t("report.joins"))}</p>')
-        for i, (tail, head) in enumerate(crops, start=1):
+        out.append(_end_figure(pdf, 1, crops[0][0], "head", t("report.copy_start")))
+        for i in range(1, len(crops)):
+            tail, head = crops[i - 1][1], crops[i][0]
             link = links.get((_label(pages[i - 1]), _label(pages[i]))) if i < len(pages) else None
             score = float(link.get("score", 0.0)) if link else None
             weak = score is not None and score < WEAK_LINK
@@ -345,6 +350,7 @@ def _copy_block(
                 f'<a href="{e(pdf)}#page={i + 1}"><img class="crop head" src="{e(head)}" alt="" width="720"></a>'
                 f"</div><figcaption>{e(caption)}</figcaption></figure>"
             )
+        out.append(_end_figure(pdf, len(crops), crops[-1][1], "tail", t("report.copy_end", n=len(crops))))
         out.append("</div>")
     if status != "ok":
         current = ",".join(str(i) for i in range(1, len(pages) + 1))
@@ -368,6 +374,15 @@ def _copy_block(
         out.append("</div>")
     out.append("</section>")
     return out
+
+
+def _end_figure(pdf: str, page: int, crop: str, end: str, caption: str) -> str:
+    """The start of the copy's first page, or the end of its last: the ends no join shows."""
+    e = escape
+    return (
+        f'<figure class="copy-end"><a href="{e(pdf)}#page={page}"><img class="crop {end}" src="{e(crop)}" '
+        f'alt="" width="720"></a><figcaption>{e(caption)}</figcaption></figure>'
+    )
 
 
 _METHODS = {f"report.method.{m}" for m in ("continuity", "scan", "single", "manual")}
