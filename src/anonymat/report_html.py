@@ -76,7 +76,7 @@ code{background:#eef0f3;padding:0 4px;border-radius:3px}
 @media print{
  body{background:#fff;font-size:10.5pt}
  header{position:static;border:0;padding:0}
- .tools,.stats,section.copy,section.problems,.noprint{display:none!important}
+ .tools,.stats,section.copy,section.problems,.noprint,.run details{display:none!important}
  main{padding:0;max-width:none}
  #summary{border:0;padding:0;margin:0;break-inside:avoid}
  #summary table{font-size:9.5pt;width:100%}
