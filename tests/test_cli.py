@@ -184,6 +184,28 @@ def test_batch_json_records_the_run_and_the_review_reasons(small_run):
         assert c["pages"] == len(found[c["anonymity_number"]]["pages"])
 
 
+def test_fix_keeps_batch_json_reasons_in_step(small_run, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from anonymat.cli import app
+
+    _mixed, out, _log, _done = small_run
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    number = sorted(manifests(work))[0]
+    result = CliRunner().invoke(app, ["fix", str(work), number, "--resolved"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"corrigé : {number} ; rapport : {work / 'report.html'}"
+    entry = next(
+        c for c in json.loads((work / "batch.json").read_text())["copies"] if c["anonymity_number"] == number
+    )
+    assert entry["status"] == "ok" and entry["review_reasons"] == []
+    assert entry["pages"] == len(manifests(work)[number]["pages"])
+    jsonschema.validate(json.loads((work / "batch.json").read_text()), schema("batch"))
+
+
 def test_final_lines_in_english_with_lang_en(tmp_path_factory, tmp_path):
     scans = corpus(tmp_path_factory, 2, 21)
     done = anonymat(
