@@ -353,3 +353,32 @@ def test_print_view_is_a_one_page_summary_to_sign(processed, tmp_path):
         box = [float(v) for v in printed.pages[0].mediabox]
         assert abs(box[2] - 595) < 3 and abs(box[3] - 842) < 3  # A4
     print(f"print view: {tmp_path / 'report-print.png'}, {tmp_path / 'report-print.pdf'}")
+
+
+def test_a_barcode_doubt_shows_every_pages_anonymity_box(processed, tmp_path):
+    """A page placed without its barcode: the anonymity box of every page of the copy, side by side (made
+    from the output pages: outside the identity zone), so a person compares the numbers."""
+    out, _truth, _code = processed
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    manifests = copy_manifests(work)
+    number = max(manifests, key=lambda n: len(manifests[n]["pages"]))
+    m = manifests[number]
+    label = f"{m['pages'][-1]['source']['file']} page {m['pages'][-1]['source']['page'] + 1}"
+    m["status"], m["review_reasons"] = (
+        "needs_review",
+        [f"{label}: barcode unreadable; assigned by the pages scanned around it"],
+    )
+    (work / f"{number}.json").write_text(json.dumps(m))
+    html = write_report(work).read_text(encoding="utf-8")
+    block = html.split(f'id="copy-{number}"', 1)[1].split("</section>", 1)[0]
+    shown = re.findall(r'<img class="crop number" src="([^"]+)"', block)
+    assert len(shown) == len(m["pages"])
+    pages = pdf_page_images(work / m["pdf"])
+    for name, entry, page in zip(shown, m["pages"], pages, strict=True):
+        crop = cv2.imread(str(work / name), cv2.IMREAD_GRAYSCALE)
+        assert crop is not None and crop.shape[1] == 320
+        x0, y0, x1, y1 = entry["sharp"][0]
+        expected = cv2.resize(page[y0:y1, x0:x1], crop.shape[::-1], interpolation=cv2.INTER_AREA)
+        assert np.abs(expected.astype(int) - crop.astype(int)).mean() < 6  # the output's own pixels
+    assert escape(explain_reason(m["review_reasons"][0])[1]) in block

@@ -585,6 +585,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "fin de la page {a} → début de la page {b}",
         "en": "end of page {a} → start of page {b}",
     },
+    "report.numbers": {
+        "fr": "Numéro d'anonymat de chaque page : vérifiez que c'est le même partout.",
+        "en": "Anonymity number on each page: check it is the same on all of them.",
+    },
     "report.copy_start": {
         "fr": "début de la page 1 (le début de la copie ?)",
         "en": "start of page 1 (the start of the copy?)",

@@ -48,7 +48,8 @@ def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None)
         manifests = [m for m in manifests if f"{m['anonymity_number']}.json" in listed]
     thumbs = update_thumbnails(outdir, manifests, written)
     crops = update_join_crops(outdir, manifests)
-    html = render_html(batch, manifests, thumbs, crops=crops, outdir=outdir)
+    numbers = update_number_crops(outdir, manifests)
+    html = render_html(batch, manifests, thumbs, crops=crops, outdir=outdir, numbers=numbers)
     path = outdir / REPORT
     output.write_bytes_atomic(html.encode("utf-8"), path)
     return path
@@ -248,6 +249,55 @@ def line_crop(gray: np.ndarray, entry: dict[str, Any], end: str) -> bytes:
         piece, (CROP_WIDTH, max(1, round(piece.shape[0] * scale))), interpolation=cv2.INTER_AREA
     )
     return output.encode_jpeg(small, 80)
+
+
+# --- anonymity boxes ------------------------------------------------------------------------------
+
+NUMBER_WIDTH = 320  # px: the sticker's printed digits read easily
+
+
+def has_number_doubt(manifest: dict[str, Any]) -> bool:
+    """A copy to check because a page's barcode did not read: its pages' anonymity boxes are shown."""
+    from anonymat.messages import explain_reason
+
+    if manifest.get("status") == "ok":
+        return False
+    return any(explain_reason(str(r))[0] == "barcode" for r in manifest.get("review_reasons") or [])
+
+
+def update_number_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str, list[str | None]]:
+    """For each copy with a barcode doubt: each output page's anonymity box (the `sharp` box, outside
+    the identity zone, as printed on the output), so a person compares the numbers; number -> files."""
+    result: dict[str, list[str | None]] = {}
+    for manifest in manifests:
+        if not has_number_doubt(manifest):
+            continue
+        number, sha, pages = (
+            str(manifest["anonymity_number"]),
+            str(manifest.get("pdf_sha256")),
+            manifest["pages"],
+        )
+        names = [
+            crop_name(number, sha, i, "number") if p.get("sharp") else None for i, p in enumerate(pages, 1)
+        ]
+        if not all(_nonempty(outdir / n) for n in names if n):
+            images = pdf_page_images(outdir / str(manifest.get("pdf", "")))
+            for name, gray, entry in zip(names, images, pages, strict=False):
+                if name is None or gray is None:
+                    continue
+                x0, y0, x1, y1 = (int(v) for v in entry["sharp"][0])
+                piece = gray[max(0, y0) : y1, max(0, x0) : x1]
+                if piece.size == 0:
+                    continue
+                height = max(1, round(piece.shape[0] * NUMBER_WIDTH / piece.shape[1]))
+                small = cv2.resize(piece, (NUMBER_WIDTH, height), interpolation=cv2.INTER_AREA)
+                output.write_bytes_atomic(output.encode_jpeg(small, 85), outdir / name, durable=False)
+        result[number] = names
+    keep = {Path(n).name for names in result.values() for n in names if n}
+    for path in (outdir / THUMBS).glob("*_number.jpg"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+    return result
 
 
 # --- pages in no PDF ---------------------------------------------------------------------------------

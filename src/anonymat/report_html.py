@@ -47,6 +47,7 @@ section h2{font-size:18px;margin:0 0 6px}
 .pair a{display:block;border:1px solid #b9c0c8;line-height:0;background:#fff}
 .pair img{width:720px;max-width:46vw;height:auto}
 .join-pair{margin:0 0 12px}
+.number a{display:block;border:1px solid #b9c0c8;line-height:0}
 .copy-end{margin:0 0 12px}
 .copy-end a{display:inline-block;border:1px solid #b9c0c8;line-height:0}
 .copy-end img{width:720px;max-width:46vw;height:auto}
@@ -118,9 +119,11 @@ def render_html(
     thumbs: dict[str, list[str | None]],
     crops: dict[str, list[tuple[str, str]]] | None = None,
     outdir: Path | None = None,
+    numbers: dict[str, list[str | None]] | None = None,
 ) -> str:
     e = escape
     crops = crops or {}
+    numbers = numbers or {}
     review = [m for m in manifests if m.get("status") != "ok"]
     pages_out = sum(len(m["pages"]) for m in manifests)
     unassigned = batch.get("unassigned") or []
@@ -160,7 +163,9 @@ def render_html(
     parts.append(f'<p class="meta noprint">{e(t("report.how"))}</p>')
     for manifest in manifests:
         number = str(manifest["anonymity_number"])
-        parts += _copy_block(manifest, thumbs.get(number, []), crops.get(number, []), where, outdir)
+        parts += _copy_block(
+            manifest, thumbs.get(number, []), crops.get(number, []), where, outdir, numbers.get(number, [])
+        )
     parts.append(f"</main><script>{JS}</script></body></html>")
     return "\n".join(parts) + "\n"
 
@@ -295,6 +300,7 @@ def _copy_block(
     crops: list[tuple[str, str]],
     where: str,
     outdir: Path | None,
+    numbers: list[str | None] | None = None,
 ) -> list[str]:
     from anonymat.report import page_thumb_name
 
@@ -330,6 +336,17 @@ def _copy_block(
     manual = [_describe_manual(m) for m in manifest.get("manual") or [] if isinstance(m, dict)]
     if manual:
         out.append(f'<div class="meta manual">{e(t("report.manual", what="; ".join(manual)))}</div>')
+    if numbers:
+        pdf_link = e(pdf)
+        out.append(f'<div class="numbers"><p>{e(t("report.numbers"))}</p><div class="pages">')
+        for i, name in enumerate(numbers, start=1):
+            if name:
+                out.append(
+                    f'<figure class="number"><a href="{pdf_link}#page={i}"><img class="crop number" '
+                    f'src="{e(name)}" alt="" width="320"></a><figcaption>{e(t("report.page", n=i))}'
+                    f" &middot; {e(_label(pages[i - 1]))}</figcaption></figure>"
+                )
+        out.append("</div></div>")
     if crops:
         links = {(lk.get("after"), lk.get("before")): lk for lk in order.get("links") or []}
         out.append(f'<div class="joins"><p>{e(t("report.joins"))}</p>')
