@@ -30,7 +30,7 @@ system-deps:
 demo: setup
 	rm -rf demo-out
 	$(ANONYMAT) process samples/scans -o demo-out; rc=$$?; \
-	echo "exit code $$rc (0 = all copies ok, 1 = some need review); outputs in demo-out/"; \
+	echo "exit code $$rc (0 = all copies ok, 1 = some to check; README 'Exit codes' lists the others); open demo-out/report.html"; \
 	[ $$rc -le 1 ]
 
 test: setup

@@ -172,12 +172,16 @@ def test_pages_encoded_by_the_page_stage_are_the_bytes_the_writers_would_make(co
     stale.mkdir(parents=True)
     (stale / "left-by-a-killed-run.jpg").write_bytes(b"not a page")
 
+    real_render = pipeline.render_output_page
+
     def no_second_decode(facts):
+        if facts.blank:  # in no PDF, not encoded by the page stage: decoded once, for the report
+            return real_render(facts)
         raise AssertionError(f"{facts.label()} decoded again although the page stage encoded it")
 
     with monkeypatch.context() as patch:
         patch.setattr(pipeline, "render_output_page", no_second_decode)
-        run_process([root / "scans"], cached, "--jobs", "1", "--order", "scan")
+        assert run_process([root / "scans"], cached, "--jobs", "1", "--order", "scan") in (0, 1)
     assert not pagecache.folder(cached).exists()  # emptied, stale files included, and removed
 
     monkeypatch.setattr(pagecache, "MAX_PAGES", 0)  # nothing cached: every page made from its source

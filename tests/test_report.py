@@ -1,5 +1,6 @@
 """report.html: every copy, its status, one thumbnail per output page made from the masked output pages;
-works offline in a real browser (headless Chromium), with a "needs review only" filter."""
+for a copy to check, the reason first in plain words, crops of each page break, the exact fix command;
+a one-page printable summary; works offline in a real browser (headless Chromium)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,17 @@ import cv2
 import numpy as np
 import pytest
 
-from anonymat.report import THUMB_WIDTH, pdf_page_images, render_html, write_report
+from anonymat.messages import explain_reason, t
+from anonymat.report import (
+    CROP_WIDTH,
+    FAIL_CLOSED_BAND,
+    THUMB_WIDTH,
+    page_thumb_name,
+    pdf_page_images,
+    render_html,
+    write_page_thumbs,
+    write_report,
+)
 
 from .conftest import run_process
 
@@ -57,10 +68,11 @@ def test_report_lists_every_copy_with_its_status_and_pages(processed):
     assert sections == {n: m["status"] for n, m in manifests.items()}
     for number, manifest in manifests.items():
         block = html.split(f'id="copy-{number}"', 1)[1].split("</section>", 1)[0]
-        assert len(re.findall(r"<img ", block)) == len(manifest["pages"])
+        assert len(re.findall(r'<img class="page-thumb"', block)) == len(manifest["pages"])
         assert len(re.findall(r'class="zone"', block)) == sum(len(p["masked"]) for p in manifest["pages"])
         for reason in manifest["review_reasons"]:
-            assert escape(reason) in block
+            assert escape(explain_reason(reason)[1]) in block  # in plain words, the original as a title
+            assert block.index("reasons") < block.index('class="pages"')  # the reason comes first
     n_review = sum(m["status"] != "ok" for m in manifests.values())
     assert f'<b id="n-review">{n_review}</b>' in html
     assert 'id="needs-review-only"' in html
@@ -92,9 +104,9 @@ def test_thumbnails_are_made_from_the_masked_output_pages(processed):
                 assert inner.size and int(inner.max()) < 60, (
                     f"{number} page {i}: masked zone not black in thumbnail"
                 )
-    assert sorted(p.name for p in (out / "thumbs").glob("*.jpg")) == sorted(
-        f"{n}_{i}.jpg" for n, m in copy_manifests(out).items() for i in range(1, len(m["pages"]) + 1)
-    )
+    assert sorted(
+        p.name for p in (out / "thumbs").iterdir() if re.fullmatch(r"\d+_\d+\.jpg", p.name)
+    ) == sorted(f"{n}_{i}.jpg" for n, m in copy_manifests(out).items() for i in range(1, len(m["pages"]) + 1))
 
 
 def test_everything_shown_is_escaped():
@@ -140,34 +152,42 @@ def test_a_thumbnail_cut_short_by_a_crash_is_made_again(processed, tmp_path):
     assert len(thumb.read_bytes()) > len(good) // 4
 
 
-def test_report_in_headless_chromium(processed, tmp_path):
-    """Open report.html from disk: every thumbnail loads, the filter hides ok copies; screenshots saved."""
+def test_pages_in_no_pdf_get_a_masked_thumbnail(processed, tmp_path):
+    """A dropped blank or unassigned page is shown, never unmasked: its own masks, else the header band
+    at both ends (a page found blank is not analysed: its identity zone is not known)."""
+    import dataclasses
+
+    from anonymat.manifest import facts_from_entry
+
+    out, _truth, _code = processed
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    manifest = next(iter(copy_manifests(work).values()))
+    facts = facts_from_entry(manifest["pages"][0])
+    blank = dataclasses.replace(facts, page=facts.page, masked=(), blank=True)
+    write_page_thumbs(work, [blank])
+    src = blank.source()
+    thumb = cv2.imread(str(work / page_thumb_name(src)), cv2.IMREAD_GRAYSCALE)
+    assert thumb is not None and thumb.shape[1] == THUMB_WIDTH
+    band = int(thumb.shape[0] * FAIL_CLOSED_BAND) - 2
+    assert thumb[:band].max() < 60 and thumb[-band:].max() < 60
+    assert thumb[band + 4 : -band - 4].mean() > 150  # the middle of the page shows
+
+    batch = json.loads((work / "batch.json").read_text())
+    batch["unassigned"] = [{"source": src, "reason": "blank page that belongs to no copy"}]
+    (work / "batch.json").write_text(json.dumps(batch))
+    html = write_report(work).read_text(encoding="utf-8")
+    block = html.split('id="unassigned"', 1)[1].split("</section>", 1)[0]
+    assert f'<img class="source-thumb" src="{page_thumb_name(src)}"' in block
+    assert escape(t("unassigned.blank")) in block
+
+
+def _chromium(tmp_path):
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
         pytest.skip("chromium / chromium-driver not installed: apt-get install chromium chromium-driver")
     webdriver = pytest.importorskip(
         "selenium.webdriver", reason="selenium not installed (pip install selenium)"
     )
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    out, _truth, _code = processed
-    work = tmp_path / "out"
-    shutil.copytree(out, work)
-    # make sure the page has both kinds of copy, whatever the pipeline decided
-    manifests = copy_manifests(work)
-    numbers = sorted(manifests)
-    review = numbers[0]
-    for number in numbers:
-        m = manifests[number]
-        m["status"] = "needs_review" if number == review else "ok"
-        m["review_reasons"] = ["check the page order <by hand>"] if number == review else []
-        (work / f"{number}.json").write_text(json.dumps(m))
-    batch = json.loads((work / "batch.json").read_text())
-    for c in batch["copies"]:
-        c["status"] = manifests[c["anonymity_number"]]["status"]
-    (work / "batch.json").write_text(json.dumps(batch))
-    report = write_report(work)
-
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in (
@@ -179,18 +199,66 @@ def test_report_in_headless_chromium(processed, tmp_path):
         "--disable-sync",
         "--no-first-run",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        "--window-size=1366,900",
+        "--window-size=1500,1000",
     ):
         options.add_argument(flag)
     service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    driver = webdriver.Chrome(options=options, service=service)
+    return webdriver.Chrome(options=options, service=service)
+
+
+ORDER_DOUBT = "reading order uncertain (confidence 0.20): check the page order"
+
+
+def _with_copies_to_check(out: Path, tmp_path: Path, review_all: bool = False) -> tuple[Path, list[str], str]:
+    """A copy of OUTDIR where the longest copy has an order doubt (others ok, or all to check)."""
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    manifests = copy_manifests(work)
+    numbers = sorted(manifests)
+    review = max(numbers, key=lambda n: len(manifests[n]["pages"]))
+    for number in numbers:
+        m = manifests[number]
+        doubt = number == review or review_all
+        m["status"] = "needs_review" if doubt else "ok"
+        m["review_reasons"] = [ORDER_DOUBT] if doubt else []
+        if review_all and number != review:
+            m["review_reasons"].append(f"{m['pages'][0]['source']['file']} page 1: flap state unclear")
+        m["order"]["confidence"] = 0.2 if doubt else 0.9
+        (work / f"{number}.json").write_text(json.dumps(m))
+    batch = json.loads((work / "batch.json").read_text())
+    for c in batch["copies"]:
+        c["status"] = manifests[c["anonymity_number"]]["status"]
+    if review_all:
+        page = manifests[review]["pages"][0]["source"]
+        batch["unassigned"] = [
+            {"source": {"file": page["file"], "page": 40 + i}, "reason": "blank page that belongs to no copy"}
+            for i in range(6)
+        ]
+    (work / "batch.json").write_text(json.dumps(batch))
+    write_report(work)
+    return work, numbers, review
+
+
+def test_report_in_headless_chromium(processed, tmp_path):
+    """Open report.html from disk: every picture loads; the copy to check shows its reason in plain words
+    first, the end of each page beside the start of the next (readable crops), the exact fix command,
+    a click to the full page; the filter hides ok copies; screenshots saved."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    out, _truth, _code = processed
+    work, numbers, review = _with_copies_to_check(out, tmp_path)
+    manifests = copy_manifests(work)
+    n_pages = len(manifests[review]["pages"])
+    assert n_pages >= 2
+    driver = _chromium(tmp_path)
     try:
-        driver.get(report.as_uri())
+        driver.get((work / "report.html").as_uri())
         sections = driver.find_elements(By.CSS_SELECTOR, "section.copy")
         assert [s.get_attribute("data-number") for s in sections] == numbers
-        images = driver.find_elements(By.CSS_SELECTOR, "section.copy img")
+        images = driver.find_elements(By.CSS_SELECTOR, "section.copy img.page-thumb")
         assert len(images) == sum(len(m["pages"]) for m in manifests.values())
-        for img in images:  # lazy images load once scrolled to
+        for img in driver.find_elements(By.CSS_SELECTOR, "img"):  # lazy images load once scrolled to
             driver.execute_script("arguments[0].scrollIntoView()", img)
         WebDriverWait(driver, 20).until(
             lambda d: d.execute_script(
@@ -199,18 +267,118 @@ def test_report_in_headless_chromium(processed, tmp_path):
         )
         resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert all(r.startswith("file://") for r in resources), resources
+
+        block = driver.find_element(By.ID, f"copy-{review}")
+        first = block.find_element(By.CSS_SELECTOR, "ul.reasons li")
+        assert first.text == explain_reason(ORDER_DOUBT)[1]
+        assert first.location["y"] < block.find_element(By.CSS_SELECTOR, ".pages").location["y"]
+        pairs = block.find_elements(By.CSS_SELECTOR, "figure.join-pair")
+        assert len(pairs) == n_pages - 1
+        for i, pair in enumerate(pairs, start=1):
+            tail = pair.find_element(By.CSS_SELECTOR, "img.tail")
+            head = pair.find_element(By.CSS_SELECTOR, "img.head")
+            assert driver.execute_script("return arguments[0].naturalWidth", tail) == CROP_WIDTH
+            # side by side, each shown at least 500 px wide: the handwriting is read at about its size
+            assert (
+                abs(tail.location["y"] - head.location["y"]) < 3 and head.location["x"] > tail.location["x"]
+            )
+            assert tail.size["width"] >= 500 and head.size["width"] >= 500
+            assert tail.find_element(By.XPATH, "..").get_attribute("href").endswith(f"#page={i}")
+            assert head.find_element(By.XPATH, "..").get_attribute("href").endswith(f"#page={i + 1}")
+        ends = block.find_elements(By.CSS_SELECTOR, "figure.copy-end img")
+        assert [img.get_attribute("class") for img in ends] == ["crop head", "crop tail"]
+        assert ends[1].find_element(By.XPATH, "..").get_attribute("href").endswith(f"#page={n_pages}")
+        commands = [c.text for c in block.find_elements(By.CSS_SELECTOR, ".fix code")]
+        order = ",".join(str(i) for i in range(1, n_pages + 1))
+        assert commands == [
+            f"anonymat fix {work.resolve()} {review} --order {order}",
+            f"anonymat fix {work.resolve()} {review} --resolved",
+        ]
+        for number in numbers:  # an ok copy shows no join and no command
+            if number != review:
+                ok = driver.find_element(By.ID, f"copy-{number}")
+                assert not ok.find_elements(By.CSS_SELECTOR, ".join-pair, .fix")
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(str(tmp_path / "report.png"))
+        driver.execute_script("arguments[0].scrollIntoView()", block)
+        driver.save_screenshot(str(tmp_path / "report-copy-to-check.png"))
 
         driver.find_element(By.ID, "needs-review-only").click()
         for section in sections:
             assert section.is_displayed() == (section.get_attribute("data-number") == review)
-        assert driver.find_element(By.ID, "shown").text == f"1 of {len(numbers)} copies shown"
-        driver.save_screenshot(str(tmp_path / "report-needs-review-only.png"))
-
+        assert driver.find_element(By.ID, "shown").text == t("report.shown", n=1, total=len(numbers))
         driver.find_element(By.ID, "needs-review-only").click()
         assert all(s.is_displayed() for s in sections)
     finally:
         driver.quit()
     assert (tmp_path / "report.png").stat().st_size > 10_000
-    print(f"screenshots: {tmp_path / 'report.png'}, {tmp_path / 'report-needs-review-only.png'}")
+    print(f"screenshots: {tmp_path / 'report.png'}, {tmp_path / 'report-copy-to-check.png'}")
+
+
+def test_print_view_is_a_one_page_summary_to_sign(processed, tmp_path):
+    """Printed, the report is the batch summary alone on one A4 page: the counts, every copy to check
+    with its reason, the unassigned pages, a line to sign; the copies' blocks are not printed."""
+    import base64
+
+    import pikepdf
+
+    out, _truth, _code = processed
+    work, numbers, _review = _with_copies_to_check(out, tmp_path, review_all=True)
+    driver = _chromium(tmp_path)
+    try:
+        driver.get((work / "report.html").as_uri())
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        from selenium.webdriver.common.by import By
+
+        summary = driver.find_element(By.ID, "summary")
+        assert summary.is_displayed()
+        assert not any(s.is_displayed() for s in driver.find_elements(By.CSS_SELECTOR, "section.copy"))
+        rows = summary.find_elements(By.CSS_SELECTOR, "table tr")[1:]
+        assert [r.find_element(By.CSS_SELECTOR, "td").text for r in rows] == numbers
+        assert all(r.find_elements(By.CSS_SELECTOR, "td")[1].text for r in rows)  # a reason for each
+        assert len(summary.find_elements(By.CSS_SELECTOR, "li")) == 6  # the unassigned pages
+        assert t("report.sign").split(":")[0] in summary.text
+        assert driver.find_element(By.ID, "run").is_displayed()  # date, version, inputs
+        driver.save_screenshot(str(tmp_path / "report-print.png"))
+        pdf = base64.b64decode(
+            driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": False})[
+                "data"
+            ]
+        )
+    finally:
+        driver.quit()
+    (tmp_path / "report-print.pdf").write_bytes(pdf)
+    with pikepdf.open(tmp_path / "report-print.pdf") as printed:
+        assert len(printed.pages) == 1
+        box = [float(v) for v in printed.pages[0].mediabox]
+        assert abs(box[2] - 595) < 3 and abs(box[3] - 842) < 3  # A4
+    print(f"print view: {tmp_path / 'report-print.png'}, {tmp_path / 'report-print.pdf'}")
+
+
+def test_a_barcode_doubt_shows_every_pages_anonymity_box(processed, tmp_path):
+    """A page placed without its barcode: the anonymity box of every page of the copy, side by side (made
+    from the output pages: outside the identity zone), so a person compares the numbers."""
+    out, _truth, _code = processed
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    manifests = copy_manifests(work)
+    number = max(manifests, key=lambda n: len(manifests[n]["pages"]))
+    m = manifests[number]
+    label = f"{m['pages'][-1]['source']['file']} page {m['pages'][-1]['source']['page'] + 1}"
+    m["status"], m["review_reasons"] = (
+        "needs_review",
+        [f"{label}: barcode unreadable; assigned by the pages scanned around it"],
+    )
+    (work / f"{number}.json").write_text(json.dumps(m))
+    html = write_report(work).read_text(encoding="utf-8")
+    block = html.split(f'id="copy-{number}"', 1)[1].split("</section>", 1)[0]
+    shown = re.findall(r'<img class="crop number" src="([^"]+)"', block)
+    assert len(shown) == len(m["pages"])
+    pages = pdf_page_images(work / m["pdf"])
+    for name, entry, page in zip(shown, m["pages"], pages, strict=True):
+        crop = cv2.imread(str(work / name), cv2.IMREAD_GRAYSCALE)
+        assert crop is not None and crop.shape[1] == 320
+        x0, y0, x1, y1 = entry["sharp"][0]
+        expected = cv2.resize(page[y0:y1, x0:x1], crop.shape[::-1], interpolation=cv2.INTER_AREA)
+        assert np.abs(expected.astype(int) - crop.astype(int)).mean() < 6  # the output's own pixels
+    assert escape(explain_reason(m["review_reasons"][0])[1]) in block

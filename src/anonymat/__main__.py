@@ -1,5 +1,5 @@
-"""`python -m anonymat`: the same CLI as the `anonymat` command."""
+"""`python -m anonymat`: the same as the `anonymat` command."""
 
-from anonymat.cli import main
+from anonymat.cli import app
 
-main()
+app(prog_name="anonymat")

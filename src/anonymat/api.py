@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import re
-import sys
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymat import decode, doctor, ingest, lock, masking, output, pagecache, pipeline, report
+from anonymat import __version__, decode, doctor, ingest, lock, masking, output, pagecache, pipeline, report
 from anonymat.config import Options
-from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError, escape_controls
+from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
 from anonymat.grouping import Grouping, group_pages
-from anonymat.manifest import SCHEMA_VERSION, Copy, PageFacts, copy_manifest, facts_from_entry
-from anonymat.progress import Progress
+from anonymat.manifest import Copy, PageFacts, copy_manifest, facts_from_entry
+from anonymat.messages import explain_reason, t
+from anonymat.progress import Progress, RunLog
 from anonymat.roster import load_roster
 from anonymat.roster import review_reasons as roster_reasons
 from anonymat.template import Template, load_template
 
 ORDER_REVIEW_BELOW = 0.5
+# batch.json: 2 adds "complete", "run" (dates, version, inputs, settings) and each copy's review_reasons
+# and pages; every key of version 1 is unchanged, so a reader of version 1 reads version 2 too.
+BATCH_SCHEMA_VERSION = 2
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -39,12 +46,6 @@ class WriteJob:
     roster: bool = False  # the pages were checked against a roster: report its hits
     settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
     cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
-
-
-def tell(message: str) -> None:
-    """One line on stderr (errors are shown even with -q); control characters in names are escaped, so a
-    file name holding a newline cannot split the line."""
-    print("anonymat: " + escape_controls(message), file=sys.stderr)
 
 
 def check_dependencies() -> None:
@@ -169,6 +170,8 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
         "anonymity_number": copy.number,
         "manifest": f"{name}.json",
         "status": copy.status,
+        "review_reasons": list(copy.reasons),
+        "pages": len(sequence),
         "thumbs": {"pdf_sha256": sha, "pages": len(thumbs)},
     }
 
@@ -231,7 +234,13 @@ def completed_copies(
         if not all((ref := current.get((p.file, p.page))) and ref.sha256 == p.sha256 for p in pages):
             continue
         found[number] = Finished(
-            {"anonymity_number": number, "manifest": path.name, "status": manifest["status"]},
+            {
+                "anonymity_number": number,
+                "manifest": path.name,
+                "status": manifest["status"],
+                "review_reasons": list(manifest.get("review_reasons") or []),
+                "pages": len(written),
+            },
             {(p.file, p.page) for p in pages},
             len(written),
             {(p.file, p.page): p for p in pages if p.blank or p.number == number},
@@ -275,8 +284,34 @@ def _grouped_like_before(copy: Copy, finished: Finished) -> bool:
 
 
 def process_batch(options: Options) -> ExitCode:
-    """Process the batch into OUTDIR, holding OUTDIR's lock: one run per output folder."""
+    log = RunLog(options.log, options.verbosity)
+    try:
+        with stop_on_sigterm():
+            return _process_batch(options, log)
+    finally:
+        log.close()
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (systemctl stop, kill) stops a run as Ctrl-C does: batch.json and the report are written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Interrupted()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _process_batch(options: Options, log: RunLog) -> ExitCode:
     started = time.monotonic()
+    started_at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
     check_dependencies()
     template = load_template(options.template)
     decode.set_pixel_limit()
@@ -284,25 +319,35 @@ def process_batch(options: Options) -> ExitCode:
         options.outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{options.outdir}: cannot create the output folder ({exc.strerror})") from exc
-    with lock.hold(options.outdir):
-        return _process_locked(options, template, started)
+    with lock.hold(options.outdir):  # one run per output folder; checks OUTDIR is writable before any work
+        return _process_locked(options, log, template, started, started_at)
 
 
-def _process_locked(options: Options, template: Template, started: float) -> ExitCode:
+def _process_locked(
+    options: Options, log: RunLog, template: Template, started: float, started_at: str
+) -> ExitCode:
     try:
         settings = run_settings(options, template)
     except OSError as exc:
         raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
+    log.copy(  # the run's first line in the log (and on stderr with -v when it is not a terminal)
+        f"anonymat {__version__}: {', '.join(map(str, options.inputs))} -> {options.outdir} "
+        f"(jobs {options.jobs}, order {options.order}, template {options.template})"
+    )
     for folder in (options.outdir, options.outdir / report.THUMBS):  # left by a run killed mid-write
         if folder.is_dir():
             output.remove_stale_temps(folder)
     files, problems = ingest.discover(list(options.inputs))
     errors = [{"file": p.file, "error": p.error} for p in problems]
+    rejected = len(problems)  # input files refused: exit 4 (INPUT_REJECTED), not 1
     for p in problems:  # errors are printed even with -q ("no progress, only errors")
-        tell(f"{p.file}: {p.error}")
+        log.error(f"{p.file}: {p.error}")
     all_refs = ingest.page_refs(files)
     finished = {} if options.force else completed_copies(options.outdir, all_refs, settings)
     known = {key: p for f in finished.values() for key, p in f.facts.items()}
+    copies: list[dict[str, Any]] = []
+    pages_out = 0
+    skipped: set[str] = set()
 
     plain = pipeline.PageContext(
         template=template,
@@ -315,98 +360,114 @@ def _process_locked(options: Options, template: Template, started: float) -> Exi
         str(pagecache.folder(options.outdir)), options.jpeg_quality, options.max_page_kb
     )
     cached = dataclasses.replace(plain, render=render)
-    # one pool of workers for both stages (Dask brings its own)
-    with (
-        pagecache.kept(options.outdir),
-        pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool,
-    ):
+    facts: list[PageFacts] = []
+    grouping = None
+    interrupted: str | None = None
+    thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
+    try:
+        # one pool of workers for both stages (Dask brings its own)
+        with (
+            pagecache.kept(options.outdir),
+            pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool,
+        ):
 
-        def analyse(refs: list[ingest.PageRef]) -> list[PageFacts]:
-            with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
-                return [
-                    page
-                    for ctx, part in (
-                        (cached, refs[: pagecache.MAX_PAGES]),
-                        (plain, refs[pagecache.MAX_PAGES :]),
-                    )
-                    if part
-                    for page in pipeline.analyse_all(
-                        part, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
-                    )
-                ]
+            def analyse(refs: list[ingest.PageRef]) -> list[PageFacts]:
+                with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
+                    return [
+                        page
+                        for ctx, part in (
+                            (cached, refs[: pagecache.MAX_PAGES]),
+                            (plain, refs[pagecache.MAX_PAGES :]),
+                        )
+                        if part
+                        for page in pipeline.analyse_all(
+                            part,
+                            ctx,
+                            options.jobs,
+                            on_done=bar.advance,
+                            scheduler=options.scheduler,
+                            pool=pool,
+                        )
+                    ]
 
-        # Resuming groups the whole batch as a clean run would, then skips the copies that come out with
-        # exactly the pages a previous run wrote: the pages of finished copies are not analysed again,
-        # since what grouping needs of them is in their manifests
-        by_key = {(r.file, r.index): r for r in all_refs}
-        analysed = {(p.file, p.page): p for p in analyse([r for k, r in by_key.items() if k not in known])}
-        while True:
-            scanned = [analysed.get(key) or known[key] for key in by_key]
-            grouping = group_pages(scanned)
-            name_lost_pages(grouping, scanned)
-            skipped = {
-                c.number
-                for c in grouping.copies
-                if c.number in finished and _grouped_like_before(c, finished[c.number])
+            # Resuming groups the whole batch as a clean run would, then skips the copies that come out
+            # with exactly the pages a previous run wrote: the pages of finished copies are not analysed
+            # again, since what grouping needs of them is in their manifests
+            by_key = {(r.file, r.index): r for r in all_refs}
+            analysed = {
+                (p.file, p.page): p for p in analyse([r for k, r in by_key.items() if k not in known])
             }
-            redo = [
-                by_key[(p.file, p.page)]
-                for c in grouping.copies
+            while True:
+                scanned = [analysed.get(key) or known[key] for key in by_key]
+                grouping = group_pages(scanned)
+                name_lost_pages(grouping, scanned)
+                skipped = {
+                    c.number
+                    for c in grouping.copies
+                    if c.number in finished and _grouped_like_before(c, finished[c.number])
+                }
+                redo = [
+                    by_key[(p.file, p.page)]
+                    for c in grouping.copies
+                    if c.number not in skipped
+                    for p in c.pages + c.blanks
+                    if (p.file, p.page) not in analysed
+                ]
+                if not redo:
+                    break
+                analysed.update({(p.file, p.page): p for p in analyse(redo)})
+            facts = [analysed[key] for key in by_key if key in analysed]
+            for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
+                if page.error:
+                    log.error(page.error)
+            copies = [finished[n].entry for n in sorted(skipped)]
+            pages_out = sum(finished[n].pages_out for n in skipped)
+            if copies:
+                log.info(t("run.skipped", n=len(copies), outdir=options.outdir))
+            jobs = [
+                WriteJob(
+                    c,
+                    str(options.outdir),
+                    options.keep_blank,
+                    options.jpeg_quality,
+                    options.verify,
+                    options.max_page_kb,
+                    order=options.order,
+                    roster=options.roster is not None,
+                    settings=settings,
+                    cached=True,
+                )
+                # longest copies first: the last ones to finish are short, so no worker idles long at the end
+                for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
                 if c.number not in skipped
-                for p in c.pages + c.blanks
-                if (p.file, p.page) not in analysed
             ]
-            if not redo:
-                break
-            analysed.update({(p.file, p.page): p for p in analyse(redo)})
-        facts = [analysed[key] for key in by_key if key in analysed]
-        for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
-            if page.error:
-                tell(page.error)
-        copies = [finished[n].entry for n in sorted(skipped)]
-        pages_out = sum(finished[n].pages_out for n in skipped)
-        if copies and options.verbosity >= 0:
-            print(
-                f"anonymat: {len(copies)} copies already done in {options.outdir}, skipped (--force redoes them)",
-                file=sys.stderr,
-            )
-        jobs = [
-            WriteJob(
-                c,
-                str(options.outdir),
-                options.keep_blank,
-                options.jpeg_quality,
-                options.verify,
-                options.max_page_kb,
-                order=options.order,
-                roster=options.roster is not None,
-                settings=settings,
-                cached=True,
-            )
-            # longest copies first: the last ones to finish are short, so no worker idles long at the end
-            for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
-            if c.number not in skipped
-        ]
-        thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
-        with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
-            for job, result in zip(
-                jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
-            ):
-                scans = ", ".join(sorted({p.file for p in job.copy.pages + job.copy.blanks}))
-                if isinstance(result, AnonymatError):
-                    message = f"copy {job.copy.number}: {result}"
-                    errors.append({"file": scans, "error": message})
-                    tell(f"{scans}: {message}")
-                    continue
-                thumbs[result["anonymity_number"]] = result.pop("thumbs")
-                problems = result.pop("verify_problems", None)
-                if problems:
-                    message = f"copy {job.copy.number}: verification failed: " + "; ".join(problems)
-                    errors.append({"file": scans, "error": message})
-                    tell(f"{scans}: {message}")
-                copies.append(result)
+            with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
+                for job, result in zip(
+                    jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
+                ):
+                    scans = ", ".join(sorted({p.file for p in job.copy.pages + job.copy.blanks}))
+                    if isinstance(result, AnonymatError):
+                        if result.exit_code == ExitCode.DISK_FULL:  # every other copy would fail too
+                            raise result
+                        message = t("run.copy_failed", number=job.copy.number, error=result)
+                        errors.append({"file": scans, "error": message})
+                        log.error(f"{scans}: {message}")
+                        continue
+                    thumbs[result["anonymity_number"]] = result.pop("thumbs")
+                    problems = result.pop("verify_problems", None)
+                    if problems:
+                        message = f"copy {job.copy.number}: verification failed: " + "; ".join(problems)
+                        errors.append({"file": scans, "error": message})
+                        log.error(f"{scans}: {message}")
+                    copies.append(result)
+                    log.copy(_copy_line(result))
+    except (KeyboardInterrupt, Interrupted) as stop:
+        interrupted = "SIGTERM" if isinstance(stop, Interrupted) else "SIGINT"
+        # what the workers finished is on disk (a manifest is written last): the batch lists just that
+        on_disk = completed_copies(options.outdir, all_refs, settings).values()
+        copies, pages_out = [f.entry for f in on_disk], sum(f.pages_out for f in on_disk)
 
-    if options.vault:
+    if options.vault and interrupted is None:
         entries = [
             masking.VaultEntry(p.number or "", p.file, p.page, p.vault_crop)
             for p in facts
@@ -414,15 +475,30 @@ def _process_locked(options: Options, template: Template, started: float) -> Exi
         ]
         masking.write_vault_index(options.vault, entries)
 
-    unassigned = [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
-    # a copy whose PDF failed to write has no pages out
-    written = {c["anonymity_number"] for c in copies} - skipped
-    pages_out += sum(
-        len(output_sequence(c, options.keep_blank)) for c in grouping.copies if c.number in written
+    unassigned = (
+        [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
+        if grouping is not None and interrupted is None
+        else []
     )
+    if interrupted is None and grouping is not None:
+        # a copy whose PDF failed to write has no pages out
+        written = {c["anonymity_number"] for c in copies} - skipped
+        pages_out += sum(
+            len(output_sequence(c, options.keep_blank)) for c in grouping.copies if c.number in written
+        )
     copies.sort(key=lambda c: c["anonymity_number"])
     batch = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": BATCH_SCHEMA_VERSION,
+        "complete": interrupted is None,
+        "run": {
+            "started": started_at,
+            "finished": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+            "anonymat_version": __version__,
+            "inputs": [str(p) for p in options.inputs],
+            "jobs": options.jobs,
+            "settings": {**settings, "verify": options.verify, "force": options.force},
+            "interrupted": interrupted,
+        },
         "copies": copies,
         "errors": errors,
         "unassigned": unassigned,
@@ -430,20 +506,57 @@ def _process_locked(options: Options, template: Template, started: float) -> Exi
         "pages_out": pages_out,
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
-    report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
-
-    review = sum(1 for c in copies if c["status"] != "ok")
-    if options.verbosity >= 0:
-        print(
-            f"anonymat: {len(copies)} copies ({review} to review), {len(all_refs)} pages in, {pages_out} out, "
-            f"{len(unassigned)} unassigned, {len(errors)} errors, {time.monotonic() - started:.1f} s",
-            file=sys.stderr,
+    if grouping is not None and interrupted is None:  # pages in no PDF, shown masked in the report
+        report.write_page_thumbs(
+            options.outdir,
+            [p for p, _reason in grouping.unassigned]
+            + ([] if options.keep_blank else [b for c in grouping.copies for b in c.blanks]),
         )
+    report_path = report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
+
+    to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
+    if interrupted is not None:
+        log.error(t("run.interrupted", copies=len(copies), outdir=options.outdir))
+        return ExitCode.INTERRUPTED
+    log.info(
+        t(
+            "run.summary",
+            copies=len(copies),
+            review=len(to_check),
+            pages_in=len(all_refs),
+            pages_out=pages_out,
+            unassigned=len(unassigned),
+            errors=len(errors),
+            seconds=time.monotonic() - started,
+        )
+    )
+    if to_check:
+        shown = ", ".join(to_check[:10]) + (f" (+{len(to_check) - 10})" if len(to_check) > 10 else "")
+        log.info(t("run.report_check", report=report_path, numbers=shown))
+    else:
+        log.info(t("run.report", report=report_path))
     if not all_refs:
         return ExitCode.USAGE
-    if review or unassigned or errors:
+    if rejected:
+        return ExitCode.INPUT_REJECTED
+    if to_check or unassigned or errors:
         return ExitCode.NEEDS_REVIEW
     return ExitCode.OK
+
+
+def _copy_line(entry: dict[str, Any]) -> str:
+    """One line per copy for the log: its number, status, page count and its first review reason."""
+    number, reasons = entry["anonymity_number"], entry.get("review_reasons") or []
+    pages = entry.get("pages", "?")
+    if entry["status"] == "ok":
+        return t("run.copy_ok", number=number, pages=pages)
+    extra = f" (+{len(reasons) - 1})" if len(reasons) > 1 else ""
+    return t(
+        "run.copy_review",
+        number=number,
+        pages=pages,
+        reason=(explain_reason(reasons[0])[1] if reasons else "?") + extra,
+    )
 
 
 def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:

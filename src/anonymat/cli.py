@@ -1,7 +1,13 @@
-"""typer commands only: parse, call the library, map errors to exit codes."""
+"""typer commands only: parse, call the library, map errors to exit codes.
+
+Every sentence shown to a person comes from `messages.py` (French first, English with --lang en or an
+English locale); the language is chosen before the commands are declared, so `--help` speaks it too.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -9,16 +15,88 @@ from typing import Annotated
 
 import typer
 
-from anonymat import __version__
+from anonymat import __version__, messages
 from anonymat.errors import AnonymatError, ExitCode, escape_controls
+from anonymat.messages import t
+
+messages.set_language(messages.choose_language(sys.argv))
+
+
+def _help_for_people() -> None:
+    """Help without Python types (<bool>, <list[Path]>, {inputs}), in the chosen language."""
+    from typer import core, rich_utils
+    from typer._click import core as click_core
+    from typer._click import formatting
+
+    def display_type(self, ctx):  # the option's METAVAR when it takes a value, nothing for a flag
+        if isinstance(self, core.TyperArgument) or getattr(self, "is_flag", False):
+            return None
+        return self.metavar
+
+    core.TyperOption.display_type_rich = display_type  # type: ignore[method-assign]
+    core.TyperArgument.display_type_rich = display_type  # type: ignore[method-assign]
+
+    def usage_name(self) -> str:  # SCANS... rather than {inputs}...
+        name = self.display_name_raw
+        return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+    core.TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+    original_help_option = click_core.Command.get_help_option
+
+    def get_help_option(self, ctx):
+        option = original_help_option(self, ctx)
+        if option is not None:
+            option.help = t("opt.help")
+        return option
+
+    click_core.Command.get_help_option = get_help_option  # type: ignore[method-assign]
+    if messages.language() == "fr":
+        rich_utils.ARGUMENTS_PANEL_TITLE = "Arguments"
+        rich_utils.OPTIONS_PANEL_TITLE = "Options"
+        rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
+        rich_utils.ERRORS_PANEL_TITLE = "Erreur"
+        rich_utils.DEFAULT_STRING = "[par défaut : {}]"
+        rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
+        rich_utils.ABORTED_TEXT = "Abandon."
+        rich_utils.RICH_HELP = "Aide : [blue]'{command_path} {help_option}'[/]"
+        original_usage = formatting.HelpFormatter.write_usage
+
+        def write_usage(self, prog, args="", prefix=None):
+            return original_usage(self, prog, args, "Utilisation : " if prefix is None else prefix)
+
+        formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
+
+
+_help_for_people()
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Anonymize scanned handwritten exam copies (anonymat " + __version__ + ").",
+    help=t("app.help", version=__version__),
+    epilog=t("app.epilog"),
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 _verbose = False
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"anonymat {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help=t("opt.version"))
+    ] = False,
+    lang: Annotated[str | None, typer.Option("--lang", metavar="fr|en", help=t("opt.lang"))] = None,
+) -> None:
+    """Global options (the language itself is chosen from argv before the commands are declared)."""
+    if lang is not None and lang[:2].lower() not in messages.LANGUAGES:
+        typer.echo("anonymat: " + t("cli.bad_lang", value=lang), err=True)
+        raise typer.Exit(int(ExitCode.USAGE))
 
 
 def _fail(err: BaseException) -> typer.Exit:
@@ -26,52 +104,59 @@ def _fail(err: BaseException) -> typer.Exit:
     if _verbose:
         traceback.print_exception(err)
     if isinstance(err, AnonymatError):
-        typer.echo(f"anonymat: {escape_controls(str(err))}", err=True)
+        again = " ; " + t("cli.rerun") if err.exit_code == ExitCode.DISK_FULL else ""
+        typer.echo(f"anonymat: {escape_controls(str(err))}{again}", err=True)
         return typer.Exit(int(err.exit_code))
-    typer.echo(
-        f"anonymat: unexpected error: {type(err).__name__}: {err} (run again with -v for details)", err=True
-    )
-    return typer.Exit(int(ExitCode.USAGE))
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        typer.echo("anonymat: " + t("cli.disk_full", where=err.filename or "?"), err=True)
+        return typer.Exit(int(ExitCode.DISK_FULL))
+    typer.echo("anonymat: " + t("cli.unexpected", kind=type(err).__name__, error=err), err=True)
+    return typer.Exit(int(ExitCode.INTERNAL))
 
 
-@app.command()
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _jobs(asked: int, scheduler: str | None) -> int:
+    """--jobs: 0 is auto (the cores); more than the cores is capped, with one line saying so."""
+    cores = _cores()
+    if asked <= 0:
+        return cores
+    if asked > cores and scheduler is None:
+        typer.echo("anonymat: " + t("cli.jobs_capped", asked=asked, cores=cores), err=True)
+        return cores
+    return asked
+
+
+@app.command(help=t("process.help"), epilog=t("process.epilog"))
 def process(
-    inputs: Annotated[list[Path], typer.Argument(help="Scanned files or folders (PDF, TIFF, JPEG, PNG).")],
-    outdir: Annotated[Path, typer.Option("-o", "--outdir", help="Folder for the anonymized copies.")],
-    vault: Annotated[
-        Path | None, typer.Option(help="Folder for identity crops (lifting anonymity later).")
-    ] = None,
-    template: Annotated[
-        str, typer.Option(help="Built-in template name or a template JSON file.")
-    ] = "cdg-est",
-    jobs: Annotated[int, typer.Option(help="Pages analysed in parallel (default: number of cores).")] = 0,
-    keep_blank: Annotated[bool, typer.Option(help="Keep blank pages in the output PDFs.")] = False,
-    order: Annotated[str, typer.Option(help="'continuity' (reorder by the text) or 'scan'.")] = "continuity",
-    jpeg_quality: Annotated[int, typer.Option(help="JPEG quality of the output pages.")] = 40,
-    max_page_kb: Annotated[
-        int,
-        typer.Option(
-            help="Largest output page at 200 dpi, in KB: denser pages get a lower quality (0: no limit)."
-        ),
-    ] = 150,
-    force: Annotated[bool, typer.Option(help="Redo copies already present in OUTDIR.")] = False,
-    verify: Annotated[bool, typer.Option(help="Check every output after writing it.")] = True,
+    inputs: Annotated[list[Path], typer.Argument(metavar="SCANS...", help=t("process.inputs"))],
+    outdir: Annotated[Path, typer.Option("-o", "--outdir", metavar="DOSSIER", help=t("process.outdir"))],
+    vault: Annotated[Path | None, typer.Option(metavar="DOSSIER", help=t("process.vault"))] = None,
+    template: Annotated[str, typer.Option(metavar="NOM|FICHIER", help=t("process.template"))] = "cdg-est",
+    jobs: Annotated[
+        int, typer.Option("-j", "--jobs", metavar="N", show_default=False, help=t("process.jobs"))
+    ] = 0,
+    keep_blank: Annotated[bool, typer.Option(help=t("process.keep_blank"), show_default=False)] = False,
+    order: Annotated[str, typer.Option(metavar="continuity|scan", help=t("process.order"))] = "continuity",
+    jpeg_quality: Annotated[int, typer.Option(metavar="Q", help=t("process.jpeg_quality"))] = 40,
+    max_page_kb: Annotated[int, typer.Option(metavar="KO", help=t("process.max_page_kb"))] = 150,
+    force: Annotated[bool, typer.Option(help=t("process.force"), show_default=False)] = False,
+    verify: Annotated[bool, typer.Option(help=t("process.verify"), show_default=False)] = True,
     scheduler: Annotated[
-        str | None, typer.Option(help="Run on a Dask cluster: tcp://HOST:PORT of `dask scheduler`.")
+        str | None, typer.Option(metavar="tcp://HÔTE:PORT", help=t("process.scheduler"))
     ] = None,
-    roster: Annotated[
-        Path | None,
-        typer.Option(help="CSV of the candidates' names (nom;prenom): flag copies whose body names one."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress, only errors.")] = False,
-    verbose: Annotated[
-        bool, typer.Option("-v", "--verbose", help="More detail, tracebacks on errors.")
-    ] = False,
+    roster: Annotated[Path | None, typer.Option(metavar="FICHIER.csv", help=t("process.roster"))] = None,
+    log: Annotated[Path | None, typer.Option("--log", metavar="FICHIER", help=t("process.log"))] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=t("opt.quiet"))] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
 ) -> None:
-    """Anonymize every copy found in INPUT... into OUTDIR."""
     global _verbose
     _verbose = verbose
-    import os
 
     from anonymat.api import process_batch
     from anonymat.config import Options
@@ -82,7 +167,7 @@ def process(
             outdir=outdir,
             vault=vault,
             template=template,
-            jobs=jobs or (os.cpu_count() or 1),
+            jobs=_jobs(jobs, scheduler),
             keep_blank=keep_blank,
             order=order,
             jpeg_quality=jpeg_quality,
@@ -91,6 +176,7 @@ def process(
             verify=verify,
             scheduler=scheduler,
             roster=roster,
+            log=log,
             verbosity=-1 if quiet else (1 if verbose else 0),
         ).validate()
         code = process_batch(options)
@@ -99,16 +185,56 @@ def process(
     raise typer.Exit(int(code))
 
 
-@app.command("verify")
-def verify_cmd(
-    outdir: Annotated[Path, typer.Argument(help="An OUTDIR written by `anonymat process`.")],
-    roster: Annotated[
-        Path | None,
-        typer.Option(help="CSV of the candidates' names (nom;prenom): fail a copy whose header shows one."),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+@app.command(help=t("watch.help"), epilog=t("watch.epilog"))
+def watch(
+    indir: Annotated[Path, typer.Argument(metavar="ENTREE", help=t("watch.indir"))],
+    outdir: Annotated[Path, typer.Option("-o", "--outdir", metavar="DOSSIER", help=t("process.outdir"))],
+    template: Annotated[str, typer.Option(metavar="NOM|FICHIER", help=t("process.template"))] = "cdg-est",
+    jobs: Annotated[
+        int, typer.Option("-j", "--jobs", metavar="N", show_default=False, help=t("process.jobs"))
+    ] = 0,
+    order: Annotated[str, typer.Option(metavar="continuity|scan", help=t("process.order"))] = "continuity",
+    vault: Annotated[Path | None, typer.Option(metavar="DOSSIER", help=t("process.vault"))] = None,
+    roster: Annotated[Path | None, typer.Option(metavar="FICHIER.csv", help=t("process.roster"))] = None,
+    log: Annotated[Path | None, typer.Option("--log", metavar="FICHIER", help=t("process.log"))] = None,
+    interval: Annotated[float, typer.Option(metavar="S", help=t("watch.interval"))] = 2.0,
+    settle: Annotated[float, typer.Option(metavar="S", help=t("watch.settle"))] = 5.0,
+    once: Annotated[bool, typer.Option(help=t("watch.once"))] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=t("opt.quiet"))] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
 ) -> None:
-    """Check that every copy in OUTDIR is complete and carries no identity."""
+    global _verbose
+    _verbose = verbose
+    from anonymat.config import Options
+    from anonymat.errors import UsageError
+    from anonymat.watch import watch as watch_folder
+
+    try:
+        if not indir.is_dir():
+            raise UsageError(f"{indir}: not a folder")
+        options = Options(
+            inputs=(indir,),
+            outdir=outdir,
+            vault=vault,
+            template=template,
+            jobs=_jobs(jobs, None),
+            order=order,
+            roster=roster,
+            log=log,
+            verbosity=-1 if quiet else (1 if verbose else 0),
+        ).validate()
+        code = watch_folder(indir, options, interval=interval, settle=settle, once=once)
+    except Exception as err:  # noqa: BLE001 - the one handler
+        raise _fail(err) from err
+    raise typer.Exit(int(code))
+
+
+@app.command("verify", help=t("verify.help"))
+def verify_cmd(
+    outdir: Annotated[Path, typer.Argument(metavar="DOSSIER", help=t("verify.outdir"))],
+    roster: Annotated[Path | None, typer.Option(metavar="FICHIER.csv", help=t("verify.roster"))] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
+) -> None:
     global _verbose
     _verbose = verbose
     from anonymat.roster import load_roster
@@ -123,16 +249,13 @@ def verify_cmd(
     raise typer.Exit(0 if all(r.ok for r in results) else int(ExitCode.NEEDS_REVIEW))
 
 
-@app.command()
+@app.command(help=t("samples.help"))
 def samples(
-    outdir: Annotated[Path, typer.Argument(help="Where to write the scans and truth.json.")],
-    copies: Annotated[int, typer.Option(help="How many exam copies.")] = 4,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 1,
-    form: Annotated[
-        str, typer.Option(help="Form layout (cdg-est, rule-banner, left-id, ...) or 'mixed'.")
-    ] = "cdg-est",
+    outdir: Annotated[Path, typer.Argument(metavar="DOSSIER", help=t("samples.outdir"))],
+    copies: Annotated[int, typer.Option(metavar="N", help=t("samples.copies"))] = 4,
+    seed: Annotated[int, typer.Option(metavar="N", help=t("samples.seed"))] = 1,
+    form: Annotated[str, typer.Option(metavar="NOM", help=t("samples.form"))] = "cdg-est",
 ) -> None:
-    """Generate realistic synthetic scanned copies (and their truth file, for tests only)."""
     from anonymat.synth import make_corpus
 
     try:
@@ -140,7 +263,7 @@ def samples(
     except Exception as err:  # noqa: BLE001
         raise _fail(err) from err
     pages = sum(len(c["pages"]) for c in truth["copies"])
-    typer.echo(f"wrote {len(truth['copies'])} copies, {pages} scanned pages, to {outdir}")
+    typer.echo(t("samples.done", copies=len(truth["copies"]), pages=pages, outdir=outdir))
 
 
 @app.command("evaluate")
@@ -170,43 +293,35 @@ def evaluate_cmd(
     raise typer.Exit(0 if result.passed else int(ExitCode.NEEDS_REVIEW))
 
 
-@app.command()
+@app.command(help=t("doctor.help"))
 def doctor() -> None:
-    """Check that tesseract, its French data and the barcode readers are installed."""
     from anonymat.doctor import missing_required, run_checks
 
     checks = run_checks()
     for check in checks:
-        mark = "ok     " if check.ok else ("MISSING" if check.required else "absent ")
+        mark = t("doctor.ok") if check.ok else t("doctor.missing" if check.required else "doctor.absent")
         typer.echo(f"{mark} {check.name}: {check.detail}")
     missing = missing_required(checks)
     for check in checks:
         if not check.ok:
-            typer.echo(f"  to install {check.name}: {check.fix}")
+            typer.echo(t("doctor.how", name=check.name, fix=check.fix))
     if missing:
-        typer.echo(f"{len(missing)} required component(s) missing.", err=True)
+        typer.echo(t("doctor.n_missing", n=len(missing)), err=True)
         raise typer.Exit(int(ExitCode.MISSING_DEPENDENCY))
-    typer.echo("everything anonymat needs is installed.")
+    typer.echo(t("doctor.all_good"))
 
 
-@app.command()
+@app.command(help=t("fix.help"))
 def fix(
-    outdir: Annotated[Path, typer.Argument(help="An OUTDIR written by `anonymat process`.")],
-    number: Annotated[str | None, typer.Argument(help="The copy to fix (its anonymity number).")] = None,
-    order: Annotated[
-        str | None, typer.Option(help="New page order, e.g. 3,1,2 (positions as in the report).")
-    ] = None,
-    move: Annotated[
-        str | None, typer.Option(help="POS:OTHERNUMBER: move page POS to the end of copy OTHERNUMBER.")
-    ] = None,
-    drop: Annotated[str | None, typer.Option(help="Remove page POS (or POS,POS) from the copy.")] = None,
-    csv: Annotated[
-        Path | None, typer.Option("--csv", help="CSV with a `number,order` header: reorder many copies.")
-    ] = None,
-    resolved: Annotated[bool, typer.Option(help="Clear all the copy's review reasons (checked).")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    outdir: Annotated[Path, typer.Argument(metavar="DOSSIER", help=t("fix.outdir"))],
+    number: Annotated[str | None, typer.Argument(metavar="NUMERO", help=t("fix.number"))] = None,
+    order: Annotated[str | None, typer.Option(metavar="3,1,2", help=t("fix.order"))] = None,
+    move: Annotated[str | None, typer.Option(metavar="POS:NUMERO", help=t("fix.move"))] = None,
+    drop: Annotated[str | None, typer.Option(metavar="POS", help=t("fix.drop"))] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", metavar="FICHIER.csv", help=t("fix.csv"))] = None,
+    resolved: Annotated[bool, typer.Option(help=t("fix.resolved"))] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
 ) -> None:
-    """Reorder, move or drop pages of copies in OUTDIR by hand; rebuilds only those copies."""
     global _verbose
     _verbose = verbose
     from anonymat import fix as fixing
@@ -215,10 +330,10 @@ def fix(
     try:
         if csv is not None:
             if number is not None or order or move or drop:
-                raise UsageError("--csv replaces NUMBER and --order/--move/--drop: give one or the other")
+                raise UsageError(t("fix.csv_and_number"))
             fixes = fixing.read_csv_fixes(csv, resolved=resolved)
         elif number is None:
-            raise UsageError("give the copy's NUMBER (or --csv FILE)")
+            raise UsageError(t("fix.no_number"))
         else:
             fixes = [
                 fixing.Fix(
@@ -232,26 +347,23 @@ def fix(
         done = fixing.apply_fixes(outdir, fixes)
     except Exception as err:  # noqa: BLE001 - the one handler
         raise _fail(err) from err
-    typer.echo(f"fixed {', '.join(done)}; report: {outdir / 'report.html'}")
+    typer.echo(t("fix.done", numbers=", ".join(done), report=outdir / "report.html"))
 
 
 template_app = typer.Typer(
-    no_args_is_help=True, help="Onboard a new form: learn its template, check it on a scan."
+    no_args_is_help=True, help=t("template.help"), context_settings={"help_option_names": ["-h", "--help"]}
 )
 app.add_typer(template_app, name="template")
 
 
-@template_app.command("learn")
+@template_app.command("learn", help=t("learn.help"))
 def template_learn(
-    scans: Annotated[list[Path], typer.Argument(help="Scans of filled-in copies (some with the flap open).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The template JSON to write.")],
-    preview: Annotated[
-        Path | None, typer.Option(help="The preview PNG (default: next to the template, .png).")
-    ] = None,
-    name: Annotated[str | None, typer.Option(help="The template's name (default: the file name).")] = None,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    scans: Annotated[list[Path], typer.Argument(metavar="SCANS...", help=t("learn.scans"))],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="FICHIER.json", help=t("learn.output"))],
+    preview: Annotated[Path | None, typer.Option(metavar="FICHIER.png", help=t("learn.preview"))] = None,
+    name: Annotated[str | None, typer.Option(metavar="NOM", help=t("learn.name"))] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
 ) -> None:
-    """Learn the template of a form from a few scans; write it and a preview with every zone drawn."""
     global _verbose
     _verbose = verbose
     from anonymat import learn
@@ -271,15 +383,14 @@ def template_learn(
     typer.echo(f"check the preview, then: anonymat process SCANS -o OUTDIR --template {output}")
 
 
-@template_app.command("show")
+@template_app.command("show", help=t("show.help"))
 def template_show(
-    template: Annotated[str, typer.Argument(help="A built-in template name or a template JSON file.")],
-    scan: Annotated[Path, typer.Argument(help="A scanned page (PDF, TIFF, JPEG or PNG).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The preview PNG to write.")],
-    page: Annotated[int, typer.Option(help="Which page of the scan (1 = the first).")] = 1,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    template: Annotated[str, typer.Argument(metavar="MODELE", help=t("show.template"))],
+    scan: Annotated[Path, typer.Argument(metavar="SCAN", help=t("show.scan"))],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="FICHIER.png", help=t("show.output"))],
+    page: Annotated[int, typer.Option(metavar="N", help=t("show.page"))] = 1,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
 ) -> None:
-    """Draw a template's zones over a scan, placed as `process` would place them."""
     global _verbose
     _verbose = verbose
     from anonymat import learn

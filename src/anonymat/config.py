@@ -25,6 +25,7 @@ class Options:
     scheduler: str | None = None  # tcp://host:port of a Dask scheduler
     verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
     roster: Path | None = None  # CSV of candidates' names: flag copies whose body holds one
+    log: Path | None = None  # --log FILE: the run's lines, timestamped, appended to FILE
 
     def validate(self) -> Options:
         if not self.inputs:
@@ -50,6 +51,8 @@ class Options:
                 )
         if self.vault is not None and self.vault.resolve() == resolved_out:
             raise UsageError("--vault must be a different folder from the output folder")
+        if self.log is not None and not self.log.parent.is_dir():
+            raise UsageError(f"--log {self.log}: the folder {self.log.parent} does not exist")
         if self.roster is not None:
             from anonymat.roster import load_roster
 

@@ -6,10 +6,16 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    OK = 0
-    NEEDS_REVIEW = 1
-    USAGE = 2
-    MISSING_DEPENDENCY = 3
+    """What `anonymat process` (and the other commands) exit with: README "Exit codes" says the same."""
+
+    OK = 0  # every copy is ok, no input was rejected
+    NEEDS_REVIEW = 1  # the run finished; some copy needs review or some page is unassigned
+    USAGE = 2  # bad command line or input, or nothing could be done: nothing was written
+    MISSING_DEPENDENCY = 3  # a required program or language pack is missing (anonymat doctor)
+    INPUT_REJECTED = 4  # the run finished, but some input file was rejected (named in batch.json errors)
+    DISK_FULL = 5  # no space left while writing: free some, run the same command again
+    INTERNAL = 70  # a bug (sysexits EX_SOFTWARE): the message says to run with -v and report it
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM: batch.json and report.html say what was done, re-run finishes
 
 
 class AnonymatError(Exception):
@@ -46,3 +52,7 @@ class PageError(AnonymatError):
 def escape_controls(text: str) -> str:
     """A message as one line: control characters (a newline in a file name) shown escaped."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt, not caught by `except Exception`
+    """SIGTERM, raised in the main thread like SIGINT's KeyboardInterrupt, so a run stops the same way."""

@@ -340,11 +340,11 @@ def _update_batch(batch: dict[str, Any], path: Path, states: dict[str, _State]) 
         entry = entries.get(number)
         status = "needs_review" if copy.reasons else "ok"
         if entry is None:
-            batch.setdefault("copies", []).append(
-                {"anonymity_number": number, "manifest": f"{number}.json", "status": status}
-            )
-        else:
-            entry["status"] = status
+            entry = {"anonymity_number": number, "manifest": f"{number}.json"}
+            batch.setdefault("copies", []).append(entry)
+        entry["status"] = status
+        entry["review_reasons"] = list(copy.reasons)  # batch.json version 2 (api.BATCH_SCHEMA_VERSION)
+        entry["pages"] = len(copy.pages)
         dropped_now = sum(1 for d in copy.dropped if d not in copy.manifest.get("dropped", []))
         batch["pages_out"] = int(batch.get("pages_out", 0)) - dropped_now
     batch.get("copies", []).sort(key=lambda c: c["anonymity_number"])

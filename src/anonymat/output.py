@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from anonymat import __version__
-from anonymat.errors import AnonymatError
+from anonymat.errors import AnonymatError, ExitCode
 
 DEFAULT_JPEG_QUALITY = 40
 # A page over this size (at 200 dpi or less; scaled by the area above 200 dpi) is encoded again at a lower
@@ -308,7 +308,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
-            raise AnonymatError(f"cannot write {path.name} in {folder}: {_WRITE_ERRNOS[exc.errno]}") from exc
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)  # its own exit code: the batch stops there
+            raise AnonymatError(
+                f"cannot write {path.name} in {folder}: {_WRITE_ERRNOS[exc.errno]}",
+                ExitCode.DISK_FULL if full else None,
+            ) from exc
         raise
 
 

@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -58,6 +59,9 @@ def _worker_init(pooled: bool = True, parent: int | None = None) -> None:
         _exit_with(parent)
     if pooled:  # one worker per core already: OpenCV's own threads would only contend with the others
         cv2.setNumThreads(1)
+        # Ctrl-C reaches the whole process group: the parent stops the batch and lets the workers
+        # finish the copy in hand, instead of every worker dying with a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     decode.set_pixel_limit()
 
 

@@ -1,10 +1,15 @@
-"""Progress on stderr, drawn in the parent process only, off when stderr is not a terminal."""
+"""Progress on stderr, drawn in the parent process only, off when stderr is not a terminal; the run's
+lines (stderr and the --log file)."""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from anonymat.errors import escape_controls
 
 
 class Progress:
@@ -50,3 +55,40 @@ class Progress:
     ) -> None:
         if self._bar is not None:
             self._bar.__exit__(exc_type, exc, tb)
+
+
+class RunLog:
+    """What a run says to people: lines on stderr ("anonymat: ..."), and all of them, timestamped, in
+    the --log file. Per-copy lines go to stderr only with -v when stderr is not a terminal (cron, a pipe:
+    the progress bar is off there), always to the log file. Never give it identity text."""
+
+    def __init__(self, path: Path | None = None, verbosity: int = 0) -> None:
+        self.verbosity = verbosity
+        self.copy_lines = verbosity >= 1 and not sys.stderr.isatty()
+        self._file = path.open("a", encoding="utf-8", buffering=1) if path is not None else None
+
+    def _write(self, text: str) -> None:
+        """Every line, timestamped, to the log file (a control character in a file name shown escaped)."""
+        if self._file is not None:
+            stamp = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+            self._file.write(f"{stamp} {escape_controls(text)}\n")
+
+    def error(self, text: str) -> None:
+        """Shown even with -q ("no progress, only errors")."""
+        print(f"anonymat: {escape_controls(text)}", file=sys.stderr, flush=True)
+        self._write(text)
+
+    def info(self, text: str) -> None:
+        if self.verbosity >= 0:
+            print(f"anonymat: {escape_controls(text)}", file=sys.stderr, flush=True)
+        self._write(text)
+
+    def copy(self, text: str) -> None:
+        if self.copy_lines:
+            print(f"anonymat: {escape_controls(text)}", file=sys.stderr, flush=True)
+        self._write(text)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -1,16 +1,22 @@
-"""OUTDIR/report.html: one offline page to review a batch, rebuilt from OUTDIR's manifests alone.
+"""OUTDIR/report.html: one offline page to review a batch, rebuilt from OUTDIR's manifests alone (its
+HTML is report_html.py; this module makes the pictures it shows).
 
 Thumbnails are made from the anonymized pages, never from the scans, so no identity pixel can reach the
 report: by the writers, from the masked pixels they encode into the PDF, or here, from the output PDFs'
 page images. They are small JPEG files in OUTDIR/thumbs/, remade only for copies whose PDF changed
 (thumbs/index.json keeps each copy's PDF sha256), so `anonymat fix` leaves the other copies' thumbnails
 byte-identical.
+
+For a copy whose page order is in doubt, the report also shows, at each page break, the last written lines
+of one page beside the first lines of the next: crops of the output PDF's pages at full resolution
+(thumbs/<number>_<sha>_<i>_tail.jpg and _head.jpg), wide enough to read handwriting. Pages that are in no
+PDF (blank pages dropped, unassigned pages) get a thumbnail made masked (`write_page_thumbs`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +24,15 @@ import cv2
 import numpy as np
 
 from anonymat import output
+from anonymat.manifest import PageFacts
 
 THUMB_WIDTH = 300
 THUMB_QUALITY = 70
 THUMBS = "thumbs"
 REPORT = "report.html"
+CROP_WIDTH = 720  # px: two crops side by side fit a laptop screen; handwriting stays readable
+CROP_LINES = 3  # written lines shown at each end of a page break
+ORDER_DOUBT_BELOW = 0.5  # api.ORDER_REVIEW_BELOW: below it the copy is flagged for its order
 
 
 def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None) -> Path:
@@ -37,7 +47,9 @@ def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None)
         listed = {c.get("manifest") for c in batch["copies"] if isinstance(c, dict)}
         manifests = [m for m in manifests if f"{m['anonymity_number']}.json" in listed]
     thumbs = update_thumbnails(outdir, manifests, written)
-    html = render_html(batch, manifests, thumbs)
+    crops = update_join_crops(outdir, manifests)
+    numbers = update_number_crops(outdir, manifests)
+    html = render_html(batch, manifests, thumbs, crops=crops, outdir=outdir, numbers=numbers)
     path = outdir / REPORT
     output.write_bytes_atomic(html.encode("utf-8"), path)
     return path
@@ -150,219 +162,176 @@ def make_thumbnail(gray: np.ndarray) -> bytes:
     return output.encode_jpeg(small, THUMB_QUALITY)
 
 
-# --- HTML --------------------------------------------------------------------------------------------
-
-CSS = """
-body{font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2329;
- background:#f4f5f7}
-header{background:#fff;border-bottom:1px solid #d8dce1;padding:12px 24px;position:sticky;top:0;z-index:2}
-h1{font-size:20px;margin:0 0 6px}
-main{padding:12px 24px 40px;max-width:1400px}
-.stats{display:flex;flex-wrap:wrap;gap:6px 18px;margin:0;padding:0;list-style:none}
-.stats b{font-size:17px}
-.filter{margin-top:8px;font-weight:600}
-.filter input{width:18px;height:18px;vertical-align:-3px}
-section{background:#fff;border:1px solid #d8dce1;border-radius:6px;padding:12px 16px;margin:14px 0}
-section h2{font-size:17px;margin:0 0 6px}
-.badge{display:inline-block;border-radius:10px;padding:1px 9px;font-size:13px;font-weight:600;margin-left:8px}
-.ok .badge{background:#dff3e4;color:#17642c}
-.needs_review{border-left:6px solid #d9822b}
-.needs_review .badge{background:#fde9d3;color:#8a4300}
-.meta{color:#5a6570;font-size:13px}
-.reasons{margin:6px 0;padding-left:20px;color:#8a4300}
-.pages{display:flex;flex-wrap:wrap;align-items:flex-start;gap:10px;margin-top:8px}
-figure{margin:0;width:240px}
-.thumb{position:relative;display:block;width:240px;border:1px solid #b9c0c8;background:#fff;line-height:0}
-.thumb img{width:100%;height:auto}
-.thumb .missing{display:block;line-height:1.4;padding:40px 8px;text-align:center;color:#a00}
-.zone{position:absolute;outline:2px solid #e0218a;background:rgba(224,33,138,.12)}
-figcaption{font-size:12px;color:#5a6570;margin-top:3px;line-height:1.3;overflow-wrap:anywhere}
-figcaption b{color:#1d2329;font-size:13px}
-.join{width:150px;align-self:center;font-size:12px;border:1px dashed #b9c0c8;border-radius:4px;padding:6px;
- background:#fafbfc;overflow-wrap:anywhere}
-.join .tail{color:#1d2329}
-.join .head{color:#1d2329;margin-top:4px}
-.join .score{margin-top:4px;color:#5a6570}
-.join.weak{border-color:#d9822b;background:#fff7ee}
-table{border-collapse:collapse;font-size:13px}
-td,th{border-bottom:1px solid #e3e6ea;padding:3px 10px 3px 0;text-align:left;vertical-align:top}
-body.only-review section.ok{display:none}
-code{background:#eef0f3;padding:0 4px;border-radius:3px}
-"""
-
-JS = """
-(function(){
-  var box=document.getElementById('needs-review-only');
-  var shown=document.getElementById('shown');
-  function apply(){
-    document.body.classList.toggle('only-review',box.checked);
-    var all=document.querySelectorAll('section.copy');var n=0;
-    for(var i=0;i<all.length;i++){if(!box.checked||!all[i].classList.contains('ok'))n++;}
-    shown.textContent=n+' of '+all.length+' copies shown';
-  }
-  box.addEventListener('change',apply);apply();
-})();
-"""
-
-WEAK_LINK = 0.0  # a negative continuity score is evidence against the join: drawn as doubtful
+# --- page-break crops -----------------------------------------------------------------------------
 
 
-def render_html(
-    batch: dict[str, Any], manifests: list[dict[str, Any]], thumbs: dict[str, list[str | None]]
-) -> str:
-    e = escape
-    n_review = sum(1 for m in manifests if m.get("status") != "ok")
-    pages_out = sum(len(m["pages"]) for m in manifests)
-    unassigned = batch.get("unassigned") or []
-    errors = batch.get("errors") or []
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        "<title>anonymat review report</title>",
-        f"<style>{CSS}</style></head><body>",
-        "<header>",
-        "<h1>anonymat review report</h1>",
-        '<ul class="stats">',
-        f'<li><b id="n-copies">{len(manifests)}</b> copies</li>',
-        f"<li><b>{pages_out}</b> pages out"
-        + (f" of <b>{e(str(batch['pages_in']))}</b> scanned" if "pages_in" in batch else "")
-        + "</li>",
-        f'<li><b id="n-ok">{len(manifests) - n_review}</b> ok</li>',
-        f'<li><b id="n-review">{n_review}</b> need review</li>',
-        f'<li><b id="n-unassigned">{len(unassigned)}</b> unassigned pages</li>',
-        f'<li><b id="n-errors">{len(errors)}</b> rejected files</li>',
-        "</ul>",
-        '<label class="filter"><input type="checkbox" id="needs-review-only"> needs review only</label>',
-        ' <span class="meta" id="shown"></span>',
-        "</header><main>",
-    ]
-    parts += _problems_block(errors, unassigned)
-    if n_review:
-        links = ", ".join(
-            f'<a href="#copy-{e(str(m["anonymity_number"]))}">{e(str(m["anonymity_number"]))}</a>'
-            for m in manifests
-            if m.get("status") != "ok"
-        )
-        parts.append(f"<p>To review: {links}</p>")
-    parts.append(
-        '<p class="meta">Fix a copy with <code>anonymat fix OUTDIR NUMBER --order 3,1,2</code>, '
-        "<code>--move POS:OTHERNUMBER</code> or <code>--drop POS</code> (positions as numbered below); "
-        "click a page to open it in the PDF. Pink frames: the masked zones.</p>"
-    )
-    for manifest in manifests:
-        parts += _copy_block(manifest, thumbs.get(str(manifest["anonymity_number"]), []))
-    parts.append(f"</main><script>{JS}</script></body></html>")
-    return "\n".join(parts) + "\n"
+def has_order_doubt(manifest: dict[str, Any]) -> bool:
+    """A copy to check whose page order a person should look at: the joins are shown as pictures."""
+    from anonymat.messages import explain_reason
 
-
-def _problems_block(errors: list[dict[str, Any]], unassigned: list[dict[str, Any]]) -> list[str]:
-    e = escape
-    out: list[str] = []
-    if errors:
-        out.append('<section class="problems" id="rejected"><h2>Rejected files</h2><table>')
-        out += [
-            f"<tr><td>{e(str(x.get('file', '')))}</td><td>{e(str(x.get('error', '')))}</td></tr>"
-            for x in errors
-        ]
-        out.append("</table></section>")
-    if unassigned:
-        out.append('<section class="problems" id="unassigned"><h2>Unassigned pages</h2><table>')
-        for x in unassigned:
-            src = x.get("source") or {}
-            where = f"{src.get('file', '')} page {int(src.get('page', 0)) + 1}"
-            out.append(f"<tr><td>{e(where)}</td><td>{e(str(x.get('reason', '')))}</td></tr>")
-        out.append("</table></section>")
-    return out
-
-
-def _label(entry: dict[str, Any]) -> str:
-    """The page label the ordering links use (manifest.PageFacts.label)."""
-    src = entry["source"]
-    return f"{src['file']} page {int(src['page']) + 1}"
-
-
-def _copy_block(manifest: dict[str, Any], thumbs: list[str | None]) -> list[str]:
-    e = escape
-    number = str(manifest["anonymity_number"])
-    status = str(manifest.get("status", "needs_review"))
+    if manifest.get("status") == "ok" or len(manifest.get("pages") or []) < 2:
+        return False
     order = manifest.get("order") or {}
-    pages = manifest["pages"]
-    links = {(lk.get("after"), lk.get("before")): lk for lk in order.get("links") or []}
-    css_status = "ok" if status == "ok" else "needs_review"
-    out = [
-        f'<section class="copy {css_status}" id="copy-{e(number)}" data-number="{e(number)}"'
-        f' data-status="{e(status)}">',
-        f'<h2>{e(number)}<span class="badge">{e(status.replace("_", " "))}</span></h2>',
-        f'<div class="meta">{len(pages)} page{"s" if len(pages) != 1 else ""}, order: '
-        f"{e(str(order.get('method', '?')))} (confidence {float(order.get('confidence', 0)):.2f})"
-        f"{', ' + str(len(manifest.get('dropped') or [])) + ' dropped' if manifest.get('dropped') else ''}"
-        f' &middot; <a href="{e(str(manifest.get("pdf", "")))}">PDF</a></div>',
-    ]
-    manual = [_describe_manual(m) for m in manifest.get("manual") or [] if isinstance(m, dict)]
-    if manual:
-        out.append(f'<div class="meta manual">fixed by hand: {e("; ".join(manual))}</div>')
-    reasons = manifest.get("review_reasons") or []
-    if reasons:
-        out.append('<ul class="reasons">' + "".join(f"<li>{e(str(r))}</li>" for r in reasons) + "</ul>")
-    out.append('<div class="pages">')
-    for i, entry in enumerate(pages):
-        if i > 0:
-            out.append(_join_block(links.get((_label(pages[i - 1]), _label(entry)))))
-        out.append(_page_figure(manifest, i, entry, thumbs[i] if i < len(thumbs) else None))
-    out.append("</div></section>")
-    return out
+    if order.get("method") == "manual":
+        return False
+    kinds = {explain_reason(str(r))[0] for r in manifest.get("review_reasons") or []}
+    return "order" in kinds or float(order.get("confidence", 1.0)) < ORDER_DOUBT_BELOW
 
 
-def _describe_manual(entry: dict[str, Any]) -> str:
-    """One manual-fix log entry (fix.py) in a few words."""
-    action = str(entry.get("action", "?"))
-    detail = {
-        "order": lambda: "order " + ",".join(map(str, entry.get("order", []))),
-        "drop": lambda: "dropped " + ", ".join(map(str, entry.get("pages", []))),
-        "move": lambda: f"page {entry.get('position')} moved to {entry.get('to')}",
-        "receive": lambda: f"page {entry.get('position')} received from {entry.get('from')}",
-        "resolved": lambda: "marked resolved",
-    }.get(action, lambda: action)()
-    return f"{detail} ({str(entry.get('at', ''))[:10]})"
+def crop_name(number: str, pdf_sha256: str, index: int, end: str) -> str:
+    """thumbs/<number>_<sha8>_<i>_<tail|head>.jpg: i counted from 1 in output order."""
+    return f"{THUMBS}/{number}_{str(pdf_sha256)[:8]}_{index}_{end}.jpg"
 
 
-def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb: str | None) -> str:
-    e = escape
-    width, height = (entry.get("size") or [0, 0])[:2]
-    zones = []
-    if width and height:
-        for x0, y0, x1, y1 in entry.get("masked") or []:
-            zones.append(
-                f'<span class="zone" style="left:{100 * x0 / width:.2f}%;top:{100 * y0 / height:.2f}%;'
-                f'width:{100 * (x1 - x0) / width:.2f}%;height:{100 * (y1 - y0) / height:.2f}%"></span>'
-            )
-    if thumb:
-        img = f'<img src="{e(thumb)}" alt="page {i + 1}" loading="lazy" width="{THUMB_WIDTH}">'
+def update_join_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    """For each copy with an order doubt: (start, end) of every page in output order, crops made from
+    the output PDF (masked pixels); number -> crop files. The report shows the end of each page beside
+    the start of the next, and the copy's first start and last end, so every page end is in view and a
+    person can match ends to starts. Crops of other copies are removed."""
+    folder = outdir / THUMBS
+    folder.mkdir(exist_ok=True)
+    result: dict[str, list[tuple[str, str]]] = {}
+    for manifest in manifests:
+        if not has_order_doubt(manifest):
+            continue
+        number, sha, pages = (
+            str(manifest["anonymity_number"]),
+            str(manifest.get("pdf_sha256")),
+            manifest["pages"],
+        )
+        ends = [
+            (crop_name(number, sha, i, "head"), crop_name(number, sha, i, "tail"))
+            for i in range(1, len(pages) + 1)
+        ]
+        if not all(_nonempty(outdir / name) for pair in ends for name in pair):
+            images = pdf_page_images(outdir / str(manifest.get("pdf", "")))
+            for (head, tail), gray, entry in zip(ends, images, pages, strict=False):
+                if gray is None:
+                    continue
+                output.write_bytes_atomic(line_crop(gray, entry, "head"), outdir / head, durable=False)
+                output.write_bytes_atomic(line_crop(gray, entry, "tail"), outdir / tail, durable=False)
+        result[number] = ends
+    keep = {Path(name).name for pairs in result.values() for pair in pairs for name in pair}
+    for path in [*folder.glob("*_tail.jpg"), *folder.glob("*_head.jpg")]:
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+    return result
+
+
+def line_crop(gray: np.ndarray, entry: dict[str, Any], end: str) -> bytes:
+    """The first ("head") or last ("tail") CROP_LINES written lines of an output page, as a JPEG
+    CROP_WIDTH wide; below the masked header. Without lines found: the top or bottom quarter."""
+    from anonymat.textlines import find_line_bands
+
+    height, width = gray.shape[:2]
+    top = 0
+    find = gray.copy()
+    for x0, y0, x1, y1 in entry.get("masked") or []:
+        find[max(0, int(y0)) : int(y1), max(0, int(x0)) : int(x1)] = 255  # a mask is not writing
+        if y0 < height / 2:
+            top = max(top, int(y1))
+    area = find[top:]
+    bands = [b for b in find_line_bands(area) if b[3] - b[2] > width * 0.05]  # in `area` pixels
+    pad = int(height * 0.008)
+    if bands:
+        chosen = bands[-CROP_LINES:] if end == "tail" else bands[:CROP_LINES]
+        y0, y1 = top + chosen[0][0] - pad, top + chosen[-1][1] + pad
+        y0 = max(y0, y1 - int(height * 0.3))  # at most 30 % of the page
+    elif end == "tail":
+        y0, y1 = int(height * 0.72), int(height * 0.97)
     else:
-        img = '<span class="missing">page image unavailable</span>'
-    pdf = f"{manifest.get('pdf', '')}#page={i + 1}"
-    flags = [f"rotated {entry.get('rotation', 0)}°"] if entry.get("rotation") else []
-    if entry.get("blank"):
-        flags.append("blank")
-    if entry.get("flap") and entry.get("flap") != "open":
-        flags.append(f"flap {entry['flap']}")
-    return (
-        f'<figure class="page"><a class="thumb" href="{e(pdf)}">{img}{"".join(zones)}</a>'
-        f"<figcaption><b>{i + 1}</b> &middot; {e(_label(entry))}"
-        + (f"<br>{e(', '.join(flags))}" if flags else "")
-        + "</figcaption></figure>"
+        y0, y1 = top, top + int(height * 0.25)
+    y0, y1 = max(0, y0), min(height, max(y1, y0 + 8))
+    x0, x1 = int(width * 0.03), int(width * 0.97)
+    piece = gray[y0:y1, x0:x1]
+    scale = CROP_WIDTH / piece.shape[1]
+    small = cv2.resize(
+        piece, (CROP_WIDTH, max(1, round(piece.shape[0] * scale))), interpolation=cv2.INTER_AREA
     )
+    return output.encode_jpeg(small, 80)
 
 
-def _join_block(link: dict[str, Any] | None) -> str:
-    e = escape
-    if link is None:
-        return '<div class="join"><div class="score">no continuity measured</div></div>'
-    score = float(link.get("score", 0.0))
-    weak = " weak" if score < WEAK_LINK else ""
-    return (
-        f'<div class="join{weak}"><div class="tail">…{e(str(link.get("tail_words", "")))}</div>'
-        f'<div class="head">{e(str(link.get("head_words", "")))}…</div>'
-        f'<div class="score">link score {score:.2f}</div></div>'
-    )
+# --- anonymity boxes ------------------------------------------------------------------------------
+
+NUMBER_WIDTH = 320  # px: the sticker's printed digits read easily
+
+
+def has_number_doubt(manifest: dict[str, Any]) -> bool:
+    """A copy to check because a page's barcode did not read: its pages' anonymity boxes are shown."""
+    from anonymat.messages import explain_reason
+
+    if manifest.get("status") == "ok":
+        return False
+    return any(explain_reason(str(r))[0] == "barcode" for r in manifest.get("review_reasons") or [])
+
+
+def update_number_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str, list[str | None]]:
+    """For each copy with a barcode doubt: each output page's anonymity box (the `sharp` box, outside
+    the identity zone, as printed on the output), so a person compares the numbers; number -> files."""
+    result: dict[str, list[str | None]] = {}
+    for manifest in manifests:
+        if not has_number_doubt(manifest):
+            continue
+        number, sha, pages = (
+            str(manifest["anonymity_number"]),
+            str(manifest.get("pdf_sha256")),
+            manifest["pages"],
+        )
+        names = [
+            crop_name(number, sha, i, "number") if p.get("sharp") else None for i, p in enumerate(pages, 1)
+        ]
+        if not all(_nonempty(outdir / n) for n in names if n):
+            images = pdf_page_images(outdir / str(manifest.get("pdf", "")))
+            for name, gray, entry in zip(names, images, pages, strict=False):
+                if name is None or gray is None:
+                    continue
+                x0, y0, x1, y1 = (int(v) for v in entry["sharp"][0])
+                piece = gray[max(0, y0) : y1, max(0, x0) : x1]
+                if piece.size == 0:
+                    continue
+                height = max(1, round(piece.shape[0] * NUMBER_WIDTH / piece.shape[1]))
+                small = cv2.resize(piece, (NUMBER_WIDTH, height), interpolation=cv2.INTER_AREA)
+                output.write_bytes_atomic(output.encode_jpeg(small, 85), outdir / name, durable=False)
+        result[number] = names
+    keep = {Path(n).name for names in result.values() for n in names if n}
+    for path in (outdir / THUMBS).glob("*_number.jpg"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+    return result
+
+
+# --- pages in no PDF ---------------------------------------------------------------------------------
+
+FAIL_CLOSED_BAND = 0.38  # of the page height, at both ends: where the identity header can be, either way up
+
+
+def page_thumb_name(source: dict[str, Any]) -> str:
+    """thumbs/page_<key>.jpg for a source page ({file, page}) that is in no output PDF."""
+    key = hashlib.sha256(f"{source.get('file')}|{source.get('page')}".encode()).hexdigest()[:16]
+    return f"{THUMBS}/page_{key}.jpg"
+
+
+def write_page_thumbs(outdir: Path, pages: list[PageFacts]) -> None:
+    """Thumbnails of dropped blank pages and unassigned pages, so a person sees them: rebuilt from the
+    scan and masked like an output page, and when the page has no mask (a page found blank is not
+    analysed), with the header band masked at both ends (fail closed). A page that cannot be decoded
+    gets none."""
+    from anonymat import pipeline
+    from anonymat.errors import AnonymatError
+
+    (outdir / THUMBS).mkdir(exist_ok=True)
+    for p in pages:
+        try:
+            page, _dpi, _sharp = pipeline.render_output_page(p)
+        except (AnonymatError, OSError, ValueError):
+            continue
+        if not p.masked:
+            band = int(page.shape[0] * FAIL_CLOSED_BAND)
+            page[:band] = 0
+            page[page.shape[0] - band :] = 0
+        output.write_bytes_atomic(make_thumbnail(page), outdir / page_thumb_name(p.source()), durable=False)
+
+
+from anonymat.report_html import render_html  # noqa: E402 - the HTML, after the pictures it shows
+
+__all__ = ["THUMB_WIDTH", "pdf_page_images", "render_html", "write_report"]

@@ -1,0 +1,645 @@
+"""Every sentence anonymat says to a person, in French (first) and English: the one message catalogue.
+
+To change a message, edit it here, in both languages; to add one, add an entry to CATALOGUE and call
+`t("its.key", name=value)` where it is said. `tests/test_messages.py` checks that every entry has both
+languages with the same {placeholders}. No compiled file, nothing to build at install.
+
+The language: `--lang fr|en` on the command line, else the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG):
+English when it starts with "en", French otherwise (French is the default: the users are French staff).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+
+LANGUAGES = ("fr", "en")
+_current = "fr"
+
+
+def choose_language(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None) -> str:
+    """'fr' or 'en': `--lang X` (or `--lang=X`) in argv wins, then the locale; French by default."""
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value is not None and value[:2].lower() in LANGUAGES:
+            return value[:2].lower()
+    environ = os.environ if environ is None else environ
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value and value not in ("C", "POSIX") and not value.startswith(("C.", "POSIX.")):
+            return "en" if value.lower().startswith("en") else "fr"
+    return "fr"
+
+
+def set_language(lang: str) -> None:
+    global _current
+    _current = lang if lang in LANGUAGES else "fr"
+
+
+def language() -> str:
+    return _current
+
+
+def t(key: str, **values: object) -> str:
+    """The message `key` in the current language, with its {placeholders} filled in."""
+    entry = CATALOGUE[key]
+    text = entry.get(_current) or entry["fr"]
+    return text.format(**values) if values else text
+
+
+def plural(n: int, key: str) -> str:
+    """`key.one` for 0 and 1 (French usage), `key.many` otherwise, with {n} filled in."""
+    if _current == "en":
+        return t(f"{key}.one" if n == 1 else f"{key}.many", n=n)
+    return t(f"{key}.one" if n <= 1 else f"{key}.many", n=n)
+
+
+# --- review reasons ---------------------------------------------------------------------------------
+# The pipeline's modules record review reasons in English in the manifests (they are data, read by
+# scripts too). For people they are said again here, in plain words: (pattern, kind, catalogue key).
+# The kind decides what the review page shows with the reason (crops of the page joins for "order").
+# Their "en" is empty: in English the reason is shown as the pipeline wrote it.
+
+REASONS: list[tuple[re.Pattern[str], str, str]] = [
+    (
+        re.compile(r"^reading order uncertain \(confidence (?P<c>[0-9.]+)\)"),
+        "order",
+        "reason.order_uncertain",
+    ),
+    (
+        re.compile(r"^the text of some page could not be read: pages kept in scan order"),
+        "order",
+        "reason.order_unread",
+    ),
+    (
+        re.compile(r"^(?P<page>.+?): orientation not confirmed by the barcode or the printed header"),
+        "orientation",
+        "reason.orientation",
+    ),
+    (
+        re.compile(r"^(?P<page>.+?): the template could not be placed on the page"),
+        "mask",
+        "reason.fail_closed",
+    ),
+    (re.compile(r"^(?P<page>.+?): flap state unclear"), "mask", "reason.flap_unclear"),
+    (
+        re.compile(r"^(?P<page>.+?): barcode unreadable; number read from the printed digits under it"),
+        "barcode",
+        "reason.barcode_digits",
+    ),
+    (
+        re.compile(r"^(?P<page>.+?): barcode unreadable; assigned by the pages scanned around it"),
+        "barcode",
+        "reason.barcode_neighbours",
+    ),
+    (
+        re.compile(r"^(?P<page>.+?): barcode unreadable; assigned because its file"),
+        "barcode",
+        "reason.barcode_file",
+    ),
+    (
+        re.compile(r"^the pages of this copy are interleaved with those of copy (?P<others>.+?) in the scan"),
+        "grouping",
+        "reason.interleaved",
+    ),
+    (
+        re.compile(
+            r"^page (?P<n>\d+) \((?P<page>.+?)\): a name from the roster appears on written line (?P<line>\d+) \(about (?P<mm>\d+) mm"
+        ),
+        "signe",
+        "reason.roster_name",
+    ),
+    (
+        re.compile(
+            r"^page (?P<n>\d+) \((?P<page>.+?)\): a signature-like mark outside the identity zone \(about (?P<mm>\d+) mm"
+        ),
+        "signe",
+        "reason.signature",
+    ),
+    (
+        re.compile(
+            r"^page (?P<n>\d+) \((?P<page>.+?)\): its text could not be read to look for roster names"
+        ),
+        "signe",
+        "reason.roster_unread",
+    ),
+    (re.compile(r"^verification failed: (?P<detail>.*)$"), "verify", "reason.verify_failed"),
+    (
+        re.compile(r"^barcode unreadable and the pages around it belong to different copies"),
+        "barcode",
+        "unassigned.between_copies",
+    ),
+    (re.compile(r"^blank page that belongs to no copy"), "blank", "unassigned.blank"),
+    (
+        re.compile(r"^two different anonymity numbers were read on this page"),
+        "barcode",
+        "unassigned.two_numbers",
+    ),
+]
+
+
+def explain_reason(reason: str) -> tuple[str, str]:
+    """(kind, the reason in plain words in the current language); unknown reasons are shown as they are."""
+    for pattern, kind, key in REASONS:
+        found = pattern.search(reason)
+        if found:
+            if _current == "en" and not key.startswith("unassigned."):
+                return kind, reason
+            return kind, t(key, **found.groupdict())
+    return "other", reason
+
+
+# --- the catalogue ----------------------------------------------------------------------------------
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # the command line: help
+    "app.help": {
+        "fr": "Anonymise les copies d'examen manuscrites scannées (anonymat {version}).",
+        "en": "Anonymize scanned handwritten exam copies (anonymat {version}).",
+    },
+    "app.epilog": {
+        "fr": "Exemple : anonymat process scans/ -o copies/   puis ouvrez copies/report.html. "
+        "Aide d'une commande : anonymat process -h. En anglais : --lang en (ou LANG=en_US.UTF-8).",
+        "en": "Example: anonymat process scans/ -o copies/   then open copies/report.html. "
+        "Help on a command: anonymat process -h. In French: --lang fr.",
+    },
+    "opt.version": {"fr": "Affiche la version et s'arrête.", "en": "Show the version and exit."},
+    "opt.lang": {
+        "fr": "Langue des messages et du rapport : fr ou en (par défaut : celle du système, sinon fr).",
+        "en": "Language of the messages and the report: fr or en (default: the system's, else fr).",
+    },
+    "opt.help": {"fr": "Affiche cette aide et s'arrête.", "en": "Show this help and exit."},
+    "process.help": {
+        "fr": "Anonymise toutes les copies trouvées dans les SCANS et les écrit dans le dossier de sortie.",
+        "en": "Anonymize every copy found in the SCANS into the output folder.",
+    },
+    "process.epilog": {
+        "fr": "Exemple : anonymat process scans/ -o copies/ -j 2 --log copies/journal.txt\n\n"
+        "Codes de sortie : 0 tout est bon · 1 des copies sont à vérifier (voir report.html) · "
+        "2 commande ou entrée refusée, rien n'a été fait · 3 programme manquant (anonymat doctor) · "
+        "4 un fichier d'entrée a été refusé (le reste est traité) · 5 disque plein · "
+        "70 erreur interne (à signaler) · 130 interrompu (relancez la même commande pour finir).",
+        "en": "Example: anonymat process scans/ -o copies/ -j 2 --log copies/log.txt\n\n"
+        "Exit codes: 0 all ok · 1 some copies to check (see report.html) · "
+        "2 bad command or input, nothing was done · 3 a program is missing (anonymat doctor) · "
+        "4 an input file was rejected (the rest was processed) · 5 disk full · "
+        "70 internal error (please report it) · 130 interrupted (run the same command again to finish).",
+    },
+    "process.inputs": {
+        "fr": "Fichiers ou dossiers scannés (PDF, TIFF, JPEG, PNG ; les dossiers sont parcourus).",
+        "en": "Scanned files or folders (PDF, TIFF, JPEG, PNG; folders are searched).",
+    },
+    "process.outdir": {"fr": "Dossier des copies anonymisées.", "en": "Folder for the anonymized copies."},
+    "process.vault": {
+        "fr": "Dossier protégé des extraits d'identité (pour lever l'anonymat après la correction).",
+        "en": "Protected folder for the identity crops (to lift anonymity after grading).",
+    },
+    "process.template": {
+        "fr": "Modèle de formulaire : nom d'un modèle intégré ou fichier JSON.",
+        "en": "Form template: a built-in template name or a JSON file.",
+    },
+    "process.jobs": {
+        "fr": "Pages traitées en parallèle (par défaut : auto, autant que de cœurs).",
+        "en": "Pages processed in parallel (default: auto, as many as the cores).",
+    },
+    "process.keep_blank": {
+        "fr": "Garder les pages blanches dans les PDF.",
+        "en": "Keep blank pages in the output PDFs.",
+    },
+    "process.order": {
+        "fr": "continuity : remettre les pages dans l'ordre d'après le texte ; scan : garder l'ordre du scan.",
+        "en": "continuity: put pages in reading order from the text; scan: keep the scan order.",
+    },
+    "process.jpeg_quality": {
+        "fr": "Qualité JPEG des pages écrites (20 à 95).",
+        "en": "JPEG quality of the output pages (20 to 95).",
+    },
+    "process.max_page_kb": {
+        "fr": "Taille maximale d'une page à 200 dpi, en Ko (0 : sans limite).",
+        "en": "Largest output page at 200 dpi, in KB (0: no limit).",
+    },
+    "process.force": {
+        "fr": "Refaire aussi les copies déjà présentes dans le dossier de sortie.",
+        "en": "Redo the copies already present in the output folder.",
+    },
+    "process.verify": {
+        "fr": "Vérifier chaque copie après l'avoir écrite (--no-verify : ne pas vérifier).",
+        "en": "Check every copy after writing it (--no-verify: don't).",
+    },
+    "process.scheduler": {
+        "fr": "Répartir sur un cluster Dask : tcp://HÔTE:PORT de `dask scheduler`.",
+        "en": "Run on a Dask cluster: tcp://HOST:PORT of `dask scheduler`.",
+    },
+    "process.roster": {
+        "fr": "CSV des noms des candidats (nom;prenom) : signale les copies dont le texte en cite un.",
+        "en": "CSV of the candidates' names (nom;prenom): flag copies whose text names one.",
+    },
+    "process.log": {
+        "fr": "Journal de la session (une ligne par copie, horodatée), ajouté à la fin du FICHIER.",
+        "en": "Log of the run (one timestamped line per copy), appended to FILE.",
+    },
+    "opt.quiet": {"fr": "Pas de progression, seulement les erreurs.", "en": "No progress, only errors."},
+    "opt.verbose": {
+        "fr": "Plus de détails : une ligne par copie, et la trace complète d'une erreur interne.",
+        "en": "More detail: one line per copy, and the full trace of an internal error.",
+    },
+    "verify.help": {
+        "fr": "Vérifie que chaque copie du dossier est complète et ne montre aucune identité.",
+        "en": "Check that every copy in the folder is complete and shows no identity.",
+    },
+    "verify.outdir": {
+        "fr": "Un dossier écrit par `anonymat process`.",
+        "en": "A folder written by `anonymat process`.",
+    },
+    "verify.roster": {
+        "fr": "CSV des noms des candidats (nom;prenom) : échec si l'en-tête d'une copie en montre un.",
+        "en": "CSV of the candidates' names (nom;prenom): fail a copy whose header shows one.",
+    },
+    "samples.help": {
+        "fr": "Génère des copies scannées de synthèse réalistes (et leur vérité, pour les tests).",
+        "en": "Generate realistic synthetic scanned copies (and their truth file, for tests only).",
+    },
+    "samples.outdir": {
+        "fr": "Où écrire les scans et truth.json.",
+        "en": "Where to write the scans and truth.json.",
+    },
+    "samples.copies": {"fr": "Nombre de copies.", "en": "How many exam copies."},
+    "samples.seed": {
+        "fr": "Graine aléatoire : même graine, mêmes octets.",
+        "en": "Random seed: same seed, same bytes.",
+    },
+    "samples.form": {
+        "fr": "Mise en page du formulaire (cdg-est, rule-banner, left-id, ...) ou 'mixed'.",
+        "en": "Form layout (cdg-est, rule-banner, left-id, ...) or 'mixed'.",
+    },
+    "samples.done": {
+        "fr": "{copies} copies, {pages} pages scannées, écrites dans {outdir}",
+        "en": "wrote {copies} copies, {pages} scanned pages, to {outdir}",
+    },
+    "doctor.help": {
+        "fr": "Vérifie que tesseract, ses données françaises et les lecteurs de codes-barres sont installés.",
+        "en": "Check that tesseract, its French data and the barcode readers are installed.",
+    },
+    "doctor.ok": {"fr": "ok      ", "en": "ok     "},
+    "doctor.missing": {"fr": "MANQUANT", "en": "MISSING"},
+    "doctor.absent": {"fr": "absent  ", "en": "absent "},
+    "doctor.how": {"fr": "  pour installer {name} : {fix}", "en": "  to install {name}: {fix}"},
+    "doctor.n_missing": {
+        "fr": "{n} composant(s) obligatoire(s) manquant(s).",
+        "en": "{n} required component(s) missing.",
+    },
+    "doctor.all_good": {
+        "fr": "tout ce dont anonymat a besoin est installé.",
+        "en": "everything anonymat needs is installed.",
+    },
+    "fix.help": {
+        "fr": "Corrige à la main l'ordre des pages d'une copie, déplace ou retire une page ; "
+        "seules ces copies sont refaites. La commande exacte pour chaque copie est dans report.html.",
+        "en": "Reorder, move or drop pages of copies by hand; rebuilds only those copies. "
+        "The exact command for each copy is in report.html.",
+    },
+    "fix.outdir": {
+        "fr": "Un dossier écrit par `anonymat process`.",
+        "en": "A folder written by `anonymat process`.",
+    },
+    "fix.number": {
+        "fr": "La copie à corriger (son numéro d'anonymat).",
+        "en": "The copy to fix (its anonymity number).",
+    },
+    "fix.order": {
+        "fr": "Nouvel ordre des pages, par exemple 3,1,2 (numéros du rapport).",
+        "en": "New page order, e.g. 3,1,2 (positions as in the report).",
+    },
+    "fix.move": {
+        "fr": "POS:AUTRENUMERO : mettre la page POS à la fin de la copie AUTRENUMERO.",
+        "en": "POS:OTHERNUMBER: move page POS to the end of copy OTHERNUMBER.",
+    },
+    "fix.drop": {
+        "fr": "Retirer la page POS (ou POS,POS) de la copie.",
+        "en": "Remove page POS (or POS,POS).",
+    },
+    "fix.csv": {
+        "fr": "CSV avec un en-tête `number,order` : réordonner plusieurs copies.",
+        "en": "CSV with a `number,order` header: reorder many copies.",
+    },
+    "fix.resolved": {
+        "fr": "Copie vérifiée : effacer toutes ses raisons de vérification.",
+        "en": "Checked: clear all the copy's review reasons.",
+    },
+    "fix.done": {"fr": "corrigé : {numbers} ; rapport : {report}", "en": "fixed {numbers}; report: {report}"},
+    "fix.csv_and_number": {
+        "fr": "--csv remplace NUMERO et --order/--move/--drop : donnez l'un ou l'autre",
+        "en": "--csv replaces NUMBER and --order/--move/--drop: give one or the other",
+    },
+    "fix.no_number": {
+        "fr": "donnez le NUMERO de la copie (ou --csv FICHIER)",
+        "en": "give the copy's NUMBER (or --csv FILE)",
+    },
+    "template.help": {
+        "fr": "Ajouter un nouveau formulaire : apprendre son modèle, le vérifier sur un scan.",
+        "en": "Onboard a new form: learn its template, check it on a scan.",
+    },
+    "learn.help": {
+        "fr": "Apprend le modèle d'un formulaire à partir de quelques scans ; écrit le modèle et un aperçu.",
+        "en": "Learn the template of a form from a few scans; write it and a preview with every zone drawn.",
+    },
+    "learn.scans": {
+        "fr": "Scans de copies remplies (certaines avec le rabat ouvert).",
+        "en": "Scans of filled-in copies (some with the flap open).",
+    },
+    "learn.output": {"fr": "Le fichier JSON du modèle à écrire.", "en": "The template JSON to write."},
+    "learn.preview": {
+        "fr": "L'aperçu PNG (par défaut : à côté du modèle, .png).",
+        "en": "The preview PNG (default: next to the template, .png).",
+    },
+    "learn.name": {
+        "fr": "Le nom du modèle (par défaut : le nom du fichier).",
+        "en": "The template's name (default: the file name).",
+    },
+    "show.help": {
+        "fr": "Dessine les zones d'un modèle sur un scan, placées comme `process` les placerait.",
+        "en": "Draw a template's zones over a scan, placed as `process` would place them.",
+    },
+    "show.template": {
+        "fr": "Un modèle intégré ou un fichier JSON de modèle.",
+        "en": "A built-in template name or a template JSON file.",
+    },
+    "show.scan": {
+        "fr": "Une page scannée (PDF, TIFF, JPEG ou PNG).",
+        "en": "A scanned page (PDF, TIFF, JPEG or PNG).",
+    },
+    "show.output": {"fr": "L'image PNG à écrire.", "en": "The preview PNG to write."},
+    "show.page": {
+        "fr": "Quelle page du scan (1 = la première).",
+        "en": "Which page of the scan (1 = the first).",
+    },
+    "watch.help": {
+        "fr": "Dossier surveillé : traite chaque scan déposé dans ENTREE dès qu'il ne grossit plus.",
+        "en": "Hot folder: process each scan dropped into IN once it has stopped growing.",
+    },
+    "watch.epilog": {
+        "fr": "Exemple : anonymat watch /partage/scanner -o /partage/copies --log /partage/journal.txt\n\n"
+        "Arrêt propre : Ctrl-C ou SIGTERM (systemctl stop). Un fichier déjà traité n'est pas refait ; "
+        "un fichier illisible est signalé et la surveillance continue.",
+        "en": "Example: anonymat watch /share/scanner -o /share/copies --log /share/log.txt\n\n"
+        "Stops cleanly on Ctrl-C or SIGTERM (systemctl stop). A file already done is not redone; "
+        "an unreadable file is reported and the watch goes on.",
+    },
+    "watch.indir": {
+        "fr": "Le dossier où le scanner dépose ses fichiers.",
+        "en": "The folder the scanner drops files into.",
+    },
+    "watch.interval": {
+        "fr": "Secondes entre deux regards sur le dossier.",
+        "en": "Seconds between two looks at the folder.",
+    },
+    "watch.settle": {
+        "fr": "Un fichier est pris quand sa taille n'a pas changé depuis ce nombre de secondes.",
+        "en": "A file is taken once its size has not changed for this many seconds.",
+    },
+    "watch.once": {
+        "fr": "Traiter ce qui est déjà là puis s'arrêter.",
+        "en": "Process what is already there, then stop.",
+    },
+    "watch.started": {
+        "fr": "surveille {indir} (Ctrl-C pour arrêter) ; copies dans {outdir}",
+        "en": "watching {indir} (Ctrl-C to stop); copies in {outdir}",
+    },
+    "watch.new": {"fr": "nouveaux fichiers prêts : {files}", "en": "new files ready: {files}"},
+    "watch.file_failed": {
+        "fr": "{files} : non traité ({error}) ; la surveillance continue",
+        "en": "{files}: not processed ({error}); the watch goes on",
+    },
+    "watch.stopped": {
+        "fr": "surveillance arrêtée après {runs} traitement(s) ; rapport : {report}",
+        "en": "watch stopped after {runs} run(s); report: {report}",
+    },
+    # the command line: what a run says
+    "cli.unexpected": {
+        "fr": "erreur interne : {kind}: {error} (relancez avec -v pour le détail, et signalez-la)",
+        "en": "internal error: {kind}: {error} (run again with -v for details, and please report it)",
+    },
+    "cli.disk_full": {
+        "fr": "disque plein en écrivant dans {where} : libérez de la place puis relancez la même commande "
+        "(les copies déjà écrites sont gardées)",
+        "en": "disk full while writing to {where}: free some space, then run the same command again "
+        "(the copies already written are kept)",
+    },
+    "cli.rerun": {
+        "fr": "puis relancez la même commande (les copies déjà écrites sont gardées)",
+        "en": "then run the same command again (the copies already written are kept)",
+    },
+    "cli.jobs_capped": {
+        "fr": "--jobs {asked} ramené à {cores} : cette machine a {cores} cœur(s)",
+        "en": "--jobs {asked} reduced to {cores}: this machine has {cores} core(s)",
+    },
+    "cli.bad_lang": {"fr": "--lang : fr ou en, pas {value!r}", "en": "--lang: fr or en, not {value!r}"},
+    "run.skipped": {
+        "fr": "{n} copie(s) déjà faites dans {outdir}, passées (--force les refait)",
+        "en": "{n} copies already done in {outdir}, skipped (--force redoes them)",
+    },
+    "run.copy_ok": {"fr": "copie {number} : ok ({pages} p.)", "en": "copy {number}: ok ({pages} p.)"},
+    "run.copy_review": {
+        "fr": "copie {number} : à vérifier ({pages} p.) : {reason}",
+        "en": "copy {number}: to check ({pages} p.): {reason}",
+    },
+    "run.copy_failed": {"fr": "copie {number} : échec : {error}", "en": "copy {number}: failed: {error}"},
+    "run.summary": {
+        "fr": "{copies} copies ({review} à vérifier), {pages_in} pages lues, {pages_out} écrites, "
+        "{unassigned} non rattachées, {errors} erreurs, {seconds:.1f} s",
+        "en": "{copies} copies ({review} to review), {pages_in} pages in, {pages_out} out, "
+        "{unassigned} unassigned, {errors} errors, {seconds:.1f} s",
+    },
+    "run.report": {"fr": "rapport : {report}", "en": "report: {report}"},
+    "run.report_check": {
+        "fr": "rapport : {report} ; copies à vérifier : {numbers}",
+        "en": "report: {report}; copies to check: {numbers}",
+    },
+    "run.interrupted": {
+        "fr": "interrompu : {copies} copie(s) écrite(s) dans {outdir} ; relancez la même commande pour finir "
+        "(les copies faites sont gardées)",
+        "en": "interrupted: {copies} copies written to {outdir}; run the same command again to finish "
+        "(the copies done are kept)",
+    },
+    # review reasons said again in plain French (see REASONS)
+    "reason.order_uncertain": {
+        "fr": "Ordre des pages incertain (confiance {c}) : regardez les raccords entre les pages, "
+        "la fin de chaque page et le début de la suivante.",
+        "en": "",
+    },
+    "reason.order_unread": {
+        "fr": "Le texte d'une page n'a pas pu être lu : les pages sont dans l'ordre du scan ; vérifiez l'ordre.",
+        "en": "",
+    },
+    "reason.orientation": {
+        "fr": "{page} : le sens de la page n'est confirmé ni par le code-barres ni par l'en-tête ; "
+        "vérifiez qu'elle est à l'endroit et que l'identité est masquée.",
+        "en": "",
+    },
+    "reason.fail_closed": {
+        "fr": "{page} : le modèle du formulaire n'a pas pu être placé ; tout l'en-tête a été masqué. "
+        "Vérifiez qu'aucune identité n'apparaît et qu'aucune réponse n'est cachée.",
+        "en": "",
+    },
+    "reason.flap_unclear": {
+        "fr": "{page} : impossible de dire si le rabat est plié ou ouvert ; vérifiez que l'identité est masquée.",
+        "en": "",
+    },
+    "reason.barcode_digits": {
+        "fr": "{page} : code-barres illisible ; numéro lu sur les chiffres imprimés dessous. "
+        "Vérifiez que la page est bien de cette copie.",
+        "en": "",
+    },
+    "reason.barcode_neighbours": {
+        "fr": "{page} : code-barres illisible ; page rattachée d'après les pages scannées avant et après. "
+        "Vérifiez qu'elle est bien de cette copie.",
+        "en": "",
+    },
+    "reason.barcode_file": {
+        "fr": "{page} : code-barres illisible ; page rattachée car son fichier ne contient que cette copie.",
+        "en": "",
+    },
+    "reason.interleaved": {
+        "fr": "Les pages de cette copie sont mêlées à celles de la copie {others} dans le scan : "
+        "vérifiez qu'aucune feuille n'a été mal rangée.",
+        "en": "",
+    },
+    "reason.roster_name": {
+        "fr": "Page {n} ({page}) : un nom de la liste des candidats apparaît ligne {line} "
+        "(à environ {mm} mm du haut) : signe distinctif possible, à vérifier.",
+        "en": "",
+    },
+    "reason.signature": {
+        "fr": "Page {n} ({page}) : une marque qui ressemble à une signature hors de la zone d'identité "
+        "(à environ {mm} mm du haut) : signe distinctif possible, à vérifier.",
+        "en": "",
+    },
+    "reason.roster_unread": {
+        "fr": "Page {n} ({page}) : texte illisible pour la recherche des noms des candidats : à vérifier.",
+        "en": "",
+    },
+    "reason.verify_failed": {"fr": "La vérification de la copie a échoué : {detail}", "en": ""},
+    "unassigned.between_copies": {
+        "fr": "code-barres illisible, et les pages voisines sont de copies différentes",
+        "en": "barcode unreadable and the pages around it belong to different copies",
+    },
+    "unassigned.blank": {
+        "fr": "page blanche rattachée à aucune copie",
+        "en": "blank page that belongs to no copy",
+    },
+    "unassigned.two_numbers": {
+        "fr": "deux numéros d'anonymat différents lus sur cette page : à vérifier à la main",
+        "en": "two different anonymity numbers were read on this page: check it by hand",
+    },
+    # the review page (report.html)
+    "report.title": {"fr": "anonymat : rapport de vérification", "en": "anonymat review report"},
+    "report.run": {
+        "fr": "Lancé le {date} · anonymat {version} · {jobs} tâche(s) en parallèle",
+        "en": "Run on {date} · anonymat {version} · {jobs} parallel job(s)",
+    },
+    "report.inputs": {"fr": "Entrées", "en": "Inputs"},
+    "report.settings": {"fr": "Réglages", "en": "Settings"},
+    "report.incomplete": {
+        "fr": "Traitement interrompu : ce rapport est incomplet. Relancez la même commande pour finir.",
+        "en": "The run was interrupted: this report is incomplete. Run the same command again to finish.",
+    },
+    "report.n_copies": {"fr": "copies", "en": "copies"},
+    "report.n_ok": {"fr": "bonnes", "en": "ok"},
+    "report.n_review": {"fr": "à vérifier", "en": "to check"},
+    "report.n_unassigned": {"fr": "pages non rattachées", "en": "unassigned pages"},
+    "report.n_errors": {"fr": "fichiers refusés", "en": "rejected files"},
+    "report.pages_out": {"fr": "pages écrites", "en": "pages out"},
+    "report.pages_in": {"fr": "sur {n} scannées", "en": "of {n} scanned"},
+    "report.filter": {"fr": "seulement les copies à vérifier", "en": "copies to check only"},
+    "report.shown": {"fr": "{n} copies affichées sur {total}", "en": "{n} of {total} copies shown"},
+    "report.print": {"fr": "Imprimer le résumé", "en": "Print the summary"},
+    "report.to_check": {"fr": "À vérifier :", "en": "To check:"},
+    "report.how": {
+        "fr": "Pour chaque copie à vérifier : lisez la raison, regardez les images, puis copiez la commande "
+        "proposée (ou marquez la copie vérifiée). Cliquez sur une page pour l'ouvrir en grand. "
+        "Cadres roses : les zones masquées.",
+        "en": "For each copy to check: read the reason, look at the pictures, then copy the command shown "
+        "(or mark the copy checked). Click a page to open it full size. Pink frames: the masked zones.",
+    },
+    "report.status.ok": {"fr": "bonne", "en": "ok"},
+    "report.status.needs_review": {"fr": "à vérifier", "en": "to check"},
+    "report.pages": {"fr": "{n} page(s)", "en": "{n} page(s)"},
+    "report.order": {
+        "fr": "ordre : {method} (confiance {confidence})",
+        "en": "order: {method} (confidence {confidence})",
+    },
+    "report.dropped_n": {"fr": "{n} page(s) blanche(s) retirée(s)", "en": "{n} blank page(s) dropped"},
+    "report.manual": {"fr": "corrigée à la main : {what}", "en": "fixed by hand: {what}"},
+    "report.joins": {
+        "fr": "Raccords entre les pages (fin d'une page, à gauche ; début de la suivante, à droite). "
+        "Si un raccord ne se lit pas, cherchez parmi ces images la page qui continue la phrase :",
+        "en": "Page joins (end of one page, left; start of the next, right). "
+        "If a join does not read on, find among these pictures the page that continues the sentence:",
+    },
+    "report.join": {
+        "fr": "fin de la page {a} → début de la page {b}",
+        "en": "end of page {a} → start of page {b}",
+    },
+    "report.numbers": {
+        "fr": "Numéro d'anonymat de chaque page : vérifiez que c'est le même partout.",
+        "en": "Anonymity number on each page: check it is the same on all of them.",
+    },
+    "report.copy_start": {
+        "fr": "début de la page 1 (le début de la copie ?)",
+        "en": "start of page 1 (the start of the copy?)",
+    },
+    "report.copy_end": {
+        "fr": "fin de la page {n} (la fin de la copie ?)",
+        "en": "end of page {n} (the end of the copy?)",
+    },
+    "report.join_score": {"fr": "score du raccord {score}", "en": "join score {score}"},
+    "report.join_weak": {"fr": "raccord douteux", "en": "doubtful join"},
+    "report.fix_order": {
+        "fr": "Si l'ordre est faux, donnez le bon ordre des pages (numéros ci-dessous) :",
+        "en": "If the order is wrong, give the right order of the pages (numbers below):",
+    },
+    "report.fix_resolved": {
+        "fr": "Si tout est bon, marquez la copie vérifiée :",
+        "en": "If all is well, mark the copy checked:",
+    },
+    "report.copy_cmd": {"fr": "Copier", "en": "Copy"},
+    "report.copied": {"fr": "Copié", "en": "Copied"},
+    "report.dropped": {
+        "fr": "Pages blanches retirées de cette copie",
+        "en": "Blank pages dropped from this copy",
+    },
+    "report.page": {"fr": "page {n}", "en": "page {n}"},
+    "report.page_missing": {"fr": "image indisponible", "en": "page image unavailable"},
+    "report.rotated": {"fr": "tournée de {deg}°", "en": "rotated {deg}°"},
+    "report.blank": {"fr": "blanche", "en": "blank"},
+    "report.flap": {"fr": "rabat {state}", "en": "flap {state}"},
+    "report.rejected": {"fr": "Fichiers refusés", "en": "Rejected files"},
+    "report.unassigned": {"fr": "Pages non rattachées à une copie", "en": "Pages not assigned to a copy"},
+    "report.unassigned_fix": {
+        "fr": "Rescannez la page ou ajoutez-la à sa copie à la main.",
+        "en": "Scan the page again or add it to its copy by hand.",
+    },
+    "report.source_page": {"fr": "{file} page {n}", "en": "{file} page {n}"},
+    "report.summary": {"fr": "Résumé du lot", "en": "Batch summary"},
+    "report.summary_checks": {"fr": "Copies à vérifier", "en": "Copies to check"},
+    "report.none": {"fr": "aucune", "en": "none"},
+    "report.col_copy": {"fr": "Copie", "en": "Copy"},
+    "report.col_reason": {"fr": "Raison", "en": "Reason"},
+    "report.col_done": {"fr": "Vu", "en": "Done"},
+    "report.sign": {
+        "fr": "Vérifié par : ____________________   le : ____ / ____ / ______   Signature :",
+        "en": "Checked by: ____________________   on: ____ / ____ / ______   Signature:",
+    },
+    "report.all_copies": {"fr": "Toutes les copies", "en": "All copies"},
+    "report.flap.folded": {"fr": "plié", "en": "folded"},
+    "report.flap.unknown": {"fr": "incertain", "en": "unclear"},
+    "report.method.continuity": {"fr": "d'après le texte", "en": "from the text"},
+    "report.method.scan": {"fr": "ordre du scan", "en": "scan order"},
+    "report.method.single": {"fr": "une seule page", "en": "single page"},
+    "report.method.manual": {"fr": "à la main", "en": "by hand"},
+}

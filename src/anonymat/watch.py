@@ -1,0 +1,101 @@
+"""`anonymat watch IN -o OUT`: a hot folder for a scanner that drops its files into a shared folder.
+
+Every few seconds the folder is looked at; a file is taken once its size and date have not changed for
+`settle` seconds (the scanner has finished writing it). Each time new files are ready, `process_batch`
+runs on every file ready so far: the copies already done are skipped (resuming, api.completed_copies),
+so batch.json and report.html always cover the whole folder. A file rejected once is not tried again
+until it changes. SIGTERM or Ctrl-C stops the watch cleanly (a run in progress stops as `process` does).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+from anonymat.api import process_batch, stop_on_sigterm
+from anonymat.config import Options
+from anonymat.errors import AnonymatError, ExitCode, Interrupted
+from anonymat.messages import t
+from anonymat.progress import RunLog
+
+IGNORED = (".tmp", ".part", ".crdownload", "~")  # names scanners and copy tools use while writing
+
+
+def ready_candidates(indir: Path) -> dict[Path, tuple[int, float]]:
+    """Files under `indir` (hidden ones and temporary names left out): path -> (size, mtime)."""
+    found: dict[Path, tuple[int, float]] = {}
+    for root, dirs, names in os.walk(indir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith(".") or name.lower().endswith(IGNORED):
+                continue
+            path = Path(root) / name
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # gone between the listing and the look
+            found[path] = (st.st_size, st.st_mtime)
+    return found
+
+
+def watch(
+    indir: Path, options: Options, interval: float = 2.0, settle: float = 5.0, once: bool = False
+) -> ExitCode:
+    """Process what appears in `indir` into options.outdir until SIGTERM / Ctrl-C (or, with `once`, until
+    every file present is done). Returns OK when stopped between runs, INTERRUPTED when a run was cut."""
+    log = RunLog(options.log, options.verbosity)
+    since: dict[Path, tuple[int, float, float]] = {}  # path -> size, mtime, unchanged since
+    done: dict[Path, tuple[int, float]] = {}  # files given to the last run, as they were then
+    rejected: dict[Path, tuple[int, float]] = {}  # files a run refused, as they were then
+    runs = 0
+    log.info(t("watch.started", indir=indir, outdir=options.outdir))
+    try:
+        with stop_on_sigterm():
+            while True:
+                now = time.monotonic()
+                current = ready_candidates(indir)
+                for path in set(since) - set(current):
+                    del since[path]
+                ready = []
+                for path, state in current.items():
+                    seen = since.get(path)
+                    if seen is None or seen[:2] != state:
+                        since[path] = (*state, now)
+                    elif state[0] > 0 and now - seen[2] >= settle:
+                        ready.append(path)
+                usable = [p for p in sorted(ready) if rejected.get(p) != current[p]]
+                new = [p for p in usable if done.get(p) != current[p]]
+                if new:
+                    log.info(t("watch.new", files=", ".join(str(p.relative_to(indir)) for p in new)))
+                    runs += 1
+                    try:
+                        code = process_batch(dataclasses.replace(options, inputs=tuple(usable)))
+                    except AnonymatError as err:  # e.g. nothing usable in these files: the watch goes on
+                        log.error(t("watch.file_failed", files=", ".join(map(str, new)), error=err))
+                        code = ExitCode.USAGE
+                    if code == ExitCode.INTERRUPTED:
+                        return code
+                    done = {p: current[p] for p in usable}
+                    refused = _refused(options.outdir)
+                    rejected.update({p: current[p] for p in usable if str(p) in refused})
+                if once and len(ready) == len(current) and not new:
+                    break
+                time.sleep(interval)
+    except (KeyboardInterrupt, Interrupted):
+        pass
+    finally:
+        log.info(t("watch.stopped", runs=runs, report=options.outdir / "report.html"))
+        log.close()
+    return ExitCode.OK
+
+
+def _refused(outdir: Path) -> set[str]:
+    """The input files the last run rejected (batch.json errors)."""
+    try:
+        batch = json.loads((outdir / "batch.json").read_text(encoding="utf-8"))
+        return {str(e.get("file")) for e in batch.get("errors") or []}
+    except (OSError, ValueError, AttributeError):
+        return set()

@@ -1,0 +1,87 @@
+"""The message catalogue: every sentence in both languages with the same placeholders, the language
+chosen from --lang or the locale, and the pipeline's review reasons said again in plain French."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from anonymat import messages
+from anonymat.messages import CATALOGUE, choose_language, explain_reason
+
+
+@pytest.fixture
+def french():
+    before = messages.language()
+    messages.set_language("fr")
+    yield
+    messages.set_language(before)
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_every_message_has_both_languages_with_the_same_placeholders(key):
+    entry = CATALOGUE[key]
+    assert entry["fr"].strip(), key
+    if key.startswith("reason."):  # in English the pipeline's own reason is shown
+        assert entry["en"] == ""
+        return
+    assert entry["en"].strip(), key
+    assert _fields(entry["fr"]) == _fields(entry["en"]), key
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        ([], {}, "fr"),
+        ([], {"LANG": "C.UTF-8"}, "fr"),
+        ([], {"LANG": "fr_FR.UTF-8"}, "fr"),
+        ([], {"LANG": "en_US.UTF-8"}, "en"),
+        ([], {"LANG": "fr_FR.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "en"),
+        ([], {"LANGUAGE": "fr", "LANG": "en_US.UTF-8"}, "fr"),
+        (["anonymat", "--lang", "en", "process"], {"LANG": "fr_FR.UTF-8"}, "en"),
+        (["anonymat", "--lang=fr"], {"LANG": "en_US.UTF-8"}, "fr"),
+        (["anonymat", "--lang", "de"], {}, "fr"),
+    ],
+)
+def test_the_language_comes_from_lang_then_the_locale_french_by_default(argv, env, expected):
+    assert choose_language(argv, env) == expected
+
+
+def test_the_pipelines_review_reasons_are_said_in_plain_french(french):
+    """The reasons api.py and grouping.py write (in English, in the manifests) each have a French
+    sentence; a reason nobody translated yet is shown as it is, never dropped."""
+    from anonymat import api
+    from anonymat.manifest import Copy, PageFacts
+
+    page = PageFacts(file="scans/lot1.pdf", path="x", page=2, sha256="0", kind="pdf", pose_source="unknown")
+    failing = PageFacts(
+        file="scans/lot1.pdf", path="x", page=3, sha256="0", kind="pdf", mask_policy="header band to 120 mm"
+    )
+    copy = Copy(number="1234567890", pages=[page, failing])
+    api.copy_review_reasons(copy)
+    unread = Copy(number="1234567890", pages=[page, failing])
+    api.order_copy(unread)  # no text read: scan order, with a reason
+    reasons = (
+        copy.reasons
+        + unread.reasons
+        + [
+            "reading order uncertain (confidence 0.31): check the page order",
+            "scans/a.pdf page 2: barcode unreadable; assigned by the pages scanned around it",
+            "the pages of this copy are interleaved with those of copy 1111111111 in the scan: check that",
+            "page 3 (scans/a.pdf page 4): a name from the roster appears on written line 7 (about 152 mm from",
+        ]
+    )
+    assert len(reasons) >= 7
+    for reason in reasons:
+        kind, text = explain_reason(reason)
+        assert kind != "other", reason
+        assert text != reason and re.search(r"[àéèêç]|vérifi", text), text
+    kind, text = explain_reason("reading order uncertain (confidence 0.31): check the page order")
+    assert kind == "order" and "0.31" in text
+    assert explain_reason("something new") == ("other", "something new")
