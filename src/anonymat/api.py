@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anonymat import decode, doctor, ingest, masking, output, pagecache, pipeline, report
+from anonymat import completeness, decode, doctor, ingest, masking, output, pagecache, pipeline, report
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, MissingDependencyError, UsageError
-from anonymat.grouping import group_pages
+from anonymat.grouping import explain_unassigned, group_pages, page_error_lines
 from anonymat.manifest import SCHEMA_VERSION, Copy, PageFacts, copy_manifest
 from anonymat.progress import Progress
 from anonymat.roster import load_roster
@@ -39,6 +39,7 @@ class WriteJob:
     roster: bool = False  # the pages were checked against a roster: report its hits
     settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
     cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
+    strays: tuple[str, ...] = ()  # the batch's unassigned written pages: candidates for a missing page
 
 
 def check_dependencies() -> None:
@@ -79,11 +80,14 @@ def order_copy(copy: Copy) -> None:
         )
 
 
-def prepare_copy(copy: Copy, order: str, roster: bool, keep_blank: bool) -> None:
+def prepare_copy(
+    copy: Copy, order: str, roster: bool, keep_blank: bool, strays: tuple[str, ...] = ()
+) -> None:
     """Review reasons, reading order and roster hits: per copy, so it runs in the writing workers."""
     copy_review_reasons(copy)
     if order == "continuity":
         order_copy(copy)
+        copy.reasons.extend(completeness.text_reasons(copy, strays))
     else:
         copy.order_method = "scan" if len(copy.pages) > 1 else "single"
     if roster:
@@ -238,10 +242,13 @@ def process_batch(options: Options) -> ExitCode:
     for folder in (options.outdir, options.outdir / report.THUMBS):  # left by a run killed mid-write
         if folder.is_dir():
             output.remove_stale_temps(folder)
-    files, problems = ingest.discover(list(options.inputs))
+    found = ingest.inventory(list(options.inputs))
+    files, problems = found.files, found.problems
     errors = [{"file": p.file, "error": p.error} for p in problems]
     for p in problems:  # errors are printed even with -q ("no progress, only errors")
         print(f"anonymat: {p.file}: {p.error}", file=sys.stderr)
+    for line in found.notes(verbose=options.verbosity > 0) if options.verbosity >= 0 else ():
+        print(f"anonymat: {line}", file=sys.stderr)
     all_refs = ingest.page_refs(files)
     copies: list[dict[str, Any]] = []
     pages_out = 0
@@ -280,11 +287,17 @@ def process_batch(options: Options) -> ExitCode:
                     part, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
                 )
             ]
-        for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
-            if page.error:
-                print(f"anonymat: {page.error}", file=sys.stderr)
+        for line in page_error_lines(facts):  # a page that cannot be used is named on stderr too
+            print(f"anonymat: {line}", file=sys.stderr)
+        facts, same_pages = ingest.duplicate_pages(facts)
+        for dup in same_pages:
+            print(f"anonymat: {dup.line()}", file=sys.stderr)
 
         grouping = group_pages(facts)
+        for line in explain_unassigned(facts, grouping):
+            print(f"anonymat: {line}", file=sys.stderr)
+        strays = completeness.add_scan_reasons(facts, grouping)  # a copy next to a stray page may miss it
+        stray_labels = tuple(s.label() for s in strays if s.page.error is None)
         jobs = [
             WriteJob(
                 c,
@@ -297,6 +310,7 @@ def process_batch(options: Options) -> ExitCode:
                 roster=options.roster is not None,
                 settings=settings,
                 cached=True,
+                strays=stray_labels,
             )
             # longest copies first: the last ones to finish are short, so no worker idles long at the end
             for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
@@ -325,7 +339,17 @@ def process_batch(options: Options) -> ExitCode:
         ]
         masking.write_vault_index(options.vault, entries)
 
-    unassigned = [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
+    stray_info = {(s.page.file, s.page.page): completeness.stray_entry(s) for s in strays}
+    stray_thumbs = completeness.write_stray_thumbs(options.outdir, strays)
+    unassigned = [
+        {
+            "source": p.full_source(),
+            "reason": reason,
+            **stray_info.get((p.file, p.page), {}),
+            **({"thumb": stray_thumbs[p.label()]} if p.label() in stray_thumbs else {}),
+        }
+        for p, reason in grouping.unassigned
+    ]
     written = {c["anonymity_number"] for c in copies}  # a copy whose PDF failed to write has no pages out
     pages_out += sum(
         len(output_sequence(c, options.keep_blank)) for c in grouping.copies if c.number in written
@@ -338,6 +362,8 @@ def process_batch(options: Options) -> ExitCode:
         "unassigned": unassigned,
         "pages_in": len(all_refs),
         "pages_out": pages_out,
+        "duplicates": [d.entry() for d in [*found.duplicates, *same_pages]],
+        "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
     report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
@@ -350,6 +376,7 @@ def process_batch(options: Options) -> ExitCode:
             file=sys.stderr,
         )
     if not all_refs:
+        print(f"anonymat: {ingest.nothing_found(options.inputs, found)}", file=sys.stderr)
         return ExitCode.USAGE
     if review or unassigned or errors:
         return ExitCode.NEEDS_REVIEW
@@ -360,7 +387,7 @@ def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
     """Prepare one copy (reading order...), write it, then verify it in the same worker (`anonymat
     verify`'s checks)."""
     if job.order is not None:
-        prepare_copy(job.copy, job.order, job.roster, job.keep_blank)
+        prepare_copy(job.copy, job.order, job.roster, job.keep_blank, job.strays)
     try:
         entry = write_copy(job)
     except AnonymatError as err:

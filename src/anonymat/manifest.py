@@ -44,6 +44,7 @@ class PageFacts:
     text: Any = None  # ordering.PageText, when ordering ran
     vault_crop: str | None = None
     roster_hits: tuple[tuple[int, float], ...] | None = ()  # (line, y mm) of roster names; None: unread
+    fingerprint: bytes = b""  # the writing area, reduced (ingest.page_fingerprint): finds a page given twice
     seconds: dict[str, float] = field(default_factory=dict)
 
     def source(self) -> dict[str, Any]:
