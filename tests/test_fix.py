@@ -138,7 +138,8 @@ def test_drop_removes_the_page_and_records_it(outdir):
 
     new = json.loads((outdir / f"{number}.json").read_text())
     assert [p["source"] for p in new["pages"]] == [p["source"] for p in old["pages"][1:]]
-    assert {"source": old["pages"][0]["source"], "reason": "dropped by hand"} in new["dropped"]
+    # the dropped page keeps its report number: a second --drop 1 knows it is gone
+    assert {"source": old["pages"][0]["source"], "reason": "dropped by hand", "id": 1} in new["dropped"]
     assert all(d in new["dropped"] for d in old["dropped"])
     new_images = pdf_page_images(outdir / f"{number}.pdf")
     assert len(new_images) == len(old_images) - 1

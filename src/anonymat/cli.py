@@ -167,12 +167,20 @@ def fix(
     outdir: Annotated[Path, typer.Argument(help="An OUTDIR written by `anonymat process`.")],
     number: Annotated[str | None, typer.Argument(help="The copy to fix (its anonymity number).")] = None,
     order: Annotated[
-        str | None, typer.Option(help="New page order, e.g. 3,1,2 (positions as in the report).")
+        str | None,
+        typer.Option(help="New page order: page numbers as the report shows them (3,1,2) or FILE:PAGE."),
     ] = None,
     move: Annotated[
-        str | None, typer.Option(help="POS:OTHERNUMBER: move page POS to the end of copy OTHERNUMBER.")
+        str | None, typer.Option(help="PAGE:OTHERNUMBER: move page PAGE to the end of copy OTHERNUMBER.")
     ] = None,
-    drop: Annotated[str | None, typer.Option(help="Remove page POS (or POS,POS) from the copy.")] = None,
+    drop: Annotated[str | None, typer.Option(help="Remove page PAGE (or PAGE,PAGE) from the copy.")] = None,
+    add: Annotated[
+        str | None,
+        typer.Option(help="FILE:PAGE[@POSITION]: attach an unassigned page (last, or at POSITION)."),
+    ] = None,
+    template: Annotated[
+        str | None, typer.Option(help="With --add: the template FILE `process` was given.")
+    ] = None,
     csv: Annotated[
         Path | None, typer.Option("--csv", help="CSV with a `number,order` header: reorder many copies.")
     ] = None,
@@ -187,7 +195,7 @@ def fix(
 
     try:
         if csv is not None:
-            if number is not None or order or move or drop:
+            if number is not None or order or move or drop or add:
                 raise UsageError("--csv replaces NUMBER and --order/--move/--drop: give one or the other")
             fixes = fixing.read_csv_fixes(csv, resolved=resolved)
         elif number is None:
@@ -200,12 +208,19 @@ def fix(
                     move=fixing.parse_move(move) if move is not None else None,
                     drop=fixing.parse_positions(drop, "--drop") if drop is not None else (),
                     resolved=resolved,
+                    add=fixing.parse_add(add) if add is not None else None,
                 )
             ]
-        done = fixing.apply_fixes(outdir, fixes)
+        done = fixing.apply_fixes(outdir, fixes, template=template)
+        lines = fixing.order_lines(outdir, done or list(dict.fromkeys(f.number for f in fixes)))
     except Exception as err:  # noqa: BLE001 - the one handler
         raise _fail(err) from err
-    typer.echo(f"fixed {', '.join(done)}; report: {outdir / 'report.html'}")
+    if done:
+        typer.echo(f"fixed {', '.join(done)}; report: {outdir / 'report.html'}")
+    else:
+        typer.echo("nothing to change: already as asked (no file written)")
+    for line in lines:
+        typer.echo(line)
 
 
 template_app = typer.Typer(

@@ -24,8 +24,8 @@ from anonymat.manifest import Copy, PageFacts
 # A copy is flagged when its first page's start score is below START_BELOW, or its last page's end score
 # below END_BELOW (log-odds, ordering.start_scores / end_scores). Measured on bench/evaluate_completeness.py
 # (60 copies, seed 2026, the `make eval` corpus): see the module docstring of that script for the numbers.
-START_BELOW = -1.0
-END_BELOW = -2.5
+START_BELOW = 2.0
+END_BELOW = -2.0
 REASON_PREFIX = "may be incomplete"
 
 

@@ -11,7 +11,6 @@ from pathlib import Path, PurePath
 
 import pikepdf
 
-from anonymat.manifest import PageFacts
 from anonymat.decode import (
     Unusable,
     decodes_some_page,
@@ -22,6 +21,7 @@ from anonymat.decode import (
     quiet_decoders,
     set_pixel_limit,
 )
+from anonymat.manifest import PageFacts
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
 # Raster formats people may try; named so they get a Problem instead of silence.

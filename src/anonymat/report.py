@@ -247,7 +247,8 @@ def render_html(
         parts.append(f"<p>To review: {links}</p>")
     parts.append(
         '<p class="meta">Fix a copy with <code>anonymat fix OUTDIR NUMBER --order 3,1,2</code>, '
-        "<code>--move POS:OTHERNUMBER</code> or <code>--drop POS</code> (positions as numbered below); "
+        "<code>--move PAGE:OTHERNUMBER</code> or <code>--drop PAGE</code> (pages as numbered below: a "
+        "page keeps its number when the copy is reordered; or FILE:PAGE); "
         "click a page to open it in the PDF. Pink frames: the masked zones.</p>"
     )
     for manifest in manifests:
@@ -267,12 +268,40 @@ def _problems_block(errors: list[dict[str, Any]], unassigned: list[dict[str, Any
         ]
         out.append("</table></section>")
     if unassigned:
-        out.append('<section class="problems" id="unassigned"><h2>Unassigned pages</h2><table>')
-        for x in unassigned:
-            src = x.get("source") or {}
-            where = f"{src.get('file', '')} page {int(src.get('page', 0)) + 1}"
-            out.append(f"<tr><td>{e(where)}</td><td>{e(str(x.get('reason', '')))}</td></tr>")
-        out.append("</table></section>")
+        out += _unassigned_block(unassigned)
+    return out
+
+
+def _unassigned_block(unassigned: list[dict[str, Any]]) -> list[str]:
+    """Each unassigned page: its thumbnail (made from its masked pixels, completeness.write_stray_thumbs),
+    the copies it was scanned among, and the command that attaches it to one."""
+    e = escape
+    out = ['<section class="problems" id="unassigned"><h2>Unassigned pages</h2><div class="pages">']
+    for x in unassigned:
+        src = x.get("source") or {}
+        where = f"{src.get('file', '')} page {int(src.get('page', 0)) + 1}"
+        thumb = x.get("thumb")
+        img = (
+            f'<span class="thumb"><img src="{e(str(thumb))}" alt="{e(where)}" loading="lazy" '
+            f'width="{THUMB_WIDTH}"></span>'
+            if thumb
+            else '<span class="thumb"><span class="missing">no image (page cannot be read)</span></span>'
+        )
+        between = [str(n) for n in x.get("between") or []]
+        among = (
+            "scanned next to "
+            + " and ".join(f'<a href="#copy-{e(n)}">{e(n)}</a>' for n in between)
+            + "<br>"
+            if between
+            else ""
+        )
+        commands = "".join(f"<br><code>{e(str(c))}</code>" for c in x.get("attach") or [])
+        out.append(
+            f'<figure class="page unassigned">{img}<figcaption><b>{e(where)}</b><br>'
+            f"{e(str(x.get('reason', '')))}<br>{among}{'to attach it: ' + commands if commands else ''}"
+            "</figcaption></figure>"
+        )
+    out.append("</div></section>")
     return out
 
 
@@ -320,7 +349,8 @@ def _describe_manual(entry: dict[str, Any]) -> str:
     detail = {
         "order": lambda: "order " + ",".join(map(str, entry.get("order", []))),
         "drop": lambda: "dropped " + ", ".join(map(str, entry.get("pages", []))),
-        "move": lambda: f"page {entry.get('position')} moved to {entry.get('to')}",
+        "add": lambda: f"{entry.get('page')} attached as page {entry.get('id')}",
+        "move": lambda: f"page {entry.get('id', entry.get('position'))} moved to {entry.get('to')}",
         "receive": lambda: f"page {entry.get('position')} received from {entry.get('from')}",
         "resolved": lambda: "marked resolved",
     }.get(action, lambda: action)()
@@ -349,7 +379,7 @@ def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb:
         flags.append(f"flap {entry['flap']}")
     return (
         f'<figure class="page"><a class="thumb" href="{e(pdf)}">{img}{"".join(zones)}</a>'
-        f"<figcaption><b>{i + 1}</b> &middot; {e(_label(entry))}"
+        f"<figcaption><b>{e(str(entry.get('id', i + 1)))}</b> &middot; {e(_label(entry))}"
         + (f"<br>{e(', '.join(flags))}" if flags else "")
         + "</figcaption></figure>"
     )
