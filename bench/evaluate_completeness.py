@@ -110,6 +110,7 @@ def main() -> None:
     results: Counter = Counter()
     totals: Counter = Counter()
     returned: Counter = Counter()
+    absent: Counter = Counter()
     for c in truth["copies"]:
         written = written_of[c["number"]]
         if len(written) < 2 or not set(written) <= base.get(c["number"], ([], set()))[1]:
@@ -138,10 +139,15 @@ def main() -> None:
                 after = run_batch(changed)
                 reasons, held = after.get(c["number"], ([], set()))
                 back = set(written) <= held  # the page went back into its copy: nothing lost
+                gone = c["number"] not in after  # no page of it readable: no copy, the file named cut short
                 totals[(how, position)] += 1
-                results[(how, position)] += bool(reasons) or back
+                results[(how, position)] += bool(reasons) or back or gone
                 returned[(how, position)] += back
-    print("\none page taken away (caught = flagged 'may be incomplete', or the page still in its copy):")
+                absent[(how, position)] += gone
+    print(
+        "\none page taken away (caught = the copy flagged 'may be incomplete'; also counted: the page still in"
+        " its copy, or no page of the copy readable, so no copy goes out and the file is named cut short):"
+    )
     all_caught = all_total = 0
     for how in ("torn barcode", "file cut short", "left out"):
         cells = []
@@ -150,7 +156,9 @@ def main() -> None:
             k = results[(how, position)]
             all_caught += k
             all_total += t
-            cells.append(f"{position} {k}/{t}" + (f" ({returned[(how, position)]} back in)" if returned[(how, position)] else ""))
+            notes = [f"{returned[(how, position)]} back in"] if returned[(how, position)] else []
+            notes += [f"{absent[(how, position)]} no copy at all"] if absent[(how, position)] else []
+            cells.append(f"{position} {k}/{t}" + (f" ({', '.join(notes)})" if notes else ""))
         print(f"  {how:15s}: " + ", ".join(cells))
     print(f"  all            : {all_caught}/{all_total} ({100 * all_caught / max(1, all_total):.0f} %)")
 
