@@ -210,3 +210,53 @@ def test_a_copy_missing_its_first_page_left_out_of_the_scan_is_flagged(damaged):
     _truth, tiff, out, _result = damaged
     reasons = incomplete_reasons(out, tiff["number"])
     assert any("does not look like the start of the memo" in r for r in reasons), reasons
+
+
+# --- the rules on page facts alone ------------------------------------------------------------------
+
+
+def _page(file: str, page: int, number: str | None, **kw):
+    from anonymat.manifest import PageFacts
+
+    return PageFacts(file=file, path="/x/" + file, page=page, sha256="0" * 64, kind="pdf", number=number, **kw)
+
+
+def _flags(pages):
+    from anonymat import completeness
+    from anonymat.grouping import group_pages
+
+    grouping = group_pages(pages)
+    completeness.add_scan_reasons(pages, grouping)
+    return {c.number: [r for r in c.reasons if r.startswith(PREFIX)] for c in grouping.copies}
+
+
+def test_a_stray_between_two_copies_flags_both_without_text():
+    pages = [_page("lot.pdf", 0, "1111111111"), _page("lot.pdf", 1, None), _page("lot.pdf", 2, "2222222222")]
+    flags = _flags(pages)
+    assert len(flags["1111111111"]) == 1 and "lot.pdf page 2" in flags["1111111111"][0]
+    assert "--add lot.pdf:2" in flags["2222222222"][0]
+
+
+def test_a_stray_in_another_file_flags_nothing():
+    pages = [_page("a.pdf", 0, "1111111111"), _page("b.pdf", 0, None), _page("c.pdf", 0, "2222222222")]
+    assert _flags(pages) == {"1111111111": [], "2222222222": []}
+
+
+def test_blank_pages_and_complete_copies_are_not_flagged():
+    pages = [
+        _page("lot.pdf", 0, "1111111111"),
+        _page("lot.pdf", 1, None, blank=True),
+        _page("lot.pdf", 2, "1111111111"),
+        _page("lot.pdf", 3, "2222222222"),
+    ]
+    assert _flags(pages) == {"1111111111": [], "2222222222": []}
+
+
+def test_unreadable_pages_at_the_end_of_a_file_flag_the_copy_before_them():
+    pages = [
+        _page("lot.pdf", 0, "1111111111"),
+        _page("lot.pdf", 1, "1111111111"),
+        _page("lot.pdf", 2, None, error="page 3 of lot.pdf: cannot be read"),
+    ]
+    flags = _flags(pages)
+    assert len(flags["1111111111"]) == 1 and "lot.pdf page 3 cannot be read" in flags["1111111111"][0]
