@@ -100,9 +100,11 @@ def main() -> None:
         else:
             incomplete += 1
             caught_as_is += bool(reasons) or c["number"] not in base
-    print(f"\nas scanned: {complete} complete copies, {len(false_alarms)} flagged 'may be incomplete' "
-          f"({100 * len(false_alarms) / max(1, complete):.1f} %); {incomplete} copies already incomplete "
-          f"(torn barcodes), {caught_as_is} of them flagged or absent")
+    print(
+        f"\nas scanned: {complete} complete copies, {len(false_alarms)} flagged 'may be incomplete' "
+        f"({100 * len(false_alarms) / max(1, complete):.1f} %); {incomplete} copies already incomplete "
+        f"(torn barcodes), {caught_as_is} of them flagged or absent"
+    )
     for number, reasons in false_alarms:
         print(f"  false alarm {number}: {reasons[0][:160]}")
 

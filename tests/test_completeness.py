@@ -87,7 +87,10 @@ def test_a_copy_missing_a_page_by_torn_barcode_names_the_stray_page(torn, order)
 def test_complete_copies_with_no_stray_page_beside_them_are_not_flagged(torn, order):
     _root, truth, outs = torn
     out, _code = outs[order]
-    for number in (owner_of(truth, "scans/copie_03.tif", 0), owner_of(truth, "scans/loose_04/page_001.jpg", 0)):
+    for number in (
+        owner_of(truth, "scans/copie_03.tif", 0),
+        owner_of(truth, "scans/loose_04/page_001.jpg", 0),
+    ):
         assert incomplete_reasons(out, number) == []
 
 
@@ -99,7 +102,9 @@ def test_the_stray_thumbnail_is_masked(torn):
     out, _code = outs["scan"]
     entry = load(out / "batch.json")["unassigned"][0]
     thumb = np.asarray(Image.open(out / entry["thumb"]).convert("L"))
-    page = next(p for c in truth["copies"] for p in c["pages"] if (p["file"], p["page"]) == ("scans/lot1.pdf", 4))
+    page = next(
+        p for c in truth["copies"] for p in c["pages"] if (p["file"], p["page"]) == ("scans/lot1.pdf", 4)
+    )
     x0, y0, x1, y1 = page["zones_upright_px"]["identity"]
     k = thumb.shape[1] / (210 * page["dpi"] / 25.4)  # A4 width in output pixels -> thumbnail width
     inner = thumb[int(y0 * k) + 3 : int(y1 * k) - 3, int(x0 * k) + 3 : int(x1 * k) - 3]
@@ -218,7 +223,9 @@ def test_a_copy_missing_its_first_page_left_out_of_the_scan_is_flagged(damaged):
 def _page(file: str, page: int, number: str | None, **kw):
     from anonymat.manifest import PageFacts
 
-    return PageFacts(file=file, path="/x/" + file, page=page, sha256="0" * 64, kind="pdf", number=number, **kw)
+    return PageFacts(
+        file=file, path="/x/" + file, page=page, sha256="0" * 64, kind="pdf", number=number, **kw
+    )
 
 
 def _flags(pages):

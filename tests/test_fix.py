@@ -315,7 +315,10 @@ def small_pages(tmp_path_factory):
     root = tmp_path_factory.mktemp("kb")
     make_corpus(root, copies=1, seed=3)
     out = root / "out"
-    assert run_process([root / "scans"], out, "--jobs", "1", "--max-page-kb", "135", "--order", "scan") in (0, 1)
+    assert run_process([root / "scans"], out, "--jobs", "1", "--max-page-kb", "135", "--order", "scan") in (
+        0,
+        1,
+    )
     return out
 
 

@@ -285,7 +285,9 @@ def test_folder_walk_nested_natural_order_hidden_and_txt_skipped(tmp_path: Path)
     root = tmp_path / "scans"
     (root / "lot1").mkdir(parents=True)
     (root / ".cache").mkdir()
-    for seed, name in enumerate(("lot1/page_10.png", "lot1/page_2.png", "a.png", ".hidden.png", ".cache/x.png")):
+    for seed, name in enumerate(
+        ("lot1/page_10.png", "lot1/page_2.png", "a.png", ".hidden.png", ".cache/x.png")
+    ):
         png = io.BytesIO()  # each its own pixels: files with the same bytes are used once
         Image.fromarray(scan_like(seed=seed)).save(png, format="PNG")
         (root / name).write_bytes(png.getvalue())

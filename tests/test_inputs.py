@@ -57,7 +57,9 @@ def test_the_same_tiff_under_two_names_is_one_copy(tiff_copy, tmp_path):
     assert pages_of(out, copy["number"]) == [("scans/a.tif", i) for i in range(len(copy["order"]))]
     batch = load(out / "batch.json")
     jsonschema.validate(batch, schema("batch"))
-    assert batch["duplicates"] == [{"file": "scans/b.tif", "same_as": {"file": "scans/a.tif"}, "kind": "file"}]
+    assert batch["duplicates"] == [
+        {"file": "scans/b.tif", "same_as": {"file": "scans/a.tif"}, "kind": "file"}
+    ]
     lines = [line for line in result.output.splitlines() if "b.tif" in line]
     assert lines == ["anonymat: scans/b.tif: same content as scans/a.tif (identical bytes): used once"]
 
@@ -98,7 +100,12 @@ def test_the_same_page_scanned_twice_is_used_once(tiff_copy, tmp_path):
     assert ("scans/rescan.pdf", 0) not in pages_of(out, copy["number"])
     batch = load(out / "batch.json")
     assert batch["duplicates"] == [
-        {"file": "scans/rescan.pdf", "page": 0, "same_as": {"file": "scans/copie.tif", "page": 1}, "kind": "page"}
+        {
+            "file": "scans/rescan.pdf",
+            "page": 0,
+            "same_as": {"file": "scans/copie.tif", "page": 1},
+            "kind": "page",
+        }
     ]
     assert batch["unassigned"] == []
     assert [line for line in result.output.splitlines() if "rescan.pdf" in line] == [
@@ -138,7 +145,9 @@ def test_a_previous_runs_outputs_among_the_inputs_are_skipped(tiff_copy, tmp_pat
 
 def _text_pdf(path: Path, pages: int) -> None:
     pdf = pikepdf.new()
-    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
     for i in range(pages):
         page = pdf.add_blank_page(page_size=(595, 842))
         page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
@@ -161,7 +170,9 @@ def test_a_printed_document_is_named_once(tiff_copy, tmp_path):
     result = process([scans], out)
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if "rapport.pdf" in line]
-    assert lines == ["anonymat: scans/rapport.pdf: no anonymity barcode on any of its 3 pages: is this an exam scan?"]
+    assert lines == [
+        "anonymat: scans/rapport.pdf: no anonymity barcode on any of its 3 pages: is this an exam scan?"
+    ]
     batch = load(out / "batch.json")
     reasons = {u["reason"] for u in batch["unassigned"] if u["source"]["file"] == "scans/rapport.pdf"}
     assert reasons == {"no anonymity barcode on any of its 3 pages: is this an exam scan?"}

@@ -14,8 +14,8 @@ Two kinds of evidence, each enough to send a copy to review:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

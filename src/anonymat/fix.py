@@ -216,11 +216,7 @@ def apply_fixes(
 
 
 def _changed(copy: _State) -> bool:
-    return (
-        copy.rebuild
-        or bool(copy.manual)
-        or copy.reasons != list(copy.manifest.get("review_reasons", []))
-    )
+    return copy.rebuild or bool(copy.manual) or copy.reasons != list(copy.manifest.get("review_reasons", []))
 
 
 def _names_stray(reason: str, label: str) -> bool:
@@ -310,7 +306,9 @@ def _apply_move(number: str, copy: _State, page: Page, other: str, target: _Stat
         )
     if isinstance(page, str) and any(_source_ref(e) == page for e in target.pages):
         return  # moved already
-    done = [m for m in _log(copy) if m.get("action") == "move" and m.get("id") == page and m.get("to") == other]
+    done = [
+        m for m in _log(copy) if m.get("action") == "move" and m.get("id") == page and m.get("to") == other
+    ]
     if done and not any(e["id"] == page for e in copy.pages):
         return  # moved already by the same command
     i = _find(number, copy, page, "--move")
@@ -347,9 +345,7 @@ def _apply_drop(number: str, copy: _State, pages: tuple[Page, ...], when: str) -
     labels = [_label(e) for e in gone]
     copy.reasons = [r for r in copy.reasons if not any(r.startswith(lb + ":") for lb in labels)]
     copy.dropped += [{"source": e["source"], "reason": DROPPED_BY_HAND, "id": e["id"]} for e in gone]
-    copy.manual.append(
-        {"action": "drop", "ids": [e["id"] for e in gone], "pages": labels, "at": when}
-    )
+    copy.manual.append({"action": "drop", "ids": [e["id"] for e in gone], "pages": labels, "at": when})
     _mark_ordered(copy)
 
 
@@ -437,7 +433,6 @@ def _analyse_again(src: dict[str, Any], settings: dict[str, Any], template: str 
 def _mark_ordered(copy: _State) -> None:
     copy.rebuild = True
     copy.reasons = [r for r in copy.reasons if not r.startswith(ORDER_REASONS)]
-
 
 
 def _receives(copy: _State) -> bool:
@@ -533,9 +528,7 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
             links=list((old.get("order") or {}).get("links", [])),
         )
         api.write_copy(
-            api.WriteJob(
-                built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb
-            )
+            api.WriteJob(built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb)
         )
         manifest = _load_json(outdir / f"{number}.json")
         for entry, state in zip(manifest["pages"], copy.pages, strict=True):
@@ -575,7 +568,6 @@ def _update_batch(
         batch["pages_out"] = int(batch.get("pages_out", 0)) + len(added)
     batch.get("copies", []).sort(key=lambda c: c["anonymity_number"])
     output.write_json_atomic(batch, path)
-
 
 
 def _load_json(path: Path) -> dict[str, Any]:

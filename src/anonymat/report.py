@@ -289,9 +289,7 @@ def _unassigned_block(unassigned: list[dict[str, Any]]) -> list[str]:
         )
         between = [str(n) for n in x.get("between") or []]
         among = (
-            "scanned next to "
-            + " and ".join(f'<a href="#copy-{e(n)}">{e(n)}</a>' for n in between)
-            + "<br>"
+            "scanned next to " + " and ".join(f'<a href="#copy-{e(n)}">{e(n)}</a>' for n in between) + "<br>"
             if between
             else ""
         )
