@@ -150,6 +150,12 @@ def _interleaved_with(assigned: list[str | None], number: str) -> set[str]:
 
 
 NO_BARCODE = "no anonymity barcode on any of its {n} pages: is this an exam scan?"
+# the same, when the form's print was found on some page (the template placed): answer sheets whose
+# stickers are all unreadable
+NO_READABLE_BARCODE = (
+    "none of its {n} pages has a readable anonymity barcode, though {k} look like answer sheets: check the "
+    "stickers, then attach the pages with `anonymat fix OUTDIR NUMBER --add FILE:PAGE`"
+)
 
 
 def explain_unassigned(pages: list[PageFacts], grouping: Grouping) -> list[str]:
@@ -173,7 +179,12 @@ def explain_unassigned(pages: list[PageFacts], grouping: Grouping) -> list[str]:
             and not any((p.file, p.page) in assigned for p in members)
         ):
             name = unit[:-2] + " (folder of images)" if unit.endswith("/*") else unit
-            reason = NO_BARCODE.format(n=len(members))
+            sheets = sum(1 for p in readable if p.mask_policy == "template" and p.anchor != "none")
+            reason = (
+                NO_READABLE_BARCODE.format(n=len(members), k=sheets)
+                if sheets
+                else NO_BARCODE.format(n=len(members))
+            )
             lines.append(f"{name}: {reason}")
             replace.update({(p.file, p.page): reason for p in readable})
             continue
