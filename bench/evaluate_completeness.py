@@ -61,10 +61,16 @@ def run_batch(facts: list[PageFacts]) -> dict[str, list[str]]:
     labels = tuple(s.label() for s in strays if s.page.error is None)
     out = {}
     for copy in grouping.copies:
-        api.order_copy(copy)
-        copy.reasons.extend(completeness.text_reasons(copy, labels))
-        out[copy.number] = (flagged(copy), {(p.file, p.page) for p in copy.pages})
+        key = tuple((p.file, p.page) for p in copy.pages)
+        held = set(key)
+        if key not in _TEXT_FLAGS:  # the reading order of the same pages is the same: computed once
+            api.order_copy(copy)
+            _TEXT_FLAGS[key] = completeness.text_reasons(copy, labels)
+        out[copy.number] = (flagged(copy) + _TEXT_FLAGS[key], held)
     return out
+
+
+_TEXT_FLAGS: dict[tuple[tuple[str, int], ...], list[str]] = {}
 
 
 def main() -> None:
@@ -148,7 +154,8 @@ def main() -> None:
                 absent[(how, position)] += gone
     print(
         "\none page taken away (caught = the copy flagged 'may be incomplete'; also counted: the page still in"
-        " its copy, or no page of the copy readable, so no copy goes out and the file is named cut short):"
+        " its copy, or no page of the copy left, so no copy goes out and its pages are unassigned; 'short k/m':"
+        " k flagged of the m copies that went out one page short):"
     )
     all_caught = all_total = 0
     for how in ("torn barcode", "file cut short", "left out"):
@@ -158,11 +165,19 @@ def main() -> None:
             k = results[(how, position)]
             all_caught += k
             all_total += t
-            notes = [f"{returned[(how, position)]} back in"] if returned[(how, position)] else []
+            short = t - returned[(how, position)] - absent[(how, position)]
+            notes = [f"short {k - t + short}/{short}"]  # flagged, of the copies that went out one page short
+            notes += [f"{returned[(how, position)]} back in"] if returned[(how, position)] else []
             notes += [f"{absent[(how, position)]} no copy at all"] if absent[(how, position)] else []
             cells.append(f"{position} {k}/{t}" + (f" ({', '.join(notes)})" if notes else ""))
         print(f"  {how:15s}: " + ", ".join(cells))
     print(f"  all            : {all_caught}/{all_total} ({100 * all_caught / max(1, all_total):.0f} %)")
+    short_total = all_total - sum(returned.values()) - sum(absent.values())
+    short_caught = all_caught - sum(returned.values()) - sum(absent.values())
+    print(
+        f"  copies that went out one page short: {short_caught}/{short_total} flagged "
+        f"({100 * short_caught / max(1, short_total):.0f} %)"
+    )
 
 
 if __name__ == "__main__":
