@@ -341,3 +341,35 @@ def test_fix_keeps_the_runs_page_size_limit(small_pages, tmp_path):
     after = page_kb(out / f"{number}.pdf")
     assert max(after) <= 135, after  # with the default limit (150 KB) they came back larger
     assert sorted(after) == sorted(before)  # the very same encodings, in the new order
+
+
+def test_page_names_parse():
+    from anonymat.errors import UsageError
+    from anonymat.fix import parse_add, parse_move, parse_positions
+
+    assert parse_positions("3, 1;2", "--order") == (3, 1, 2)
+    assert parse_positions("scans/lot1.pdf:5 2", "--order") == ("scans/lot1.pdf:5", 2)
+    assert parse_move("2:1234567890") == (2, "1234567890")
+    assert parse_move("scans/a b.pdf:3:1234567890") == ("scans/a b.pdf:3", "1234567890")
+    assert parse_add("scans/lot1.pdf:5") == ("scans/lot1.pdf", 5, None)
+    assert parse_add("scans/lot1.pdf:5@2") == ("scans/lot1.pdf", 5, 2)
+    for bad in ("scans/lot1.pdf", "scans/lot1.pdf:0", "lot.pdf:5@x", ":5"):
+        with pytest.raises(UsageError):
+            parse_add(bad)
+    with pytest.raises(UsageError):
+        parse_positions("scans/lot1.pdf", "--order")
+
+
+def test_move_by_source_page_twice_is_a_no_op(outdir):
+    numbers = sorted(copy_manifests(outdir))
+    source = longest(outdir)
+    target = next(n for n in numbers if n != source)
+    entry = json.loads((outdir / f"{source}.json").read_text())["pages"][1]["source"]
+    ref = f"{entry['file']}:{entry['page'] + 1}"
+    assert fix(outdir, source, "--move", f"{ref}:{target}")[0] == 0
+    moved = json.loads((outdir / f"{target}.json").read_text())["pages"][-1]
+    assert moved["source"]["file"] == entry["file"] and moved["source"]["page"] == entry["page"]
+    before = hashes(outdir)
+    code, text = fix(outdir, source, "--move", f"{ref}:{target}")
+    assert code == 0 and "nothing to change" in text
+    assert hashes(outdir) == before
