@@ -211,6 +211,17 @@ def test_a_file_cut_short_is_named_once_and_the_copy_before_it_is_flagged(damage
     assert any("scans/lot1.pdf page 6 cannot be read" in r for r in reasons), reasons
 
 
+def test_a_file_cut_short_flags_the_copy_before_it_with_order_scan_too(damaged, tmp_path):
+    truth, _tiff, out, _result = damaged
+    scans = out.parent / "scans"
+    result = CliRunner().invoke(
+        app, ["process", str(scans), "-o", str(tmp_path / "out"), "-q", "--jobs", "2", "--order", "scan"]
+    )
+    assert result.exit_code == 1, result.output
+    reasons = incomplete_reasons(tmp_path / "out", owner_of(truth, "scans/lot1.pdf", 0))
+    assert any("scans/lot1.pdf page 6 cannot be read" in r for r in reasons), reasons
+
+
 def test_a_copy_missing_its_first_page_left_out_of_the_scan_is_flagged(damaged):
     _truth, tiff, out, _result = damaged
     reasons = incomplete_reasons(out, tiff["number"])
