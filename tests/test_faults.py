@@ -79,7 +79,7 @@ def test_a_page_whose_image_is_empty_is_an_error_not_a_blank(tmp_path):
     assert [p["source"]["page"] for p in manifest["pages"]] in ([0, 2], [2, 0])
     assert [u["source"]["page"] for u in batch["unassigned"]] == [1]
     assert manifest["status"] == "needs_review"
-    assert any("lot.pdf page 2 could not be read" in reason for reason in manifest["review_reasons"])
+    assert any("lot.pdf page 2 cannot be read" in reason for reason in manifest["review_reasons"])
 
 
 # --- resuming: group the whole batch, then skip what is done ------------------------------------------

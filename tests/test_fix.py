@@ -139,7 +139,8 @@ def test_drop_removes_the_page_and_records_it(outdir):
 
     new = json.loads((outdir / f"{number}.json").read_text())
     assert [p["source"] for p in new["pages"]] == [p["source"] for p in old["pages"][1:]]
-    assert {"source": old["pages"][0]["source"], "reason": "dropped by hand"} in new["dropped"]
+    # the dropped page keeps its report number: a second --drop 1 knows it is gone
+    assert {"source": old["pages"][0]["source"], "reason": "dropped by hand", "id": 1} in new["dropped"]
     assert all(d in new["dropped"] for d in old["dropped"])
     new_images = pdf_page_images(outdir / f"{number}.pdf")
     assert len(new_images) == len(old_images) - 1
@@ -264,3 +265,112 @@ def test_a_rerun_redoes_copies_made_with_other_settings_but_keeps_hand_fixes(out
         if name != number:
             assert m["settings"]["order"] == "scan"
             assert m["order"]["method"] in ("scan", "single")
+
+
+def test_the_same_order_twice_is_a_no_op(outdir):
+    """Page numbers are the report's, kept with their pages: the second run finds the order in place."""
+    number = longest(outdir)
+    n = len(json.loads((outdir / f"{number}.json").read_text())["pages"])
+    order = ",".join(str(i) for i in [n, *range(1, n)])  # the last page first
+    code, text = fix(outdir, number, "--order", order)
+    assert code == 0, text
+    first = json.loads((outdir / f"{number}.json").read_text())
+    assert [p["id"] for p in first["pages"]] == [n, *range(1, n)]
+    assert text.splitlines()[1].startswith(f"{number} (")  # the resulting order is printed
+    assert f"{n} ({first['pages'][0]['source']['file']}:{first['pages'][0]['source']['page'] + 1})" in text
+    before = hashes(outdir)
+    code, text = fix(outdir, number, "--order", order)
+    assert code == 0 and "nothing to change" in text
+    assert hashes(outdir) == before  # byte-identical: PDF, manifest, batch.json, report
+
+
+def test_order_by_source_page(outdir):
+    number = longest(outdir)
+    old = json.loads((outdir / f"{number}.json").read_text())
+    refs = [f"{p['source']['file']}:{p['source']['page'] + 1}" for p in old["pages"]][::-1]
+    code, text = fix(outdir, number, "--order", ",".join(refs))
+    assert code == 0, text
+    new = json.loads((outdir / f"{number}.json").read_text())
+    assert [p["source"] for p in new["pages"]] == [p["source"] for p in old["pages"]][::-1]
+    before = hashes(outdir)
+    assert fix(outdir, number, "--order", ",".join(refs))[0] == 0
+    assert hashes(outdir) == before
+
+
+def test_drop_twice_and_resolved_twice_are_no_ops(outdir):
+    number = longest(outdir)
+    assert fix(outdir, number, "--drop", "1", "--resolved")[0] == 0
+    before = hashes(outdir)
+    code, text = fix(outdir, number, "--drop", "1", "--resolved")
+    assert code == 0 and "nothing to change" in text
+    assert hashes(outdir) == before
+
+
+@pytest.fixture(scope="module")
+def small_pages(tmp_path_factory):
+    """A copy processed with --max-page-kb 135: its denser pages were encoded again to fit (issue 16)."""
+    from anonymat.synth import make_corpus
+
+    from .conftest import run_process
+
+    root = tmp_path_factory.mktemp("kb")
+    make_corpus(root, copies=1, seed=3)
+    out = root / "out"
+    assert run_process([root / "scans"], out, "--jobs", "1", "--max-page-kb", "135", "--order", "scan") in (
+        0,
+        1,
+    )
+    return out
+
+
+def page_kb(pdf_path: Path) -> list[float]:
+    with pikepdf.open(pdf_path) as pdf:
+        return [
+            len(image.read_raw_bytes()) / 1024 for page in pdf.pages for image in page.get_images().values()
+        ]
+
+
+def test_fix_keeps_the_runs_page_size_limit(small_pages, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(small_pages, out)
+    number = longest(out)
+    before = page_kb(out / f"{number}.pdf")
+    assert max(before) <= 135
+    n = len(before)
+    code, text = fix(out, number, "--order", ",".join(str(i) for i in range(n, 0, -1)))
+    assert code == 0, text
+    after = page_kb(out / f"{number}.pdf")
+    assert max(after) <= 135, after  # with the default limit (150 KB) they came back larger
+    assert sorted(after) == sorted(before)  # the very same encodings, in the new order
+
+
+def test_page_names_parse():
+    from anonymat.errors import UsageError
+    from anonymat.fix import parse_add, parse_move, parse_positions
+
+    assert parse_positions("3, 1;2", "--order") == (3, 1, 2)
+    assert parse_positions("scans/lot1.pdf:5 2", "--order") == ("scans/lot1.pdf:5", 2)
+    assert parse_move("2:1234567890") == (2, "1234567890")
+    assert parse_move("scans/a b.pdf:3:1234567890") == ("scans/a b.pdf:3", "1234567890")
+    assert parse_add("scans/lot1.pdf:5") == ("scans/lot1.pdf", 5, None)
+    assert parse_add("scans/lot1.pdf:5@2") == ("scans/lot1.pdf", 5, 2)
+    for bad in ("scans/lot1.pdf", "scans/lot1.pdf:0", "lot.pdf:5@x", ":5"):
+        with pytest.raises(UsageError):
+            parse_add(bad)
+    with pytest.raises(UsageError):
+        parse_positions("scans/lot1.pdf", "--order")
+
+
+def test_move_by_source_page_twice_is_a_no_op(outdir):
+    numbers = sorted(copy_manifests(outdir))
+    source = longest(outdir)
+    target = next(n for n in numbers if n != source)
+    entry = json.loads((outdir / f"{source}.json").read_text())["pages"][1]["source"]
+    ref = f"{entry['file']}:{entry['page'] + 1}"
+    assert fix(outdir, source, "--move", f"{ref}:{target}")[0] == 0
+    moved = json.loads((outdir / f"{target}.json").read_text())["pages"][-1]
+    assert moved["source"]["file"] == entry["file"] and moved["source"]["page"] == entry["page"]
+    before = hashes(outdir)
+    code, text = fix(outdir, source, "--move", f"{ref}:{target}")
+    assert code == 0 and "nothing to change" in text
+    assert hashes(outdir) == before

@@ -137,3 +137,37 @@ def test_a_folder_of_loose_images_holding_one_copy_vouches_for_its_unreadable_pa
     got = group_pages(pages)
     assert numbers(got)["1111111111"] == [("loose/p1.jpg", 0), ("loose/p2.jpg", 0), ("loose/p3.jpg", 0)]
     assert not got.unassigned
+
+
+def test_a_file_with_no_barcode_is_named_once():
+    from dataclasses import replace
+
+    from anonymat.grouping import explain_unassigned
+
+    pages = [page("doc.pdf", i) for i in range(8)] + [page("lot.pdf", 0, "1234567890")]
+    grouping = group_pages(pages)
+    assert explain_unassigned(pages, grouping) == [
+        "doc.pdf: no anonymity barcode on any of its 8 pages: is this an exam scan?"
+    ]
+    assert {r for _p, r in grouping.unassigned} == {
+        "no anonymity barcode on any of its 8 pages: is this an exam scan?"
+    }
+    # answer sheets (the template placed on them) whose stickers all failed: said differently
+    sheets = [replace(page("t.pdf", i), anchor="barcode+rules") for i in range(2)]
+    lines = explain_unassigned(sheets, group_pages(sheets))
+    assert lines and "none of its 2 pages has a readable anonymity barcode" in lines[0]
+
+
+def test_a_file_cut_short_is_named_once_with_the_page_it_stops_at():
+    from anonymat.grouping import explain_unassigned, page_error_lines
+
+    pages = [page("lot.pdf", 0, "1234567890"), page("lot.pdf", 1, "1234567890")] + [
+        page("lot.pdf", i, error=f"page {i + 1} of lot.pdf: PdfiumError") for i in (2, 3)
+    ]
+    grouping = group_pages(pages)
+    assert page_error_lines(pages) == []
+    assert explain_unassigned(pages, grouping) == [
+        "lot.pdf: the file stops being readable after page 2 of 4 (cut short?): pages 3 to 4 cannot be "
+        "read; export or scan it again"
+    ]
+    assert all("stops being readable after page 2" in r for _p, r in grouping.unassigned)

@@ -285,9 +285,11 @@ def test_folder_walk_nested_natural_order_hidden_and_txt_skipped(tmp_path: Path)
     root = tmp_path / "scans"
     (root / "lot1").mkdir(parents=True)
     (root / ".cache").mkdir()
-    png = io.BytesIO()
-    Image.fromarray(scan_like()).save(png, format="PNG")
-    for name in ("lot1/page_10.png", "lot1/page_2.png", "a.png", ".hidden.png", ".cache/x.png"):
+    for seed, name in enumerate(
+        ("lot1/page_10.png", "lot1/page_2.png", "a.png", ".hidden.png", ".cache/x.png")
+    ):
+        png = io.BytesIO()  # each its own pixels: files with the same bytes are used once
+        Image.fromarray(scan_like(seed=seed)).save(png, format="PNG")
         (root / name).write_bytes(png.getvalue())
     (root / "notes.txt").write_text("not a scan")
     (root / "lot1" / "index.json").write_text("{}")
@@ -301,6 +303,30 @@ def test_same_file_twice_counted_once(tmp_path: Path) -> None:
     pdf = jpeg_pdf(tmp_path / "a.pdf", [jpeg_of(scan_like())])
     files, problems = discover([pdf, tmp_path, pdf])
     assert problems == [] and len(files) == 1
+
+
+def test_same_bytes_under_another_name_is_a_duplicate(tmp_path: Path) -> None:
+    from anonymat.ingest import inventory
+
+    pdf = jpeg_pdf(tmp_path / "a.pdf", [jpeg_of(scan_like())])
+    (tmp_path / "b.pdf").write_bytes(pdf.read_bytes())
+    found = inventory([tmp_path])
+    shown = tmp_path.name
+    assert [f.display for f in found.files] == [f"{shown}/a.pdf"]
+    assert [d.entry() for d in found.duplicates] == [
+        {"file": f"{shown}/b.pdf", "same_as": {"file": f"{shown}/a.pdf"}, "kind": "file"}
+    ]
+
+
+def test_an_anonymat_pdf_is_recognised_by_its_producer(tmp_path: Path) -> None:
+    from anonymat.ingest import inventory
+
+    pdf = pikepdf.open(jpeg_pdf(tmp_path / "made.pdf", [jpeg_of(scan_like())]))
+    pdf.docinfo["/Producer"] = "anonymat 9.9"
+    pdf.save(tmp_path / "copy.pdf")
+    found = inventory([tmp_path / "copy.pdf", tmp_path / "made.pdf"])
+    assert len(found.own_outputs) == 1 and found.own_outputs[0].endswith("copy.pdf")
+    assert len(found.files) == 1 and found.files[0].display.endswith("made.pdf") and found.problems == []
 
 
 def test_natural_key() -> None:

@@ -16,10 +16,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymat import __version__, decode, doctor, ingest, lock, masking, output, pagecache, pipeline, report
+from anonymat import (
+    __version__,
+    completeness,
+    decode,
+    doctor,
+    ingest,
+    lock,
+    masking,
+    output,
+    pagecache,
+    pipeline,
+    report,
+)
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
-from anonymat.grouping import Grouping, group_pages
+from anonymat.grouping import explain_unassigned, group_pages, page_error_lines
 from anonymat.manifest import Copy, PageFacts, copy_manifest, facts_from_entry
 from anonymat.messages import explain_reason, t
 from anonymat.progress import Progress, RunLog
@@ -46,6 +58,7 @@ class WriteJob:
     roster: bool = False  # the pages were checked against a roster: report its hits
     settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
     cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
+    strays: tuple[str, ...] = ()  # the batch's unassigned written pages: candidates for a missing page
 
 
 def check_dependencies() -> None:
@@ -86,11 +99,14 @@ def order_copy(copy: Copy) -> None:
         )
 
 
-def prepare_copy(copy: Copy, order: str, roster: bool, keep_blank: bool) -> None:
+def prepare_copy(
+    copy: Copy, order: str, roster: bool, keep_blank: bool, strays: tuple[str, ...] = ()
+) -> None:
     """Review reasons, reading order and roster hits: per copy, so it runs in the writing workers."""
     copy_review_reasons(copy)
     if order == "continuity":
         order_copy(copy)
+        copy.reasons.extend(completeness.text_reasons(copy, strays))
     else:
         copy.order_method = "scan" if len(copy.pages) > 1 else "single"
     if roster:
@@ -258,25 +274,19 @@ def _blank_facts(source: dict[str, Any]) -> PageFacts:
     )
 
 
-def name_lost_pages(grouping: Grouping, pages: list[PageFacts]) -> None:
-    """A page that failed (it could not be decoded, say) may belong to the copies scanned next to it in
-    its file: each of them is sent to review with a reason naming that page."""
-    owner = {(p.file, p.page): c for c in grouping.copies for p in c.pages + c.blanks}
-    for i, page in enumerate(pages):
-        if page.error is None:
-            continue
-        near: dict[str, Copy] = {}
-        for step in (-1, 1):
-            j = i + step
-            while 0 <= j < len(pages) and pages[j].file == page.file:
-                if (copy := owner.get((pages[j].file, pages[j].page))) is not None:
-                    near[copy.number] = copy
-                    break
-                j += step
-        for copy in near.values():
-            copy.reasons.append(
-                f"{page.label()} could not be read and may be a page of this copy: check that sheet and scan it again"
-            )
+def _duplicate_suspects(
+    pages: list[PageFacts],
+    known: dict[tuple[str, int], PageFacts],
+    analysed: dict[tuple[str, int], PageFacts],
+) -> list[tuple[str, int]]:
+    """Pages known only from a manifest (no fingerprint) that carry the anonymity number of a page
+    analysed now: one could be the other given twice (ingest.duplicate_pages), so both must be seen."""
+    numbers = {p.number for p in analysed.values() if p.number and not p.blank and p.error is None}
+    return [
+        (p.file, p.page)
+        for p in pages
+        if (p.file, p.page) in known and (p.file, p.page) not in analysed and p.number in numbers
+    ]
 
 
 def _grouped_like_before(copy: Copy, finished: Finished) -> bool:
@@ -337,11 +347,14 @@ def _process_locked(
     for folder in (options.outdir, options.outdir / report.THUMBS):  # left by a run killed mid-write
         if folder.is_dir():
             output.remove_stale_temps(folder)
-    files, problems = ingest.discover(list(options.inputs))
+    found = ingest.inventory(list(options.inputs))
+    files, problems = found.files, found.problems
     errors = [{"file": p.file, "error": p.error} for p in problems]
     rejected = len(problems)  # input files refused: exit 4 (INPUT_REJECTED), not 1
     for p in problems:  # errors are printed even with -q ("no progress, only errors")
         log.error(f"{p.file}: {p.error}")
+    for line in found.notes(verbose=options.verbosity > 0) if options.verbosity >= 0 else ():
+        log.info(line)
     all_refs = ingest.page_refs(files)
     finished = {} if options.force else completed_copies(options.outdir, all_refs, settings)
     known = {key: p for f in finished.values() for key, p in f.facts.items()}
@@ -361,6 +374,8 @@ def _process_locked(
     )
     cached = dataclasses.replace(plain, render=render)
     facts: list[PageFacts] = []
+    strays: list[completeness.Stray] = []
+    same_pages: list[ingest.Duplicate] = []
     grouping = None
     interrupted: str | None = None
     thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
@@ -398,28 +413,37 @@ def _process_locked(
                 (p.file, p.page): p for p in analyse([r for k, r in by_key.items() if k not in known])
             }
             while True:
-                scanned = [analysed.get(key) or known[key] for key in by_key]
+                scanned, same_pages = ingest.duplicate_pages(
+                    [analysed.get(key) or known[key] for key in by_key]
+                )
                 grouping = group_pages(scanned)
-                name_lost_pages(grouping, scanned)
+                strays = completeness.add_scan_reasons(scanned, grouping)  # a copy next to a stray page
                 skipped = {
                     c.number
                     for c in grouping.copies
                     if c.number in finished and _grouped_like_before(c, finished[c.number])
                 }
+                # what the manifests cannot give: the text of the copies to write, and of the copies a
+                # stray page is weighed against (completeness), and the fingerprints that find duplicates
+                beside = {n.number for s in strays for n in s.neighbours}
                 redo = [
                     by_key[(p.file, p.page)]
                     for c in grouping.copies
-                    if c.number not in skipped
+                    if c.number not in skipped or (c.number in beside and options.order == "continuity")
                     for p in c.pages + c.blanks
                     if (p.file, p.page) not in analysed
-                ]
+                ] + [by_key[key] for key in _duplicate_suspects(scanned, known, analysed)]
                 if not redo:
                     break
-                analysed.update({(p.file, p.page): p for p in analyse(redo)})
+                analysed.update({(p.file, p.page): p for p in analyse(list(dict.fromkeys(redo)))})
             facts = [analysed[key] for key in by_key if key in analysed]
-            for page in facts:  # a page that cannot be used is named on stderr too, like a rejected file
-                if page.error:
-                    log.error(page.error)
+            for line in page_error_lines(facts):  # a page that cannot be used is named on stderr too
+                log.error(line)
+            for dup in same_pages:
+                log.info(dup.line())
+            for line in explain_unassigned(scanned, grouping):
+                log.error(line)
+            stray_labels = tuple(s.label() for s in strays if s.page.error is None)
             copies = [finished[n].entry for n in sorted(skipped)]
             pages_out = sum(finished[n].pages_out for n in skipped)
             if copies:
@@ -436,6 +460,7 @@ def _process_locked(
                     roster=options.roster is not None,
                     settings=settings,
                     cached=True,
+                    strays=stray_labels,
                 )
                 # longest copies first: the last ones to finish are short, so no worker idles long at the end
                 for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
@@ -475,8 +500,18 @@ def _process_locked(
         ]
         masking.write_vault_index(options.vault, entries)
 
+    stray_info = {(s.page.file, s.page.page): completeness.stray_entry(s) for s in strays}
+    stray_thumbs = completeness.write_stray_thumbs(options.outdir, strays) if interrupted is None else {}
     unassigned = (
-        [{"source": p.source(), "reason": reason} for p, reason in grouping.unassigned]
+        [
+            {
+                "source": p.full_source(),
+                "reason": reason,
+                **stray_info.get((p.file, p.page), {}),
+                **({"thumb": stray_thumbs[p.label()]} if p.label() in stray_thumbs else {}),
+            }
+            for p, reason in grouping.unassigned
+        ]
         if grouping is not None and interrupted is None
         else []
     )
@@ -504,6 +539,8 @@ def _process_locked(
         "unassigned": unassigned,
         "pages_in": len(all_refs),
         "pages_out": pages_out,
+        "duplicates": [d.entry() for d in [*found.duplicates, *same_pages]],
+        "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
     if grouping is not None and interrupted is None:  # pages in no PDF, shown masked in the report
@@ -536,6 +573,7 @@ def _process_locked(
     else:
         log.info(t("run.report", report=report_path))
     if not all_refs:
+        log.error(ingest.nothing_found(options.inputs, found))
         return ExitCode.USAGE
     if rejected:
         return ExitCode.INPUT_REJECTED
@@ -563,7 +601,7 @@ def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
     """Prepare one copy (reading order...), write it, then verify it in the same worker (`anonymat
     verify`'s checks)."""
     if job.order is not None:
-        prepare_copy(job.copy, job.order, job.roster, job.keep_blank)
+        prepare_copy(job.copy, job.order, job.roster, job.keep_blank, job.strays)
     try:
         entry = write_copy(job)
     except AnonymatError as err:

@@ -316,8 +316,10 @@ def fix(
     outdir: Annotated[Path, typer.Argument(metavar="DOSSIER", help=t("fix.outdir"))],
     number: Annotated[str | None, typer.Argument(metavar="NUMERO", help=t("fix.number"))] = None,
     order: Annotated[str | None, typer.Option(metavar="3,1,2", help=t("fix.order"))] = None,
-    move: Annotated[str | None, typer.Option(metavar="POS:NUMERO", help=t("fix.move"))] = None,
-    drop: Annotated[str | None, typer.Option(metavar="POS", help=t("fix.drop"))] = None,
+    move: Annotated[str | None, typer.Option(metavar="PAGE:NUMERO", help=t("fix.move"))] = None,
+    drop: Annotated[str | None, typer.Option(metavar="PAGE", help=t("fix.drop"))] = None,
+    add: Annotated[str | None, typer.Option(metavar="FICHIER:PAGE[@POS]", help=t("fix.add"))] = None,
+    template: Annotated[str | None, typer.Option(metavar="FICHIER", help=t("fix.template"))] = None,
     csv: Annotated[Path | None, typer.Option("--csv", metavar="FICHIER.csv", help=t("fix.csv"))] = None,
     resolved: Annotated[bool, typer.Option(help=t("fix.resolved"))] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
@@ -329,7 +331,7 @@ def fix(
 
     try:
         if csv is not None:
-            if number is not None or order or move or drop:
+            if number is not None or order or move or drop or add:
                 raise UsageError(t("fix.csv_and_number"))
             fixes = fixing.read_csv_fixes(csv, resolved=resolved)
         elif number is None:
@@ -342,12 +344,19 @@ def fix(
                     move=fixing.parse_move(move) if move is not None else None,
                     drop=fixing.parse_positions(drop, "--drop") if drop is not None else (),
                     resolved=resolved,
+                    add=fixing.parse_add(add) if add is not None else None,
                 )
             ]
-        done = fixing.apply_fixes(outdir, fixes)
+        done = fixing.apply_fixes(outdir, fixes, template=template)
+        lines = fixing.order_lines(outdir, done or list(dict.fromkeys(f.number for f in fixes)))
     except Exception as err:  # noqa: BLE001 - the one handler
         raise _fail(err) from err
-    typer.echo(t("fix.done", numbers=", ".join(done), report=outdir / "report.html"))
+    if done:
+        typer.echo(t("fix.done", numbers=", ".join(done), report=outdir / "report.html"))
+    else:
+        typer.echo(t("fix.nothing"))
+    for line in lines:
+        typer.echo(line)
 
 
 template_app = typer.Typer(

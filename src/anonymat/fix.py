@@ -1,8 +1,15 @@
 """`anonymat fix`: put right by hand what a review found (page order, a stray page, a page to drop).
 
-Only the copies a fix touches are rebuilt, from their source scans and through the same writing path as
+Pages are named by their number in the report (the manifest's page `id`: given when the copy is made,
+kept when it is reordered, so the same command means the same thing twice) or by their source page,
+FILE:PAGE (PAGE counted from 1). A fix that changes nothing (the same command run again) is a no-op:
+no file is written. Only the copies a fix touches are rebuilt, from their source scans, with the run's
+settings (manifest `settings`: JPEG quality, page size limit) and through the same writing path as
 `process` (api.write_copy); every other copy's files stay byte-identical. Each change is logged in the
 manifest's `manual` list, batch.json gets the copies' new status, and report.html is rewritten.
+
+`--add FILE:PAGE[@POSITION]` attaches a page `process` left unassigned: it goes through the page stage
+again (pipeline.analyse_page: orientation, template placement, masks) and is written like every page.
 """
 
 from __future__ import annotations
@@ -26,15 +33,19 @@ ORDER_REASONS = ("reading order uncertain", "the text of some page could not be 
 DROPPED_BY_HAND = "dropped by hand"
 
 
+Page = int | str  # a page's number in the report (manifest page `id`), or "FILE:PAGE" (PAGE from 1)
+
+
 @dataclass(frozen=True)
 class Fix:
-    """One hand fix of one copy; positions are 1-based positions in the copy's current output."""
+    """One hand fix of one copy; pages are named by their report number or as FILE:PAGE."""
 
     number: str
-    order: tuple[int, ...] | None = None
-    move: tuple[int, str] | None = None  # (position, number of the copy it goes to the end of)
-    drop: tuple[int, ...] = ()
+    order: tuple[Page, ...] | None = None
+    move: tuple[Page, str] | None = None  # (page, number of the copy it goes to the end of)
+    drop: tuple[Page, ...] = ()
     resolved: bool = False
+    add: tuple[str, int, int | None] | None = None  # (file, page from 1, position from 1 or None: last)
 
 
 @dataclass
@@ -52,20 +63,41 @@ class _State:
 # --- parsing -----------------------------------------------------------------------------------------
 
 
-def parse_positions(text: str, what: str) -> tuple[int, ...]:
-    """'3,1,2', '3 1 2' or '3;1;2' -> (3, 1, 2); anything else is a usage error."""
+def parse_positions(text: str, what: str) -> tuple[Page, ...]:
+    """'3,1,2', '3 1 2' or '3;1;2' -> (3, 1, 2); 'scans/lot1.pdf:5' stays a source page; anything else is
+    a usage error."""
     items = [t for t in re.split(r"[\s,;]+", text.strip()) if t]
-    if not items or not all(t.isdigit() for t in items):
-        raise UsageError(f"{what}: expected page positions like 3,1,2, not {text!r}")
-    return tuple(int(t) for t in items)
+    if not items or not all(t.isdigit() or _is_source_page(t) for t in items):
+        raise UsageError(
+            f"{what}: expected page numbers as the report shows them (3,1,2) or source pages "
+            f"(FILE:PAGE, e.g. scans/lot1.pdf:5), not {text!r}"
+        )
+    return tuple(int(t) if t.isdigit() else t for t in items)
 
 
-def parse_move(text: str) -> tuple[int, str]:
-    """'2:1234567890' -> (2, '1234567890')."""
-    pos, sep, number = text.partition(":")
-    if not sep or not pos.strip().isdigit() or not number.strip():
-        raise UsageError(f"--move: expected POSITION:NUMBER like 2:1234567890, not {text!r}")
-    return int(pos), number.strip()
+def _is_source_page(token: str) -> bool:
+    file, sep, page = token.rpartition(":")
+    return bool(sep and file and page.isdigit() and int(page) >= 1)
+
+
+def parse_move(text: str) -> tuple[Page, str]:
+    """'2:1234567890' -> (2, '1234567890'); 'scans/lot1.pdf:5:1234567890' -> ('scans/lot1.pdf:5', ...)."""
+    page, sep, number = text.rpartition(":")
+    if not sep or not number.strip() or not (page.strip().isdigit() or _is_source_page(page.strip())):
+        raise UsageError(f"--move: expected PAGE:NUMBER like 2:1234567890, not {text!r}")
+    page = page.strip()
+    return (int(page) if page.isdigit() else page), number.strip()
+
+
+def parse_add(text: str) -> tuple[str, int, int | None]:
+    """'scans/lot1.pdf:5@2' -> ('scans/lot1.pdf', 5, 2); without '@POSITION' the page goes last."""
+    where, at, position = text.rpartition("@") if "@" in text else (text, "", "")
+    if at and not position.strip().isdigit():
+        raise UsageError(f"--add: expected FILE:PAGE[@POSITION] like scans/lot1.pdf:5@2, not {text!r}")
+    if not _is_source_page(where.strip()):
+        raise UsageError(f"--add: expected FILE:PAGE[@POSITION] like scans/lot1.pdf:5@2, not {text!r}")
+    file, _, page = where.strip().rpartition(":")
+    return file, int(page), int(position) if at else None
 
 
 def read_csv_fixes(path: Path, resolved: bool = False) -> list[Fix]:
@@ -99,8 +131,13 @@ def read_csv_fixes(path: Path, resolved: bool = False) -> list[Fix]:
 # --- applying ----------------------------------------------------------------------------------------
 
 
-def apply_fixes(outdir: Path, fixes: list[Fix], now: datetime | None = None) -> list[str]:
-    """Check every fix, then rebuild the copies they touch; return those copies' numbers."""
+def apply_fixes(
+    outdir: Path, fixes: list[Fix], now: datetime | None = None, template: str | None = None
+) -> list[str]:
+    """Check every fix, then rebuild the copies they change; return those copies' numbers (none when
+    every fix is already in place: nothing is written then).
+
+    `template`: the template to analyse an added page with, when it is not the built-in one the run used."""
     outdir = Path(outdir)
     batch_path = outdir / "batch.json"
     if not batch_path.is_file():
@@ -115,20 +152,24 @@ def apply_fixes(outdir: Path, fixes: list[Fix], now: datetime | None = None) -> 
             manifest = _load_json(outdir / f"{number}.json")
             if not isinstance(manifest.get("pages"), list) or "pdf" not in manifest:
                 raise UsageError(f"{outdir / (number + '.json')}: not an anonymat manifest")
+            pages = [dict(e) for e in manifest["pages"]]
+            for i, entry in enumerate(pages, start=1):  # a manifest from before page ids: ids = positions
+                entry.setdefault("id", i)
             states[number] = _State(
                 manifest=manifest,
-                pages=list(manifest["pages"]),
+                pages=pages,
                 reasons=list(manifest.get("review_reasons", [])),
                 dropped=list(manifest.get("dropped", [])),
             )
         return states[number]
 
-    touched: list[str] = []
+    added: list[dict[str, Any]] = []  # batch.json unassigned entries attached
     for fix in fixes:
         copy = state(fix.number, "NUMBER")
         number = str(copy.manifest["anonymity_number"])
-        if sum(x is not None and x != () for x in (fix.order, fix.move, fix.drop)) > 1:
-            raise UsageError("give one of --order, --move, --drop per call")
+        given = (fix.order is not None, fix.move is not None, bool(fix.drop), fix.add is not None)
+        if sum(given) > 1:
+            raise UsageError("give one of --order, --move, --drop, --add per call")
         if fix.order is not None:
             _apply_order(number, copy, fix.order, when)
         elif fix.move is not None:
@@ -136,29 +177,66 @@ def apply_fixes(outdir: Path, fixes: list[Fix], now: datetime | None = None) -> 
             _apply_move(number, copy, fix.move[0], str(target.manifest["anonymity_number"]), target, when)
         elif fix.drop:
             _apply_drop(number, copy, fix.drop, when)
+        elif fix.add is not None:
+            entry = _apply_add(outdir, batch, number, copy, fix.add, when, template)
+            if entry is not None:
+                added.append(entry)
         elif not fix.resolved:
-            raise UsageError("nothing to do: give --order, --move, --drop or --resolved")
-        if fix.resolved:
+            raise UsageError("nothing to do: give --order, --move, --drop, --add or --resolved")
+        if fix.resolved and (copy.reasons or copy.manual):  # run again: nothing left to resolve
             copy.reasons = []
             copy.manual.append({"action": "resolved", "at": when})
-        touched += [n for n in states if n not in touched]
 
+    for entry in added:  # the reasons that named the attached page, in every copy, have served
+        label = _label(entry)
+        for other in batch.get("copies", []):
+            name = str(other.get("anonymity_number", ""))
+            if not (outdir / f"{name}.json").is_file():
+                continue
+            if any(_names_stray(r, label) for r in state(name, "batch.json").reasons):
+                st = states[name]
+                st.reasons = [r for r in st.reasons if not _names_stray(r, label)]
+    touched = [n for n, st in states.items() if _changed(st)]
+    if not touched:
+        return []
     for number in touched:
         if states[number].rebuild:
             _check_sources(states[number].pages)
-    quality = {
-        n: _jpeg_quality(outdir / str(states[n].manifest["pdf"])) for n in touched if states[n].rebuild
-    }
+    settings = {n: _settings(outdir, states[n].manifest) for n in touched if states[n].rebuild}
 
     # a moved page is written into its new copy before it leaves the old one: a crash in between
     # leaves it twice, never nowhere
     for number in sorted(touched, key=lambda n: not _receives(states[n])):
-        _write_state(outdir, number, states[number], quality.get(number, output.DEFAULT_JPEG_QUALITY))
-    _update_batch(batch, batch_path, {n: states[n] for n in touched})
+        _write_state(outdir, number, states[number], settings.get(number))
+    _update_batch(batch, batch_path, {n: states[n] for n in touched}, added)
     from anonymat.report import write_report
 
     write_report(outdir)
     return touched
+
+
+def _changed(copy: _State) -> bool:
+    return copy.rebuild or bool(copy.manual) or copy.reasons != list(copy.manifest.get("review_reasons", []))
+
+
+def _names_stray(reason: str, label: str) -> bool:
+    from anonymat.completeness import REASON_PREFIX
+
+    return reason.startswith(REASON_PREFIX) and f"unassigned page {label} (" in reason
+
+
+def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
+    """What `fix` prints: each copy's pages in their order, by report number and source page."""
+    out = []
+    for given in numbers:
+        number = _existing_number(Path(outdir), given, "NUMBER")
+        manifest = _load_json(Path(outdir) / f"{number}.json")
+        pages = [
+            f"{e.get('id', i)} ({e['source']['file']}:{int(e['source']['page']) + 1})"
+            for i, e in enumerate(manifest["pages"], start=1)
+        ]
+        out.append(f"{number} ({manifest.get('status')}): " + ", ".join(pages))
+    return out
 
 
 def _existing_number(outdir: Path, number: str, given_as: str) -> str:
@@ -177,42 +255,72 @@ def _existing_number(outdir: Path, number: str, given_as: str) -> str:
     raise UsageError(f"{given_as}: no copy {number!r} in {outdir} (its manifest {number}.json is missing)")
 
 
-def _check_positions(number: str, positions: tuple[int, ...], n_pages: int, what: str) -> None:
-    bad = [p for p in positions if not 1 <= p <= n_pages]
-    if bad:
-        raise UsageError(
-            f"{what}: copy {number} has {n_pages} page{'s' if n_pages != 1 else ''}, "
-            f"position {bad[0]} is not one of 1..{n_pages}"
-        )
+def _find(number: str, copy: _State, page: Page, what: str) -> int:
+    """The index in copy.pages of the page named by report number or FILE:PAGE."""
+    for i, entry in enumerate(copy.pages):
+        if page == entry["id"] or (isinstance(page, str) and page == _source_ref(entry)):
+            return i
+    ids = ",".join(str(e["id"]) for e in copy.pages)
+    raise UsageError(
+        f"{what}: copy {number} has no page {page} (its pages, as the report numbers them: {ids}; "
+        "or name a page FILE:PAGE)"
+    )
 
 
-def _apply_order(number: str, copy: _State, order: tuple[int, ...], when: str) -> None:
+def _source_ref(entry: dict[str, Any]) -> str:
+    return f"{entry['source']['file']}:{int(entry['source']['page']) + 1}"
+
+
+def _log(copy: _State) -> list[dict[str, Any]]:
+    return [*copy.manifest.get("manual", []), *copy.manual]
+
+
+def _next_id(copy: _State) -> int:
+    """A report number no page of the copy had: pages that left keep theirs."""
+    used = [int(e["id"]) for e in copy.pages] + [int(d["id"]) for d in copy.dropped if "id" in d]
+    for m in _log(copy):
+        used += [int(i) for i in ([m["id"]] if "id" in m else m.get("ids", []))]
+    return max(used, default=0) + 1
+
+
+def _apply_order(number: str, copy: _State, order: tuple[Page, ...], when: str) -> None:
     n = len(copy.pages)
-    _check_positions(number, order, n, "--order")
-    if sorted(order) != list(range(1, n + 1)):
+    picked = [_find(number, copy, page, "--order") for page in order]
+    if sorted(picked) != list(range(n)):
+        ids = ",".join(str(e["id"]) for e in copy.pages)
         raise UsageError(
-            f"--order: copy {number} has {n} pages, give each of 1..{n} exactly once (got {_csv(order)})"
+            f"--order: copy {number} has {n} pages ({ids} in the report), give each exactly once "
+            f"(got {_csv(order)})"
         )
-    copy.pages = [copy.pages[i - 1] for i in order]
-    copy.manual.append({"action": "order", "order": list(order), "at": when})
+    if picked == list(range(n)):
+        return  # already in this order: nothing to do
+    copy.pages = [copy.pages[i] for i in picked]
+    copy.manual.append({"action": "order", "order": [e["id"] for e in copy.pages], "at": when})
     _mark_ordered(copy)
 
 
-def _apply_move(number: str, copy: _State, pos: int, other: str, target: _State, when: str) -> None:
+def _apply_move(number: str, copy: _State, page: Page, other: str, target: _State, when: str) -> None:
     if other == number:
         raise UsageError(
-            f"--move: page {pos} is already in copy {number}; use --order to move it within the copy"
+            f"--move: page {page} is already in copy {number}; use --order to move it within the copy"
         )
-    _check_positions(number, (pos,), len(copy.pages), "--move")
+    if isinstance(page, str) and any(_source_ref(e) == page for e in target.pages):
+        return  # moved already
+    done = [
+        m for m in _log(copy) if m.get("action") == "move" and m.get("id") == page and m.get("to") == other
+    ]
+    if done and not any(e["id"] == page for e in copy.pages):
+        return  # moved already by the same command
+    i = _find(number, copy, page, "--move")
     if len(copy.pages) == 1:
         raise UsageError(f"--move: copy {number} has only this page; a copy cannot be left empty")
-    entry = copy.pages.pop(pos - 1)
-    target.pages.append(entry)
+    entry = copy.pages.pop(i)
     label = _label(entry)
     moving = [r for r in copy.reasons if r.startswith(label + ":")]
     copy.reasons = [r for r in copy.reasons if r not in moving]
     target.reasons += [r for r in moving if r not in target.reasons]
-    copy.manual.append({"action": "move", "position": pos, "page": label, "to": other, "at": when})
+    copy.manual.append({"action": "move", "page": label, "id": entry["id"], "to": other, "at": when})
+    target.pages.append({**entry, "id": _next_id(target)})
     target.manual.append(
         {"action": "receive", "position": len(target.pages), "page": label, "from": number, "at": when}
     )
@@ -220,20 +328,106 @@ def _apply_move(number: str, copy: _State, pos: int, other: str, target: _State,
     _mark_ordered(target)
 
 
-def _apply_drop(number: str, copy: _State, positions: tuple[int, ...], when: str) -> None:
-    n = len(copy.pages)
-    _check_positions(number, positions, n, "--drop")
-    if len(set(positions)) != len(positions):
-        raise UsageError(f"--drop: position given twice ({_csv(positions)})")
-    if len(positions) >= n:
+def _apply_drop(number: str, copy: _State, pages: tuple[Page, ...], when: str) -> None:
+    if len(set(pages)) != len(pages):
+        raise UsageError(f"--drop: page given twice ({_csv(pages)})")
+    gone_already = {d.get("id") for d in copy.dropped if d.get("reason") == DROPPED_BY_HAND} | {
+        _source_ref(d) for d in copy.dropped if d.get("reason") == DROPPED_BY_HAND and "page" in d["source"]
+    }
+    pages = tuple(p for p in pages if p not in gone_already)  # dropped by the same command before
+    if not pages:
+        return
+    picked = sorted({_find(number, copy, p, "--drop") for p in pages})
+    if len(picked) >= len(copy.pages):
         raise UsageError(f"--drop: copy {number} would have no page left")
-    gone = [copy.pages[p - 1] for p in positions]
-    copy.pages = [e for i, e in enumerate(copy.pages, start=1) if i not in positions]
+    gone = [copy.pages[i] for i in picked]
+    copy.pages = [e for i, e in enumerate(copy.pages) if i not in picked]
     labels = [_label(e) for e in gone]
     copy.reasons = [r for r in copy.reasons if not any(r.startswith(lb + ":") for lb in labels)]
-    copy.dropped += [{"source": e["source"], "reason": DROPPED_BY_HAND} for e in gone]
-    copy.manual.append({"action": "drop", "positions": list(positions), "pages": labels, "at": when})
+    copy.dropped += [{"source": e["source"], "reason": DROPPED_BY_HAND, "id": e["id"]} for e in gone]
+    copy.manual.append({"action": "drop", "ids": [e["id"] for e in gone], "pages": labels, "at": when})
     _mark_ordered(copy)
+
+
+def _apply_add(
+    outdir: Path,
+    batch: dict[str, Any],
+    number: str,
+    copy: _State,
+    add: tuple[str, int, int | None],
+    when: str,
+    template: str | None,
+) -> dict[str, Any] | None:
+    """Attach an unassigned page: analysed again as `process` analyses every page, then written with the
+    copy. Returns its batch.json `unassigned` entry (None: already in this copy)."""
+    file, page_no, position = add
+    ref = f"{file}:{page_no}"
+    if any(_source_ref(e) == ref for e in copy.pages):
+        return None  # attached already
+    entry = next(
+        (
+            u
+            for u in batch.get("unassigned", [])
+            if (u.get("source") or {}).get("file") == file and int(u["source"].get("page", -1)) == page_no - 1
+        ),
+        None,
+    )
+    if entry is None:
+        raise UsageError(
+            f"--add: {ref} is not an unassigned page of this batch (see batch.json `unassigned` or the "
+            "report's list); a page of another copy moves with --move"
+        )
+    src = entry["source"]
+    if not src.get("path") or not src.get("kind"):
+        raise UsageError(
+            f"--add: batch.json does not say where {file} is (made by an older anonymat): run `anonymat "
+            "process` again"
+        )
+    _check_sources([{"source": src}])
+    facts = _analyse_again(src, copy.manifest.get("settings") or {}, template)
+    if facts.error:
+        raise UsageError(f"--add: {facts.error}")
+    if facts.blank:
+        raise UsageError(f"--add: {ref} is a blank page: nothing to attach")
+    if facts.number and facts.number != number:
+        raise UsageError(f"--add: the barcode of {ref} reads {facts.number}, not {number}")
+    from anonymat.manifest import page_entry
+
+    new = {**page_entry(facts), "id": _next_id(copy)}
+    at = len(copy.pages) + 1 if position is None else position
+    if not 1 <= at <= len(copy.pages) + 1:
+        raise UsageError(f"--add: position {at} is not one of 1..{len(copy.pages) + 1}")
+    copy.pages.insert(at - 1, new)
+    copy.manual.append({"action": "add", "page": _label(new), "id": new["id"], "position": at, "at": when})
+    _mark_ordered(copy)
+    return entry
+
+
+def _analyse_again(src: dict[str, Any], settings: dict[str, Any], template: str | None) -> Any:
+    """The page stage on one page (pipeline.analyse_page), with the template the run used."""
+    from anonymat import ingest, pipeline
+    from anonymat.template import load_template
+
+    recorded = str(settings.get("template") or "cdg-est")
+    name = template or recorded.split(" ")[0]
+    try:
+        chosen = load_template(name)
+    except Exception as exc:  # noqa: BLE001 - a template that cannot be loaded: say which option to give
+        raise UsageError(f"--add: cannot load the template {name!r} ({exc}): give --template FILE") from exc
+    if template is None and " " in recorded:
+        import dataclasses
+
+        spec = json.dumps(dataclasses.asdict(chosen), sort_keys=True, default=list).encode("utf-8")
+        if recorded.split(" ")[1] != hashlib.sha256(spec).hexdigest()[:16]:
+            raise UsageError(
+                f"--add: the copies were made with another template than the built-in {name!r}: "
+                "give the same --template FILE as `anonymat process`"
+            )
+    ref = ingest.PageRef(
+        path=src["path"], file=src["file"], index=int(src["page"]), sha256=src["sha256"], kind=src["kind"]
+    )
+    ctx = pipeline.PageContext(template=chosen, want_text=False, vault=None)
+    return pipeline.analyse_page(ref, ctx)
 
 
 def _mark_ordered(copy: _State) -> None:
@@ -250,7 +444,7 @@ def _label(entry: dict[str, Any]) -> str:
     return f"{entry['source']['file']} page {int(entry['source']['page']) + 1}"
 
 
-def _csv(positions: tuple[int, ...]) -> str:
+def _csv(positions: tuple[Page, ...]) -> str:
     return ",".join(map(str, positions))
 
 
@@ -309,10 +503,22 @@ def _jpeg_quality(pdf_path: Path) -> int:
     return output.DEFAULT_JPEG_QUALITY
 
 
-def _write_state(outdir: Path, number: str, copy: _State, quality: int) -> None:
+def _settings(outdir: Path, manifest: dict[str, Any]) -> tuple[int, int]:
+    """(JPEG quality, page size limit in KB) the copy was made with: the manifest's `settings`; for a
+    manifest without them, the quality read back from the PDF and the default limit."""
+    recorded = manifest.get("settings") or {}
+    quality = recorded.get("jpeg_quality")
+    if not isinstance(quality, int):
+        quality = _jpeg_quality(outdir / str(manifest["pdf"]))
+    limit = recorded.get("max_page_kb")
+    return quality, limit if isinstance(limit, int) else output.DEFAULT_MAX_PAGE_KB
+
+
+def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, int] | None) -> None:
     old = copy.manifest
     manual = list(old.get("manual", [])) + copy.manual
     if copy.rebuild:
+        quality, max_page_kb = settings or (output.DEFAULT_JPEG_QUALITY, output.DEFAULT_MAX_PAGE_KB)
         built = Copy(
             number=number,
             pages=[facts_from_entry(e) for e in copy.pages],
@@ -321,8 +527,12 @@ def _write_state(outdir: Path, number: str, copy: _State, quality: int) -> None:
             order_confidence=1.0,
             links=list((old.get("order") or {}).get("links", [])),
         )
-        api.write_copy(api.WriteJob(built, str(outdir), keep_blank=False, jpeg_quality=quality))
+        api.write_copy(
+            api.WriteJob(built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb)
+        )
         manifest = _load_json(outdir / f"{number}.json")
+        for entry, state in zip(manifest["pages"], copy.pages, strict=True):
+            entry["id"] = state["id"]  # the report numbers stay with their pages
         if "settings" in old:
             manifest["settings"] = old["settings"]
     else:
@@ -334,7 +544,9 @@ def _write_state(outdir: Path, number: str, copy: _State, quality: int) -> None:
     output.write_json_atomic(manifest, outdir / f"{number}.json")
 
 
-def _update_batch(batch: dict[str, Any], path: Path, states: dict[str, _State]) -> None:
+def _update_batch(
+    batch: dict[str, Any], path: Path, states: dict[str, _State], added: list[dict[str, Any]]
+) -> None:
     entries = {c.get("anonymity_number"): c for c in batch.get("copies", [])}
     for number, copy in states.items():
         entry = entries.get(number)
@@ -345,8 +557,15 @@ def _update_batch(batch: dict[str, Any], path: Path, states: dict[str, _State]) 
         entry["status"] = status
         entry["review_reasons"] = list(copy.reasons)  # batch.json version 2 (api.BATCH_SCHEMA_VERSION)
         entry["pages"] = len(copy.pages)
-        dropped_now = sum(1 for d in copy.dropped if d not in copy.manifest.get("dropped", []))
+        dropped_now = sum(
+            1
+            for d in copy.dropped
+            if d.get("reason") == DROPPED_BY_HAND and d not in copy.manifest.get("dropped", [])
+        )
         batch["pages_out"] = int(batch.get("pages_out", 0)) - dropped_now
+    if added:
+        batch["unassigned"] = [u for u in batch.get("unassigned", []) if u not in added]
+        batch["pages_out"] = int(batch.get("pages_out", 0)) + len(added)
     batch.get("copies", []).sort(key=lambda c: c["anonymity_number"])
     output.write_json_atomic(batch, path)
 

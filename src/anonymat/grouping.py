@@ -122,8 +122,12 @@ def _unit(p: PageFacts) -> str:
     return p.file.rpartition("/")[0] + "/*" if p.kind in ("jpeg", "png") else p.file
 
 
-def _same_unit(a: PageFacts, b: PageFacts) -> bool:
+def same_unit(a: PageFacts, b: PageFacts) -> bool:
+    """Both pages came in the same scanned unit (file, or folder of loose images)."""
     return _unit(a) == _unit(b)
+
+
+_same_unit = same_unit
 
 
 def _same_file_neighbour(pages: list[PageFacts], assigned: list[str | None], i: int, step: int) -> str | None:
@@ -143,3 +147,83 @@ def _interleaved_with(assigned: list[str | None], number: str) -> set[str]:
     if not idx:
         return set()
     return {n for n in assigned[idx[0] : idx[-1] + 1] if n is not None and n != number}
+
+
+NO_BARCODE = "no anonymity barcode on any of its {n} pages: is this an exam scan?"
+# the same, when the form's print was found on some page (the template placed): answer sheets whose
+# stickers are all unreadable
+NO_READABLE_BARCODE = (
+    "none of its {n} pages has a readable anonymity barcode, though {k} look like answer sheets: check the "
+    "stickers, then attach the pages with `anonymat fix OUTDIR NUMBER --add FILE:PAGE`"
+)
+
+
+def explain_unassigned(pages: list[PageFacts], grouping: Grouping) -> list[str]:
+    """Say once per file what its pages' unassigned reasons would say page by page.
+
+    A file (or folder of images) none of whose readable pages carries a barcode or printed digits, and none
+    of whose pages went into a copy, is named once, its pages' reasons replaced by that one; a file whose
+    last pages cannot be read (cut short) is named once with the page it stops at. Returns the stderr
+    lines, `anonymat: ` left out."""
+    by_unit: dict[str, list[PageFacts]] = defaultdict(list)
+    for p in pages:
+        by_unit[_unit(p)].append(p)
+    assigned = {(p.file, p.page) for c in grouping.copies for p in [*c.pages, *c.blanks]}
+    lines: list[str] = []
+    replace: dict[tuple[str, int], str] = {}
+    for unit, members in by_unit.items():
+        readable = [p for p in members if p.error is None]
+        if (
+            readable
+            and not any(p.number or p.printed_number or p.barcode_conflict for p in readable)
+            and not any((p.file, p.page) in assigned for p in members)
+        ):
+            name = unit[:-2] + " (folder of images)" if unit.endswith("/*") else unit
+            sheets = sum(1 for p in readable if p.mask_policy == "template" and p.anchor != "none")
+            reason = (
+                NO_READABLE_BARCODE.format(n=len(members), k=sheets)
+                if sheets
+                else NO_BARCODE.format(n=len(members))
+            )
+            lines.append(f"{name}: {reason}")
+            replace.update({(p.file, p.page): reason for p in readable})
+            continue
+        tail = _unreadable_tail(members)
+        if tail:
+            first, last = tail[0].page + 1, tail[-1].page + 1
+            span = f"page {first}" if first == last else f"pages {first} to {last}"
+            lines.append(
+                f"{unit}: the file stops being readable after page {first - 1} of {len(members)} "
+                f"(cut short?): {span} cannot be read; export or scan it again"
+            )
+            replace.update(
+                {
+                    (p.file, p.page): f"the file stops being readable after page {first - 1} (cut short?): "
+                    "export or scan it again"
+                    for p in tail
+                }
+            )
+    grouping.unassigned = [(p, replace.get((p.file, p.page), r)) for p, r in grouping.unassigned]
+    return lines
+
+
+def _unreadable_tail(members: list[PageFacts]) -> list[PageFacts]:
+    """The pages at the end of one PDF or TIFF that failed to load, after some that loaded."""
+    if len(members) < 2 or members[0].kind in ("jpeg", "png"):
+        return []
+    tail: list[PageFacts] = []
+    for p in reversed(members):
+        if p.error is None:
+            break
+        tail.insert(0, p)
+    return tail if len(tail) < len(members) else []
+
+
+def page_error_lines(pages: list[PageFacts]) -> list[str]:
+    """The stderr lines for pages that cannot be used: one per page, except the pages of a file cut
+    short, which `explain_unassigned` names once."""
+    by_unit: dict[str, list[PageFacts]] = defaultdict(list)
+    for p in pages:
+        by_unit[_unit(p)].append(p)
+    in_tail = {(p.file, p.page) for members in by_unit.values() for p in _unreadable_tail(members)}
+    return [str(p.error) for p in pages if p.error and (p.file, p.page) not in in_tail]

@@ -44,6 +44,7 @@ class PageFacts:
     text: Any = None  # ordering.PageText, when ordering ran
     vault_crop: str | None = None
     roster_hits: tuple[tuple[int, float], ...] | None = ()  # (line, y mm) of roster names; None: unread
+    fingerprint: bytes = b""  # the writing area, reduced (ingest.page_fingerprint): finds a page given twice
     seconds: dict[str, float] = field(default_factory=dict)
 
     def source(self) -> dict[str, Any]:
@@ -140,7 +141,8 @@ def copy_manifest(
         "pdf_sha256": pdf_sha256,
         "status": copy.status,
         "review_reasons": list(copy.reasons),
-        "pages": [page_entry(p) for p in output_pages],
+        # "id": the page's number in the report, kept when `anonymat fix` reorders the copy
+        "pages": [{**page_entry(p), "id": i} for i, p in enumerate(output_pages, start=1)],
         "dropped": [
             {"source": b.full_source(), "reason": "blank"} for b in copy.blanks if b not in output_pages
         ],

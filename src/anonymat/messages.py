@@ -312,16 +312,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The copy to fix (its anonymity number).",
     },
     "fix.order": {
-        "fr": "Nouvel ordre des pages, par exemple 3,1,2 (numéros du rapport).",
-        "en": "New page order, e.g. 3,1,2 (positions as in the report).",
+        "fr": "Nouvel ordre des pages : numéros de page du rapport (3,1,2) ou FICHIER:PAGE.",
+        "en": "New page order: page numbers as the report shows them (3,1,2) or FILE:PAGE.",
     },
     "fix.move": {
-        "fr": "POS:AUTRENUMERO : mettre la page POS à la fin de la copie AUTRENUMERO.",
-        "en": "POS:OTHERNUMBER: move page POS to the end of copy OTHERNUMBER.",
+        "fr": "PAGE:AUTRENUMERO : mettre la page PAGE à la fin de la copie AUTRENUMERO.",
+        "en": "PAGE:OTHERNUMBER: move page PAGE to the end of copy OTHERNUMBER.",
     },
     "fix.drop": {
-        "fr": "Retirer la page POS (ou POS,POS) de la copie.",
-        "en": "Remove page POS (or POS,POS).",
+        "fr": "Retirer la page PAGE (ou PAGE,PAGE) de la copie.",
+        "en": "Remove page PAGE (or PAGE,PAGE) from the copy.",
+    },
+    "fix.add": {
+        "fr": "FICHIER:PAGE[@POSITION] : rattacher une page non rattachée (à la fin, ou à POSITION).",
+        "en": "FILE:PAGE[@POSITION]: attach an unassigned page (last, or at POSITION).",
+    },
+    "fix.template": {
+        "fr": "Avec --add : le FICHIER de modèle donné à `process`, s'il y en avait un.",
+        "en": "With --add: the template FILE `process` was given, if any.",
     },
     "fix.csv": {
         "fr": "CSV avec un en-tête `number,order` : réordonner plusieurs copies.",
@@ -332,9 +340,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Checked: clear all the copy's review reasons.",
     },
     "fix.done": {"fr": "corrigé : {numbers} ; rapport : {report}", "en": "fixed {numbers}; report: {report}"},
+    "report.scanned_among": {"fr": "scannée à côté des copies", "en": "scanned next to copies"},
+    "fix.nothing": {
+        "fr": "rien à changer : c'est déjà ainsi (aucun fichier écrit)",
+        "en": "nothing to change: already as asked (no file written)",
+    },
     "fix.csv_and_number": {
-        "fr": "--csv remplace NUMERO et --order/--move/--drop : donnez l'un ou l'autre",
-        "en": "--csv replaces NUMBER and --order/--move/--drop: give one or the other",
+        "fr": "--csv remplace NUMERO et --order/--move/--drop/--add : donnez l'un ou l'autre",
+        "en": "--csv replaces NUMBER and --order/--move/--drop/--add: give one or the other",
     },
     "fix.no_number": {
         "fr": "donnez le NUMERO de la copie (ou --csv FICHIER)",

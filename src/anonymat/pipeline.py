@@ -168,6 +168,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         template, reg, (h, w), found.proved, sticker, writing_top, pose.source == "unknown", rules_y
     )
     boxes, sharp = plan.boxes, plan.sharp
+    fingerprint = ingest.page_fingerprint(page)  # finds the same page given twice
     crop_name = None
     if ctx.vault and read is not None and flap in ("open", "unknown"):
         zone = plan.identity
@@ -236,6 +237,7 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         text=text,
         vault_crop=crop_name,
         roster_hits=roster_hits,
+        fingerprint=fingerprint,
         seconds=timings,
     )
 

@@ -264,6 +264,11 @@ def _problems_block(
             src = x.get("source") or {}
             where = t("report.source_page", file=src.get("file", ""), n=int(src.get("page", 0)) + 1)
             caption = f"{e(where)}<br>{e(explain_reason(str(x.get('reason', '')))[1])}"
+            between = [str(n) for n in x.get("between") or []]  # completeness.stray_entry
+            if between:
+                links = ", ".join(f'<a href="#copy-{e(n)}">{e(n)}</a>' for n in between)
+                caption += f"<br>{e(t('report.scanned_among'))} {links}"
+            caption += "".join(f"<br><code>{e(str(c))}</code>" for c in x.get("attach") or [])
             out.append(_source_figure(src, caption, outdir, page_thumb_name))
         out.append("</div></section>")
     return out
@@ -370,7 +375,8 @@ def _copy_block(
         out.append(_end_figure(pdf, len(crops), crops[-1][1], "tail", t("report.copy_end", n=len(crops))))
         out.append("</div>")
     if status != "ok":
-        current = ",".join(str(i) for i in range(1, len(pages) + 1))
+        # pages by the number the report shows (a page keeps it when the copy is reordered: fix.py)
+        current = ",".join(str(p.get("id", i)) for i, p in enumerate(pages, 1))
         out.append('<div class="fix">')
         if len(pages) > 1:
             out.append(f"<p>{e(t('report.fix_order'))}</p>")
@@ -411,7 +417,8 @@ def _describe_manual(entry: dict[str, Any]) -> str:
     detail = {
         "order": lambda: "order " + ",".join(map(str, entry.get("order", []))),
         "drop": lambda: "dropped " + ", ".join(map(str, entry.get("pages", []))),
-        "move": lambda: f"page {entry.get('position')} moved to {entry.get('to')}",
+        "add": lambda: f"{entry.get('page')} attached as page {entry.get('id')}",
+        "move": lambda: f"page {entry.get('id', entry.get('position'))} moved to {entry.get('to')}",
         "receive": lambda: f"page {entry.get('position')} received from {entry.get('from')}",
         "resolved": lambda: "marked resolved",
     }.get(action, lambda: action)()
@@ -442,7 +449,7 @@ def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb:
         flags.append(t("report.flap", state=t(f"report.flap.{entry['flap']}")))
     return (
         f'<figure class="page"><a class="thumb" href="{e(pdf)}">{img}{"".join(zones)}</a>'
-        f"<figcaption><b>{i + 1}</b> &middot; {e(_label(entry))}"
+        f"<figcaption><b>{e(str(entry.get('id', i + 1)))}</b> &middot; {e(_label(entry))}"
         + (f"<br>{e(', '.join(flags))}" if flags else "")
         + "</figcaption></figure>"
     )

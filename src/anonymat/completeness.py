@@ -1,0 +1,237 @@
+"""Does a copy hold all its pages? The evidence that one may be missing, as review reasons naming the gap.
+
+Two kinds of evidence, each enough to send a copy to review:
+
+- in the scan: a page left unassigned (barcode unreadable between two copies, a page that cannot be read,
+  a file that stops being readable) scanned right next to one of the copy's pages, in the same file or
+  folder of images. Each such copy is told which stray page it may be missing and how to attach it
+  (`anonymat fix OUTDIR NUMBER --add FILE:PAGE`). This needs no text, so it holds with `--order scan`.
+- in the text (when the reading order was read, `--order continuity`): the copy's first page in reading
+  order does not look like the memo's opening, or its last page does not look like an end. The scores are
+  `ordering.start_scores` / `end_scores` (log-odds), the thresholds were set on generated copies with
+  pages removed (bench/evaluate_completeness.py): see START_BELOW and END_BELOW.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from anonymat.grouping import Grouping, same_unit
+from anonymat.manifest import Copy, PageFacts
+
+# A copy is flagged when its first page's start score is below START_BELOW, or its last page's end score
+# below END_BELOW (log-odds, ordering.start_scores / end_scores). Set on bench/evaluate_completeness.py's
+# corpora of seeds 2026 (`make eval`'s) and 7, 60 copies each: complete copies' lowest start score 2.5 and
+# 1.6, lowest end score -1.74; with the first page gone, 97 % start below 2.0; with the last page gone,
+# 17-28 % end below -2.0. Held out (40 copies, seed 99): 0 of 39 complete copies flagged, 37 of 38 copies
+# missing their first page flagged, 9 of 39 missing their last.
+START_BELOW = 2.0
+END_BELOW = -2.0
+# A stray page scanned between two copies goes to review with both, unless its text fits one of them by
+# this much more (gain of the best reading order's score, log-odds, when the page is added to the copy):
+# on 440 pages of 120 generated copies (seeds 7 and 2026), the owner's gain beat another copy's by more
+# than 2 for 83 % of the pages, and never fell below it by more than 2 (by more than 1: 0.8 %).
+FIT_MARGIN = 2.0
+REASON_PREFIX = "may be incomplete"
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    number: str  # the copy scanned next to the stray page
+    page: PageFacts  # its page on that side
+    side: str  # "before" | "after": where the stray page lies relative to `page`
+
+
+@dataclass(frozen=True)
+class Stray:
+    """An unassigned page that is not blank, and the copies scanned right next to it."""
+
+    page: PageFacts
+    reason: str
+    neighbours: tuple[Neighbour, ...]
+    unlikely: tuple[str, ...] = ()  # neighbour copies its text does not fit (see FIT_MARGIN)
+
+    def label(self) -> str:
+        return self.page.label()
+
+
+def page_ref(page: PageFacts) -> str:
+    """How `fix` names a source page: FILE:PAGE, PAGE counted from 1 (as the report shows it)."""
+    return f"{page.file}:{page.page + 1}"
+
+
+def attach_command(number: str, page: PageFacts) -> str:
+    return f"anonymat fix OUTDIR {number} --add {page_ref(page)}"
+
+
+def find_strays(pages: Sequence[PageFacts], grouping: Grouping) -> list[Stray]:
+    """Every unassigned page that is not blank, with the copies whose pages lie next to it in the scan
+    (the nearest assigned written page on each side, within the same file or folder of images)."""
+    owner: dict[tuple[str, int], str] = {}
+    for copy in grouping.copies:
+        for p in [*copy.pages, *copy.blanks]:
+            owner[(p.file, p.page)] = copy.number
+    index = {(p.file, p.page): i for i, p in enumerate(pages)}
+    strays = []
+    for page, reason in grouping.unassigned:
+        if page.blank and page.error is None:
+            continue  # a blank page is no missing content
+        i = index.get((page.file, page.page))
+        if i is None:
+            continue
+        found = []
+        for step, side in ((-1, "after"), (+1, "before")):
+            j = i + step
+            while 0 <= j < len(pages) and same_unit(pages[j], page):
+                other = pages[j]
+                number = owner.get((other.file, other.page))
+                if number is not None and not other.blank:
+                    found.append(Neighbour(number, other, side))
+                    break
+                j += step
+        strays.append(Stray(page, reason, tuple(found)))
+    return strays
+
+
+def scan_reasons(strays: Sequence[Stray]) -> dict[str, list[str]]:
+    """number -> the review reasons the stray pages scanned next to its pages give it."""
+    reasons: dict[str, list[str]] = {}
+    for stray in strays:
+        for n in stray.neighbours:
+            if n.number in stray.unlikely:
+                continue
+            where = "right after" if n.side == "after" else "right before"
+            if stray.page.error is not None:
+                what = f"{stray.label()} cannot be read"
+                todo = "rescan or export that page again, then run `anonymat process` again"
+            else:
+                what = f"the unassigned page {stray.label()} ({_short(stray.reason)})"
+                todo = f"if it belongs here: {attach_command(n.number, stray.page)}"
+            text = (
+                f"{REASON_PREFIX}: {what}, scanned {where} its page {n.page.label()}, may be one of its "
+                f"pages; {todo}"
+            )
+            if text not in reasons.setdefault(n.number, []):
+                reasons[n.number].append(text)
+    return reasons
+
+
+def _short(reason: str) -> str:
+    return reason.split(" and ")[0].split(":")[0]
+
+
+def add_scan_reasons(pages: Sequence[PageFacts], grouping: Grouping) -> list[Stray]:
+    """Give every copy the reasons its stray neighbours give it; return the strays (for batch.json)."""
+    strays = [_weigh(stray, grouping) for stray in find_strays(pages, grouping)]
+    reasons = scan_reasons(strays)
+    for copy in grouping.copies:
+        copy.reasons.extend(reasons.get(copy.number, []))
+    return strays
+
+
+def _weigh(stray: Stray, grouping: Grouping) -> Stray:
+    """Between two copies, with the text read: the copy whose reading order the page fits far worse is
+    left out of the suspicion (FIT_MARGIN)."""
+    numbers = list(dict.fromkeys(n.number for n in stray.neighbours))
+    if len(numbers) != 2 or stray.page.text is None:
+        return stray
+    copies = {c.number: c for c in grouping.copies}
+    texts = {n: [p.text for p in copies[n].pages] for n in numbers}
+    if any(t is None for n in numbers for t in texts[n]):
+        return stray
+    gains = {n: fit_gain(texts[n], stray.page.text) for n in numbers}
+    a, b = numbers
+    if gains[a] - gains[b] > FIT_MARGIN:
+        return dataclasses.replace(stray, unlikely=(b,))
+    if gains[b] - gains[a] > FIT_MARGIN:
+        return dataclasses.replace(stray, unlikely=(a,))
+    return stray
+
+
+def fit_gain(texts: list[Any], page: Any) -> float:
+    """How much the best reading order's score gains when `page` joins the pages `texts`."""
+    return _best_score([*texts, page]) - _best_score(texts)
+
+
+def _best_score(texts: list[Any]) -> float:
+    from anonymat import ordering
+
+    if not texts:
+        return 0.0
+    if len(texts) == 1:
+        return float(ordering.start_scores(texts)[0] + ordering.end_scores(texts)[0])
+    return float(ordering._ranked_orders(texts)[0][0][0])  # the solver best_order uses, its score
+
+
+def text_reasons(copy: Copy, strays: Sequence[str] = ()) -> list[str]:
+    """Reasons from the copy's text, its pages in reading order: no opening, no end.
+
+    `strays`: labels of the batch's unassigned pages, named as the candidates when there are few."""
+    texts = [p.text for p in copy.pages]
+    if not texts or any(t is None for t in texts):
+        return []
+    from anonymat import ordering
+
+    first = float(ordering.start_scores(texts)[0])
+    last = float(ordering.end_scores(texts)[-1])
+    candidates = (
+        f"; candidates among the unassigned pages: {', '.join(strays)}" if 0 < len(strays) <= 5 else ""
+    )
+    out = []
+    if first < START_BELOW:
+        out.append(
+            f"{REASON_PREFIX}: its first page ({copy.pages[0].label()}) does not look like the start of the "
+            f"memo (no heading, starts mid-sentence; score {first:.1f}): check that no page is missing "
+            f"before it{candidates}"
+        )
+    if last < END_BELOW:
+        out.append(
+            f"{REASON_PREFIX}: its last page ({copy.pages[-1].label()}) does not look like the end of the "
+            f"memo (stops mid-sentence on a full page; score {last:.1f}): check that no page is missing "
+            f"after it{candidates}"
+        )
+    return out
+
+
+def stray_entry(stray: Stray) -> dict[str, object]:
+    """What batch.json's `unassigned` entry adds about a stray page: the copies it sits among and the
+    command that attaches it."""
+    numbers = list(dict.fromkeys(n.number for n in stray.neighbours))
+    entry: dict[str, object] = {"between": numbers}
+    likely = [n for n in numbers if n not in stray.unlikely]
+    if stray.page.error is None and likely:
+        entry["attach"] = [attach_command(n, stray.page) for n in likely]
+    return entry
+
+
+def stray_thumb_name(page: PageFacts) -> str:
+    """thumbs/unassigned_<sha256 of the file, short>_<page from 1>.jpg"""
+    return f"thumbs/unassigned_{page.sha256[:16]}_{page.page + 1}.jpg"
+
+
+def write_stray_thumbs(outdir: Path, strays: Sequence[Stray]) -> dict[str, str]:
+    """A thumbnail of each readable stray page, made from its masked pixels exactly as an output page is
+    (pipeline.render_output_page: upright, the zones painted), never from the scan; label -> file name.
+    A page that cannot be rendered again simply gets none."""
+    from anonymat import output, pipeline
+    from anonymat.errors import AnonymatError
+    from anonymat.report import make_thumbnail
+
+    made: dict[str, str] = {}
+    for stray in strays:
+        page = stray.page
+        if page.error is not None or not page.masked:
+            continue
+        try:
+            gray, _dpi, _sharp = pipeline.render_output_page(page)
+        except (AnonymatError, OSError, ValueError):
+            continue
+        name = stray_thumb_name(page)
+        (outdir / name).parent.mkdir(exist_ok=True)
+        output.write_bytes_atomic(make_thumbnail(gray), outdir / name, durable=False)
+        made[stray.label()] = name
+    return made

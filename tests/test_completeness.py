@@ -1,0 +1,280 @@
+"""No page lost: a copy that may be missing a page says so and names the page; a stray page can be
+attached with `fix --add`, and the copy's PDF, manifest, batch.json, report and `verify` agree."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pikepdf
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from anonymat.cli import app
+from anonymat.manifest import schema
+from anonymat.verify import verify_outdir
+
+from .conftest import run_process
+
+PREFIX = "may be incomplete"
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def incomplete_reasons(out: Path, number: str) -> list[str]:
+    return [r for r in load(out / f"{number}.json")["review_reasons"] if r.startswith(PREFIX)]
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [*map(str, args)])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def torn(tmp_path_factory):
+    """Seed 3: copy 2's sheet at lot1.pdf page 5 has a torn barcode, scanned between copy 1's last page
+    and copy 2's other pages: it is left unassigned, and copy 2 would go out one page short (its last page
+    in reading order). Processed with --order continuity and with --order scan."""
+    from anonymat.synth import make_corpus
+
+    root = tmp_path_factory.mktemp("torn")
+    truth = make_corpus(root, copies=4, seed=3)
+    outs = {}
+    for order in ("continuity", "scan"):
+        out = root / f"out-{order}"
+        code = run_process([root / "scans"], out, "--jobs", "2", "--order", order)
+        outs[order] = (out, code)
+    return root, truth, outs
+
+
+def owner_of(truth: dict, file: str, page: int) -> str:
+    return next(c["number"] for c in truth["copies"] if {"file": file, "page": page} in c["order"])
+
+
+@pytest.mark.parametrize("order", ["continuity", "scan"])
+def test_a_copy_missing_a_page_by_torn_barcode_names_the_stray_page(torn, order):
+    _root, truth, outs = torn
+    out, code = outs[order]
+    assert code == 1
+    batch = load(out / "batch.json")
+    jsonschema.validate(batch, schema("batch"))
+    stray = [u for u in batch["unassigned"] if u["source"]["file"] == "scans/lot1.pdf"]
+    assert [u["source"]["page"] for u in stray] == [4]  # the torn sheet (precondition of this test)
+    owner = owner_of(truth, "scans/lot1.pdf", 4)
+    before = owner_of(truth, "scans/lot1.pdf", 3)  # the copy scanned just before it
+    assert stray[0]["between"] == [before, owner]
+    reasons = incomplete_reasons(out, owner)
+    assert len(reasons) == 1, reasons
+    assert "scans/lot1.pdf page 5" in reasons[0]
+    assert f"anonymat fix OUTDIR {owner} --add scans/lot1.pdf:5" in reasons[0]
+    assert load(out / f"{owner}.json")["status"] == "needs_review"
+    # the report shows the stray page (its thumbnail, made masked) with the copies and the command
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert stray[0]["thumb"] in html and (out / stray[0]["thumb"]).is_file()
+    assert f"anonymat fix OUTDIR {owner} --add scans/lot1.pdf:5" in html
+
+
+@pytest.mark.parametrize("order", ["continuity", "scan"])
+def test_complete_copies_with_no_stray_page_beside_them_are_not_flagged(torn, order):
+    _root, truth, outs = torn
+    out, _code = outs[order]
+    for number in (
+        owner_of(truth, "scans/copie_03.tif", 0),
+        owner_of(truth, "scans/loose_04/page_001.jpg", 0),
+    ):
+        assert incomplete_reasons(out, number) == []
+
+
+def test_the_stray_thumbnail_is_masked(torn):
+    """Made from the masked pixels as an output page is: the identity zone is black in it too."""
+    import numpy as np
+
+    _root, truth, outs = torn
+    out, _code = outs["scan"]
+    entry = load(out / "batch.json")["unassigned"][0]
+    thumb = np.asarray(Image.open(out / entry["thumb"]).convert("L"))
+    page = next(
+        p for c in truth["copies"] for p in c["pages"] if (p["file"], p["page"]) == ("scans/lot1.pdf", 4)
+    )
+    x0, y0, x1, y1 = page["zones_upright_px"]["identity"]
+    k = thumb.shape[1] / (210 * page["dpi"] / 25.4)  # A4 width in output pixels -> thumbnail width
+    inner = thumb[int(y0 * k) + 3 : int(y1 * k) - 3, int(x0 * k) + 3 : int(x1 * k) - 3]
+    assert inner.size and float(inner.mean()) < 40
+
+
+def test_attaching_the_stray_page(torn, tmp_path):
+    _root, truth, outs = torn
+    out = tmp_path / "out"
+    shutil.copytree(outs["continuity"][0], out)
+    owner = owner_of(truth, "scans/lot1.pdf", 4)
+    neighbour = owner_of(truth, "scans/lot1.pdf", 3)
+    old = load(out / f"{owner}.json")
+    batch = load(out / "batch.json")
+
+    code, text = cli("fix", out, owner, "--add", "scans/lot1.pdf:5")
+    assert code == 0, text
+    assert "scans/lot1.pdf:5" in text  # the resulting order is printed
+
+    manifest = load(out / f"{owner}.json")
+    jsonschema.validate(manifest, schema("manifest"))
+    assert len(manifest["pages"]) == len(old["pages"]) + 1
+    added = manifest["pages"][-1]
+    assert (added["source"]["file"], added["source"]["page"]) == ("scans/lot1.pdf", 4)
+    assert added["masked"] and added["id"] == len(old["pages"]) + 1
+    assert manifest["manual"][-1]["action"] == "add"
+    assert not [r for r in manifest["review_reasons"] if r.startswith(PREFIX)]
+    with pikepdf.open(out / f"{owner}.pdf") as pdf:
+        assert len(pdf.pages) == len(manifest["pages"])
+    assert hashlib.sha256((out / f"{owner}.pdf").read_bytes()).hexdigest() == manifest["pdf_sha256"]
+    new_batch = load(out / "batch.json")
+    jsonschema.validate(new_batch, schema("batch"))
+    assert new_batch["unassigned"] == []
+    assert new_batch["pages_out"] == batch["pages_out"] + 1
+    # the neighbour's reason named the same page: it has served
+    assert incomplete_reasons(out, neighbour) == []
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="unassigned"' not in html and "scans/lot1.pdf page 5 attached" in html
+    results = verify_outdir(out)
+    assert all(r.ok for r in results), [r.problems for r in results if not r.ok]
+
+    # the same command again changes nothing
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    code, text = cli("fix", out, owner, "--add", "scans/lot1.pdf:5")
+    assert code == 0 and "nothing to change" in text
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_adding_a_page_that_is_not_unassigned_is_a_usage_error(torn, tmp_path):
+    _root, truth, outs = torn
+    out = tmp_path / "out"
+    shutil.copytree(outs["scan"][0], out)
+    owner = owner_of(truth, "scans/lot1.pdf", 4)
+    code, text = cli("fix", out, owner, "--add", "scans/lot1.pdf:1")
+    assert code == 2 and "not an unassigned page" in text
+
+
+def _cut_in_image(data: bytes, n: int) -> bytes:
+    """The PDF cut in the middle of the JPEG data of its n-th page (from 1)."""
+    start = -1
+    for _ in range(n):
+        start = data.index(b"\xff\xd8\xff", start + 1)
+    end = data.index(b"\xff\xd9", start)
+    return data[: (start + end) // 2]
+
+
+@pytest.fixture(scope="module")
+def damaged(torn, tmp_path_factory):
+    """lot1.pdf cut short inside its 6th page (copy 2 loses every page but the torn one); the TIFF copy
+    rescanned without its first page in reading order."""
+    root, truth, _outs = torn
+    scans = tmp_path_factory.mktemp("damaged") / "scans"
+    scans.mkdir()
+    (scans / "lot1.pdf").write_bytes(_cut_in_image((root / "scans" / "lot1.pdf").read_bytes(), 6))
+    tiff = next(c for c in truth["copies"] if c["layout"] == "tiff")
+    first = tiff["order"][0]["page"]
+    with Image.open(root / tiff["order"][0]["file"]) as im:
+        frames = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            if i != first:
+                frames.append(im.convert("L").copy())
+        dpi = im.info.get("dpi", (200, 200))
+    buf = io.BytesIO()
+    frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:], compression="jpeg", dpi=dpi)
+    (scans / "copie_03.tif").write_bytes(buf.getvalue())
+    out = scans.parent / "out"
+    result = CliRunner().invoke(app, ["process", str(scans), "-o", str(out), "-q", "--jobs", "2"])
+    return truth, tiff, out, result
+
+
+def test_a_file_cut_short_is_named_once_and_the_copy_before_it_is_flagged(damaged):
+    truth, _tiff, out, result = damaged
+    lines = [line for line in result.output.splitlines() if "lot1.pdf" in line]
+    assert lines == [
+        "anonymat: scans/lot1.pdf: the file stops being readable after page 5 of 7 (cut short?): "
+        "pages 6 to 7 cannot be read; export or scan it again"
+    ]
+    batch = load(out / "batch.json")
+    cut = [u for u in batch["unassigned"] if u["source"]["page"] >= 5]
+    assert len(cut) == 2 and all("stops being readable after page 5" in u["reason"] for u in cut)
+    first_copy = owner_of(truth, "scans/lot1.pdf", 0)
+    reasons = incomplete_reasons(out, first_copy)
+    assert any("scans/lot1.pdf page 6 cannot be read" in r for r in reasons), reasons
+
+
+def test_a_file_cut_short_flags_the_copy_before_it_with_order_scan_too(damaged, tmp_path):
+    truth, _tiff, out, _result = damaged
+    scans = out.parent / "scans"
+    result = CliRunner().invoke(
+        app, ["process", str(scans), "-o", str(tmp_path / "out"), "-q", "--jobs", "2", "--order", "scan"]
+    )
+    assert result.exit_code == 1, result.output
+    reasons = incomplete_reasons(tmp_path / "out", owner_of(truth, "scans/lot1.pdf", 0))
+    assert any("scans/lot1.pdf page 6 cannot be read" in r for r in reasons), reasons
+
+
+def test_a_copy_missing_its_first_page_left_out_of_the_scan_is_flagged(damaged):
+    _truth, tiff, out, _result = damaged
+    reasons = incomplete_reasons(out, tiff["number"])
+    assert any("does not look like the start of the memo" in r for r in reasons), reasons
+
+
+# --- the rules on page facts alone ------------------------------------------------------------------
+
+
+def _page(file: str, page: int, number: str | None, **kw):
+    from anonymat.manifest import PageFacts
+
+    return PageFacts(
+        file=file, path="/x/" + file, page=page, sha256="0" * 64, kind="pdf", number=number, **kw
+    )
+
+
+def _flags(pages):
+    from anonymat import completeness
+    from anonymat.grouping import group_pages
+
+    grouping = group_pages(pages)
+    completeness.add_scan_reasons(pages, grouping)
+    return {c.number: [r for r in c.reasons if r.startswith(PREFIX)] for c in grouping.copies}
+
+
+def test_a_stray_between_two_copies_flags_both_without_text():
+    pages = [_page("lot.pdf", 0, "1111111111"), _page("lot.pdf", 1, None), _page("lot.pdf", 2, "2222222222")]
+    flags = _flags(pages)
+    assert len(flags["1111111111"]) == 1 and "lot.pdf page 2" in flags["1111111111"][0]
+    assert "--add lot.pdf:2" in flags["2222222222"][0]
+
+
+def test_a_stray_in_another_file_flags_nothing():
+    pages = [_page("a.pdf", 0, "1111111111"), _page("b.pdf", 0, None), _page("c.pdf", 0, "2222222222")]
+    assert _flags(pages) == {"1111111111": [], "2222222222": []}
+
+
+def test_blank_pages_and_complete_copies_are_not_flagged():
+    pages = [
+        _page("lot.pdf", 0, "1111111111"),
+        _page("lot.pdf", 1, None, blank=True),
+        _page("lot.pdf", 2, "1111111111"),
+        _page("lot.pdf", 3, "2222222222"),
+    ]
+    assert _flags(pages) == {"1111111111": [], "2222222222": []}
+
+
+def test_unreadable_pages_at_the_end_of_a_file_flag_the_copy_before_them():
+    pages = [
+        _page("lot.pdf", 0, "1111111111"),
+        _page("lot.pdf", 1, "1111111111"),
+        _page("lot.pdf", 2, None, error="page 3 of lot.pdf: cannot be read"),
+    ]
+    flags = _flags(pages)
+    assert len(flags["1111111111"]) == 1 and "lot.pdf page 3 cannot be read" in flags["1111111111"][0]
