@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from anonymat.cli import app
 from anonymat.manifest import schema
+from anonymat.messages import t
 from anonymat.verify import verify_outdir
 
 from .conftest import run_process
@@ -149,7 +150,7 @@ def test_attaching_the_stray_page(torn, tmp_path):
     # the same command again changes nothing
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     code, text = cli("fix", out, owner, "--add", "scans/lot1.pdf:5")
-    assert code == 0 and "nothing to change" in text
+    assert code == 0 and t("fix.nothing") in text
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from anonymat.cli import app
 from anonymat.manifest import schema
+from anonymat.messages import t
 from anonymat.report import pdf_page_images
 from anonymat.verify import MASK_MAX_GREY, CopyCheck, check_pdf_structure, verify_copy
 
@@ -280,7 +281,7 @@ def test_the_same_order_twice_is_a_no_op(outdir):
     assert f"{n} ({first['pages'][0]['source']['file']}:{first['pages'][0]['source']['page'] + 1})" in text
     before = hashes(outdir)
     code, text = fix(outdir, number, "--order", order)
-    assert code == 0 and "nothing to change" in text
+    assert code == 0 and t("fix.nothing") in text
     assert hashes(outdir) == before  # byte-identical: PDF, manifest, batch.json, report
 
 
@@ -302,7 +303,7 @@ def test_drop_twice_and_resolved_twice_are_no_ops(outdir):
     assert fix(outdir, number, "--drop", "1", "--resolved")[0] == 0
     before = hashes(outdir)
     code, text = fix(outdir, number, "--drop", "1", "--resolved")
-    assert code == 0 and "nothing to change" in text
+    assert code == 0 and t("fix.nothing") in text
     assert hashes(outdir) == before
 
 
@@ -372,5 +373,5 @@ def test_move_by_source_page_twice_is_a_no_op(outdir):
     assert moved["source"]["file"] == entry["file"] and moved["source"]["page"] == entry["page"]
     before = hashes(outdir)
     code, text = fix(outdir, source, "--move", f"{ref}:{target}")
-    assert code == 0 and "nothing to change" in text
+    assert code == 0 and t("fix.nothing") in text
     assert hashes(outdir) == before

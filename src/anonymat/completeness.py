@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from anonymat.grouping import Grouping, same_unit
@@ -206,32 +205,3 @@ def stray_entry(stray: Stray) -> dict[str, object]:
     if stray.page.error is None and likely:
         entry["attach"] = [attach_command(n, stray.page) for n in likely]
     return entry
-
-
-def stray_thumb_name(page: PageFacts) -> str:
-    """thumbs/unassigned_<sha256 of the file, short>_<page from 1>.jpg"""
-    return f"thumbs/unassigned_{page.sha256[:16]}_{page.page + 1}.jpg"
-
-
-def write_stray_thumbs(outdir: Path, strays: Sequence[Stray]) -> dict[str, str]:
-    """A thumbnail of each readable stray page, made from its masked pixels exactly as an output page is
-    (pipeline.render_output_page: upright, the zones painted), never from the scan; label -> file name.
-    A page that cannot be rendered again simply gets none."""
-    from anonymat import output, pipeline
-    from anonymat.errors import AnonymatError
-    from anonymat.report import make_thumbnail
-
-    made: dict[str, str] = {}
-    for stray in strays:
-        page = stray.page
-        if page.error is not None or not page.masked:
-            continue
-        try:
-            gray, _dpi, _sharp = pipeline.render_output_page(page)
-        except (AnonymatError, OSError, ValueError):
-            continue
-        name = stray_thumb_name(page)
-        (outdir / name).parent.mkdir(exist_ok=True)
-        output.write_bytes_atomic(make_thumbnail(gray), outdir / name, durable=False)
-        made[stray.label()] = name
-    return made

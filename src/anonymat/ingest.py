@@ -231,8 +231,10 @@ def is_own_output(path: Path) -> bool:
     except OSError:
         return False
     if name.endswith(".html"):
-        return b"anonymat review report" in head
-    return b'"schema_version"' in head and (b'"anonymity_number"' in head or b'"copies"' in head)
+        return b'<meta name="generator" content="anonymat">' in head or b"anonymat review report" in head
+    return b'"schema_version"' in head and any(
+        k in head for k in (b'"anonymity_number"', b'"copies"', b'"anonymat_version"')
+    )
 
 
 def _candidates(inputs: Sequence[Path], problems: list[Problem]) -> Iterator[tuple[Path, str, bool]]:

@@ -131,7 +131,7 @@ def render_html(
     where = shlex.quote(str(outdir.resolve())) if outdir is not None else "OUTDIR"
     parts = [
         "<!DOCTYPE html>",
-        f'<html lang="{language()}"><head><meta charset="utf-8">',
+        f'<html lang="{language()}"><head><meta charset="utf-8"><meta name="generator" content="anonymat">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
         f"<title>{e(t('report.title'))}</title>",
         f"<style>{CSS}</style></head><body>",
