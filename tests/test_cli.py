@@ -105,7 +105,9 @@ def test_version_and_short_help():
 def test_a_bad_command_line_is_exit_2_with_one_line(tmp_path):
     done = anonymat("process", tmp_path / "nowhere", "-o", tmp_path / "out")
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [f"anonymat: {tmp_path / 'nowhere'}: no such file or folder"]
+    assert done.stderr.strip().splitlines() == [
+        f"anonymat: {tmp_path / 'nowhere'}: no such file or folder: check the path"
+    ]
     assert not (tmp_path / "out").exists()
 
 
@@ -194,15 +196,20 @@ def test_fix_keeps_batch_json_reasons_in_step(small_run, tmp_path):
     _mixed, out, _log, _done = small_run
     work = tmp_path / "out"
     shutil.copytree(out, work)
-    number = sorted(manifests(work))[0]
-    result = CliRunner().invoke(app, ["fix", str(work), number, "--resolved"])
+    number, manifest = next((n, m) for n, m in sorted(manifests(work).items()) if len(m["pages"]) > 1)
+    reverse = ",".join(str(i) for i in range(len(manifest["pages"]), 0, -1))
+    result = CliRunner().invoke(app, ["fix", str(work), number, "--order", reverse, "--resolved"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"corrigé : {number} ; rapport : {work / 'report.html'}"
+    assert result.output.splitlines()[0] == f"corrigé : {number} ; rapport : {work / 'report.html'}"
     entry = next(
         c for c in json.loads((work / "batch.json").read_text())["copies"] if c["anonymity_number"] == number
     )
-    assert entry["status"] == "ok" and entry["review_reasons"] == []
-    assert entry["pages"] == len(manifests(work)[number]["pages"])
+    fixed = manifests(work)[number]
+    assert (
+        entry["status"] == fixed["status"] == "ok"
+        and entry["review_reasons"] == fixed["review_reasons"] == []
+    )
+    assert entry["pages"] == len(fixed["pages"])
     jsonschema.validate(json.loads((work / "batch.json").read_text()), schema("batch"))
 
 

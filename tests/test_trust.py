@@ -580,9 +580,9 @@ def test_unwritable_output_is_one_clear_line(corpus, tmp_path, monkeypatch, targ
     out = tmp_path / "out"
     code, text = cli("process", scans, "-o", out, "--jobs", "1", "--order", "scan")
     monkeypatch.setattr(output.os, target, real)
-    assert code == 2, text
+    assert code == (5 if err == errno.ENOSPC else 2), text  # a full disk has its own exit code
     lines = one_line_messages(text)
-    assert lines and words in lines[-1] and "batch.json" in lines[-1]
+    assert lines and words in lines[-1]
     assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == []
     assert not list(out.glob(".*.tmp"))  # temporaries removed on failure
 

@@ -274,12 +274,6 @@ def _blank_facts(source: dict[str, Any]) -> PageFacts:
     )
 
 
-def _thumb_of(outdir: Path, page: PageFacts) -> dict[str, str]:
-    """The masked thumbnail of a page in no PDF (report.write_page_thumbs), when one could be made."""
-    name = report.page_thumb_name(page.source())
-    return {"thumb": name} if (outdir / name).is_file() else {}
-
-
 def _duplicate_suspects(
     pages: list[PageFacts],
     known: dict[tuple[str, int], PageFacts],
@@ -507,19 +501,14 @@ def _process_locked(
         masking.write_vault_index(options.vault, entries)
 
     stray_info = {(s.page.file, s.page.page): completeness.stray_entry(s) for s in strays}
-    if grouping is not None and interrupted is None:  # pages in no PDF, shown masked in the report
-        report.write_page_thumbs(
-            options.outdir,
-            [p for p, _reason in grouping.unassigned]
-            + ([] if options.keep_blank else [b for c in grouping.copies for b in c.blanks]),
-        )
     unassigned = (
         [
             {
                 "source": p.full_source(),
                 "reason": reason,
                 **stray_info.get((p.file, p.page), {}),
-                **_thumb_of(options.outdir, p),
+                # its masked thumbnail, made below (report.write_page_thumbs) from a page that decodes
+                **({"thumb": report.page_thumb_name(p.source())} if p.error is None else {}),
             }
             for p, reason in grouping.unassigned
         ]
@@ -554,6 +543,12 @@ def _process_locked(
         "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
     }
     output.write_json_atomic(batch, options.outdir / "batch.json")
+    if grouping is not None and interrupted is None:  # pages in no PDF, shown masked in the report
+        report.write_page_thumbs(
+            options.outdir,
+            [p for p, _reason in grouping.unassigned]
+            + ([] if options.keep_blank else [b for c in grouping.copies for b in c.blanks]),
+        )
     report_path = report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
 
     to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
