@@ -292,3 +292,19 @@ def test_evaluate_finds_a_legible_name_without_printing_it(samples_processed, tm
     assert f"FAIL copy {copy['number']}: identity string legible on output page {position + 1}" in done.stdout
     shown = done.stdout.lower()
     assert copy["identity"]["nom"].lower() not in shown and copy["identity"]["candidat"] not in shown
+
+
+def test_fix_waits_for_no_one_and_refuses_a_folder_in_use(stray_batch, tmp_path):
+    """`fix` takes the same lock as `process`: it never rewrites a folder another run is writing."""
+    from anonymat import lock
+
+    _scans, clean = stray_batch
+    out = tmp_path / "out"
+    shutil.copytree(clean, out)
+    number = next(p.stem for p in out.glob("[0-9]*.json"))
+    before = outdir_digest(out)
+    with lock.hold(out):
+        done = run("fix", out, number, "--resolved")
+    assert done.returncode == 2
+    assert "another anonymat run" in done.stderr and f"process {os.getpid()}" in done.stderr
+    assert outdir_digest(out) == before

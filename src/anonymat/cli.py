@@ -266,19 +266,14 @@ def samples(
     typer.echo(t("samples.done", copies=len(truth["copies"]), pages=pages, outdir=outdir))
 
 
-@app.command("evaluate")
+@app.command("evaluate", help=t("evaluate.help"), epilog=t("evaluate.epilog"))
 def evaluate_cmd(
-    outdir: Annotated[Path, typer.Argument(help="An OUTDIR written by `anonymat process`.")],
-    truth: Annotated[
-        Path,
-        typer.Option(help="What the copies should be (docs/truth-file.md; `anonymat samples` writes one)."),
-    ],
-    junit: Annotated[Path | None, typer.Option(help="Also write the result as JUnit XML, for CI.")] = None,
-    ocr: Annotated[bool, typer.Option(help="Search every output page for the identity strings.")] = True,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+    outdir: Annotated[Path, typer.Argument(metavar="DOSSIER", help=t("evaluate.outdir"))],
+    truth: Annotated[Path, typer.Option(metavar="VERITE.json", help=t("evaluate.truth"))],
+    junit: Annotated[Path | None, typer.Option(metavar="FICHIER.xml", help=t("evaluate.junit"))] = None,
+    ocr: Annotated[bool, typer.Option(help=t("evaluate.ocr"), show_default=False)] = True,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=t("opt.verbose"))] = False,
 ) -> None:
-    """Score a run against a truth file: exit 0 when no page is lost, no copy is out of order and no
-    identity string is legible; 1 otherwise."""
     global _verbose
     _verbose = verbose
     from anonymat import evaluate
@@ -347,7 +342,10 @@ def fix(
                     add=fixing.parse_add(add) if add is not None else None,
                 )
             ]
-        done = fixing.apply_fixes(outdir, fixes, template=template)
+        from anonymat import lock
+
+        with lock.hold(outdir, "fix"):  # never while a `process` writes the same folder
+            done = fixing.apply_fixes(outdir, fixes, template=template)
         lines = fixing.order_lines(outdir, done or list(dict.fromkeys(f.number for f in fixes)))
     except Exception as err:  # noqa: BLE001 - the one handler
         raise _fail(err) from err

@@ -260,6 +260,36 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "CSV des noms des candidats (nom;prenom) : échec si l'en-tête d'une copie en montre un.",
         "en": "CSV of the candidates' names (nom;prenom): fail a copy whose header shows one.",
     },
+    "evaluate.help": {
+        "fr": "Compare un dossier de sortie à un fichier de vérité (vos copies d'exemple) : copies trouvées, "
+        "pages perdues, ordre, pages droites, pages blanches, identité lisible. Code 0 si tout est juste, "
+        "1 sinon : le contrôle de non-régression d'un centre, en CI.",
+        "en": "Score an output folder against a truth file (your sample copies): copies found, pages lost, "
+        "order, upright pages, blank pages, legible identity. Exit 0 when all is right, 1 otherwise: a "
+        "centre's regression check, in CI.",
+    },
+    "evaluate.epilog": {
+        "fr": "Exemple : anonymat process exemples/ -o sortie ; anonymat evaluate sortie --truth "
+        "exemples/truth.json --junit evaluate.xml. Format du fichier de vérité : docs/truth-file.md.",
+        "en": "Example: anonymat process samples/ -o out; anonymat evaluate out --truth samples/truth.json "
+        "--junit evaluate.xml. Truth file format: docs/truth-file.md.",
+    },
+    "evaluate.outdir": {
+        "fr": "Un dossier écrit par `anonymat process`.",
+        "en": "A folder written by `anonymat process`.",
+    },
+    "evaluate.truth": {
+        "fr": "Ce que les copies doivent être (docs/truth-file.md ; `anonymat samples` en écrit un).",
+        "en": "What the copies should be (docs/truth-file.md; `anonymat samples` writes one).",
+    },
+    "evaluate.junit": {
+        "fr": "Écrire aussi le résultat en JUnit XML, pour la CI.",
+        "en": "Also write the result as JUnit XML, for CI.",
+    },
+    "evaluate.ocr": {
+        "fr": "Chercher par OCR les chaînes d'identité sur chaque page de sortie (--no-ocr : plus rapide).",
+        "en": "Search every output page for the identity strings by OCR (--no-ocr: faster).",
+    },
     "samples.help": {
         "fr": "Génère des copies scannées de synthèse réalistes (et leur vérité, pour les tests).",
         "en": "Generate realistic synthetic scanned copies (and their truth file, for tests only).",
