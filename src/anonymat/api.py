@@ -290,7 +290,10 @@ def _duplicate_suspects(
 
 
 def _grouped_like_before(copy: Copy, finished: Finished) -> bool:
-    return {(p.file, p.page) for p in copy.pages + copy.blanks} == finished.sources
+    """Whether the batch gives a finished copy exactly its pages again, and no review reason its
+    manifest lacks (a stray page that joined the batch since, say)."""
+    same_pages = {(p.file, p.page) for p in copy.pages + copy.blanks} == finished.sources
+    return same_pages and set(copy.reasons) <= set(finished.entry["review_reasons"])
 
 
 def process_batch(options: Options) -> ExitCode:
