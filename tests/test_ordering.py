@@ -403,3 +403,21 @@ def test_order_score_agrees_with_solver():
     assert ordering.order_score(result.order, pages) >= ordering.order_score(
         list(range(len(pages)))[::-1], pages
     )
+
+
+def test_line_trust_discounts_specks_and_garble():
+    from anonymat.ordering import line_trust
+
+    assert line_trust("") == 0.0
+    assert line_trust("D") < 0.2  # a lone letter read from a speck or a label
+    assert line_trust("qui ont été prises par la commune") == 1.0
+    assert line_trust("Regertaqny ule AVR NIIIU") < 0.5
+
+
+def test_garbled_last_line_weighs_less_than_a_clear_one():
+    from anonymat.ordering import tail_evidence
+
+    clear = PageText("", "les mesures prises par la", (), 20, 0.95, tail_end=1.0)
+    speck = PageText("", "les mesures prises par la\nD", (), 20, 0.95, tail_end=1.0)
+    assert tail_evidence(clear) > 3.0
+    assert tail_evidence(speck) < 1.5  # "D" alone is not the preposition "d'"
