@@ -70,6 +70,7 @@ from anonymat.words import (
     first_word,
     fold,
     is_known,
+    nearest_word,
     last_word,
     readability,
     split_lines,
@@ -89,6 +90,8 @@ EXACT_MAX_PAGES = 12
 TEMPERATURE = 2.0
 BEAM_WIDTH = 600
 TRUST_ON = True
+FUZZY_ON = True
+HYPHEN_FUZZY = 0.8  # similarity a hyphen-joined word needs to a frequent French word
 LINES_FOR_SHARE = 10  # the copy's fullest page must hold this many lines for line counts to say how full
 
 
@@ -269,6 +272,9 @@ def boundary_link(tail: str, head: str) -> float:
             return 3.0
         if zipf(joined.replace("'", "")) >= 2.0:
             return 2.0
+        near = nearest_word(re.split("['’]", joined)[-1], HYPHEN_FUZZY) if FUZZY_ON else None
+        if near and zipf(near[0]) > min(zipf(a), zipf(b)):
+            return 1.5  # a word cut at the line end, completed through OCR errors ("adminis-" | "tratiom")
         return 0.0
     if zipf(a) < 2.0 and zipf(b) < 2.0 and zipf(a + b) >= 3.0 and not punct:
         return 2.0  # a word cut without a hyphen, e.g. "adminis" / "tration"
