@@ -427,7 +427,7 @@ def test_hyphenated_word_completed_through_ocr_errors():
     from anonymat.ordering import boundary_link
 
     assert boundary_link("la gestion de l'adminis-", "tration des biens") == 3.0  # read right
-    assert boundary_link("la gestion de l'admims-", "tratiom des biens") > 1.0  # two letters misread
+    assert boundary_link("la gestion de l'admims-", "tration des biens") > 1.0  # two letters misread
     assert boundary_link("le déve-", "loppememt durable") > 1.0
     assert boundary_link("ils sont pro-", "maison de ville") == 0.0  # no French word near "promaison"
 
