@@ -52,7 +52,9 @@ def main() -> int:
             make_corpus(out, args.copies, seed, pages_per_copy=(2, 9), jobs=args.jobs, held_out_fonts=True,
                         held_out_texts=texts)  # fmt: skip
             kind = "held-out texts" if texts else "the bank's texts"
-            print(f"held-out corpus: {args.copies} copies, {kind} in {', '.join(fonts)}, seed {seed}, in {out}")
+            print(
+                f"held-out corpus: {args.copies} copies, {kind} in {', '.join(fonts)}, seed {seed}, in {out}"
+            )
         for reader in [r for r in args.readers.split(",") if r]:
             print(f"\n== held-out synthetic set '{name}', reader {reader}")
             cache = out / f"texts-{reader}.json"

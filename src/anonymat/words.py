@@ -135,5 +135,7 @@ def nearest_word(text: str, cutoff: float = 0.8) -> tuple[str, float] | None:
     text = text.lower()
     if len(text) < 6 or not text.isalpha():
         return None
-    found = process.extractOne(text, _lexicon(), scorer=Levenshtein.normalized_similarity, score_cutoff=cutoff)
+    found = process.extractOne(
+        text, _lexicon(), scorer=Levenshtein.normalized_similarity, score_cutoff=cutoff
+    )
     return (str(found[0]), float(found[1])) if found else None

@@ -112,7 +112,9 @@ def _make_copy(plan: dict, outdir: str) -> dict:
         pages = layout_held_out(hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm)
     else:
         memo = make_memo(rng)
-        pages = layout_memo(memo, hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm)
+        pages = layout_memo(
+            memo, hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm
+        )
     while len(pages) < len(plan["sheets"]):  # the text could not fill them: blank-ish last pages
         pages.append([])
     images: list[tuple[np.ndarray, int]] = []
