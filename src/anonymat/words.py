@@ -37,7 +37,7 @@ SENTENCE_OPENERS = frozenset(
 )
 MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 # letters whose handwritten capital and small forms differ, so OCR case is meaningful
-CASE_RELIABLE = frozenset("abdefghilmnqrtuy")
+CASE_RELIABLE = frozenset("abdefghijlmnqrtuy")
 
 
 def fold(text: str) -> str:
