@@ -47,3 +47,17 @@ def test_layout_fills_the_pages(n_pages):
     pages = heldout_text.layout_held_out(Hand(name, path, 200, rng), n_pages, rng, 22, 161.0)
     assert len(pages) == n_pages
     assert all(page_text(p) for p in pages)
+
+
+@pytest.mark.skipif(not available_fonts(held_out=True), reason="held-out fonts not installed")
+def test_some_pages_end_on_a_word_cut_with_a_hyphen(monkeypatch):
+    monkeypatch.setattr(heldout_text, "PAGE_HYPHEN", 1.0)  # every mid-sentence page end that can be cut
+    name, path = sorted(available_fonts(held_out=True).items())[0]
+    cut_ends = 0
+    for seed in range(4):
+        rng = np.random.default_rng(100 + seed)
+        pages = heldout_text.layout_held_out(Hand(name, path, 200, rng), 6, rng, 22, 161.0)
+        assert len(pages) == 6
+        ends = [[line for line in page if line.words][-1] for page in pages[:-1]]
+        cut_ends += sum(line.words[-1][0].endswith("-") for line in ends)
+    assert cut_ends >= 1

@@ -252,6 +252,7 @@ MINUTES: Document = [
 
 DOCUMENTS: dict[str, Document] = {"report": REPORT, "letter": LETTER, "essay": ESSAY, "minutes": MINUTES}
 HYPHEN_SHARE = 0.6  # share of long words that are cut at a line end instead of going to the next line
+PAGE_HYPHEN = 0.5  # share of mid-sentence page ends on a word cut with a hyphen (when it can be cut)
 FORCED_BREAK = 0.12  # share of paragraph ends (8+ lines down a page) after which the writer turns the page
 
 
@@ -287,12 +288,13 @@ def total_sentences(document: Document) -> int:
     return sum(len(sentences(text)) for kind, text in document if kind == "para")
 
 
-def hyphen_split(word: str) -> tuple[str, str] | None:
-    """Where a French writer may cut `word` at a line end: between two consonants, or after a vowel
-    before a consonant, leaving at least 3 letters on each side (no cut at an apostrophe or a hyphen)."""
+def hyphen_splits(word: str) -> list[tuple[str, str]]:
+    """Where a French writer may cut `word` at a line end, shortest first part first: between two
+    consonants, or after a vowel before a consonant and a vowel, leaving at least 3 letters on each side
+    (no cut in a word with an apostrophe or a hyphen)."""
     core = word.rstrip(".,;:!?»)")
     if len(core) < 7 or not core.isalpha():
-        return None
+        return []
     vowels = set("aeiouyàâäéèêëîïôöùûüœ")
     cuts = []
     for i in range(3, len(core) - 2):
@@ -301,10 +303,13 @@ def hyphen_split(word: str) -> tuple[str, str] | None:
             a in vowels and b not in vowels and core[i + 1].lower() in vowels
         ):
             cuts.append(i)
-    if not cuts:
-        return None
-    i = cuts[len(cuts) // 2]
-    return word[:i] + "-", word[i:]
+    return [(word[:i] + "-", word[i:]) for i in cuts]
+
+
+def hyphen_split(word: str) -> tuple[str, str] | None:
+    """The middle one of `hyphen_splits`, or None."""
+    splits = hyphen_splits(word)
+    return splits[len(splits) // 2] if splits else None
 
 
 def wrap_hyphenated(
@@ -313,9 +318,10 @@ def wrap_hyphenated(
     width_mm: float,
     indent_mm: float,
     cut: np.ndarray,
+    must_cut: frozenset[int] = frozenset(),
 ) -> list[Line]:
-    """text.wrap, except that a long word that does not fit is cut with a hyphen (cut[k] < HYPHEN_SHARE)
-    when its first part fits."""
+    """text.wrap, except that a long word that does not fit is cut with a hyphen (cut[k] < HYPHEN_SHARE,
+    or always at the end of the lines numbered in must_cut) when its first part fits."""
     limit = width_mm * hand.dpi / 25.4
     lines: list[Line] = []
     for b, (kind, tokens) in enumerate(blocks):
@@ -332,8 +338,14 @@ def wrap_hyphenated(
             w = hand.word_width(word, k)
             gap = hand.gap_width(k) if current else 0.0
             if current and x + gap + w > limit:
-                split = hyphen_split(word) if kind == "para" and cut[k % len(cut)] < HYPHEN_SHARE else None
-                if split and x + gap + hand.word_width(split[0], k) <= limit:
+                wanted = cut[k % len(cut)] < HYPHEN_SHARE or len(lines) in must_cut
+                fitting = [
+                    part
+                    for part in (hyphen_splits(word) if kind == "para" and wanted else [])
+                    if x + gap + hand.word_width(part[0], k) <= limit
+                ]
+                split = fitting[-1] if fitting else None  # the longest first part that fits
+                if split:
                     current.append((split[0], k))
                     queue.insert(0, (split[1], k))
                     lines.append(Line(current, indent if first else 0.0, block=b, kind=kind))
@@ -368,18 +380,35 @@ def layout_held_out(
     target_fill = int(rng.integers(4, lines_per_page + 1))
     force = FORCED_BREAK
 
-    def pages_for(used: int) -> list[list[Line]]:
-        lines = wrap_hyphenated(blocks_for(document, used, close), hand, width_mm, indent, cut)
-        return paginate(lines, breaks, force, lines_per_page)
+    def lines_for(used: int, must: frozenset[int] = frozenset()) -> list[Line]:
+        return wrap_hyphenated(blocks_for(document, used, close), hand, width_mm, indent, cut, must)
+
+    def pages_for(used: int, must: frozenset[int] = frozenset()) -> list[list[Line]]:
+        return paginate(lines_for(used, must), breaks, force, lines_per_page)
 
     if len(pages_for(total_sentences(document) + 1)) < n_pages:
         force = 0.0  # too little text for the pages with early page turns: fill every page
-    best = pages_for(1)
+    best, best_used = pages_for(1), 1
     for used in range(2, total_sentences(document) + 2):
         if len(best) > n_pages or (len(best) == n_pages and len(best[-1]) >= target_fill):
             break
         pages = pages_for(used)
         if len(pages) > n_pages:
             break
-        best = pages
-    return best
+        best, best_used = pages, used
+    # a page that ends mid-sentence ends, one time in PAGE_HYPHEN, on a word cut with a hyphen ("adminis-"
+    # at the foot of the page, "tration" at the top of the next) when the word there can be cut
+    turn = rng.random(len(best))
+    must: frozenset[int] = frozenset()
+    for b in range(len(best) - 1):
+        lines = lines_for(best_used, must)
+        pages = paginate(lines, breaks, force, lines_per_page)
+        if b >= len(pages) - 1 or pages[b][-1].block_end or turn[b] >= PAGE_HYPHEN:
+            continue
+        index = next(i for i, line in enumerate(lines) if line is pages[b][-1])
+        trial = must | {index}
+        changed = pages_for(best_used, trial)
+        end = changed[b][-1].words if len(changed) == len(pages) else []
+        if end and end[-1][0].endswith("-"):
+            must = trial
+    return pages_for(best_used, must) if must else best
