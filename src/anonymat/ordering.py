@@ -90,6 +90,8 @@ EXACT_MAX_PAGES = 12
 TEMPERATURE = 2.0
 BEAM_WIDTH = 600
 TRUST_ON = True
+SHORT_LINE = 0.8  # a last line ending short of this share of the usual right end closes a paragraph
+SHORT_PENALTY = -1.5  # its log-odds (handwritten right margins are ragged; -2.0 before issue 13's 2nd round)
 FUZZY_ON = True
 HYPHEN_FUZZY = 0.8  # similarity a hyphen-joined word needs to a frequent French word
 LINES_FOR_SHARE = 10  # the copy's fullest page must hold this many lines for line counts to say how full
@@ -171,7 +173,7 @@ def tail_evidence(page: PageText) -> float:
     if lower in NO_END and (len(lower) > 1 or lower in ("a", "y") or word.endswith(("'", "’"))):
         score += 3.0 * reliable  # a bare "d" or "l" without its apostrophe is more often a misread speck
     score *= trust
-    score += 0.6 if page.tail_end >= 0.8 else -2.0  # a short last line closes a paragraph
+    score += 0.6 if page.tail_end >= SHORT_LINE else SHORT_PENALTY  # a short last line closes a paragraph
     if page.fill < 0.85:
         score -= 1.0  # writing stopped early on the page: the text or a part of it ends there
     return score
