@@ -241,7 +241,8 @@ def scan_page(
 ) -> tuple[Hit, ...]:
     """Read every written line of the writing area of a masked upright page; where roster names appear.
 
-    Raises PageError when tesseract fails (the caller records that the page could not be checked).
+    Raises PageError when the handwriting reader fails (the caller records that the page could not be
+    checked). The lines are read by `handwriting.reader()` (rapidocr unless ANONYMAT_READER=tesseract).
     """
     from anonymat import handwriting, ocr, textlines
 
