@@ -1,10 +1,15 @@
-"""Reading order on the held-out synthetic set: copies written in the held-out fonts only (synth.hand's
-HELD_OUT_FONTS: Écolier, a cursive French school hand, and Femkeklaver), 2 to 8 pages each.
+"""Reading order on the held-out synthetic sets, 2 to 8 pages per copy, in the held-out fonts only
+(synth.hand's HELD_OUT_FONTS: Écolier, a cursive French school hand, and Femkeklaver):
 
-    .venv/bin/python bench/evaluate_heldout.py [--out eval-out/held-out] [--copies 16] [--seed 31]
-        [--readers rapidocr,tesseract]
+- `fonts`: the bank's memo texts (seed 31, in --out);
+- `texts`: the held-out memo texts (synth/heldout_text.py: a report, a letter, an essay, minutes, written
+  apart from the bank; other headings and structures, copies without a conclusion, breaks at paragraph
+  ends, words cut with a hyphen at line ends; seed 37, in --texts-out).
 
-Writes the corpus once (same seed, same bytes), then runs bench/evaluate_order.py on it with each reader
+    .venv/bin/python bench/evaluate_heldout.py [--sets fonts,texts] [--out eval-out/held-out]
+        [--texts-out eval-out/held-out-texts] [--copies 16] [--readers rapidocr,tesseract]
+
+Writes each corpus once (same seed, same bytes), then runs bench/evaluate_order.py on it with each reader
 (ANONYMAT_READER), with the oracle beside (the generator's true first and last words). No tuning may look
 at these numbers: they are for measuring only.
 """
@@ -29,6 +34,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "eval-out" / "held-out")
     parser.add_argument("--copies", type=int, default=16)
     parser.add_argument("--seed", type=int, default=31)
+    parser.add_argument("--texts-out", type=Path, default=ROOT / "eval-out" / "held-out-texts")
+    parser.add_argument("--texts-seed", type=int, default=37)
+    parser.add_argument("--sets", default="fonts,texts")
     parser.add_argument("--readers", default="rapidocr,tesseract")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--shuffles", type=int, default=3)
@@ -37,19 +45,24 @@ def main() -> int:
     if not fonts:
         print(f"no held-out font installed ({', '.join(HELD_OUT_FONTS)}; make setup): skipped")
         return 0
-    if not (args.out / "truth.json").is_file():
-        make_corpus(
-            args.out, args.copies, args.seed, pages_per_copy=(2, 9), jobs=args.jobs, held_out_fonts=True
-        )
-        print(f"held-out corpus: {args.copies} copies in {', '.join(fonts)}, seed {args.seed}, in {args.out}")
-    for reader in [r for r in args.readers.split(",") if r]:
-        print(f"\n== held-out synthetic set, reader {reader}")
-        cache = args.out / f"texts-{reader}.json"
-        cmd = [sys.executable, str(ROOT / "bench" / "evaluate_order.py"), str(args.out), "--jobs", str(args.jobs),
-               "--shuffles", str(args.shuffles), "--cache", str(cache), "--oracle"]  # fmt: skip
-        code = subprocess.call(cmd, env={**os.environ, "ANONYMAT_READER": reader})
-        if code:
-            return code
+    corpora = {"fonts": (args.out, args.seed, False), "texts": (args.texts_out, args.texts_seed, True)}
+    for name in [n for n in args.sets.split(",") if n]:
+        out, seed, texts = corpora[name]
+        if not (out / "truth.json").is_file():
+            make_corpus(out, args.copies, seed, pages_per_copy=(2, 9), jobs=args.jobs, held_out_fonts=True,
+                        held_out_texts=texts)  # fmt: skip
+            kind = "held-out texts" if texts else "the bank's texts"
+            print(
+                f"held-out corpus: {args.copies} copies, {kind} in {', '.join(fonts)}, seed {seed}, in {out}"
+            )
+        for reader in [r for r in args.readers.split(",") if r]:
+            print(f"\n== held-out synthetic set '{name}', reader {reader}")
+            cache = out / f"texts-{reader}.json"
+            cmd = [sys.executable, str(ROOT / "bench" / "evaluate_order.py"), str(out), "--jobs", str(args.jobs),
+                   "--shuffles", str(args.shuffles), "--cache", str(cache), "--oracle"]  # fmt: skip
+            code = subprocess.call(cmd, env={**os.environ, "ANONYMAT_READER": reader})
+            if code:
+                return code
     return 0
 
 

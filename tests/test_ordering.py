@@ -403,3 +403,36 @@ def test_order_score_agrees_with_solver():
     assert ordering.order_score(result.order, pages) >= ordering.order_score(
         list(range(len(pages)))[::-1], pages
     )
+
+
+def test_line_trust_discounts_specks_and_garble():
+    from anonymat.ordering import line_trust
+
+    assert line_trust("") == 0.0
+    assert line_trust("D") < 0.2  # a lone letter read from a speck or a label
+    assert line_trust("qui ont été prises par la commune") == 1.0
+    assert line_trust("Regertaqny ule AVR NIIIU") < 0.5
+
+
+def test_garbled_last_line_weighs_less_than_a_clear_one():
+    from anonymat.ordering import tail_evidence
+
+    clear = PageText("", "les mesures prises par la", (), 20, 0.95, tail_end=1.0)
+    speck = PageText("", "les mesures prises par la\nD", (), 20, 0.95, tail_end=1.0)
+    assert tail_evidence(clear) > 3.0
+    assert tail_evidence(speck) < 1.5  # "D" alone is not the preposition "d'"
+
+
+def test_hyphenated_word_completed_through_ocr_errors():
+    from anonymat.ordering import boundary_link
+
+    assert boundary_link("la gestion de l'adminis-", "tration des biens") == 3.0  # read right
+    assert boundary_link("la gestion de l'admims-", "tration des biens") > 1.0  # two letters misread
+    assert boundary_link("le déve-", "loppememt durable") > 1.0
+    assert boundary_link("ils sont pro-", "maison de ville") == 0.0  # no French word near "promaison"
+
+
+def test_nearest_word_ignores_short_and_unknown_text():
+    assert words.nearest_word("administmtion") == ("administration", pytest.approx(0.857, abs=0.01))
+    assert words.nearest_word("abc") is None
+    assert words.nearest_word("zzqxwptlkv") is None

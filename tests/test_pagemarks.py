@@ -21,6 +21,8 @@ from anonymat.pagemarks import is_continued, label_scores, page_label, parse_lab
         ("212", 2, 2),  # "2/2", the slash read as a stroke
         ("12", 1, 2),  # "1/2", the slash lost
         ("3", 3, None),
+        ("Devoir de français 2/3", 2, 3),  # after a title on the same line
+        ("wikitexte_0031 1/2", 1, 2),
     ],
 )
 def test_labels_are_read_through_ocr_errors(line, number, total):

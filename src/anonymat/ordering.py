@@ -71,6 +71,7 @@ from anonymat.words import (
     fold,
     is_known,
     last_word,
+    nearest_word,
     readability,
     split_lines,
     zipf,
@@ -88,6 +89,11 @@ EXACT_MAX_PAGES = 12
 # confident wrong); the held-out real documents then gave 4 confident wrong orders instead of 2, so 2.0 stays
 TEMPERATURE = 2.0
 BEAM_WIDTH = 600
+TRUST_ON = True
+SHORT_LINE = 0.8  # a last line ending short of this share of the usual right end closes a paragraph
+SHORT_PENALTY = -1.5  # its log-odds (handwritten right margins are ragged; -2.0 before issue 13's 2nd round)
+FUZZY_ON = True
+HYPHEN_FUZZY = 0.8  # similarity a hyphen-joined word needs to a frequent French word
 LINES_FOR_SHARE = 10  # the copy's fullest page must hold this many lines for line counts to say how full
 
 
@@ -125,11 +131,30 @@ class OrderResult:
 # --- sentence state at a break --------------------------------------------------------------------
 
 
+TRUST_LETTERS = 8  # letters a line read must hold for its words and punctuation to count in full
+TRUST_FLOOR = 0.25  # the weight of what a garbled line's text says (its geometry always counts)
+
+
+def line_trust(line: str) -> float:
+    """How far the words and punctuation OCR gives for one line can be believed, 0..1: the share of known
+    French words in it (`readability`), and how much text there is (a lone "D" or "@" read from a speck,
+    a label or a stamp says nothing about a sentence)."""
+    letters = sum(c.isalpha() for c in line)
+    share = min(1.0, letters / TRUST_LETTERS)
+    return float(max(TRUST_FLOOR, readability(line)) * share) if letters else 0.0
+
+
+def _edge_line(text: str, last: bool) -> str:
+    lines = split_lines(text)
+    return (lines[-1] if last else lines[0]) if lines else ""
+
+
 def tail_evidence(page: PageText) -> float:
     """Log-likelihood ratio that the page's last line stops mid-sentence (vs at a sentence end)."""
     word, punct = last_word(page.tail)
     if not word:
         return 0.0
+    trust = line_trust(_edge_line(page.tail, last=True)) if TRUST_ON else 1.0
     reliable = readability(page.tail)
     lower = fold(word).rstrip("'")
     score = 0.0
@@ -145,9 +170,10 @@ def tail_evidence(page: PageText) -> float:
         score += 3.0
     else:
         score += 0.8  # no final stop (OCR also loses small dots, hence a weak weight)
-    if lower in NO_END:
-        score += 3.0 * reliable
-    score += 0.6 if page.tail_end >= 0.8 else -2.0  # a short last line closes a paragraph
+    if lower in NO_END and (len(lower) > 1 or lower in ("a", "y") or word.endswith(("'", "’"))):
+        score += 3.0 * reliable  # a bare "d" or "l" without its apostrophe is more often a misread speck
+    score *= trust
+    score += 0.6 if page.tail_end >= SHORT_LINE else SHORT_PENALTY  # a short last line closes a paragraph
     if page.fill < 0.85:
         score -= 1.0  # writing stopped early on the page: the text or a part of it ends there
     return score
@@ -174,6 +200,8 @@ def head_evidence(page: PageText) -> float:
         score += 0.7
     elif word[0].isupper() and fold(word) in SENTENCE_OPENERS:
         score -= 1.0
+    if TRUST_ON:
+        score *= line_trust(_edge_line(page.head, last=False))
     if _starts_with_marker(page):
         score -= 3.0  # an outline marker on the first line: the break falls between sections
     if page.head_indent > 0.04:
@@ -246,6 +274,9 @@ def boundary_link(tail: str, head: str) -> float:
             return 3.0
         if zipf(joined.replace("'", "")) >= 2.0:
             return 2.0
+        near = nearest_word(re.split("['’]", joined)[-1], HYPHEN_FUZZY) if FUZZY_ON else None
+        if near and zipf(near[0]) > min(zipf(a), zipf(b)):
+            return 1.5  # a word cut at the line end, completed through OCR errors ("adminis-" | "tratiom")
         return 0.0
     if zipf(a) < 2.0 and zipf(b) < 2.0 and zipf(a + b) >= 3.0 and not punct:
         return 2.0  # a word cut without a hyphen, e.g. "adminis" / "tration"

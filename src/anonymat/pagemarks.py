@@ -23,6 +23,7 @@ CIRCLED = {chr(0x2460 + k): k + 1 for k in range(20)}  # ① .. ⑳
 ORDINALS = {"premiere": 1, "premier": 1, "deuxieme": 2, "seconde": 2, "second": 2, "troisieme": 3,
             "quatrieme": 4, "cinquieme": 5, "sixieme": 6, "septieme": 7, "huitieme": 8}  # fmt: skip
 RUNNING_SIMILARITY = 72  # rapidfuzz partial ratio of two edge lines (letters and digits) that repeat
+TRAILING_STRENGTH = 0.7  # an "n/m" at the end of a title line (it may be a ratio in the text)
 LABEL_WEIGHT = 0.75  # share of PREC_WEIGHT a pair of page labels weighs (OCR misreads digits)
 
 
@@ -36,7 +37,14 @@ class Label:
 def parse_label(line: str) -> Label | None:
     """The page label a short line holds, if any ("2/4", "Page 2", "p. 3", "②", "Page deuxième", "3")."""
     text = fold(line).strip(" .-_|()[]*'\"")
-    if not text or len(text) > 24:
+    if not text or len(text) > 40:
+        return None
+    # "n/m" written after a title or a reference on the same line ("Devoir 2/3", "ref_002/2")
+    match = re.fullmatch(r"(.*[^\d\s/.,:][\s_-]*|.*\d[\s_-]+)(\d)\s*/\s*(\d)", text)
+    if match and len(re.sub(r"\W", "", match.group(1))) >= 3:
+        number, total = int(match.group(2)), int(match.group(3))
+        return Label(number, total, TRAILING_STRENGTH) if 1 <= number <= total else None
+    if len(text) > 24:
         return None
     for char, number in CIRCLED.items():
         if char in line and len(text) <= 3:

@@ -241,9 +241,10 @@ def scan_page(
 ) -> tuple[Hit, ...]:
     """Read every written line of the writing area of a masked upright page; where roster names appear.
 
-    Raises PageError when tesseract fails (the caller records that the page could not be checked).
+    Raises PageError when the handwriting reader fails (the caller records that the page could not be
+    checked). The lines are read by `handwriting.reader()` (rapidocr unless ANONYMAT_READER=tesseract).
     """
-    from anonymat import ocr, textlines
+    from anonymat import handwriting, ocr, textlines
 
     x0, y0, x1, y1 = (int(v) for v in writing_box)
     area = np.ascontiguousarray(page[max(0, y0) : y1, max(0, x0) : x1])
@@ -257,7 +258,7 @@ def scan_page(
     pad = max(4, int(0.3 * band_px))
     scale = min(1.0, max(0.5, textlines.OCR_BAND_PX / max(band_px, 1.0)))
     pieces = [(k, b[2], b[3]) for k, b in enumerate(bands)]
-    texts = textlines.read_pieces(area, ink, bands, pieces, pad, scale, ocr.ocr_lines)
+    texts = textlines.read_pieces(area, ink, bands, pieces, pad, scale, ocr.ocr_lines, handwriting.reader())
     hits = []
     for k in find_names(texts, roster):
         top, bottom = bands[k][0], bands[k][1]

@@ -37,7 +37,7 @@ SENTENCE_OPENERS = frozenset(
 )
 MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 # letters whose handwritten capital and small forms differ, so OCR case is meaningful
-CASE_RELIABLE = frozenset("abdefghilmnqrtuy")
+CASE_RELIABLE = frozenset("abdefghijlmnqrtuy")
 
 
 def fold(text: str) -> str:
@@ -113,3 +113,29 @@ def first_word(text: str) -> tuple[str, str]:
     if not match:
         return "", ""
     return re.sub(r"[\s'\"‘“«|]", "", match.group(1)), match.group(2)
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> tuple[str, ...]:
+    """wordfreq's 50,000 most frequent French words of 5+ letters (empty when wordfreq is missing)."""
+    try:
+        from wordfreq import top_n_list
+    except ImportError:
+        return ()
+    return tuple(w for w in top_n_list("fr", 50000) if len(w) >= 5 and w.isalpha())
+
+
+@functools.lru_cache(maxsize=4096)
+def nearest_word(text: str, cutoff: float = 0.8) -> tuple[str, float] | None:
+    """The frequent French word nearest to `text` (normalised Levenshtein similarity >= cutoff), for a
+    word OCR misread ("administmtion" -> "administration"); None for short or unmatched text."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    text = text.lower()
+    if len(text) < 6 or not text.isalpha():
+        return None
+    found = process.extractOne(
+        text, _lexicon(), scorer=Levenshtein.normalized_similarity, score_cutoff=cutoff
+    )
+    return (str(found[0]), float(found[1])) if found else None

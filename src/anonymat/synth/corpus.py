@@ -16,6 +16,7 @@ import pikepdf
 from PIL import Image
 
 from anonymat.synth.hand import Hand
+from anonymat.synth.heldout_text import layout_held_out
 from anonymat.synth.layouts import DEFAULT, FormLayout, forms_for
 from anonymat.synth.plan import plan_corpus
 from anonymat.synth.scan import damage_barcode, scan, show_through, upright_offset_px
@@ -35,13 +36,15 @@ def make_corpus(
     jobs: int | None = None,
     form: str = DEFAULT,
     held_out_fonts: bool = False,
+    held_out_texts: bool = False,
 ) -> dict:
     """Write synthetic scanned copies to OUTDIR/scans and their truth to OUTDIR/truth.json.
 
     pages_per_copy is (low, high) written pages per copy, high excluded as in range(): the
     default (2, 5) gives 2 to 4 pages; use (2, 7) for up to 6. form is a layout name
     (layouts.py) or "mixed": every layout but cdg-est in turn. held_out_fonts: write in the held-out fonts
-    (hand.HELD_OUT_FONTS) only. Same seed, same bytes.
+    (hand.HELD_OUT_FONTS) only. held_out_texts: write the held-out memo texts (heldout_text.py), never the
+    bank's. Same seed, same bytes.
     OUTDIR/scans is replaced.
     """
     if copies < 1:
@@ -56,6 +59,8 @@ def make_corpus(
     plans = plan_corpus(copies, seed, (int(low), int(high)), tuple(dpi_choices), held_out_fonts)
     for plan, name in zip(plans, forms, strict=True):
         plan["form"] = name
+        if held_out_texts:
+            plan["held_out_text"] = True
     _assign_files(plans)
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or copies == 1:
@@ -103,8 +108,13 @@ def _make_copy(plan: dict, outdir: str) -> dict:
     rng = np.random.default_rng(plan["seed"])
     layout = sheet_layout(plan)
     hand = Hand(plan["font"], plan["font_path"], plan["dpi"], rng)
-    memo = make_memo(rng)
-    pages = layout_memo(memo, hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm)
+    if plan.get("held_out_text"):
+        pages = layout_held_out(hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm)
+    else:
+        memo = make_memo(rng)
+        pages = layout_memo(
+            memo, hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm
+        )
     while len(pages) < len(plan["sheets"]):  # the text could not fill them: blank-ish last pages
         pages.append([])
     images: list[tuple[np.ndarray, int]] = []
