@@ -176,6 +176,8 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     (outdir / report.THUMBS).mkdir(exist_ok=True)
     for i, data in enumerate(thumbs, start=1):
         output.write_bytes_atomic(data, outdir / report.thumb_name(name, i), durable=False)
+    stamp = {"pdf_sha256": sha, "pages": len(thumbs)}  # read by the report if this run dies before it
+    output.write_json_atomic(stamp, outdir / report.thumbs_stamp(name))
     manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
     if job.settings is not None:
         manifest["settings"] = job.settings

@@ -77,6 +77,14 @@ def _read_json(path: Path) -> Any:
 # --- thumbnails --------------------------------------------------------------------------------------
 
 
+def thumbs_stamp(number: str) -> str:
+    """thumbs/<number>.written.json: what the writer that made a copy's thumbnails wrote them for
+    ({pdf_sha256, pages}). A run killed before its report leaves them; the next report folds them into
+    thumbs/index.json, so it keeps the writer's thumbnails (the bytes a run that was not killed has)
+    instead of making others from the PDF."""
+    return f"{THUMBS}/{number}.written.json"
+
+
 def thumb_name(number: str, index: int) -> str:
     """thumbs/<number>_<i>.jpg, i counted from 1 in output order."""
     return f"{THUMBS}/{number}_{index}.jpg"
@@ -91,7 +99,10 @@ def update_thumbnails(
     index_path = folder / "index.json"
     on_disk = _read_json(index_path)
     on_disk = on_disk if isinstance(on_disk, dict) else {}
-    index = {**on_disk, **(written or {})}  # still checked below against each manifest's PDF and the files
+    stamps = sorted(folder.glob("*.written.json"))
+    left = {p.name.removesuffix(".written.json"): _read_json(p) for p in stamps}
+    # still checked below against each manifest's PDF and the files
+    index = {**on_disk, **{n: v for n, v in left.items() if isinstance(v, dict)}, **(written or {})}
     result: dict[str, list[str | None]] = {}
     new_index: dict[str, Any] = {}
     for manifest in manifests:
@@ -120,6 +131,8 @@ def update_thumbnails(
         _remove_extra_thumbs(folder, number, 0)
     if new_index != on_disk:
         output.write_json_atomic(dict(sorted(new_index.items())), index_path)
+    for stamp in stamps:  # folded into the index
+        stamp.unlink(missing_ok=True)
     return result
 
 
