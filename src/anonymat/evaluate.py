@@ -203,18 +203,25 @@ def fold(text: str) -> str:
 
 
 def print_table(result: Evaluation) -> None:
+    """The table, then one FAIL line per problem (in English: CI logs are searched for them), then
+    PASS or FAIL."""
+    from anonymat.messages import t
+
     copies = result.copies
     found = sum(c.found for c in copies)
     multi = [c for c in copies if c.order_exact is not None and c.found]
     rows = [
-        ("copies found", f"{found}/{len(copies)}"),
-        ("pages lost", str(sum(len(c.lost) for c in copies))),
-        ("pages in the wrong copy", str(sum(len(c.misplaced) for c in copies))),
-        ("exact reading order", f"{sum(bool(c.order_exact) for c in multi)}/{len(multi)} multi-page copies"),
-        ("pages upright", f"{sum(c.rotation_ok for c in copies)}/{sum(c.rotation_known for c in copies)}"),
-        ("blank pages dropped", f"{sum(c.blanks_dropped for c in copies)}/{sum(c.blanks for c in copies)}"),
-        ("identity strings legible", f"{sum(len(c.leaks) for c in copies)} pages"),
-        ("unassigned pages, errors", f"{result.unassigned}, {result.errors}"),
+        (t("evaluate.copies_found"), f"{found}/{len(copies)}"),
+        (t("evaluate.pages_lost"), str(sum(len(c.lost) for c in copies))),
+        (t("evaluate.misplaced"), str(sum(len(c.misplaced) for c in copies))),
+        (t("evaluate.order"), f"{sum(bool(c.order_exact) for c in multi)}/{len(multi)}"),
+        (
+            t("evaluate.upright"),
+            f"{sum(c.rotation_ok for c in copies)}/{sum(c.rotation_known for c in copies)}",
+        ),
+        (t("evaluate.blanks"), f"{sum(c.blanks_dropped for c in copies)}/{sum(c.blanks for c in copies)}"),
+        (t("evaluate.leaks"), str(sum(len(c.leaks) for c in copies))),
+        (t("evaluate.unassigned"), f"{result.unassigned}, {result.errors}"),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:

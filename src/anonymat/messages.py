@@ -260,6 +260,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "CSV des noms des candidats (nom;prenom) : échec si l'en-tête d'une copie en montre un.",
         "en": "CSV of the candidates' names (nom;prenom): fail a copy whose header shows one.",
     },
+    "verify.copy": {"fr": "copie", "en": "copy"},
+    "verify.pages": {"fr": "pages", "en": "pages"},
+    "verify.result": {"fr": "résultat", "en": "result"},
+    "verify.summary": {
+        "fr": "{n} copies vérifiées, {bad} en échec",
+        "en": "{n} copies checked, {bad} failed",
+    },
+    "evaluate.copies_found": {"fr": "copies trouvées", "en": "copies found"},
+    "evaluate.pages_lost": {"fr": "pages perdues", "en": "pages lost"},
+    "evaluate.misplaced": {"fr": "pages dans une autre copie", "en": "pages in the wrong copy"},
+    "evaluate.order": {
+        "fr": "ordre de lecture exact (copies de 2 pages ou plus)",
+        "en": "exact reading order (copies of 2+ pages)",
+    },
+    "evaluate.upright": {"fr": "pages droites", "en": "pages upright"},
+    "evaluate.blanks": {"fr": "pages blanches retirées", "en": "blank pages dropped"},
+    "evaluate.leaks": {"fr": "pages où une identité est lisible", "en": "pages with a legible identity"},
+    "evaluate.unassigned": {"fr": "pages non rattachées, erreurs", "en": "unassigned pages, errors"},
     "evaluate.help": {
         "fr": "Compare un dossier de sortie à un fichier de vérité (vos copies d'exemple) : copies trouvées, "
         "pages perdues, ordre, pages droites, pages blanches, identité lisible. Code 0 si tout est juste, "

@@ -217,9 +217,11 @@ def verify_outdir(outdir: Path, deep: bool = True, roster: Roster | None = None)
 
 
 def print_report(results: list[CopyCheck]) -> None:
+    from anonymat.messages import t
+
     width = max([len(r.number) for r in results] + [6])
-    print(f"{'copy':<{width}}  pages  result")
+    print(f"{t('verify.copy'):<{width}}  {t('verify.pages')}  {t('verify.result')}")
     for r in results:
         print(f"{r.number:<{width}}  {r.pages:>5}  {'ok' if r.ok else 'FAIL: ' + '; '.join(r.problems)}")
     bad = sum(1 for r in results if not r.ok)
-    print(f"{len(results)} copies checked, {bad} failed")
+    print(t("verify.summary", n=len(results), bad=bad))
