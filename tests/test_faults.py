@@ -24,9 +24,18 @@ FAST = ("--order", "scan", "--jobs", "2")  # grouping and resuming do not depend
 CLOCK = re.compile(rb"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2})?")
 
 
+# these tests are about faults, not language: the command speaks English here (messages.choose_language)
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}, "LC_ALL": "en_US.UTF-8"}
+
+
 def run(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(ANONYMAT), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False
+        [str(ANONYMAT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=ENV,
     )
 
 
@@ -135,7 +144,9 @@ def test_a_finished_copy_that_would_gain_a_page_is_redone(stray_batch, tmp_path)
 
 def kill_and_resume(scans: Path, clean: Path, out: Path, after_s: float, whole_group: bool) -> None:
     cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "-q", *FAST]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=ENV
+    )
     time.sleep(after_s)
     if proc.poll() is None:
         if whole_group:
@@ -144,7 +155,7 @@ def kill_and_resume(scans: Path, clean: Path, out: Path, after_s: float, whole_g
             os.kill(proc.pid, signal.SIGKILL)  # the main process only: its workers must follow it
     proc.communicate(timeout=60)  # returns only once every holder of its stdout has gone
     assert group_left(proc.pid) == [], f"processes left after a kill at {after_s:.2f} s"
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=ENV)
     assert done.returncode == 1, done.stderr
     assert outdir_digest(out) == outdir_digest(clean), f"killed at {after_s:.2f} s, then resumed"
 
@@ -170,13 +181,13 @@ def test_a_second_run_on_the_same_outdir_stops_at_once(stray_batch, tmp_path):
     scans, _clean = stray_batch
     out = tmp_path / "out"
     cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "--jobs", "1", "-q"]
-    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     try:
         deadline = time.monotonic() + 30
         while not (out / ".anonymat.lock").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         began = time.monotonic()
-        second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        second = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=ENV)
         assert time.monotonic() - began < 15
         assert second.returncode == 2
         (line,) = second.stderr.strip().splitlines()
@@ -191,7 +202,9 @@ def test_the_lock_of_a_killed_run_is_taken_over_with_one_line(stray_batch, tmp_p
     scans, clean = stray_batch
     out = tmp_path / "out"
     cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "-q", *FAST]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=ENV
+    )
     deadline = time.monotonic() + 30
     while not (out / ".anonymat.lock").exists() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from anonymat.errors import UsageError
+from anonymat.messages import t
 
 LOCK_NAME = ".anonymat.lock"
 
@@ -33,10 +34,7 @@ def hold(outdir: Path, command: str = "process") -> Iterator[Path]:
     try:
         left = os.read(fd, 4096).decode("utf-8", "replace").strip()
         if left:
-            print(
-                f"anonymat: {outdir}: taking over from an earlier run that stopped ({_describe(left)})",
-                file=sys.stderr,
-            )
+            print(f"anonymat: {outdir}: {t('lock.taken_over', who=_describe(left))}", file=sys.stderr)
         stamp = f"pid={os.getpid()} host={socket.gethostname()} started={time.strftime('%Y-%m-%dT%H:%M:%S')} command={command}\n"
         os.ftruncate(fd, 0)
         os.pwrite(fd, stamp.encode("utf-8"), 0)
@@ -69,18 +67,13 @@ def _acquire(path: Path, outdir: Path) -> int:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise UsageError(
-                f"{outdir}: cannot write in the output folder ({exc.strerror}): choose another -o or fix its rights"
-            ) from exc
+            raise UsageError(f"{outdir}: {t('lock.cannot_write', why=exc.strerror)}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             text = os.read(fd, 4096).decode("utf-8", "replace").strip()
             os.close(fd)
-            raise BusyError(
-                f"{outdir}: another anonymat run is using this output folder ({_describe(text)}): "
-                "wait for it to finish, or choose another -o"
-            ) from None
+            raise BusyError(f"{outdir}: {t('lock.busy', who=_describe(text))}") from None
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
@@ -88,11 +81,12 @@ def _acquire(path: Path, outdir: Path) -> int:
         if same:
             return fd
         os.close(fd)  # the holder removed the file between our open and our lock: take the new one
-    raise BusyError(f"{outdir}: the output folder's lock keeps changing hands: is another run starting?")
+    raise BusyError(f"{outdir}: {t('lock.unstable')}")
 
 
 def _describe(stamp: str) -> str:
     fields = dict(part.split("=", 1) for part in stamp.split() if "=" in part)
     if not fields.get("pid"):
-        return "unknown run"
-    return f"process {fields['pid']} on {fields.get('host', '?')}, started {fields.get('started', '?').replace('T', ' ')}"
+        return t("lock.unknown")
+    started = fields.get("started", "?").replace("T", " ")
+    return t("lock.who", pid=fields["pid"], host=fields.get("host", "?"), started=started)

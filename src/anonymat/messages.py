@@ -260,6 +260,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "CSV des noms des candidats (nom;prenom) : échec si l'en-tête d'une copie en montre un.",
         "en": "CSV of the candidates' names (nom;prenom): fail a copy whose header shows one.",
     },
+    "lock.busy": {
+        "fr": "une autre exécution d'anonymat utilise ce dossier de sortie ({who}) : attendez qu'elle "
+        "finisse, ou choisissez un autre -o",
+        "en": "another anonymat run is using this output folder ({who}): wait for it to finish, or choose "
+        "another -o",
+    },
+    "lock.taken_over": {
+        "fr": "reprise après une exécution interrompue ({who})",
+        "en": "taking over from an earlier run that stopped ({who})",
+    },
+    "lock.who": {
+        "fr": "processus {pid} sur {host}, lancé le {started}",
+        "en": "process {pid} on {host}, started {started}",
+    },
+    "lock.unknown": {"fr": "exécution inconnue", "en": "unknown run"},
+    "lock.cannot_write": {
+        "fr": "impossible d'écrire dans le dossier de sortie ({why}) : choisissez un autre -o ou corrigez ses droits",
+        "en": "cannot write in the output folder ({why}): choose another -o or fix its rights",
+    },
+    "lock.unstable": {
+        "fr": "le verrou du dossier de sortie change sans cesse de main : une autre exécution démarre-t-elle ?",
+        "en": "the output folder's lock keeps changing hands: is another run starting?",
+    },
     "verify.copy": {"fr": "copie", "en": "copy"},
     "verify.pages": {"fr": "pages", "en": "pages"},
     "verify.result": {"fr": "résultat", "en": "result"},
