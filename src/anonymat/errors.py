@@ -37,12 +37,6 @@ class MissingDependencyError(AnonymatError):
     exit_code = ExitCode.MISSING_DEPENDENCY
 
 
-class InputError(AnonymatError):
-    """A file or page that cannot be used; recorded in batch.json, the batch goes on."""
-
-    exit_code = ExitCode.NEEDS_REVIEW
-
-
 class PageError(AnonymatError):
     """One page failed in a stage (OCR timeout, undecodable image); the batch goes on."""
 

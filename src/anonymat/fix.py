@@ -479,8 +479,8 @@ def _sha256_file(path: Path) -> str:
 
 
 def _jpeg_quality(pdf_path: Path) -> int:
-    """The JPEG quality the copy was written with (not in the manifest): matched on the quantization
-    tables of its pages; the highest one, as a page over the size limit was written at a lower one."""
+    """The JPEG quality a copy whose manifest has no `settings` was written with: matched on the
+    quantization tables of its pages; the highest one, as a page over the size limit was written lower."""
     import numpy as np
     import pikepdf
     from PIL import Image

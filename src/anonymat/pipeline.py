@@ -1,4 +1,5 @@
-"""The stages in order: analyse every page (in a pool), group, order, write each copy (in a pool)."""
+"""The page stage (every page analysed, in a pool), the output pages' pixels the writers embed, and the
+worker pool both stages run on; grouping, ordering and writing the copies are in api.py."""
 
 from __future__ import annotations
 
