@@ -237,7 +237,7 @@ def completed_copies(
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
             pdf = outdir / manifest["pdf"]
-            if hashlib.sha256(pdf.read_bytes()).hexdigest() != manifest["pdf_sha256"]:
+            if ingest.sha256_file(pdf) != manifest["pdf_sha256"]:
                 continue
             written = [_grouping_facts(facts_from_entry(e)) for e in manifest["pages"]]
             dropped = [_blank_facts(d["source"]) for d in manifest["dropped"]]

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymat import api, output
+from anonymat import api, ingest, output
 from anonymat.errors import UsageError
 from anonymat.manifest import Copy, facts_from_entry
 
@@ -461,21 +461,13 @@ def _check_sources(pages: list[dict[str, Any]]) -> None:
             )
         if path not in seen:
             try:
-                seen[path] = _sha256_file(Path(path))
+                seen[path] = ingest.sha256_file(Path(path))
             except OSError as exc:
                 raise UsageError(
                     f"{path}: source scan not found ({exc.strerror}); put it back to rebuild the copy"
                 ) from exc
         if seen[path] != src["sha256"]:
             raise UsageError(f"{path}: source scan changed since it was processed; put the original back")
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _jpeg_quality(pdf_path: Path) -> int:

@@ -298,15 +298,13 @@ def _probe(path: Path, display: str, explicit: bool, size: int) -> SourceFile | 
             raise Unusable("not a PDF, TIFF, JPEG or PNG file (recognised by content): give a scanned copy")
         return None
     page_count = _count_pdf_pages(path) if kind == "pdf" else _count_raster_frames(path, kind)
-    return SourceFile(path=path, display=display, sha256=_sha256_file(path), kind=kind, page_count=page_count)
+    return SourceFile(path=path, display=display, sha256=sha256_file(path), kind=kind, page_count=page_count)
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+def sha256_file(path: Path) -> str:
+    """A file's sha256, read in blocks (an input scan may be large): the one file hash of the project."""
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _count_pdf_pages(path: Path) -> int:
