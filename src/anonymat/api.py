@@ -28,6 +28,7 @@ from anonymat import (
     pagecache,
     pipeline,
     report,
+    workers,
 )
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
@@ -389,7 +390,7 @@ def _process_locked(
         # one pool of workers for both stages (Dask brings its own)
         with (
             pagecache.kept(options.outdir),
-            pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool,
+            workers.worker_pool(1 if options.scheduler else options.jobs) as pool,
         ):
 
             def analyse(refs: list[ingest.PageRef]) -> list[PageFacts]:
@@ -622,7 +623,7 @@ def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
 
 
 def _write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None, pool=None) -> list:
-    return list(pipeline.run_pool(write_one, jobs, n, on_done, scheduler, pool, _write_crashed))
+    return list(workers.run_pool(write_one, jobs, n, on_done, scheduler, pool, _write_crashed))
 
 
 def _write_crashed(job: WriteJob) -> AnonymatError:
