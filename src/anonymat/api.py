@@ -38,6 +38,7 @@ from anonymat.messages import explain_reason, t
 from anonymat.progress import Progress, RunLog
 from anonymat.roster import load_roster
 from anonymat.roster import review_reasons as roster_reasons
+from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource
 from anonymat.template import Template, load_template
 
 ORDER_REVIEW_BELOW = 0.5
@@ -55,7 +56,7 @@ class WriteJob:
     jpeg_quality: int
     verify: bool = True
     max_page_kb: int = output.DEFAULT_MAX_PAGE_KB
-    order: str | None = None  # "continuity" | "scan": prepare the copy first (None: already prepared)
+    order: Order | None = None  # prepare the copy first, ordering it so (None: already prepared)
     roster: bool = False  # the pages were checked against a roster: report its hits
     settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
     cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
@@ -72,18 +73,18 @@ def check_dependencies() -> None:
 def order_copy(copy: Copy) -> None:
     """Put the copy's pages in reading order by the continuity of the text, with a confidence."""
     if len(copy.pages) <= 1:
-        copy.order_method, copy.order_confidence = "single", 1.0
+        copy.order_method, copy.order_confidence = OrderMethod.SINGLE, 1.0
         return
     from anonymat import ordering
 
     if any(p.text is None for p in copy.pages):
-        copy.order_method, copy.order_confidence = "scan", 0.0
+        copy.order_method, copy.order_confidence = OrderMethod.SCAN, 0.0
         copy.reasons.append("the text of some page could not be read: pages kept in scan order")
         return
     result = ordering.best_order([p.text for p in copy.pages])
     scan = copy.pages
     copy.pages = [scan[i] for i in result.order]
-    copy.order_method, copy.order_confidence = result.method, float(result.confidence)
+    copy.order_method, copy.order_confidence = OrderMethod(result.method), float(result.confidence)
     copy.links = [
         {
             "after": scan[link.after].label(),
@@ -101,26 +102,26 @@ def order_copy(copy: Copy) -> None:
 
 
 def prepare_copy(
-    copy: Copy, order: str, roster: bool, keep_blank: bool, strays: tuple[str, ...] = ()
+    copy: Copy, order: Order, roster: bool, keep_blank: bool, strays: tuple[str, ...] = ()
 ) -> None:
     """Review reasons, reading order and roster hits: per copy, so it runs in the writing workers."""
     copy_review_reasons(copy)
-    if order == "continuity":
+    if order == Order.CONTINUITY:
         order_copy(copy)
         copy.reasons.extend(completeness.text_reasons(copy, strays))
     else:
-        copy.order_method = "scan" if len(copy.pages) > 1 else "single"
+        copy.order_method = OrderMethod.SCAN if len(copy.pages) > 1 else OrderMethod.SINGLE
     if roster:
         copy.reasons.extend(roster_reasons(output_sequence(copy, keep_blank)))
 
 
 def copy_review_reasons(copy: Copy) -> None:
     for p in copy.pages:
-        if p.pose_source == "unknown":
+        if p.pose_source == PoseSource.UNKNOWN:
             copy.reasons.append(
                 f"{p.label()}: orientation not confirmed by the barcode or the printed header"
             )
-        if p.mask_policy != "template":
+        if p.mask_policy != MaskPolicy.TEMPLATE:
             seen = ", ".join(p.cues_disagreeing) or "none"
             copy.reasons.append(
                 f"{p.label()}: the template could not be placed on the page (the barcode, printed rules and "
@@ -128,7 +129,7 @@ def copy_review_reasons(copy: Copy) -> None:
                 f"whole {p.mask_policy} was masked instead; check that no identity shows and no writing "
                 "was hidden, or learn this form's template (anonymat template learn)"
             )
-        elif p.flap == "unknown":
+        elif p.flap == Flap.UNKNOWN:
             copy.reasons.append(f"{p.label()}: flap state unclear")
 
 
@@ -371,7 +372,7 @@ def _process_locked(
 
     plain = pipeline.PageContext(
         template=template,
-        want_text=options.order == "continuity",
+        want_text=options.order == Order.CONTINUITY,
         vault=str(options.vault) if options.vault else None,
         roster=load_roster(options.roster) if options.roster else None,
     )
@@ -436,7 +437,7 @@ def _process_locked(
                 redo = [
                     by_key[(p.file, p.page)]
                     for c in grouping.copies
-                    if c.number not in skipped or (c.number in beside and options.order == "continuity")
+                    if c.number not in skipped or (c.number in beside and options.order == Order.CONTINUITY)
                     for p in c.pages + c.blanks
                     if (p.file, p.page) not in analysed
                 ] + [by_key[key] for key in _duplicate_suspects(scanned, known, analysed)]

@@ -26,7 +26,8 @@ from typing import Any
 
 from anonymat import api, ingest, output
 from anonymat.errors import UsageError
-from anonymat.manifest import Copy, facts_from_entry
+from anonymat.manifest import Copy, facts_from_entry, status_of
+from anonymat.states import OrderMethod
 
 # review reasons that a person deciding the order settles (api.order_copy writes them)
 ORDER_REASONS = ("reading order uncertain", "the text of some page could not be read")
@@ -515,7 +516,7 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
             number=number,
             pages=[facts_from_entry(e) for e in copy.pages],
             reasons=list(copy.reasons),
-            order_method="manual",
+            order_method=OrderMethod.MANUAL,
             order_confidence=1.0,
             links=list((old.get("order") or {}).get("links", [])),
         )
@@ -529,7 +530,7 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
             manifest["settings"] = old["settings"]
     else:
         manifest = dict(old)
-    manifest["status"] = "needs_review" if copy.reasons else "ok"
+    manifest["status"] = status_of(copy.reasons)
     manifest["review_reasons"] = list(copy.reasons)
     manifest["dropped"] = copy.dropped
     manifest["manual"] = manual
@@ -542,7 +543,7 @@ def _update_batch(
     entries = {c.get("anonymity_number"): c for c in batch.get("copies", [])}
     for number, copy in states.items():
         entry = entries.get(number)
-        status = "needs_review" if copy.reasons else "ok"
+        status = status_of(copy.reasons)
         if entry is None:
             entry = {"anonymity_number": number, "manifest": f"{number}.json"}
             batch.setdefault("copies", []).append(entry)

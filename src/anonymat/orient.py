@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from anonymat.states import PoseSource
 from anonymat.template import find_frame_top
 
 WORK_DPI = 100.0
@@ -18,7 +19,7 @@ MAX_SKEW = 5.0
 class Pose:
     rotation: int  # degrees clockwise applied to the scan (0, 90, 180, 270)
     skew: float  # degrees, counter-clockwise correction applied after the quarter turn
-    source: str  # "barcode" | "lines" | "unknown"
+    source: PoseSource
 
 
 def work_image(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
@@ -142,7 +143,7 @@ def find_pose(small: np.ndarray, barcode_turn: int | None) -> Pose:
         rotation = (-barcode_turn) % 360
         tiny = cv2.resize(small, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
         coarse = profile_skew(ink_mask(tiny, contrast=25), rotation, 0.0, MAX_SKEW, 0.5)
-        return Pose(rotation, refine_skew(small, rotation, coarse, span=0.4), "barcode")
+        return Pose(rotation, refine_skew(small, rotation, coarse, span=0.4), PoseSource.BARCODE)
     h_len, v_len, h_skew, v_skew = line_angles(small)
     sideways = v_len > h_len
     skew = v_skew if sideways else h_skew
@@ -151,8 +152,8 @@ def find_pose(small: np.ndarray, barcode_turn: int | None) -> Pose:
         turned = deskew(rotate_quarter(small, rot), skew, fill=int(np.median(small)))
         top = find_frame_top(turned)
         if top is not None and top[0] < turned.shape[0] * 0.25:
-            return Pose(rot, refine_skew(small, rot, skew), "lines")
-    return Pose(candidates[0], refine_skew(small, candidates[0], skew), "unknown")
+            return Pose(rot, refine_skew(small, rot, skew), PoseSource.LINES)
+    return Pose(candidates[0], refine_skew(small, candidates[0], skew), PoseSource.UNKNOWN)
 
 
 def upright(gray: np.ndarray, pose: Pose) -> np.ndarray:

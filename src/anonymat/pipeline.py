@@ -28,6 +28,7 @@ from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
 from anonymat.report import make_thumbnail
 from anonymat.roster import Roster
+from anonymat.states import Flap, PoseSource
 from anonymat.template import Box, Registration, Template
 
 
@@ -104,11 +105,11 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     quad_small = None if quad is None else [(x * factor, y * factor) for x, y in quad]
     found = _place(template, page, s_page, up_small, factor, quad_small)
     reg_small = found.registration
-    flap = "unknown"
+    flap = Flap.UNKNOWN
     if found.proved:
         flap = (
-            found.flap
-            if found.flap in ("open", "folded")
+            Flap(found.flap)
+            if found.flap in (Flap.OPEN, Flap.FOLDED)
             else masking.flap_state(up_small, template, reg_small)
         )
     lap("template")
@@ -122,12 +123,12 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         rules_y = tuple(int(y / factor) for y, _x0, _x1 in placement.find_rules(up_small, s_small))
     sticker = None if quad is None else _bounds(quad)
     plan = masking.plan_masks(
-        template, reg, (h, w), found.proved, sticker, writing_top, pose.source == "unknown", rules_y
+        template, reg, (h, w), found.proved, sticker, writing_top, pose.source == PoseSource.UNKNOWN, rules_y
     )
     boxes, sharp = plan.boxes, plan.sharp
     fingerprint = ingest.page_fingerprint(page)  # finds the same page given twice
     crop_name = None
-    if ctx.vault and read is not None and flap in ("open", "unknown"):
+    if ctx.vault and read is not None and flap in (Flap.OPEN, Flap.UNKNOWN):
         zone = plan.identity
         # the value comes from the page: never let it name a path (a permissive template accepts "../x")
         crop_name = f"{_safe_stem(read.value)}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
