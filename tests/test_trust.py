@@ -23,6 +23,7 @@ import pytest
 from PIL import Image
 
 from anonymat import decode, ingest
+from anonymat.model import PageRef
 from anonymat.synth.code39 import code39_row
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ def good_pages(corpus, count: int = 3, flap: str = "folded") -> list[tuple[np.nd
                 and p["flap"] == flap
             ):
                 path = root / p["file"]
-                ref = ingest.PageRef(str(path), p["file"], p["page"], "0", ingest.sniff_kind(path) or "pdf")
+                ref = PageRef(str(path), p["file"], p["page"], "0", ingest.sniff_kind(path) or "pdf")
                 image = decode.load_page(ref)
                 found.append((image.gray.copy(), image.dpi, copy["number"]))
                 break

@@ -35,6 +35,7 @@ from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDepende
 from anonymat.grouping import explain_unassigned, group_pages, page_error_lines
 from anonymat.manifest import Copy, PageFacts, copy_manifest, facts_from_entry
 from anonymat.messages import explain_reason, t
+from anonymat.model import PageRef
 from anonymat.progress import Progress, RunLog
 from anonymat.roster import load_roster
 from anonymat.roster import review_reasons as roster_reasons
@@ -221,7 +222,7 @@ class Finished:
 
 
 def completed_copies(
-    outdir: Path, refs: list[ingest.PageRef], settings: dict[str, Any] | None = None
+    outdir: Path, refs: list[PageRef], settings: dict[str, Any] | None = None
 ) -> dict[str, Finished]:
     """Copies a previous run finished whose source pages are unchanged, by anonymity number.
 
@@ -394,7 +395,7 @@ def _process_locked(
             workers.worker_pool(1 if options.scheduler else options.jobs) as pool,
         ):
 
-            def analyse(refs: list[ingest.PageRef]) -> list[PageFacts]:
+            def analyse(refs: list[PageRef]) -> list[PageFacts]:
                 with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
                     return [
                         page

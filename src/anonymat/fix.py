@@ -27,6 +27,7 @@ from typing import Any
 from anonymat import api, ingest, output
 from anonymat.errors import UsageError
 from anonymat.manifest import Copy, facts_from_entry, status_of
+from anonymat.model import PageRef
 from anonymat.states import OrderMethod
 
 # review reasons that a person deciding the order settles (api.order_copy writes them)
@@ -406,7 +407,7 @@ def _apply_add(
 
 def _analyse_again(src: dict[str, Any], settings: dict[str, Any], template: str | None) -> Any:
     """The page stage on one page (pipeline.analyse_page), with the template the run used."""
-    from anonymat import ingest, pipeline
+    from anonymat import pipeline
     from anonymat.template import load_template
 
     recorded = str(settings.get("template") or "cdg-est")
@@ -424,7 +425,7 @@ def _analyse_again(src: dict[str, Any], settings: dict[str, Any], template: str 
                 f"--add: the copies were made with another template than the built-in {name!r}: "
                 "give the same --template FILE as `anonymat process`"
             )
-    ref = ingest.PageRef(
+    ref = PageRef(
         path=src["path"], file=src["file"], index=int(src["page"]), sha256=src["sha256"], kind=src["kind"]
     )
     ctx = pipeline.PageContext(template=chosen, want_text=False, vault=None)

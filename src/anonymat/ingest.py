@@ -12,17 +12,10 @@ from typing import Any
 
 import pikepdf
 
-from anonymat.decode import (
-    Unusable,
-    decodes_some_page,
-    describe_error,
-    oneline,
-    open_image,
-    qpdf_reason,
-    quiet_decoders,
-    set_pixel_limit,
-)
+from anonymat.decode import decodes_some_page, open_image, quiet_decoders, set_pixel_limit
+from anonymat.errors import Unusable, describe_error, oneline, qpdf_reason
 from anonymat.manifest import PageFacts
+from anonymat.model import PageRef
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
 # Raster formats people may try; named so they get a Problem instead of silence.
@@ -40,17 +33,6 @@ class SourceFile:
     sha256: str
     kind: str
     page_count: int
-
-
-@dataclass(frozen=True)
-class PageRef:
-    """One page of one input file; small and picklable, it crosses process boundaries."""
-
-    path: str
-    file: str
-    index: int
-    sha256: str
-    kind: str
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from anonymat.model import Box
 from anonymat.states import Flap, MaskPolicy, OrderMethod, PoseSource, Status
 
 SCHEMA_VERSION = 1
-
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)

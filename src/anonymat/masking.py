@@ -10,9 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from anonymat.model import Box
 from anonymat.orient import ink_mask
 from anonymat.states import Flap, MaskPolicy
-from anonymat.template import Box, Registration, Template
+from anonymat.template import Registration, Template
 
 # The fail-closed policy, for a page the template could not be proved on: the whole header band is
 # masked, down to just above the first ruled line of the writing area (the first line's handwriting

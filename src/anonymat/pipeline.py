@@ -26,10 +26,11 @@ from anonymat import (
 )
 from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
+from anonymat.model import Box, PageRef
 from anonymat.report import make_thumbnail
 from anonymat.roster import Roster
 from anonymat.states import Flap, PoseSource
-from anonymat.template import Box, Registration, Template
+from anonymat.template import Registration, Template
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _registration_full(reg: Registration, factor: float) -> Registration:
     return Registration(reg.px_per_mm / factor, (reg.origin[0] / factor, reg.origin[1] / factor), reg.anchor)
 
 
-def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
+def analyse_page(ref: PageRef, ctx: PageContext) -> PageFacts:
     """Everything the batch needs to know about one page; never raises for a bad page."""
     base = _facts_of(ref)
     timings: dict[str, float] = {}  # CPU seconds per stage (`make bench`): not inflated by other load
@@ -301,9 +302,7 @@ def render_output(
 def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     """Decode the page again from its source and rebuild it upright and masked (the write stage, for a
     page the page cache does not hold)."""
-    ref = ingest.PageRef(
-        path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind
-    )
+    ref = PageRef(path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind)
     image = decode.load_page(ref)
     pose = orient.Pose(facts.rotation, facts.skew, facts.pose_source)
     page = orient.upright_page(image.gray, pose)
@@ -312,7 +311,7 @@ def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
 
 
 def analyse_all(
-    refs: Iterable[ingest.PageRef],
+    refs: Iterable[PageRef],
     ctx: PageContext,
     jobs: int,
     on_done=None,
@@ -326,12 +325,12 @@ def analyse_all(
     )
 
 
-def _facts_of(ref: ingest.PageRef) -> PageFacts:
+def _facts_of(ref: PageRef) -> PageFacts:
     """A page's facts before anything is known of its pixels."""
     return PageFacts(file=ref.file, path=ref.path, page=ref.index, sha256=ref.sha256, kind=ref.kind)
 
 
-def _page_crashed(ref: ingest.PageRef) -> PageFacts:
+def _page_crashed(ref: PageRef) -> PageFacts:
     where = f"page {ref.index + 1} of {ref.file}"
     return replace(
         _facts_of(ref),
