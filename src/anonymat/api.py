@@ -36,6 +36,7 @@ from anonymat.grouping import explain_unassigned, group_pages, page_error_lines
 from anonymat.manifest import Copy, PageFacts, copy_manifest, facts_from_entry
 from anonymat.messages import explain_reason, t
 from anonymat.model import PageRef
+from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 from anonymat.progress import Progress, RunLog
 from anonymat.roster import load_roster
 from anonymat.roster import review_reasons as roster_reasons
@@ -182,12 +183,12 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
     if job.settings is not None:
         manifest["settings"] = job.settings
-    output.write_json_atomic(manifest, outdir / f"{name}.json")
+    output.write_json_atomic(manifest, outdir / manifest_name(name))
     if job.cached:
         pagecache.discard(cache, sequence)
     return {
         "anonymity_number": copy.number,
-        "manifest": f"{name}.json",
+        "manifest": manifest_name(name),
         "status": copy.status,
         "review_reasons": list(copy.reasons),
         "pages": len(sequence),
@@ -234,9 +235,7 @@ def completed_copies(
     """
     current = {(r.file, r.index): r for r in refs}
     found: dict[str, Finished] = {}
-    for path in sorted(outdir.glob("*.json")):
-        if path.name == "batch.json":
-            continue
+    for path in manifest_paths(outdir):
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
             pdf = outdir / manifest["pdf"]
@@ -556,7 +555,7 @@ def _process_locked(
         "duplicates": [d.entry() for d in [*found.duplicates, *same_pages]],
         "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
     }
-    output.write_json_atomic(batch, options.outdir / "batch.json")
+    output.write_json_atomic(batch, options.outdir / BATCH_JSON)
     report_path = report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
 
     to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]

@@ -18,6 +18,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from anonymat.errors import UsageError
+from anonymat.outdir import BATCH_JSON
 from anonymat.words import is_near
 
 MIN_STRING = 4  # shorter identity words ("Le", "Zoé"...) turn up by chance in OCR of handwriting
@@ -103,7 +104,7 @@ def load_truth(path: Path) -> dict[str, Any]:
 def evaluate(outdir: Path, truth: dict[str, Any], ocr_pages: bool = True) -> Evaluation:
     """Score OUTDIR against the truth."""
     manifests = _manifests(outdir)
-    batch = _read(outdir / "batch.json") or {}
+    batch = _read(outdir / BATCH_JSON) or {}
     placed: dict[Source, str] = {}  # source page -> the copy whose PDF holds it
     for number, manifest in manifests.items():
         for entry in manifest["pages"]:
@@ -246,7 +247,7 @@ def write_junit(result: Evaluation, path: Path) -> None:
 
 
 def _manifests(outdir: Path) -> dict[str, dict[str, Any]]:
-    batch = _read(outdir / "batch.json")
+    batch = _read(outdir / BATCH_JSON)
     if not isinstance(batch, dict) or not isinstance(batch.get("copies"), list):
         raise UsageError(f"{outdir}: no batch.json: give the output folder of a finished `anonymat process`")
     found = {}

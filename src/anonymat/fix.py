@@ -28,6 +28,7 @@ from anonymat import api, ingest, output
 from anonymat.errors import UsageError
 from anonymat.manifest import Copy, facts_from_entry, status_of
 from anonymat.model import PageRef
+from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 from anonymat.states import OrderMethod
 
 # review reasons that a person deciding the order settles (api.order_copy writes them)
@@ -141,7 +142,7 @@ def apply_fixes(
 
     `template`: the template to analyse an added page with, when it is not the built-in one the run used."""
     outdir = Path(outdir)
-    batch_path = outdir / "batch.json"
+    batch_path = outdir / BATCH_JSON
     if not batch_path.is_file():
         raise UsageError(f"{outdir}: no batch.json here; give the folder written by `anonymat process`")
     batch = _load_json(batch_path)
@@ -151,9 +152,9 @@ def apply_fixes(
     def state(number: str, given_as: str) -> _State:
         number = _existing_number(outdir, number, given_as)
         if number not in states:
-            manifest = _load_json(outdir / f"{number}.json")
+            manifest = _load_json(outdir / manifest_name(number))
             if not isinstance(manifest.get("pages"), list) or "pdf" not in manifest:
-                raise UsageError(f"{outdir / (number + '.json')}: not an anonymat manifest")
+                raise UsageError(f"{outdir / manifest_name(number)}: not an anonymat manifest")
             pages = [dict(e) for e in manifest["pages"]]
             for i, entry in enumerate(pages, start=1):  # a manifest from before page ids: ids = positions
                 entry.setdefault("id", i)
@@ -193,7 +194,7 @@ def apply_fixes(
         label = _label(entry)
         for other in batch.get("copies", []):
             name = str(other.get("anonymity_number", ""))
-            if not (outdir / f"{name}.json").is_file():
+            if not (outdir / manifest_name(name)).is_file():
                 continue
             if any(_names_stray(r, label) for r in state(name, "batch.json").reasons):
                 st = states[name]
@@ -232,7 +233,7 @@ def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
     out = []
     for given in numbers:
         number = _existing_number(Path(outdir), given, "NUMBER")
-        manifest = _load_json(Path(outdir) / f"{number}.json")
+        manifest = _load_json(Path(outdir) / manifest_name(number))
         pages = [
             f"{e.get('id', i)} ({e['source']['file']}:{int(e['source']['page']) + 1})"
             for i, e in enumerate(manifest["pages"], start=1)
@@ -243,13 +244,13 @@ def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
 
 def _existing_number(outdir: Path, number: str, given_as: str) -> str:
     number = number.strip()
-    if api.SAFE_NAME.fullmatch(number) and (outdir / f"{number}.json").is_file():
+    if api.SAFE_NAME.fullmatch(number) and (outdir / manifest_name(number)).is_file():
         return number
     # a spreadsheet may have eaten the leading zeros of a number
     if number.isdigit():
         same = [
             p.stem
-            for p in outdir.glob("*.json")
+            for p in manifest_paths(outdir)
             if p.stem.isdigit() and p.stem.lstrip("0") == number.lstrip("0")
         ]
         if len(same) == 1:
@@ -524,7 +525,7 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
         api.write_copy(
             api.WriteJob(built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb)
         )
-        manifest = _load_json(outdir / f"{number}.json")
+        manifest = _load_json(outdir / manifest_name(number))
         for entry, state in zip(manifest["pages"], copy.pages, strict=True):
             entry["id"] = state["id"]  # the report numbers stay with their pages
         if "settings" in old:
@@ -535,7 +536,7 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
     manifest["review_reasons"] = list(copy.reasons)
     manifest["dropped"] = copy.dropped
     manifest["manual"] = manual
-    output.write_json_atomic(manifest, outdir / f"{number}.json")
+    output.write_json_atomic(manifest, outdir / manifest_name(number))
 
 
 def _update_batch(
@@ -546,7 +547,7 @@ def _update_batch(
         entry = entries.get(number)
         status = status_of(copy.reasons)
         if entry is None:
-            entry = {"anonymity_number": number, "manifest": f"{number}.json"}
+            entry = {"anonymity_number": number, "manifest": manifest_name(number)}
             batch.setdefault("copies", []).append(entry)
         entry["status"] = status
         entry["review_reasons"] = list(copy.reasons)  # batch.json version 2 (api.BATCH_SCHEMA_VERSION)

@@ -25,6 +25,7 @@ import numpy as np
 
 from anonymat import output
 from anonymat.manifest import PageFacts
+from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 
 THUMB_WIDTH = 300
 THUMB_QUALITY = 70
@@ -40,12 +41,12 @@ def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None)
 
     `written`: the thumbnails the writers already made while encoding (number -> {pdf_sha256, pages})."""
     outdir = Path(outdir)
-    batch = _read_json(outdir / "batch.json")
+    batch = _read_json(outdir / BATCH_JSON)
     batch = batch if isinstance(batch, dict) else {}
     manifests = read_manifests(outdir)
     if isinstance(batch.get("copies"), list):  # a manifest left over from another run is not in this batch
         listed = {c.get("manifest") for c in batch["copies"] if isinstance(c, dict)}
-        manifests = [m for m in manifests if f"{m['anonymity_number']}.json" in listed]
+        manifests = [m for m in manifests if manifest_name(str(m["anonymity_number"])) in listed]
     thumbs = update_thumbnails(outdir, manifests, written)
     crops = update_join_crops(outdir, manifests)
     numbers = update_number_crops(outdir, manifests)
@@ -58,9 +59,7 @@ def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None)
 def read_manifests(outdir: Path) -> list[dict[str, Any]]:
     """Every readable copy manifest in OUTDIR, by anonymity number."""
     found = []
-    for path in sorted(outdir.glob("*.json")):
-        if path.name == "batch.json":
-            continue
+    for path in manifest_paths(outdir):
         manifest = _read_json(path)
         if isinstance(manifest, dict) and "anonymity_number" in manifest and "pages" in manifest:
             found.append(manifest)

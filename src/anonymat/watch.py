@@ -19,6 +19,7 @@ from anonymat.api import process_batch, stop_on_sigterm
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted
 from anonymat.messages import t
+from anonymat.outdir import BATCH_JSON
 from anonymat.progress import RunLog
 
 IGNORED = (".tmp", ".part", ".crdownload", "~")  # names scanners and copy tools use while writing
@@ -95,7 +96,7 @@ def watch(
 def _refused(outdir: Path) -> set[str]:
     """The input files the last run rejected (batch.json errors)."""
     try:
-        batch = json.loads((outdir / "batch.json").read_text(encoding="utf-8"))
+        batch = json.loads((outdir / BATCH_JSON).read_text(encoding="utf-8"))
         return {str(e.get("file")) for e in batch.get("errors") or []}
     except (OSError, ValueError, AttributeError):
         return set()
