@@ -18,6 +18,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from anonymat.errors import UsageError
+from anonymat.manifest import page_label
 from anonymat.outdir import BATCH_JSON
 from anonymat.words import is_near
 
@@ -291,4 +292,4 @@ def _match(source: Source, files: set[str]) -> Source:
 
 
 def _label(source: Source) -> str:
-    return f"{source[0]} page {source[1] + 1}"
+    return page_label(*source)

@@ -26,7 +26,7 @@ from typing import Any
 
 from anonymat import api, ingest, output
 from anonymat.errors import UsageError
-from anonymat.manifest import Copy, facts_from_entry, status_of
+from anonymat.manifest import Copy, entry_label, facts_from_entry, status_of
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 from anonymat.states import OrderMethod
@@ -191,7 +191,7 @@ def apply_fixes(
             copy.manual.append({"action": "resolved", "at": when})
 
     for entry in added:  # the reasons that named the attached page, in every copy, have served
-        label = _label(entry)
+        label = entry_label(entry)
         for other in batch.get("copies", []):
             name = str(other.get("anonymity_number", ""))
             if not (outdir / manifest_name(name)).is_file():
@@ -318,7 +318,7 @@ def _apply_move(number: str, copy: _State, page: Page, other: str, target: _Stat
     if len(copy.pages) == 1:
         raise UsageError(f"--move: copy {number} has only this page; a copy cannot be left empty")
     entry = copy.pages.pop(i)
-    label = _label(entry)
+    label = entry_label(entry)
     moving = [r for r in copy.reasons if r.startswith(label + ":")]
     copy.reasons = [r for r in copy.reasons if r not in moving]
     target.reasons += [r for r in moving if r not in target.reasons]
@@ -345,7 +345,7 @@ def _apply_drop(number: str, copy: _State, pages: tuple[Page, ...], when: str) -
         raise UsageError(f"--drop: copy {number} would have no page left")
     gone = [copy.pages[i] for i in picked]
     copy.pages = [e for i, e in enumerate(copy.pages) if i not in picked]
-    labels = [_label(e) for e in gone]
+    labels = [entry_label(e) for e in gone]
     copy.reasons = [r for r in copy.reasons if not any(r.startswith(lb + ":") for lb in labels)]
     copy.dropped += [{"source": e["source"], "reason": DROPPED_BY_HAND, "id": e["id"]} for e in gone]
     copy.manual.append({"action": "drop", "ids": [e["id"] for e in gone], "pages": labels, "at": when})
@@ -401,7 +401,9 @@ def _apply_add(
     if not 1 <= at <= len(copy.pages) + 1:
         raise UsageError(f"--add: position {at} is not one of 1..{len(copy.pages) + 1}")
     copy.pages.insert(at - 1, new)
-    copy.manual.append({"action": "add", "page": _label(new), "id": new["id"], "position": at, "at": when})
+    copy.manual.append(
+        {"action": "add", "page": entry_label(new), "id": new["id"], "position": at, "at": when}
+    )
     _mark_ordered(copy)
     return entry
 
@@ -440,11 +442,6 @@ def _mark_ordered(copy: _State) -> None:
 
 def _receives(copy: _State) -> bool:
     return any(m["action"] == "receive" for m in copy.manual)
-
-
-def _label(entry: dict[str, Any]) -> str:
-    """manifest.PageFacts.label() of a page entry: how review reasons and order links name a page."""
-    return f"{entry['source']['file']} page {int(entry['source']['page']) + 1}"
 
 
 def _csv(positions: tuple[Page, ...]) -> str:

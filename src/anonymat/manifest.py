@@ -56,7 +56,17 @@ class PageFacts:
         return {**self.source(), "path": self.path, "kind": self.kind}
 
     def label(self) -> str:
-        return f"{self.file} page {self.page + 1}"
+        return page_label(self.file, self.page)
+
+
+def page_label(file: str, page: int) -> str:
+    """How review reasons, order links and the report name a page (`page` 0-based): the one format."""
+    return f"{file} page {page + 1}"
+
+
+def entry_label(entry: dict[str, Any]) -> str:
+    """page_label of a manifest page entry."""
+    return page_label(str(entry["source"]["file"]), int(entry["source"]["page"]))
 
 
 @dataclass
