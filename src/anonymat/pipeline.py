@@ -27,7 +27,6 @@ from anonymat import (
 from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
 from anonymat.model import Box, PageRef
-from anonymat.report import make_thumbnail
 from anonymat.roster import Roster
 from anonymat.states import Flap, PoseSource
 from anonymat.template import Registration, Template
@@ -294,7 +293,7 @@ def render_output(
         sharp,
         jpeg_quality,
         max_page_kb,
-        on_page=lambda pixels: thumbs.append(make_thumbnail(pixels)),
+        on_page=lambda pixels: thumbs.append(output.make_thumbnail(pixels)),
     )
     return encoded, thumbs[0]
 

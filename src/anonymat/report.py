@@ -27,8 +27,6 @@ from anonymat import output
 from anonymat.manifest import PageFacts
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 
-THUMB_WIDTH = 300
-THUMB_QUALITY = 70
 THUMBS = "thumbs"
 REPORT = "report.html"
 CROP_WIDTH = 720  # px: two crops side by side fit a laptop screen; handwriting stays readable
@@ -109,7 +107,7 @@ def update_thumbnails(
             if gray is None:
                 made.append(None)
                 continue
-            output.write_bytes_atomic(make_thumbnail(gray), outdir / name, durable=False)
+            output.write_bytes_atomic(output.make_thumbnail(gray), outdir / name, durable=False)
             made.append(name)
         _remove_extra_thumbs(folder, number, n_pages)
         result[number] = made
@@ -149,16 +147,6 @@ def pdf_page_images(pdf_path: Path, reduced: bool = False) -> list[np.ndarray | 
         return []
     with pdf:
         return [output.decode_page_image(page, reduced) for page in pdf.pages]
-
-
-def make_thumbnail(gray: np.ndarray) -> bytes:
-    """A THUMB_WIDTH-wide grey JPEG made from pixels (no metadata can ride along)."""
-    height, width = gray.shape[:2]
-    scale = THUMB_WIDTH / width
-    while gray.shape[1] >= 2 * THUMB_WIDTH:  # halvings (Gaussian, then every other pixel): 5x cheaper than
-        gray = cv2.pyrDown(gray)  # one INTER_AREA over the whole page, and as smooth
-    small = cv2.resize(gray, (THUMB_WIDTH, max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-    return output.encode_jpeg(small, THUMB_QUALITY)
 
 
 # --- page-break crops -----------------------------------------------------------------------------
@@ -328,9 +316,11 @@ def write_page_thumbs(outdir: Path, pages: list[PageFacts]) -> None:
             band = int(page.shape[0] * FAIL_CLOSED_BAND)
             page[:band] = 0
             page[page.shape[0] - band :] = 0
-        output.write_bytes_atomic(make_thumbnail(page), outdir / page_thumb_name(p.source()), durable=False)
+        output.write_bytes_atomic(
+            output.make_thumbnail(page), outdir / page_thumb_name(p.source()), durable=False
+        )
 
 
 from anonymat.report_html import render_html  # noqa: E402 - the HTML, after the pictures it shows
 
-__all__ = ["THUMB_WIDTH", "pdf_page_images", "render_html", "write_report"]
+__all__ = ["pdf_page_images", "render_html", "write_report"]

@@ -421,7 +421,7 @@ def _describe_manual(entry: dict[str, Any]) -> str:
 
 
 def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb: str | None) -> str:
-    from anonymat.report import THUMB_WIDTH
+    from anonymat.output import THUMB_WIDTH
 
     e = escape
     width, height = (entry.get("size") or [0, 0])[:2]
