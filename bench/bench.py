@@ -23,14 +23,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-ANONYMAT = str(ROOT / ".venv" / "bin" / "anonymat")
+ANONYMAT = [sys.executable, "-m", "anonymat"]
 
 
 def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
     """One run in a child process: wall time, CPU time and peak RSS of the whole process tree."""
     shutil.rmtree(out, ignore_errors=True)  # a stale PDF from an earlier run would count in the sizes
     cmd = [
-        ANONYMAT,
+        *ANONYMAT,
         "process",
         str(scans),
         "-o",
