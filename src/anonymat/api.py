@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
-import json
 import re
 import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,15 +26,16 @@ from anonymat import (
     pagecache,
     pipeline,
     report,
+    resume,
     workers,
 )
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
 from anonymat.grouping import explain_unassigned, group_pages, page_error_lines
-from anonymat.manifest import Copy, PageFacts, copy_manifest, facts_from_entry
+from anonymat.manifest import Copy, PageFacts, copy_manifest
 from anonymat.messages import explain_reason, t
 from anonymat.model import PageRef
-from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
+from anonymat.outdir import BATCH_JSON, manifest_name
 from anonymat.progress import Progress, RunLog
 from anonymat.roster import load_roster
 from anonymat.roster import review_reasons as roster_reasons
@@ -60,7 +59,7 @@ class WriteJob:
     max_page_kb: int = output.DEFAULT_MAX_PAGE_KB
     order: Order | None = None  # prepare the copy first, ordering it so (None: already prepared)
     roster: bool = False  # the pages were checked against a roster: report its hits
-    settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
+    settings: dict[str, Any] | None = None  # resume.run_settings(): recorded in the manifest for resuming
     cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
     strays: tuple[str, ...] = ()  # the batch's unassigned written pages: candidates for a missing page
 
@@ -196,109 +195,10 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     }
 
 
-def run_settings(options: Options, template: Template) -> dict[str, Any]:
-    """What shapes a copy's output besides its scans; a finished copy is reused only under the same."""
-    spec = json.dumps(dataclasses.asdict(template), sort_keys=True, default=list).encode("utf-8")
-    roster = hashlib.sha256(options.roster.read_bytes()).hexdigest()[:16] if options.roster else None
-    return {
-        "order": options.order,
-        "keep_blank": options.keep_blank,
-        "jpeg_quality": options.jpeg_quality,
-        "max_page_kb": options.max_page_kb,
-        "template": f"{template.name} {hashlib.sha256(spec).hexdigest()[:16]}",
-        "roster": roster,
-    }
-
-
-@dataclass
-class Finished:
-    """A copy a previous run finished, whose source pages are unchanged."""
-
-    entry: dict[str, Any]  # its batch.json entry
-    sources: set[tuple[str, int]]  # its pages, written and dropped
-    pages_out: int
-    # what grouping needs of its pages: exact for a page whose barcode read or that is blank; the others
-    # (assigned by their neighbours or printed digits) are left out, to be analysed again
-    facts: dict[tuple[str, int], PageFacts]
-
-
-def completed_copies(
-    outdir: Path, refs: list[PageRef], settings: dict[str, Any] | None = None
-) -> dict[str, Finished]:
-    """Copies a previous run finished whose source pages are unchanged, by anonymity number.
-
-    A copy counts as finished when its manifest (written last) exists, its PDF matches the manifest's
-    sha256, every source page it lists is still in the input with the same file sha256, and it was made
-    with the same `settings` (another --order, quality or template redoes it), unless a person fixed it
-    by hand (`anonymat fix`): their fixes are kept. Whether it is skipped is decided after grouping the
-    whole batch (`process_batch`): only a copy that would get exactly the same pages is.
-    """
-    current = {(r.file, r.index): r for r in refs}
-    found: dict[str, Finished] = {}
-    for path in manifest_paths(outdir):
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            pdf = outdir / manifest["pdf"]
-            if ingest.sha256_file(pdf) != manifest["pdf_sha256"]:
-                continue
-            written = [_grouping_facts(facts_from_entry(e)) for e in manifest["pages"]]
-            dropped = [_blank_facts(d["source"]) for d in manifest["dropped"]]
-            number = str(manifest["anonymity_number"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if settings is not None and manifest.get("settings") != settings and not manifest.get("manual"):
-            continue
-        pages = written + dropped
-        if not all((ref := current.get((p.file, p.page))) and ref.sha256 == p.sha256 for p in pages):
-            continue
-        found[number] = Finished(
-            {
-                "anonymity_number": number,
-                "manifest": path.name,
-                "status": manifest["status"],
-                "review_reasons": list(manifest.get("review_reasons") or []),
-                "pages": len(written),
-            },
-            {(p.file, p.page) for p in pages},
-            len(written),
-            {(p.file, p.page): p for p in pages if p.blank or p.number == number},
-        )
-    return found
-
-
-def _grouping_facts(facts: PageFacts) -> PageFacts:
-    return replace(facts, number=None) if facts.blank else facts
-
-
-def _blank_facts(source: dict[str, Any]) -> PageFacts:
-    return PageFacts(
-        source["file"], source["path"], int(source["page"]), source["sha256"], source["kind"], blank=True
-    )
-
-
 def _thumb_of(outdir: Path, page: PageFacts) -> dict[str, str]:
     """The masked thumbnail of a page in no PDF (report.write_page_thumbs), when one could be made."""
     name = report.page_thumb_name(page.source())
     return {"thumb": name} if (outdir / name).is_file() else {}
-
-
-def _duplicate_suspects(
-    pages: list[PageFacts],
-    known: dict[tuple[str, int], PageFacts],
-    analysed: dict[tuple[str, int], PageFacts],
-) -> list[tuple[str, int]]:
-    """Pages known only from a manifest (no fingerprint) that carry the anonymity number of a page
-    analysed now: one could be the other given twice (ingest.duplicate_pages), so both must be seen."""
-    numbers = {p.number for p in analysed.values() if p.number and not p.blank and p.error is None}
-    return [
-        (p.file, p.page)
-        for p in pages
-        if (p.file, p.page) in known and (p.file, p.page) not in analysed and p.number in numbers
-    ]
-
-
-def _grouped_like_before(copy: Copy, finished: Finished) -> bool:
-    return {(p.file, p.page) for p in copy.pages + copy.blanks} == finished.sources
 
 
 def process_batch(options: Options) -> ExitCode:
@@ -345,7 +245,7 @@ def _process_locked(
     options: Options, log: RunLog, template: Template, started: float, started_at: str
 ) -> ExitCode:
     try:
-        settings = run_settings(options, template)
+        settings = resume.run_settings(options, template)
     except OSError as exc:
         raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
     log.copy(  # the run's first line in the log (and on stderr with -v when it is not a terminal)
@@ -364,7 +264,7 @@ def _process_locked(
     for line in found.notes(verbose=options.verbosity > 0) if options.verbosity >= 0 else ():
         log.info(line)
     all_refs = ingest.page_refs(files)
-    finished = {} if options.force else completed_copies(options.outdir, all_refs, settings)
+    finished = {} if options.force else resume.completed_copies(options.outdir, all_refs, settings)
     known = {key: p for f in finished.values() for key, p in f.facts.items()}
     copies: list[dict[str, Any]] = []
     pages_out = 0
@@ -429,7 +329,7 @@ def _process_locked(
                 skipped = {
                     c.number
                     for c in grouping.copies
-                    if c.number in finished and _grouped_like_before(c, finished[c.number])
+                    if c.number in finished and resume.grouped_like_before(c, finished[c.number])
                 }
                 # what the manifests cannot give: the text of the copies to write, and of the copies a
                 # stray page is weighed against (completeness), and the fingerprints that find duplicates
@@ -440,7 +340,7 @@ def _process_locked(
                     if c.number not in skipped or (c.number in beside and options.order == Order.CONTINUITY)
                     for p in c.pages + c.blanks
                     if (p.file, p.page) not in analysed
-                ] + [by_key[key] for key in _duplicate_suspects(scanned, known, analysed)]
+                ] + [by_key[key] for key in resume.duplicate_suspects(scanned, known, analysed)]
                 if not redo:
                     break
                 analysed.update({(p.file, p.page): p for p in analyse(list(dict.fromkeys(redo)))})
@@ -497,7 +397,7 @@ def _process_locked(
     except (KeyboardInterrupt, Interrupted) as stop:
         interrupted = "SIGTERM" if isinstance(stop, Interrupted) else "SIGINT"
         # what the workers finished is on disk (a manifest is written last): the batch lists just that
-        on_disk = completed_copies(options.outdir, all_refs, settings).values()
+        on_disk = resume.completed_copies(options.outdir, all_refs, settings).values()
         copies, pages_out = [f.entry for f in on_disk], sum(f.pages_out for f in on_disk)
 
     if options.vault and interrupted is None:

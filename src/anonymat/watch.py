@@ -2,7 +2,7 @@
 
 Every few seconds the folder is looked at; a file is taken once its size and date have not changed for
 `settle` seconds (the scanner has finished writing it). Each time new files are ready, `process_batch`
-runs on every file ready so far: the copies already done are skipped (resuming, api.completed_copies),
+runs on every file ready so far: the copies already done are skipped (resuming, resume.completed_copies),
 so batch.json and report.html always cover the whole folder. A file rejected once is not tried again
 until it changes. SIGTERM or Ctrl-C stops the watch cleanly (a run in progress stops as `process` does).
 """
