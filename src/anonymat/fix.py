@@ -5,7 +5,7 @@ kept when it is reordered, so the same command means the same thing twice) or by
 FILE:PAGE (PAGE counted from 1). A fix that changes nothing (the same command run again) is a no-op:
 no file is written. Only the copies a fix touches are rebuilt, from their source scans, with the run's
 settings (manifest `settings`: JPEG quality, page size limit) and through the same writing path as
-`process` (api.write_copy); every other copy's files stay byte-identical. Each change is logged in the
+`process` (copy_stage.write_copy); every other copy's files stay byte-identical. Each change is logged in the
 manifest's `manual` list, batch.json gets the copies' new status, and report.html is rewritten.
 
 `--add FILE:PAGE[@POSITION]` attaches a page `process` left unassigned: it goes through the page stage
@@ -24,14 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymat import api, ingest, output
+from anonymat import copy_stage, ingest, output
 from anonymat.errors import UsageError
 from anonymat.manifest import Copy, entry_label, facts_from_entry, status_of
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 from anonymat.states import OrderMethod
 
-# review reasons that a person deciding the order settles (api.order_copy writes them)
+# review reasons that a person deciding the order settles (copy_stage.order_copy writes them)
 ORDER_REASONS = ("reading order uncertain", "the text of some page could not be read")
 DROPPED_BY_HAND = "dropped by hand"
 
@@ -244,7 +244,7 @@ def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
 
 def _existing_number(outdir: Path, number: str, given_as: str) -> str:
     number = number.strip()
-    if api.SAFE_NAME.fullmatch(number) and (outdir / manifest_name(number)).is_file():
+    if copy_stage.SAFE_NAME.fullmatch(number) and (outdir / manifest_name(number)).is_file():
         return number
     # a spreadsheet may have eaten the leading zeros of a number
     if number.isdigit():
@@ -519,8 +519,10 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
             order_confidence=1.0,
             links=list((old.get("order") or {}).get("links", [])),
         )
-        api.write_copy(
-            api.WriteJob(built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb)
+        copy_stage.write_copy(
+            copy_stage.WriteJob(
+                built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb
+            )
         )
         manifest = _load_json(outdir / manifest_name(number))
         for entry, state in zip(manifest["pages"], copy.pages, strict=True):

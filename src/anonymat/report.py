@@ -31,7 +31,7 @@ THUMBS = "thumbs"
 REPORT = "report.html"
 CROP_WIDTH = 720  # px: two crops side by side fit a laptop screen; handwriting stays readable
 CROP_LINES = 3  # written lines shown at each end of a page break
-ORDER_DOUBT_BELOW = 0.5  # api.ORDER_REVIEW_BELOW: below it the copy is flagged for its order
+ORDER_DOUBT_BELOW = 0.5  # copy_stage.ORDER_REVIEW_BELOW: below it the copy is flagged for its order
 
 
 def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None) -> Path:
