@@ -31,7 +31,7 @@ from anonymat import (
 from anonymat.config import Options
 from anonymat.copy_stage import order_copy  # noqa: F401 - bench/evaluate_completeness.py calls api.order_copy
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
-from anonymat.grouping import explain_unassigned, group_pages, page_error_lines
+from anonymat.grouping import Grouping, explain_unassigned, group_pages, page_error_lines
 from anonymat.manifest import PageFacts
 from anonymat.messages import explain_reason, t
 from anonymat.model import PageRef
@@ -261,32 +261,9 @@ def _process_locked(
         copies, pages_out = [f.entry for f in on_disk], sum(f.pages_out for f in on_disk)
 
     if options.vault and interrupted is None:
-        entries = [
-            masking.VaultEntry(p.number or "", p.file, p.page, p.vault_crop)
-            for p in facts
-            if p.vault_crop and p.number
-        ]
-        masking.write_vault_index(options.vault, entries)
-
-    stray_info = {(s.page.file, s.page.page): completeness.stray_entry(s) for s in strays}
-    if grouping is not None and interrupted is None:  # pages in no PDF, shown masked in the report
-        report.write_page_thumbs(
-            options.outdir,
-            [p for p, _reason in grouping.unassigned]
-            + ([] if options.keep_blank else [b for c in grouping.copies for b in c.blanks]),
-        )
+        _write_vault_index(options.vault, facts)
     unassigned = (
-        [
-            {
-                "source": p.full_source(),
-                "reason": reason,
-                **stray_info.get((p.file, p.page), {}),
-                **_thumb_of(options.outdir, p),
-            }
-            for p, reason in grouping.unassigned
-        ]
-        if grouping is not None and interrupted is None
-        else []
+        _unassigned(options, grouping, strays) if grouping is not None and interrupted is None else []
     )
     if interrupted is None and grouping is not None:
         # a copy whose PDF failed to write has no pages out
@@ -297,33 +274,23 @@ def _process_locked(
             if c.number in written
         )
     copies.sort(key=lambda c: c["anonymity_number"])
-    batch = {
-        "schema_version": BATCH_SCHEMA_VERSION,
-        "complete": interrupted is None,
-        "run": {
-            "started": started_at,
-            "finished": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
-            "anonymat_version": __version__,
-            "inputs": [str(p) for p in options.inputs],
-            "jobs": options.jobs,
-            "settings": {**settings, "verify": options.verify, "force": options.force},
-            "interrupted": interrupted,
-        },
-        "copies": copies,
-        "errors": errors,
-        "unassigned": unassigned,
-        "pages_in": len(all_refs),
-        "pages_out": pages_out,
-        "duplicates": [d.entry() for d in [*found.duplicates, *same_pages]],
-        "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
+    run = {
+        "started": started_at,
+        "finished": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        "anonymat_version": __version__,
+        "inputs": [str(p) for p in options.inputs],
+        "jobs": options.jobs,
+        "settings": {**settings, "verify": options.verify, "force": options.force},
+        "interrupted": interrupted,
     }
+    batch = _batch_record(run, copies, errors, unassigned, len(all_refs), pages_out, found, same_pages)
     output.write_json_atomic(batch, options.outdir / BATCH_JSON)
     report_path = report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
 
-    to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
     if interrupted is not None:
         log.error(t("run.interrupted", copies=len(copies), outdir=options.outdir))
         return ExitCode.INTERRUPTED
+    to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
     log.info(
         t(
             "run.summary",
@@ -336,11 +303,7 @@ def _process_locked(
             seconds=time.monotonic() - started,
         )
     )
-    if to_check:
-        shown = ", ".join(to_check[:10]) + (f" (+{len(to_check) - 10})" if len(to_check) > 10 else "")
-        log.info(t("run.report_check", report=report_path, numbers=shown))
-    else:
-        log.info(t("run.report", report=report_path))
+    _log_report_line(log, report_path, to_check)
     if not all_refs:
         log.error(ingest.nothing_found(options.inputs, found))
         return ExitCode.USAGE
@@ -349,6 +312,72 @@ def _process_locked(
     if to_check or unassigned or errors:
         return ExitCode.NEEDS_REVIEW
     return ExitCode.OK
+
+
+def _batch_record(
+    run: dict[str, Any],
+    copies: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+    unassigned: list[dict[str, Any]],
+    pages_in: int,
+    pages_out: int,
+    found: ingest.Inventory,
+    same_pages: list[ingest.Duplicate],
+) -> dict[str, Any]:
+    """batch.json (schema BATCH_SCHEMA_VERSION), its keys in the order the file shows them."""
+    return {
+        "schema_version": BATCH_SCHEMA_VERSION,
+        "complete": run["interrupted"] is None,
+        "run": run,
+        "copies": copies,
+        "errors": errors,
+        "unassigned": unassigned,
+        "pages_in": pages_in,
+        "pages_out": pages_out,
+        "duplicates": [d.entry() for d in [*found.duplicates, *same_pages]],
+        "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
+    }
+
+
+def _write_vault_index(vault: Path, facts: list[PageFacts]) -> None:
+    """The vault's index: which identity crop belongs to which anonymity number."""
+    entries = [
+        masking.VaultEntry(p.number or "", p.file, p.page, p.vault_crop)
+        for p in facts
+        if p.vault_crop and p.number
+    ]
+    masking.write_vault_index(vault, entries)
+
+
+def _unassigned(
+    options: Options, grouping: Grouping, strays: list[completeness.Stray]
+) -> list[dict[str, Any]]:
+    """batch.json's pages in no copy, with their reason, what completeness knows of them and their
+    thumbnail; the thumbnails of the pages in no PDF (blanks too) are written first."""
+    stray_info = {(s.page.file, s.page.page): completeness.stray_entry(s) for s in strays}
+    report.write_page_thumbs(
+        options.outdir,
+        [p for p, _reason in grouping.unassigned]
+        + ([] if options.keep_blank else [b for c in grouping.copies for b in c.blanks]),
+    )
+    return [
+        {
+            "source": p.full_source(),
+            "reason": reason,
+            **stray_info.get((p.file, p.page), {}),
+            **_thumb_of(options.outdir, p),
+        }
+        for p, reason in grouping.unassigned
+    ]
+
+
+def _log_report_line(log: RunLog, report_path: Path, to_check: list[str]) -> None:
+    """Where the report is, and the first copies to check in it."""
+    if to_check:
+        shown = ", ".join(to_check[:10]) + (f" (+{len(to_check) - 10})" if len(to_check) > 10 else "")
+        log.info(t("run.report_check", report=report_path, numbers=shown))
+    else:
+        log.info(t("run.report", report=report_path))
 
 
 def _copy_line(entry: dict[str, Any]) -> str:
