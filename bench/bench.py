@@ -23,14 +23,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-ANONYMAT = str(ROOT / ".venv" / "bin" / "anonymat")
+ANONYMAT = [sys.executable, "-m", "anonymat"]
 
 
 def run_cli(scans: Path, out: Path, jobs: int, order: str) -> dict:
     """One run in a child process: wall time, CPU time and peak RSS of the whole process tree."""
     shutil.rmtree(out, ignore_errors=True)  # a stale PDF from an earlier run would count in the sizes
     cmd = [
-        ANONYMAT,
+        *ANONYMAT,
         "process",
         str(scans),
         "-o",
@@ -103,7 +103,7 @@ def stage_profile(scans: Path, out: Path) -> dict[str, float]:
     """Mean CPU seconds per page for each stage, measured in-process with one job and one thread."""
     import cv2
 
-    from anonymat import api, ingest, pagecache, pipeline
+    from anonymat import copy_stage, ingest, pagecache, pipeline
     from anonymat.grouping import group_pages
     from anonymat.output import DEFAULT_JPEG_QUALITY, DEFAULT_MAX_PAGE_KB
     from anonymat.template import load_template
@@ -123,11 +123,11 @@ def stage_profile(scans: Path, out: Path) -> dict[str, float]:
     grouping = group_pages(facts)
     t0 = time.process_time()
     for copy in grouping.copies:
-        api.order_copy(copy)
+        copy_stage.order_copy(copy)
     totals["ordering"] = time.process_time() - t0
     t0 = time.process_time()
     for copy in grouping.copies:  # writing includes the verification that `process` runs after it
-        api.write_one(api.WriteJob(copy, str(out), False, DEFAULT_JPEG_QUALITY, cached=True))
+        copy_stage.write_one(copy_stage.WriteJob(copy, str(out), False, DEFAULT_JPEG_QUALITY, cached=True))
     totals["writing"] = time.process_time() - t0
     pagecache.clear(out)
     return {name: sec / len(refs) for name, sec in totals.items()}

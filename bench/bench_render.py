@@ -104,7 +104,7 @@ def bench_render(folder: Path) -> None:
     from pdf2image import convert_from_path
 
     from anonymat.decode import load_page
-    from anonymat.ingest import PageRef
+    from anonymat.model import PageRef
 
     page = scan_like_page(2480, 3508)
     ok, jpeg = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 85])

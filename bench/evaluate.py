@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from anonymat import barcode, decode, ingest, ocr  # noqa: E402
-from anonymat.api import ORDER_REVIEW_BELOW  # noqa: E402
 from anonymat.cli import app  # noqa: E402
+from anonymat.copy_stage import ORDER_REVIEW_BELOW  # noqa: E402
 from anonymat.synth import make_corpus  # noqa: E402
 
 

@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from xml.etree import ElementTree
@@ -17,9 +18,9 @@ from xml.etree import ElementTree
 import pikepdf
 import pytest
 
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import SAMPLES
 
-ANONYMAT = REPO / ".venv" / "bin" / "anonymat"
+ANONYMAT = [sys.executable, "-m", "anonymat"]  # the command as installed, from any checkout
 FAST = ("--order", "scan", "--jobs", "2")  # grouping and resuming do not depend on the reading order
 CLOCK = re.compile(rb"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2})?")
 
@@ -30,7 +31,7 @@ ENV = {**{k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"
 
 def run(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(ANONYMAT), *map(str, args)],
+        [*ANONYMAT, *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -143,7 +144,7 @@ def test_a_finished_copy_that_would_gain_a_page_is_redone(stray_batch, tmp_path)
 
 
 def kill_and_resume(scans: Path, clean: Path, out: Path, after_s: float, whole_group: bool) -> None:
-    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "-q", *FAST]
+    cmd = [*ANONYMAT, "process", str(scans), "-o", str(out), "-q", *FAST]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=ENV
     )
@@ -180,7 +181,7 @@ def test_kill_9_at_any_moment_then_rerun_gives_the_clean_bytes(stray_batch, tmp_
 def test_a_second_run_on_the_same_outdir_stops_at_once(stray_batch, tmp_path):
     scans, _clean = stray_batch
     out = tmp_path / "out"
-    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "--jobs", "1", "-q"]
+    cmd = [*ANONYMAT, "process", str(scans), "-o", str(out), "--jobs", "1", "-q"]
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     try:
         deadline = time.monotonic() + 30
@@ -201,7 +202,7 @@ def test_a_second_run_on_the_same_outdir_stops_at_once(stray_batch, tmp_path):
 def test_the_lock_of_a_killed_run_is_taken_over_with_one_line(stray_batch, tmp_path):
     scans, clean = stray_batch
     out = tmp_path / "out"
-    cmd = [str(ANONYMAT), "process", str(scans), "-o", str(out), "-q", *FAST]
+    cmd = [*ANONYMAT, "process", str(scans), "-o", str(out), "-q", *FAST]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=ENV
     )

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -29,7 +30,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from tests.conftest import REPO
 from tests.test_trust import cli, good_pages
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
@@ -219,7 +219,7 @@ def test_inputs_that_once_failed_now_pass(case, tmp_path):
     scans.mkdir()
     (scans / f"page{case.suffix}").write_bytes(case.read_bytes())
     done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "anonymat"), "process", str(scans), "-o", str(tmp_path / "out"), "-q"],
+        [sys.executable, "-m", "anonymat", "process", str(scans), "-o", str(tmp_path / "out"), "-q"],
         capture_output=True,
         text=True,
         timeout=HANG_S,

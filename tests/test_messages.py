@@ -54,9 +54,9 @@ def test_the_language_comes_from_lang_then_the_locale_french_by_default(argv, en
 
 
 def test_the_pipelines_review_reasons_are_said_in_plain_french(french):
-    """The reasons api.py and grouping.py write (in English, in the manifests) each have a French
+    """The reasons copy_stage.py and grouping.py write (in English, in the manifests) each have a French
     sentence; a reason nobody translated yet is shown as it is, never dropped."""
-    from anonymat import api
+    from anonymat import copy_stage
     from anonymat.manifest import Copy, PageFacts
 
     page = PageFacts(file="scans/lot1.pdf", path="x", page=2, sha256="0", kind="pdf", pose_source="unknown")
@@ -64,9 +64,9 @@ def test_the_pipelines_review_reasons_are_said_in_plain_french(french):
         file="scans/lot1.pdf", path="x", page=3, sha256="0", kind="pdf", mask_policy="header band to 120 mm"
     )
     copy = Copy(number="1234567890", pages=[page, failing])
-    api.copy_review_reasons(copy)
+    copy_stage.copy_review_reasons(copy)
     unread = Copy(number="1234567890", pages=[page, failing])
-    api.order_copy(unread)  # no text read: scan order, with a reason
+    copy_stage.order_copy(unread)  # no text read: scan order, with a reason
     reasons = (
         copy.reasons
         + unread.reasons

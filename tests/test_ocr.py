@@ -215,3 +215,18 @@ def test_ocr_words_gives_words_and_their_boxes(monkeypatch):
     ]
     assert len(same) >= 5 and sum(same) >= 0.8 * len(same), same  # "à" may be segmented differently
     assert ocr.ocr_words(np.zeros((0, 0), np.uint8)) == []
+
+
+def test_the_pytesseract_fallback_reads_what_tesserocr_reads(monkeypatch):
+    """Without the tesserocr wheel the CLI through pytesseract gives the same lines, words and text."""
+    page = render_lines(LINES)
+    lines, words = ocr.ocr_lines(page), ocr.ocr_words(page)
+    digits = ocr.ocr_text(render_lines(["14 03 2023"]), psm=7, whitelist="0123456789 ")
+    monkeypatch.setattr(ocr, "tesserocr", None)
+    fallback = ocr.ocr_lines(page)
+    assert [line.text for line in fallback] == [line.text for line in lines]
+    assert [abs(a.top - b.top) <= 2 for a, b in zip(fallback, lines, strict=True)] == [True] * len(lines)
+    assert [w.text for w in ocr.ocr_words(page)] == [w.text for w in words]
+    assert (
+        ocr.ocr_text(render_lines(["14 03 2023"]), psm=7, whitelist="0123456789 ").strip() == digits.strip()
+    )

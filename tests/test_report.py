@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from anonymat.messages import explain_reason, t
+from anonymat.output import THUMB_WIDTH
 from anonymat.report import (
     CROP_WIDTH,
     FAIL_CLOSED_BAND,
-    THUMB_WIDTH,
     page_thumb_name,
     pdf_page_images,
     render_html,

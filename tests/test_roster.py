@@ -10,6 +10,7 @@ import pytest
 
 from anonymat import decode, ingest, pipeline, roster
 from anonymat.errors import UsageError
+from anonymat.model import PageRef
 from anonymat.template import load_template
 from tests.conftest import fold, run_process
 
@@ -158,7 +159,7 @@ def _upright_page(corpus) -> tuple[np.ndarray, float, dict]:
         for p in copy["pages"]:
             if not p["blank"] and p["rotation"] == 0 and p["file"].endswith(".pdf"):
                 path = root / p["file"]
-                ref = ingest.PageRef(str(path), p["file"], p["page"], "0", "pdf")
+                ref = PageRef(str(path), p["file"], p["page"], "0", "pdf")
                 image = decode.load_page(ref)
                 return image.gray.copy(), image.dpi, copy
     raise AssertionError("the corpus has no upright PDF page")

@@ -13,6 +13,7 @@ import os
 import signal
 import struct
 import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -23,10 +24,11 @@ import pytest
 from PIL import Image
 
 from anonymat import decode, ingest
+from anonymat.model import PageRef
 from anonymat.synth.code39 import code39_row
 
 REPO = Path(__file__).resolve().parent.parent
-ANONYMAT = REPO / ".venv" / "bin" / "anonymat"
+ANONYMAT = [sys.executable, "-m", "anonymat"]  # the command as installed, from any checkout
 FINAL_EXTRA = {"batch.json", "report.html", "thumbs"}  # what OUTDIR may hold besides <n>.pdf / <n>.json
 
 
@@ -58,7 +60,7 @@ def good_pages(corpus, count: int = 3, flap: str = "folded") -> list[tuple[np.nd
                 and p["flap"] == flap
             ):
                 path = root / p["file"]
-                ref = ingest.PageRef(str(path), p["file"], p["page"], "0", ingest.sniff_kind(path) or "pdf")
+                ref = PageRef(str(path), p["file"], p["page"], "0", ingest.sniff_kind(path) or "pdf")
                 image = decode.load_page(ref)
                 found.append((image.gray.copy(), image.dpi, copy["number"]))
                 break
@@ -615,7 +617,7 @@ def test_kill_9_leaves_no_partial_copy_and_rerun_matches(tmp_path, copies):
     scans = tmp_path / "c" / "scans"
     before = snapshot(scans)
     killed, clean = tmp_path / "killed", tmp_path / "clean"
-    cmd = [str(ANONYMAT), "process", str(scans), "--jobs", "2", "-q"]
+    cmd = [*ANONYMAT, "process", str(scans), "--jobs", "2", "-q"]
     code = _kill_after([*cmd, "-o", str(killed)], killed, manifests=2)
     assert code == -signal.SIGKILL, "the run ended before it could be killed"
     assert not (killed / "batch.json").exists()

@@ -7,7 +7,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from anonymat import pipeline
+from anonymat import workers
 
 
 def _upper_or_die(item: str) -> str:
@@ -18,22 +18,18 @@ def _upper_or_die(item: str) -> str:
 
 def test_a_crashing_item_is_reported_and_every_other_item_still_gets_its_result():
     items = ["a", "b", "boom", "c", "d", "e", "boom2", "f"]
-    results = list(
-        pipeline.run_pool(_upper_or_die, items, jobs=2, on_crash=lambda item: f"crashed on {item}")
-    )
+    results = list(workers.run_pool(_upper_or_die, items, jobs=2, on_crash=lambda item: f"crashed on {item}"))
     assert results == ["A", "B", "crashed on boom", "C", "D", "E", "crashed on boom2", "F"]
 
 
 def test_without_a_crash_handler_the_crash_is_not_hidden():
     with pytest.raises(BrokenProcessPool):
-        list(pipeline.run_pool(_upper_or_die, ["a", "boom", "b"], jobs=2))
+        list(workers.run_pool(_upper_or_die, ["a", "boom", "b"], jobs=2))
 
 
 def test_the_shared_workers_keep_serving_the_next_stage_after_a_crash():
-    with pipeline.worker_pool(2) as workers:
-        first = list(
-            pipeline.run_pool(_upper_or_die, ["boom", "x"], 2, pool=workers, on_crash=lambda i: None)
-        )
-        second = list(pipeline.run_pool(_upper_or_die, ["y", "z"], 2, pool=workers))
+    with workers.worker_pool(2) as pool:
+        first = list(workers.run_pool(_upper_or_die, ["boom", "x"], 2, pool=pool, on_crash=lambda i: None))
+        second = list(workers.run_pool(_upper_or_die, ["y", "z"], 2, pool=pool))
     assert first == [None, "X"]
     assert second == ["Y", "Z"]

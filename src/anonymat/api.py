@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
-import json
-import re
 import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +15,7 @@ from typing import Any
 from anonymat import (
     __version__,
     completeness,
+    copy_stage,
     decode,
     doctor,
     ingest,
@@ -28,37 +25,25 @@ from anonymat import (
     pagecache,
     pipeline,
     report,
+    resume,
+    workers,
 )
 from anonymat.config import Options
+from anonymat.copy_stage import order_copy  # noqa: F401 - bench/evaluate_completeness.py calls api.order_copy
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
-from anonymat.grouping import explain_unassigned, group_pages, page_error_lines
-from anonymat.manifest import Copy, PageFacts, copy_manifest, facts_from_entry
+from anonymat.grouping import Grouping, explain_unassigned, group_pages, page_error_lines
+from anonymat.manifest import PageFacts
 from anonymat.messages import explain_reason, t
+from anonymat.model import PageRef
+from anonymat.outdir import BATCH_JSON
 from anonymat.progress import Progress, RunLog
 from anonymat.roster import load_roster
-from anonymat.roster import review_reasons as roster_reasons
+from anonymat.states import Order
 from anonymat.template import Template, load_template
 
-ORDER_REVIEW_BELOW = 0.5
 # batch.json: 2 adds "complete", "run" (dates, version, inputs, settings) and each copy's review_reasons
 # and pages; every key of version 1 is unchanged, so a reader of version 1 reads version 2 too.
 BATCH_SCHEMA_VERSION = 2
-SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-@dataclass(frozen=True)
-class WriteJob:
-    copy: Copy
-    outdir: str
-    keep_blank: bool
-    jpeg_quality: int
-    verify: bool = True
-    max_page_kb: int = output.DEFAULT_MAX_PAGE_KB
-    order: str | None = None  # "continuity" | "scan": prepare the copy first (None: already prepared)
-    roster: bool = False  # the pages were checked against a roster: report its hits
-    settings: dict[str, Any] | None = None  # run_settings(): recorded in the manifest for resuming
-    cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
-    strays: tuple[str, ...] = ()  # the batch's unassigned written pages: candidates for a missing page
 
 
 def check_dependencies() -> None:
@@ -66,236 +51,6 @@ def check_dependencies() -> None:
     if missing:
         names = ", ".join(c.name for c in missing)
         raise MissingDependencyError(f"missing: {names}; run `anonymat doctor` to see how to install them")
-
-
-def order_copy(copy: Copy) -> None:
-    """Put the copy's pages in reading order by the continuity of the text, with a confidence."""
-    if len(copy.pages) <= 1:
-        copy.order_method, copy.order_confidence = "single", 1.0
-        return
-    from anonymat import ordering
-
-    if any(p.text is None for p in copy.pages):
-        copy.order_method, copy.order_confidence = "scan", 0.0
-        copy.reasons.append("the text of some page could not be read: pages kept in scan order")
-        return
-    result = ordering.best_order([p.text for p in copy.pages])
-    scan = copy.pages
-    copy.pages = [scan[i] for i in result.order]
-    copy.order_method, copy.order_confidence = result.method, float(result.confidence)
-    copy.links = [
-        {
-            "after": scan[link.after].label(),
-            "before": scan[link.before].label(),
-            "score": round(float(link.score), 3),
-            "tail_words": link.tail_words,
-            "head_words": link.head_words,
-        }
-        for link in result.links
-    ]
-    if result.confidence < ORDER_REVIEW_BELOW:
-        copy.reasons.append(
-            f"reading order uncertain (confidence {result.confidence:.2f}): check the page order"
-        )
-
-
-def prepare_copy(
-    copy: Copy, order: str, roster: bool, keep_blank: bool, strays: tuple[str, ...] = ()
-) -> None:
-    """Review reasons, reading order and roster hits: per copy, so it runs in the writing workers."""
-    copy_review_reasons(copy)
-    if order == "continuity":
-        order_copy(copy)
-        copy.reasons.extend(completeness.text_reasons(copy, strays))
-    else:
-        copy.order_method = "scan" if len(copy.pages) > 1 else "single"
-    if roster:
-        copy.reasons.extend(roster_reasons(output_sequence(copy, keep_blank)))
-
-
-def copy_review_reasons(copy: Copy) -> None:
-    for p in copy.pages:
-        if p.pose_source == "unknown":
-            copy.reasons.append(
-                f"{p.label()}: orientation not confirmed by the barcode or the printed header"
-            )
-        if p.mask_policy != "template":
-            seen = ", ".join(p.cues_disagreeing) or "none"
-            copy.reasons.append(
-                f"{p.label()}: the template could not be placed on the page (the barcode, printed rules and "
-                f"printed labels seen, {seen}, do not agree on where the flap and identity zone are): the "
-                f"whole {p.mask_policy} was masked instead; check that no identity shows and no writing "
-                "was hidden, or learn this form's template (anonymat template learn)"
-            )
-        elif p.flap == "unknown":
-            copy.reasons.append(f"{p.label()}: flap state unclear")
-
-
-def output_sequence(copy: Copy, keep_blank: bool) -> list[PageFacts]:
-    if not keep_blank or not copy.blanks:
-        return list(copy.pages)
-    # a kept blank page stays right after the written page scanned before it
-    seq: list[PageFacts] = []
-    scan_prev: dict[str | None, list[PageFacts]] = {}
-    last: str | None = None
-    for p in sorted([*copy.pages, *copy.blanks], key=lambda f: (f.file, f.page)):
-        if p.blank:
-            scan_prev.setdefault(last, []).append(p)
-        else:
-            last = p.label()
-    for p in copy.pages:
-        seq.append(p)
-        seq.extend(scan_prev.get(p.label(), []))
-    seq[:0] = scan_prev.get(None, [])
-    return seq
-
-
-def write_copy(job: WriteJob) -> dict[str, Any]:
-    """Gather the copy's encoded pages (from the page cache, or made again from the sources), write its
-    PDF, then its manifest (last)."""
-    copy = job.copy
-    outdir = Path(job.outdir)
-    name = copy.number if SAFE_NAME.fullmatch(copy.number) else None
-    if name is None:
-        raise UsageError(f"refusing unsafe file name for copy number {copy.number!r}")
-    sequence = output_sequence(copy, job.keep_blank)
-    cache = pagecache.folder(outdir)
-    thumbs: list[bytes] = []  # the report's thumbnails, made from the pixels being encoded
-
-    def pages() -> Iterator[output.EncodedPage]:  # one page's pixels in memory at a time
-        for p in sequence:
-            done = pagecache.load(cache, p) if job.cached else None
-            if done is None:  # not encoded by the page stage (a kept blank, `fix`...): from the source
-                gray, dpi, sharp = pipeline.render_output_page(p)
-                done = pipeline.render_output(gray, dpi, sharp, job.jpeg_quality, job.max_page_kb)
-            thumbs.append(done[1])
-            yield done[0]
-
-    pdf_path = outdir / f"{name}.pdf"
-    sha = output.write_copy_pdf(pages(), pdf_path, jpeg_quality=job.jpeg_quality, max_page_kb=job.max_page_kb)
-    (outdir / report.THUMBS).mkdir(exist_ok=True)
-    for i, data in enumerate(thumbs, start=1):
-        output.write_bytes_atomic(data, outdir / report.thumb_name(name, i), durable=False)
-    stamp = {"pdf_sha256": sha, "pages": len(thumbs)}  # read by the report if this run dies before it
-    output.write_json_atomic(stamp, outdir / report.thumbs_stamp(name))
-    manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
-    if job.settings is not None:
-        manifest["settings"] = job.settings
-    output.write_json_atomic(manifest, outdir / f"{name}.json")
-    if job.cached:
-        pagecache.discard(cache, sequence)
-    return {
-        "anonymity_number": copy.number,
-        "manifest": f"{name}.json",
-        "status": copy.status,
-        "review_reasons": list(copy.reasons),
-        "pages": len(sequence),
-        "thumbs": {"pdf_sha256": sha, "pages": len(thumbs)},
-    }
-
-
-def run_settings(options: Options, template: Template) -> dict[str, Any]:
-    """What shapes a copy's output besides its scans; a finished copy is reused only under the same."""
-    spec = json.dumps(dataclasses.asdict(template), sort_keys=True, default=list).encode("utf-8")
-    roster = hashlib.sha256(options.roster.read_bytes()).hexdigest()[:16] if options.roster else None
-    return {
-        "order": options.order,
-        "keep_blank": options.keep_blank,
-        "jpeg_quality": options.jpeg_quality,
-        "max_page_kb": options.max_page_kb,
-        "template": f"{template.name} {hashlib.sha256(spec).hexdigest()[:16]}",
-        "roster": roster,
-    }
-
-
-@dataclass
-class Finished:
-    """A copy a previous run finished, whose source pages are unchanged."""
-
-    entry: dict[str, Any]  # its batch.json entry
-    sources: set[tuple[str, int]]  # its pages, written and dropped
-    pages_out: int
-    # what grouping needs of its pages: exact for a page whose barcode read or that is blank; the others
-    # (assigned by their neighbours or printed digits) are left out, to be analysed again
-    facts: dict[tuple[str, int], PageFacts]
-
-
-def completed_copies(
-    outdir: Path, refs: list[ingest.PageRef], settings: dict[str, Any] | None = None
-) -> dict[str, Finished]:
-    """Copies a previous run finished whose source pages are unchanged, by anonymity number.
-
-    A copy counts as finished when its manifest (written last) exists, its PDF matches the manifest's
-    sha256, every source page it lists is still in the input with the same file sha256, and it was made
-    with the same `settings` (another --order, quality or template redoes it), unless a person fixed it
-    by hand (`anonymat fix`): their fixes are kept. Whether it is skipped is decided after grouping the
-    whole batch (`process_batch`): only a copy that would get exactly the same pages is.
-    """
-    current = {(r.file, r.index): r for r in refs}
-    found: dict[str, Finished] = {}
-    for path in sorted(outdir.glob("*.json")):
-        if path.name == "batch.json":
-            continue
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            pdf = outdir / manifest["pdf"]
-            if hashlib.sha256(pdf.read_bytes()).hexdigest() != manifest["pdf_sha256"]:
-                continue
-            written = [_grouping_facts(facts_from_entry(e)) for e in manifest["pages"]]
-            dropped = [_blank_facts(d["source"]) for d in manifest["dropped"]]
-            number = str(manifest["anonymity_number"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if settings is not None and manifest.get("settings") != settings and not manifest.get("manual"):
-            continue
-        pages = written + dropped
-        if not all((ref := current.get((p.file, p.page))) and ref.sha256 == p.sha256 for p in pages):
-            continue
-        found[number] = Finished(
-            {
-                "anonymity_number": number,
-                "manifest": path.name,
-                "status": manifest["status"],
-                "review_reasons": list(manifest.get("review_reasons") or []),
-                "pages": len(written),
-            },
-            {(p.file, p.page) for p in pages},
-            len(written),
-            {(p.file, p.page): p for p in pages if p.blank or p.number == number},
-        )
-    return found
-
-
-def _grouping_facts(facts: PageFacts) -> PageFacts:
-    return replace(facts, number=None) if facts.blank else facts
-
-
-def _blank_facts(source: dict[str, Any]) -> PageFacts:
-    return PageFacts(
-        source["file"], source["path"], int(source["page"]), source["sha256"], source["kind"], blank=True
-    )
-
-
-def _duplicate_suspects(
-    pages: list[PageFacts],
-    known: dict[tuple[str, int], PageFacts],
-    analysed: dict[tuple[str, int], PageFacts],
-) -> list[tuple[str, int]]:
-    """Pages known only from a manifest (no fingerprint) that carry the anonymity number of a page
-    analysed now: one could be the other given twice (ingest.duplicate_pages), so both must be seen."""
-    numbers = {p.number for p in analysed.values() if p.number and not p.blank and p.error is None}
-    return [
-        (p.file, p.page)
-        for p in pages
-        if (p.file, p.page) in known and (p.file, p.page) not in analysed and p.number in numbers
-    ]
-
-
-def _grouped_like_before(copy: Copy, finished: Finished) -> bool:
-    """Whether the batch gives a finished copy exactly its pages again, and no review reason its
-    manifest lacks (a stray page that joined the batch since, say)."""
-    same_pages = {(p.file, p.page) for p in copy.pages + copy.blanks} == finished.sources
-    return same_pages and set(copy.reasons) <= set(finished.entry["review_reasons"])
 
 
 def process_batch(options: Options) -> ExitCode:
@@ -342,7 +97,7 @@ def _process_locked(
     options: Options, log: RunLog, template: Template, started: float, started_at: str
 ) -> ExitCode:
     try:
-        settings = run_settings(options, template)
+        settings = resume.run_settings(options, template)
     except OSError as exc:
         raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
     log.copy(  # the run's first line in the log (and on stderr with -v when it is not a terminal)
@@ -361,7 +116,7 @@ def _process_locked(
     for line in found.notes(verbose=options.verbosity > 0) if options.verbosity >= 0 else ():
         log.info(line)
     all_refs = ingest.page_refs(files)
-    finished = {} if options.force else completed_copies(options.outdir, all_refs, settings)
+    finished = {} if options.force else resume.completed_copies(options.outdir, all_refs, settings)
     known = {key: p for f in finished.values() for key, p in f.facts.items()}
     copies: list[dict[str, Any]] = []
     pages_out = 0
@@ -369,7 +124,7 @@ def _process_locked(
 
     plain = pipeline.PageContext(
         template=template,
-        want_text=options.order == "continuity",
+        want_text=options.order == Order.CONTINUITY,
         vault=str(options.vault) if options.vault else None,
         roster=load_roster(options.roster) if options.roster else None,
     )
@@ -388,10 +143,10 @@ def _process_locked(
         # one pool of workers for both stages (Dask brings its own)
         with (
             pagecache.kept(options.outdir),
-            pipeline.worker_pool(1 if options.scheduler else options.jobs) as pool,
+            workers.worker_pool(1 if options.scheduler else options.jobs) as pool,
         ):
 
-            def analyse(refs: list[ingest.PageRef]) -> list[PageFacts]:
+            def analyse(refs: list[PageRef]) -> list[PageFacts]:
                 with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
                     return [
                         page
@@ -426,7 +181,7 @@ def _process_locked(
                 skipped = {
                     c.number
                     for c in grouping.copies
-                    if c.number in finished and _grouped_like_before(c, finished[c.number])
+                    if c.number in finished and resume.grouped_like_before(c, finished[c.number])
                 }
                 # what the manifests cannot give: the text of the copies to write, and of the copies a
                 # stray page is weighed against (completeness), and the fingerprints that find duplicates
@@ -434,10 +189,10 @@ def _process_locked(
                 redo = [
                     by_key[(p.file, p.page)]
                     for c in grouping.copies
-                    if c.number not in skipped or (c.number in beside and options.order == "continuity")
+                    if c.number not in skipped or (c.number in beside and options.order == Order.CONTINUITY)
                     for p in c.pages + c.blanks
                     if (p.file, p.page) not in analysed
-                ] + [by_key[key] for key in _duplicate_suspects(scanned, known, analysed)]
+                ] + [by_key[key] for key in resume.duplicate_suspects(scanned, known, analysed)]
                 if not redo:
                     break
                 analysed.update({(p.file, p.page): p for p in analyse(list(dict.fromkeys(redo)))})
@@ -454,7 +209,7 @@ def _process_locked(
             if copies:
                 log.info(t("run.skipped", n=len(copies), outdir=options.outdir))
             jobs = [
-                WriteJob(
+                copy_stage.WriteJob(
                     c,
                     str(options.outdir),
                     options.keep_blank,
@@ -473,7 +228,9 @@ def _process_locked(
             ]
             with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
                 for job, result in zip(
-                    jobs, _write_all(jobs, options.jobs, bar.advance, options.scheduler, pool), strict=True
+                    jobs,
+                    copy_stage.write_all(jobs, options.jobs, bar.advance, options.scheduler, pool),
+                    strict=True,
                 ):
                     scans = ", ".join(sorted({p.file for p in job.copy.pages + job.copy.blanks}))
                     if isinstance(result, AnonymatError):
@@ -494,72 +251,41 @@ def _process_locked(
     except (KeyboardInterrupt, Interrupted) as stop:
         interrupted = "SIGTERM" if isinstance(stop, Interrupted) else "SIGINT"
         # what the workers finished is on disk (a manifest is written last): the batch lists just that
-        on_disk = completed_copies(options.outdir, all_refs, settings).values()
+        on_disk = resume.completed_copies(options.outdir, all_refs, settings).values()
         copies, pages_out = [f.entry for f in on_disk], sum(f.pages_out for f in on_disk)
 
     if options.vault and interrupted is None:
-        entries = [
-            masking.VaultEntry(p.number or "", p.file, p.page, p.vault_crop)
-            for p in facts
-            if p.vault_crop and p.number
-        ]
-        masking.write_vault_index(options.vault, entries)
-
-    stray_info = {(s.page.file, s.page.page): completeness.stray_entry(s) for s in strays}
+        _write_vault_index(options.vault, facts)
     unassigned = (
-        [
-            {
-                "source": p.full_source(),
-                "reason": reason,
-                **stray_info.get((p.file, p.page), {}),
-                # its masked thumbnail, made below (report.write_page_thumbs) from a page that decodes
-                **({"thumb": report.page_thumb_name(p.source())} if p.error is None else {}),
-            }
-            for p, reason in grouping.unassigned
-        ]
-        if grouping is not None and interrupted is None
-        else []
+        _unassigned(options, grouping, strays) if grouping is not None and interrupted is None else []
     )
     if interrupted is None and grouping is not None:
         # a copy whose PDF failed to write has no pages out
         written = {c["anonymity_number"] for c in copies} - skipped
         pages_out += sum(
-            len(output_sequence(c, options.keep_blank)) for c in grouping.copies if c.number in written
+            len(copy_stage.output_sequence(c, options.keep_blank))
+            for c in grouping.copies
+            if c.number in written
         )
     copies.sort(key=lambda c: c["anonymity_number"])
-    batch = {
-        "schema_version": BATCH_SCHEMA_VERSION,
-        "complete": interrupted is None,
-        "run": {
-            "started": started_at,
-            "finished": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
-            "anonymat_version": __version__,
-            "inputs": [str(p) for p in options.inputs],
-            "jobs": options.jobs,
-            "settings": {**settings, "verify": options.verify, "force": options.force},
-            "interrupted": interrupted,
-        },
-        "copies": copies,
-        "errors": errors,
-        "unassigned": unassigned,
-        "pages_in": len(all_refs),
-        "pages_out": pages_out,
-        "duplicates": [d.entry() for d in [*found.duplicates, *same_pages]],
-        "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
+    run = {
+        "started": started_at,
+        "finished": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        "anonymat_version": __version__,
+        "inputs": [str(p) for p in options.inputs],
+        "jobs": options.jobs,
+        "settings": {**settings, "verify": options.verify, "force": options.force},
+        "interrupted": interrupted,
     }
-    output.write_json_atomic(batch, options.outdir / "batch.json")
-    if grouping is not None and interrupted is None:  # pages in no PDF, shown masked in the report
-        report.write_page_thumbs(
-            options.outdir,
-            [p for p, _reason in grouping.unassigned]
-            + ([] if options.keep_blank else [b for c in grouping.copies for b in c.blanks]),
-        )
+    batch = _batch_record(run, copies, errors, unassigned, len(all_refs), pages_out, found, same_pages)
+    output.write_json_atomic(batch, options.outdir / BATCH_JSON)
+    _write_page_thumbs(options, grouping if interrupted is None else None)
     report_path = report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
 
-    to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
     if interrupted is not None:
         log.error(t("run.interrupted", copies=len(copies), outdir=options.outdir))
         return ExitCode.INTERRUPTED
+    to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
     log.info(
         t(
             "run.summary",
@@ -572,11 +298,7 @@ def _process_locked(
             seconds=time.monotonic() - started,
         )
     )
-    if to_check:
-        shown = ", ".join(to_check[:10]) + (f" (+{len(to_check) - 10})" if len(to_check) > 10 else "")
-        log.info(t("run.report_check", report=report_path, numbers=shown))
-    else:
-        log.info(t("run.report", report=report_path))
+    _log_report_line(log, report_path, to_check)
     if not all_refs:
         log.error(ingest.nothing_found(options.inputs, found))
         return ExitCode.USAGE
@@ -585,6 +307,79 @@ def _process_locked(
     if to_check or unassigned or errors:
         return ExitCode.NEEDS_REVIEW
     return ExitCode.OK
+
+
+def _batch_record(
+    run: dict[str, Any],
+    copies: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+    unassigned: list[dict[str, Any]],
+    pages_in: int,
+    pages_out: int,
+    found: ingest.Inventory,
+    same_pages: list[ingest.Duplicate],
+) -> dict[str, Any]:
+    """batch.json (schema BATCH_SCHEMA_VERSION), its keys in the order the file shows them."""
+    return {
+        "schema_version": BATCH_SCHEMA_VERSION,
+        "complete": run["interrupted"] is None,
+        "run": run,
+        "copies": copies,
+        "errors": errors,
+        "unassigned": unassigned,
+        "pages_in": pages_in,
+        "pages_out": pages_out,
+        "duplicates": [d.entry() for d in [*found.duplicates, *same_pages]],
+        "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
+    }
+
+
+def _write_vault_index(vault: Path, facts: list[PageFacts]) -> None:
+    """The vault's index: which identity crop belongs to which anonymity number."""
+    entries = [
+        masking.VaultEntry(p.number or "", p.file, p.page, p.vault_crop)
+        for p in facts
+        if p.vault_crop and p.number
+    ]
+    masking.write_vault_index(vault, entries)
+
+
+def _unassigned(
+    options: Options, grouping: Grouping, strays: list[completeness.Stray]
+) -> list[dict[str, Any]]:
+    """batch.json's pages in no copy, with their reason, what completeness knows of them and the
+    thumbnail `_write_page_thumbs` makes of a page that decodes."""
+    stray_info = {(s.page.file, s.page.page): completeness.stray_entry(s) for s in strays}
+    return [
+        {
+            "source": p.full_source(),
+            "reason": reason,
+            **stray_info.get((p.file, p.page), {}),
+            **({"thumb": report.page_thumb_name(p.source())} if p.error is None else {}),
+        }
+        for p, reason in grouping.unassigned
+    ]
+
+
+def _write_page_thumbs(options: Options, grouping: Grouping | None) -> None:
+    """Masked thumbnails of the pages in no PDF (unassigned, dropped blanks), for the report; after
+    batch.json, so a run that cannot write batch.json leaves no thumbs/ (none for an interrupted run)."""
+    if grouping is None:
+        return
+    report.write_page_thumbs(
+        options.outdir,
+        [p for p, _reason in grouping.unassigned]
+        + ([] if options.keep_blank else [b for c in grouping.copies for b in c.blanks]),
+    )
+
+
+def _log_report_line(log: RunLog, report_path: Path, to_check: list[str]) -> None:
+    """Where the report is, and the first copies to check in it."""
+    if to_check:
+        shown = ", ".join(to_check[:10]) + (f" (+{len(to_check) - 10})" if len(to_check) > 10 else "")
+        log.info(t("run.report_check", report=report_path, numbers=shown))
+    else:
+        log.info(t("run.report", report=report_path))
 
 
 def _copy_line(entry: dict[str, Any]) -> str:
@@ -599,35 +394,4 @@ def _copy_line(entry: dict[str, Any]) -> str:
         number=number,
         pages=pages,
         reason=(explain_reason(reasons[0])[1] if reasons else "?") + extra,
-    )
-
-
-def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
-    """Prepare one copy (reading order...), write it, then verify it in the same worker (`anonymat
-    verify`'s checks)."""
-    if job.order is not None:
-        prepare_copy(job.copy, job.order, job.roster, job.keep_blank, job.strays)
-    try:
-        entry = write_copy(job)
-    except AnonymatError as err:
-        return err
-    if job.verify:
-        from anonymat.verify import verify_copy
-
-        # zones proved uniform cannot hold text: the OCR inside them is left to `anonymat verify`
-        check = verify_copy(Path(job.outdir), Path(job.outdir) / entry["manifest"], ocr_zones=False)
-        if not check.ok:
-            entry["verify_problems"] = check.problems
-    return entry
-
-
-def _write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None, pool=None) -> list:
-    return list(pipeline.run_pool(write_one, jobs, n, on_done, scheduler, pool, _write_crashed))
-
-
-def _write_crashed(job: WriteJob) -> AnonymatError:
-    files = ", ".join(sorted({p.file for p in job.copy.pages}))
-    return AnonymatError(
-        f"writing copy {job.copy.number} crashed a worker process twice: run the command again; "
-        f"if it fails again, check its scans ({files})"
     )

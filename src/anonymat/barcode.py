@@ -41,7 +41,7 @@ class BarcodeReader(Protocol):
 
 
 class ZxingReader:
-    """zxing-cpp: faster and more robust than zbar on noise and strokes (MEASUREMENTS.md section 4)."""
+    """zxing-cpp: faster and more robust than zbar on noise and strokes (README "Choices, on numbers")."""
 
     name = "zxing-cpp"
 
@@ -147,10 +147,9 @@ def _our_format(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class CodeSearch:
-    """Outcome of the search on one page: the accepted read, and what was seen but refused."""
+    """Outcome of the search on one page: the accepted read, or none (and whether two reads disagreed)."""
 
     read: BarcodeRead | None
-    rejected: tuple[str, ...] = ()  # values that did not match the pattern (never logged: may be anything)
     conflict: bool = False  # two readers, or two regions, gave two different valid values
 
 
@@ -183,13 +182,12 @@ def find_code(
         (readers[0], 1.0, [*bands, whole])
     ]
     passes += [(reader, 1.0, bands) for reader in readers[1:]]
-    # the rescaled passes skip the whole page (20 million pixels at 1.5x): on the evaluation corpus's 31
-    # damaged codes no rescaled pass read anything, and a torn code cost 400 ms per page (now 315)
+    # the rescaled passes skip the whole page (20 million pixels at 1.5x): on the evaluation corpus's
+    # damaged codes no rescaled pass read anything there, and a torn code paid for every one of them
     passes += [(readers[0], scale, bands) for scale in (0.5, 1.5)]
     # At 1x, a code in the top or bottom band of the scan lies along it (the page is upright or upside
     # down): zxing is spared the 90-degree search there; the side bands and the other passes keep it.
     along = set(_bands((h, w))[:2]) - set(regions)
-    rejected: list[str] = []
     for reader, scale, boxes in passes:
         for box in boxes:
             x0, y0, x1, y1 = box
@@ -202,15 +200,13 @@ def find_code(
                 crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
             valid: list[BarcodeRead] = []
             for read in reader.read(crop, formats, turned=scale != 1.0 or box not in along):
-                if regex.fullmatch(read.value):
+                if regex.fullmatch(read.value):  # any other value is refused (never logged: may be anything)
                     valid.append(read.moved(x0, y0, scale))
-                else:
-                    rejected.append(read.value)
             if len({r.value for r in valid}) > 1:
-                return CodeSearch(None, tuple(rejected), conflict=True)
+                return CodeSearch(None, conflict=True)
             if valid:
-                return CodeSearch(valid[0], tuple(rejected))
-    return CodeSearch(None, tuple(rejected))
+                return CodeSearch(valid[0])
+    return CodeSearch(None)
 
 
 _READERS: list[BarcodeReader] | None = None
@@ -219,10 +215,9 @@ _READERS: list[BarcodeReader] | None = None
 def default_readers() -> list[BarcodeReader]:
     """The page search's reader: zxing-cpp alone.
 
-    zbar as a fallback after zxing was measured on `make eval` (218 pages, 31 damaged stickers): it read
-    no code that zxing had missed (every one of the 168 reads came from zxing), and on each page where
-    zxing finds nothing its four bands cost ~280 ms, 9 pages in 158 on the `make bench` mix: 15 ms per
-    page on average, for nothing. zbar stays the second opinion of the verification (`all_readers`).
+    zbar after zxing read no code on `make eval` that zxing had missed, and costs its four bands on every
+    page where zxing finds nothing, so the search does without it. zbar stays the second opinion of the
+    verification (`all_readers`).
     """
     return all_readers()[:1]
 

@@ -11,13 +11,14 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from anonymat import __version__, messages
 from anonymat.errors import AnonymatError, ExitCode, escape_controls
 from anonymat.messages import t
+from anonymat.states import Order
 
 messages.set_language(messages.choose_language(sys.argv))
 
@@ -169,7 +170,7 @@ def process(
             template=template,
             jobs=_jobs(jobs, scheduler),
             keep_blank=keep_blank,
-            order=order,
+            order=cast(Order, order),  # Options makes it its Order, or validate() refuses it
             jpeg_quality=jpeg_quality,
             max_page_kb=max_page_kb,
             force=force,
@@ -218,7 +219,7 @@ def watch(
             vault=vault,
             template=template,
             jobs=_jobs(jobs, None),
-            order=order,
+            order=cast(Order, order),  # Options makes it its Order, or validate() refuses it
             roster=roster,
             log=log,
             verbosity=-1 if quiet else (1 if verbose else 0),

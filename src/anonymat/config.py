@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anonymat.errors import UsageError
+from anonymat.states import Order
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Options:
     template: str = "cdg-est"
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     keep_blank: bool = False
-    order: str = "continuity"  # "continuity" | "scan"
+    order: Order = Order.CONTINUITY  # a string from the command line becomes its Order here
     jpeg_quality: int = 40
     max_page_kb: int = 150  # 0: no limit
     force: bool = False
@@ -27,6 +28,10 @@ class Options:
     roster: Path | None = None  # CSV of candidates' names: flag copies whose body holds one
     log: Path | None = None  # --log FILE: the run's lines, timestamped, appended to FILE
 
+    def __post_init__(self) -> None:
+        if self.order in tuple(Order):  # anything else stays as given, for validate() to name
+            object.__setattr__(self, "order", Order(self.order))
+
     def validate(self) -> Options:
         if not self.inputs:
             raise UsageError("no input given: name at least one scanned file or folder")
@@ -35,7 +40,7 @@ class Options:
             raise UsageError(f"{missing}: no such file or folder: check the path")
         if self.jobs < 1:
             raise UsageError(f"--jobs must be 1 or more, not {self.jobs}")
-        if self.order not in ("continuity", "scan"):
+        if self.order not in tuple(Order):
             raise UsageError(f"--order must be 'continuity' or 'scan', not {self.order!r}")
         if not 20 <= self.jpeg_quality <= 95:
             raise UsageError(f"--jpeg-quality must be between 20 and 95, not {self.jpeg_quality}")

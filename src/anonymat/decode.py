@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -19,11 +18,9 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
-from anonymat.errors import PageError
+from anonymat.errors import PageError, Unusable, describe_error, qpdf_reason
+from anonymat.model import PageRef
 from anonymat.tools import quiet_native_stderr
-
-if TYPE_CHECKING:
-    from anonymat.ingest import PageRef
 
 MAX_PIXELS = 120_000_000
 MIN_SIDE = 300  # px: anything smaller cannot be a scanned page
@@ -44,10 +41,6 @@ class PageImage:
 # qpdf's warnings about a damaged file reach Python's logging, whose last-resort handler would print them
 # on stderr as stray lines: what matters is said once, in the one-line error naming the file
 logging.getLogger("pikepdf").addHandler(logging.NullHandler())
-
-
-class Unusable(Exception):
-    """A file that cannot be used; its message becomes a Problem."""
 
 
 def set_pixel_limit() -> None:
@@ -511,21 +504,3 @@ def to_gray(img: Image.Image) -> np.ndarray:
         return np.asarray(img.convert("L"), dtype=np.uint8).copy()
     except ValueError:
         return np.asarray(img.convert("RGB").convert("L"), dtype=np.uint8).copy()
-
-
-def qpdf_reason(exc: BaseException, path: Path) -> str:
-    """qpdf's message without the file name it starts with (the Problem already names the file)."""
-    text = oneline(str(exc), limit=400)
-    for prefix in (f"{path}: ", f"{path.resolve()}: "):
-        text = text.replace(prefix, "")
-    return oneline(text) or type(exc).__name__
-
-
-def describe_error(exc: BaseException) -> str:
-    text = oneline(str(exc))
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def oneline(text: str, limit: int = 160) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -37,12 +38,6 @@ class MissingDependencyError(AnonymatError):
     exit_code = ExitCode.MISSING_DEPENDENCY
 
 
-class InputError(AnonymatError):
-    """A file or page that cannot be used; recorded in batch.json, the batch goes on."""
-
-    exit_code = ExitCode.NEEDS_REVIEW
-
-
 class PageError(AnonymatError):
     """One page failed in a stage (OCR timeout, undecodable image); the batch goes on."""
 
@@ -56,3 +51,25 @@ def escape_controls(text: str) -> str:
 
 class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt, not caught by `except Exception`
     """SIGTERM, raised in the main thread like SIGINT's KeyboardInterrupt, so a run stops the same way."""
+
+
+class Unusable(Exception):
+    """A file that cannot be used; its message becomes a Problem (batch.json `errors`), the batch goes on."""
+
+
+def qpdf_reason(exc: BaseException, path: Path) -> str:
+    """qpdf's message without the file name it starts with (the Problem already names the file)."""
+    text = oneline(str(exc), limit=400)
+    for prefix in (f"{path}: ", f"{path.resolve()}: "):
+        text = text.replace(prefix, "")
+    return oneline(text) or type(exc).__name__
+
+
+def describe_error(exc: BaseException) -> str:
+    text = oneline(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def oneline(text: str, limit: int = 160) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -18,6 +18,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 from anonymat.errors import UsageError
+from anonymat.manifest import page_label
+from anonymat.outdir import BATCH_JSON
 from anonymat.words import is_near
 
 MIN_STRING = 4  # shorter identity words ("Le", "Zoé"...) turn up by chance in OCR of handwriting
@@ -103,7 +105,7 @@ def load_truth(path: Path) -> dict[str, Any]:
 def evaluate(outdir: Path, truth: dict[str, Any], ocr_pages: bool = True) -> Evaluation:
     """Score OUTDIR against the truth."""
     manifests = _manifests(outdir)
-    batch = _read(outdir / "batch.json") or {}
+    batch = _read(outdir / BATCH_JSON) or {}
     placed: dict[Source, str] = {}  # source page -> the copy whose PDF holds it
     for number, manifest in manifests.items():
         for entry in manifest["pages"]:
@@ -253,7 +255,7 @@ def write_junit(result: Evaluation, path: Path) -> None:
 
 
 def _manifests(outdir: Path) -> dict[str, dict[str, Any]]:
-    batch = _read(outdir / "batch.json")
+    batch = _read(outdir / BATCH_JSON)
     if not isinstance(batch, dict) or not isinstance(batch.get("copies"), list):
         raise UsageError(f"{outdir}: no batch.json: give the output folder of a finished `anonymat process`")
     found = {}
@@ -297,4 +299,4 @@ def _match(source: Source, files: set[str]) -> Source:
 
 
 def _label(source: Source) -> str:
-    return f"{source[0]} page {source[1] + 1}"
+    return page_label(*source)

@@ -5,7 +5,7 @@ kept when it is reordered, so the same command means the same thing twice) or by
 FILE:PAGE (PAGE counted from 1). A fix that changes nothing (the same command run again) is a no-op:
 no file is written. Only the copies a fix touches are rebuilt, from their source scans, with the run's
 settings (manifest `settings`: JPEG quality, page size limit) and through the same writing path as
-`process` (api.write_copy); every other copy's files stay byte-identical. Each change is logged in the
+`process` (copy_stage.write_copy); every other copy's files stay byte-identical. Each change is logged in the
 manifest's `manual` list, batch.json gets the copies' new status, and report.html is rewritten.
 
 `--add FILE:PAGE[@POSITION]` attaches a page `process` left unassigned: it goes through the page stage
@@ -24,11 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymat import api, output
+from anonymat import copy_stage, ingest, output
 from anonymat.errors import UsageError
-from anonymat.manifest import Copy, facts_from_entry
+from anonymat.manifest import Copy, entry_label, facts_from_entry, status_of
+from anonymat.model import PageRef
+from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
+from anonymat.states import OrderMethod
 
-# review reasons that a person deciding the order settles (api.order_copy writes them)
+# review reasons that a person deciding the order settles (copy_stage.order_copy writes them)
 ORDER_REASONS = ("reading order uncertain", "the text of some page could not be read")
 DROPPED_BY_HAND = "dropped by hand"
 
@@ -139,7 +142,7 @@ def apply_fixes(
 
     `template`: the template to analyse an added page with, when it is not the built-in one the run used."""
     outdir = Path(outdir)
-    batch_path = outdir / "batch.json"
+    batch_path = outdir / BATCH_JSON
     if not batch_path.is_file():
         raise UsageError(f"{outdir}: no batch.json here; give the folder written by `anonymat process`")
     batch = _load_json(batch_path)
@@ -149,9 +152,9 @@ def apply_fixes(
     def state(number: str, given_as: str) -> _State:
         number = _existing_number(outdir, number, given_as)
         if number not in states:
-            manifest = _load_json(outdir / f"{number}.json")
+            manifest = _load_json(outdir / manifest_name(number))
             if not isinstance(manifest.get("pages"), list) or "pdf" not in manifest:
-                raise UsageError(f"{outdir / (number + '.json')}: not an anonymat manifest")
+                raise UsageError(f"{outdir / manifest_name(number)}: not an anonymat manifest")
             pages = [dict(e) for e in manifest["pages"]]
             for i, entry in enumerate(pages, start=1):  # a manifest from before page ids: ids = positions
                 entry.setdefault("id", i)
@@ -188,10 +191,10 @@ def apply_fixes(
             copy.manual.append({"action": "resolved", "at": when})
 
     for entry in added:  # the reasons that named the attached page, in every copy, have served
-        label = _label(entry)
+        label = entry_label(entry)
         for other in batch.get("copies", []):
             name = str(other.get("anonymity_number", ""))
-            if not (outdir / f"{name}.json").is_file():
+            if not (outdir / manifest_name(name)).is_file():
                 continue
             if any(_names_stray(r, label) for r in state(name, "batch.json").reasons):
                 st = states[name]
@@ -230,7 +233,7 @@ def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
     out = []
     for given in numbers:
         number = _existing_number(Path(outdir), given, "NUMBER")
-        manifest = _load_json(Path(outdir) / f"{number}.json")
+        manifest = _load_json(Path(outdir) / manifest_name(number))
         pages = [
             f"{e.get('id', i)} ({e['source']['file']}:{int(e['source']['page']) + 1})"
             for i, e in enumerate(manifest["pages"], start=1)
@@ -241,13 +244,13 @@ def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
 
 def _existing_number(outdir: Path, number: str, given_as: str) -> str:
     number = number.strip()
-    if api.SAFE_NAME.fullmatch(number) and (outdir / f"{number}.json").is_file():
+    if copy_stage.SAFE_NAME.fullmatch(number) and (outdir / manifest_name(number)).is_file():
         return number
     # a spreadsheet may have eaten the leading zeros of a number
     if number.isdigit():
         same = [
             p.stem
-            for p in outdir.glob("*.json")
+            for p in manifest_paths(outdir)
             if p.stem.isdigit() and p.stem.lstrip("0") == number.lstrip("0")
         ]
         if len(same) == 1:
@@ -315,7 +318,7 @@ def _apply_move(number: str, copy: _State, page: Page, other: str, target: _Stat
     if len(copy.pages) == 1:
         raise UsageError(f"--move: copy {number} has only this page; a copy cannot be left empty")
     entry = copy.pages.pop(i)
-    label = _label(entry)
+    label = entry_label(entry)
     moving = [r for r in copy.reasons if r.startswith(label + ":")]
     copy.reasons = [r for r in copy.reasons if r not in moving]
     target.reasons += [r for r in moving if r not in target.reasons]
@@ -342,7 +345,7 @@ def _apply_drop(number: str, copy: _State, pages: tuple[Page, ...], when: str) -
         raise UsageError(f"--drop: copy {number} would have no page left")
     gone = [copy.pages[i] for i in picked]
     copy.pages = [e for i, e in enumerate(copy.pages) if i not in picked]
-    labels = [_label(e) for e in gone]
+    labels = [entry_label(e) for e in gone]
     copy.reasons = [r for r in copy.reasons if not any(r.startswith(lb + ":") for lb in labels)]
     copy.dropped += [{"source": e["source"], "reason": DROPPED_BY_HAND, "id": e["id"]} for e in gone]
     copy.manual.append({"action": "drop", "ids": [e["id"] for e in gone], "pages": labels, "at": when})
@@ -398,14 +401,16 @@ def _apply_add(
     if not 1 <= at <= len(copy.pages) + 1:
         raise UsageError(f"--add: position {at} is not one of 1..{len(copy.pages) + 1}")
     copy.pages.insert(at - 1, new)
-    copy.manual.append({"action": "add", "page": _label(new), "id": new["id"], "position": at, "at": when})
+    copy.manual.append(
+        {"action": "add", "page": entry_label(new), "id": new["id"], "position": at, "at": when}
+    )
     _mark_ordered(copy)
     return entry
 
 
 def _analyse_again(src: dict[str, Any], settings: dict[str, Any], template: str | None) -> Any:
     """The page stage on one page (pipeline.analyse_page), with the template the run used."""
-    from anonymat import ingest, pipeline
+    from anonymat import pipeline
     from anonymat.template import load_template
 
     recorded = str(settings.get("template") or "cdg-est")
@@ -423,7 +428,7 @@ def _analyse_again(src: dict[str, Any], settings: dict[str, Any], template: str 
                 f"--add: the copies were made with another template than the built-in {name!r}: "
                 "give the same --template FILE as `anonymat process`"
             )
-    ref = ingest.PageRef(
+    ref = PageRef(
         path=src["path"], file=src["file"], index=int(src["page"]), sha256=src["sha256"], kind=src["kind"]
     )
     ctx = pipeline.PageContext(template=chosen, want_text=False, vault=None)
@@ -437,11 +442,6 @@ def _mark_ordered(copy: _State) -> None:
 
 def _receives(copy: _State) -> bool:
     return any(m["action"] == "receive" for m in copy.manual)
-
-
-def _label(entry: dict[str, Any]) -> str:
-    """manifest.PageFacts.label() of a page entry: how review reasons and order links name a page."""
-    return f"{entry['source']['file']} page {int(entry['source']['page']) + 1}"
 
 
 def _csv(positions: tuple[Page, ...]) -> str:
@@ -461,7 +461,7 @@ def _check_sources(pages: list[dict[str, Any]]) -> None:
             )
         if path not in seen:
             try:
-                seen[path] = _sha256_file(Path(path))
+                seen[path] = ingest.sha256_file(Path(path))
             except OSError as exc:
                 raise UsageError(
                     f"{path}: source scan not found ({exc.strerror}); put it back to rebuild the copy"
@@ -470,17 +470,9 @@ def _check_sources(pages: list[dict[str, Any]]) -> None:
             raise UsageError(f"{path}: source scan changed since it was processed; put the original back")
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _jpeg_quality(pdf_path: Path) -> int:
-    """The JPEG quality the copy was written with (not in the manifest): matched on the quantization
-    tables of its pages; the highest one, as a page over the size limit was written at a lower one."""
+    """The JPEG quality a copy whose manifest has no `settings` was written with: matched on the
+    quantization tables of its pages; the highest one, as a page over the size limit was written lower."""
     import numpy as np
     import pikepdf
     from PIL import Image
@@ -523,25 +515,27 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
             number=number,
             pages=[facts_from_entry(e) for e in copy.pages],
             reasons=list(copy.reasons),
-            order_method="manual",
+            order_method=OrderMethod.MANUAL,
             order_confidence=1.0,
             links=list((old.get("order") or {}).get("links", [])),
         )
-        api.write_copy(
-            api.WriteJob(built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb)
+        copy_stage.write_copy(
+            copy_stage.WriteJob(
+                built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb
+            )
         )
-        manifest = _load_json(outdir / f"{number}.json")
+        manifest = _load_json(outdir / manifest_name(number))
         for entry, state in zip(manifest["pages"], copy.pages, strict=True):
             entry["id"] = state["id"]  # the report numbers stay with their pages
         if "settings" in old:
             manifest["settings"] = old["settings"]
     else:
         manifest = dict(old)
-    manifest["status"] = "needs_review" if copy.reasons else "ok"
+    manifest["status"] = status_of(copy.reasons)
     manifest["review_reasons"] = list(copy.reasons)
     manifest["dropped"] = copy.dropped
     manifest["manual"] = manual
-    output.write_json_atomic(manifest, outdir / f"{number}.json")
+    output.write_json_atomic(manifest, outdir / manifest_name(number))
 
 
 def _update_batch(
@@ -550,9 +544,9 @@ def _update_batch(
     entries = {c.get("anonymity_number"): c for c in batch.get("copies", [])}
     for number, copy in states.items():
         entry = entries.get(number)
-        status = "needs_review" if copy.reasons else "ok"
+        status = status_of(copy.reasons)
         if entry is None:
-            entry = {"anonymity_number": number, "manifest": f"{number}.json"}
+            entry = {"anonymity_number": number, "manifest": manifest_name(number)}
             batch.setdefault("copies", []).append(entry)
         entry["status"] = status
         entry["review_reasons"] = list(copy.reasons)  # batch.json version 2 (api.BATCH_SCHEMA_VERSION)

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from anonymat.model import Box
 from anonymat.roster import Roster, find_names, fold, within_one
-
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,10 @@ from typing import Any
 
 import pikepdf
 
-from anonymat.decode import (
-    Unusable,
-    decodes_some_page,
-    describe_error,
-    oneline,
-    open_image,
-    qpdf_reason,
-    quiet_decoders,
-    set_pixel_limit,
-)
+from anonymat.decode import decodes_some_page, open_image, quiet_decoders, set_pixel_limit
+from anonymat.errors import Unusable, describe_error, oneline, qpdf_reason
 from anonymat.manifest import PageFacts
+from anonymat.model import PageRef
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
 # Raster formats people may try; named so they get a Problem instead of silence.
@@ -40,17 +33,6 @@ class SourceFile:
     sha256: str
     kind: str
     page_count: int
-
-
-@dataclass(frozen=True)
-class PageRef:
-    """One page of one input file; small and picklable, it crosses process boundaries."""
-
-    path: str
-    file: str
-    index: int
-    sha256: str
-    kind: str
 
 
 @dataclass(frozen=True)
@@ -298,15 +280,13 @@ def _probe(path: Path, display: str, explicit: bool, size: int) -> SourceFile | 
             raise Unusable("not a PDF, TIFF, JPEG or PNG file (recognised by content): give a scanned copy")
         return None
     page_count = _count_pdf_pages(path) if kind == "pdf" else _count_raster_frames(path, kind)
-    return SourceFile(path=path, display=display, sha256=_sha256_file(path), kind=kind, page_count=page_count)
+    return SourceFile(path=path, display=display, sha256=sha256_file(path), kind=kind, page_count=page_count)
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+def sha256_file(path: Path) -> str:
+    """A file's sha256, read in blocks (an input scan may be large): the one file hash of the project."""
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _count_pdf_pages(path: Path) -> int:

@@ -29,6 +29,7 @@ import numpy as np
 
 from anonymat import barcode, blank, decode, header, ingest, orient, placement
 from anonymat.errors import UsageError
+from anonymat.model import PageRef
 from anonymat.template import MmBox, Template, parse_template
 
 FLAP_KEYS = frozenset({"partie", "laissez", "rabattre", "humecter", "obligatoire", "garantir"})
@@ -65,7 +66,7 @@ class Learned:
     pages: int
 
 
-def read_page(ref: ingest.PageRef) -> PageReading | None:
+def read_page(ref: PageRef) -> PageReading | None:
     """The printed structure of one scanned page, or None when it is blank or its barcode unreadable."""
     image = decode.load_page(ref)
     gray, dpi = image.gray, image.dpi

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-SCHEMA_VERSION = 1
+from anonymat.model import Box
+from anonymat.states import Flap, MaskPolicy, OrderMethod, PoseSource, Status
 
-Box = tuple[int, int, int, int]
+SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,13 @@ class PageFacts:
     printed_number: str | None = None  # OCR of the digits under the bars, when the bars did not read
     rotation: int = 0
     skew: float = 0.0
-    pose_source: str = "unknown"
+    pose_source: PoseSource = PoseSource.UNKNOWN
     anchor: str = "none"  # the cue kinds that agreed on the template's placement, e.g. "barcode+rules"
     cues_disagreeing: tuple[str, ...] = ()  # cue kinds seen on the page that pointed elsewhere
     residual_mm: float | None = None  # the farthest agreeing cue from the placement
-    mask_policy: str = "template"  # or the fail-closed "header band to ..." (masking.plan_masks)
+    mask_policy: MaskPolicy = MaskPolicy.TEMPLATE  # or fail closed, the header band (masking.plan_masks)
     placed: tuple[float, float, float] = (0.0, 0.0, 0.0)  # template origin x, y and px per mm (output px)
-    flap: str = "unknown"
+    flap: Flap = Flap.UNKNOWN
     masked: tuple[Box, ...] = ()
     sharp: tuple[Box, ...] = ()  # output boxes kept unsoftened (the anonymity barcode)
     size: tuple[int, int] = (0, 0)  # output page (width, height) in pixels
@@ -55,7 +56,17 @@ class PageFacts:
         return {**self.source(), "path": self.path, "kind": self.kind}
 
     def label(self) -> str:
-        return f"{self.file} page {self.page + 1}"
+        return page_label(self.file, self.page)
+
+
+def page_label(file: str, page: int) -> str:
+    """How review reasons, order links and the report name a page (`page` 0-based): the one format."""
+    return f"{file} page {page + 1}"
+
+
+def entry_label(entry: dict[str, Any]) -> str:
+    """page_label of a manifest page entry."""
+    return page_label(str(entry["source"]["file"]), int(entry["source"]["page"]))
 
 
 @dataclass
@@ -64,13 +75,18 @@ class Copy:
     pages: list[PageFacts]  # written pages, in output order once ordered
     blanks: list[PageFacts] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    order_method: str = "scan"
+    order_method: OrderMethod = OrderMethod.SCAN
     order_confidence: float = 1.0
     links: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def status(self) -> str:
-        return "needs_review" if self.reasons else "ok"
+    def status(self) -> Status:
+        return status_of(self.reasons)
+
+
+def status_of(reasons: list[str]) -> Status:
+    """The one status rule: a copy with any review reason needs review."""
+    return Status.NEEDS_REVIEW if reasons else Status.OK
 
 
 def page_entry(facts: PageFacts) -> dict[str, Any]:
@@ -118,13 +134,13 @@ def facts_from_entry(entry: dict[str, Any]) -> PageFacts:
         barcode_reader=barcode.get("reader"),
         rotation=int(entry["rotation"]),
         skew=float(entry.get("skew", 0.0)),
-        pose_source=entry.get("pose", "barcode"),
+        pose_source=PoseSource(entry.get("pose", PoseSource.BARCODE)),
         anchor=entry.get("anchor", "none"),
         cues_disagreeing=tuple(registration.get("disagreeing", ())),
         residual_mm=registration.get("residual_mm"),
-        mask_policy=registration.get("policy", "template"),
+        mask_policy=MaskPolicy(registration.get("policy", MaskPolicy.TEMPLATE)),
         placed=(*registration.get("origin_px", (0.0, 0.0)), registration.get("px_per_mm", 0.0)),  # type: ignore[arg-type]
-        flap=entry.get("flap", "unknown"),
+        flap=Flap(entry.get("flap", Flap.UNKNOWN)),
         masked=tuple(tuple(int(v) for v in b) for b in entry.get("masked", [])),  # type: ignore[misc]
         sharp=tuple(tuple(int(v) for v in b) for b in entry.get("sharp", [])),  # type: ignore[misc]
         size=tuple(entry.get("size", (0, 0))),  # type: ignore[arg-type]

@@ -10,8 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from anonymat.model import Box
 from anonymat.orient import ink_mask
-from anonymat.template import Box, Registration, Template
+from anonymat.states import Flap, MaskPolicy
+from anonymat.template import Registration, Template
 
 # The fail-closed policy, for a page the template could not be proved on: the whole header band is
 # masked, down to just above the first ruled line of the writing area (the first line's handwriting
@@ -60,7 +62,7 @@ class MaskPlan:
     sharp: tuple[Box, ...]
     identity: Box  # what the vault keeps
     writing: Box
-    policy: str  # "template" | "header band to the ruled lines" | "header band to a fixed depth"
+    policy: MaskPolicy
 
 
 def plan_masks(
@@ -86,18 +88,18 @@ def plan_masks(
             sharp = (clip_box(reg.to_px(template.zones_mm["anonymity_box"], 2.0), shape),)
         identity = clip_box(reg.to_px(template.zones_mm["identity"], template.mask_margin_mm), shape)
         writing = clip_box(reg.to_px(template.zones_mm["writing_area"]), shape)
-        policy = "template"
+        policy = MaskPolicy.TEMPLATE
     else:
         s = reg.px_per_mm
         if writing_top is not None and writing_top >= MIN_HEADER_MM * s:
-            end, policy = int(writing_top - WRITING_CLEARANCE_MM * s), "header band to the ruled lines"
+            end, policy = int(writing_top - WRITING_CLEARANCE_MM * s), MaskPolicy.HEADER_TO_RULES
             # a form may rule its identity fields like the writing area: the series found can start
             # inside the header, whose printed bottom rule then lies below it
             last = [y for y in rules_y if y < writing_top + HEADER_RULE_REACH_MM * s]
             if last:
                 end = max(end, int(max(last) + 1.5 * s))
         else:
-            end, policy = int(min(h, FAIL_CLOSED_DEPTH_MM * s)), "header band to a fixed depth"
+            end, policy = int(min(h, FAIL_CLOSED_DEPTH_MM * s)), MaskPolicy.HEADER_TO_DEPTH
         band = (0, 0, w, end)
         keep = None
         if sticker is not None and not template.hide_anonymity_box:
@@ -138,21 +140,21 @@ def ink_fraction(gray: np.ndarray, box: Box, inset_px: int) -> float:
     return float(ink.mean())
 
 
-def flap_state(gray: np.ndarray, template: Template, reg: Registration) -> str:
+def flap_state(gray: np.ndarray, template: Template, reg: Registration) -> Flap:
     """'open' when the flap's printed face shows where it sits unfolded, 'folded' when that area is bare.
 
     Only ink coverage of the flap's own area is measured: nothing inside the identity zone is read.
     """
     if template.flap_open_area is None or reg.anchor == "none":
-        return "unknown"
+        return Flap.UNKNOWN
     box = reg.to_px(template.zones_mm[template.flap_open_area])
     coverage = ink_fraction(gray, box, inset_px=int(2 * reg.px_per_mm))
     # printed flap text covers ~10 % of its area; a bare area keeps under 1 % (fold shadow, gum strip)
     if coverage >= FLAP_OPEN_INK:
-        return "open"
+        return Flap.OPEN
     if coverage <= FLAP_BARE_INK:
-        return "folded"
-    return "unknown"
+        return Flap.FOLDED
+    return Flap.UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ os.environ.setdefault(
     "OMP_THREAD_LIMIT", "1"
 )  # must be set before tesseract is loaded (3.7x slower otherwise)
 
+import shlex  # noqa: E402
 import threading  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from typing import Any  # noqa: E402
@@ -85,7 +86,9 @@ def ocr_text(
             return _checked(api.GetUTF8Text)
     config = f"--psm {psm} --oem 1 -c tessedit_do_invert=0"
     if whitelist:
-        config += f" -c tessedit_char_whitelist={whitelist}"
+        config += (
+            f" -c tessedit_char_whitelist={shlex.quote(whitelist)}"  # pytesseract splits it as a shell would
+        )
     return str(_call_pytesseract("image_to_string", image, lang, config, timeout_s))
 
 

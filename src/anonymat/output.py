@@ -7,7 +7,6 @@ import errno
 import hashlib
 import io
 import json
-import math
 import os
 import re
 import secrets
@@ -33,19 +32,12 @@ CAP_STEP = 4
 PAPER_MARGIN_SIGMAS = 3.0  # how far below the paper's level (in noise sigmas) grey still counts as paper
 PAPER_MARGIN_MIN = 8  # grey levels, for very clean scans
 RAMP_WIDTH = 24  # grey levels over which faint strokes fade smoothly into white
-# Softening stroke edges is what brings a dense handwritten page under 150 KB at 200 dpi: after whitening,
-# the bytes go to the edges of the writing, not to paper noise. bench/legibility.py on full dense pages:
-# whitened, softened by 0.2 mm and darkened (gamma 1.6), a dense 200-dpi page is 144 KB at q40 and OCR
-# reads it as well as the scan (+0.9 points); without softening it is 166 KB (bench/legibility.py).
+# Softening stroke edges is what brings a dense handwritten page under the size limit at 200 dpi: after
+# whitening, the bytes go to the edges of the writing, not to paper noise, and OCR reads the softened,
+# darkened page as well as the scan (bench/legibility.py). The kernel is OpenCV's own (3 sigma): a shorter
+# one is faster but OCR read the output worse (bench/resample.py).
 SMOOTH_MM = 0.2
 DARKEN_GAMMA = 1.6
-# Where the softening kernel ends, in sigmas; 0: OpenCV's own choice (3 sigma, 11 taps at 200 dpi).
-# bench/resample.py: ending it at 1.9 sigma (7 taps) saves ~4 ms per 200-dpi page, but OCR then read the
-# output about a point worse in every comparison (and bench/legibility.py: 92.1 % instead of 93.1 %).
-SOFTEN_REACH = 0.0
-# Baseline JPEG with optimised Huffman tables. Progressive was measured at under 1 % smaller on whitened,
-# softened pages, for 3x the encoding time (40 vs 13 ms per 200-dpi page) and 3x the decoding time
-# (21 vs 7 ms), which every reader of the PDF, our own verification and thumbnails pay again.
 
 
 @dataclass(frozen=True)
@@ -193,8 +185,7 @@ def clean_page(gray: np.ndarray, dpi: float, sharp: Iterable[tuple[int, int, int
     whitened = cv2.LUT(gray, lut) if lut is not None else gray
     if sigma >= 0.3:
         # softening lightens thin strokes; a gamma curve (white stays white) gives them their darkness back
-        k = 2 * math.ceil(SOFTEN_REACH * sigma) + 1 if SOFTEN_REACH else 0  # 0: OpenCV's own (3 sigma)
-        out = cv2.LUT(cv2.GaussianBlur(whitened, (k, k), sigma), _DARKEN)
+        out = cv2.LUT(cv2.GaussianBlur(whitened, (0, 0), sigma), _DARKEN)
     else:
         out = whitened.copy()
     for x0, y0, x1, y1 in sharp:  # the barcode's bars are as narrow as the softening: leave them crisp
@@ -243,12 +234,27 @@ def encode_page(gray: np.ndarray, dpi: float, quality: int, max_page_kb: int = D
 
 def encode_jpeg(gray: np.ndarray, quality: int) -> bytes:
     """Baseline grey JPEG with optimised Huffman tables, from pixels (so no EXIF or comment of the input
-    survives)."""
+    survives). Not progressive: barely smaller on whitened pages, and slower to encode and to decode for
+    every reader of the PDF (our verification and thumbnails included)."""
     params = [cv2.IMWRITE_JPEG_QUALITY, int(quality), cv2.IMWRITE_JPEG_OPTIMIZE, 1]
     ok, buf = cv2.imencode(".jpg", gray, params)
     if not ok:
         raise ValueError("JPEG encoding failed")
     return buf.tobytes()
+
+
+THUMB_WIDTH = 300  # px: the report's page thumbnails
+THUMB_QUALITY = 70
+
+
+def make_thumbnail(gray: np.ndarray) -> bytes:
+    """A THUMB_WIDTH-wide grey JPEG made from pixels (no metadata can ride along)."""
+    height, width = gray.shape[:2]
+    scale = THUMB_WIDTH / width
+    while gray.shape[1] >= 2 * THUMB_WIDTH:  # halvings (Gaussian, then every other pixel): 5x cheaper than
+        gray = cv2.pyrDown(gray)  # one INTER_AREA over the whole page, and as smooth
+    small = cv2.resize(gray, (THUMB_WIDTH, max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    return encode_jpeg(small, THUMB_QUALITY)
 
 
 def decode_page_image(page: Any, reduced: bool = False) -> np.ndarray | None:

@@ -1,8 +1,8 @@
 """Output pages encoded by the page stage, kept on disk until their copy's PDF is written.
 
 The page stage has the page's pixels decoded, upright and masked already: encoding the output page there
-saves the writing stage a second decode and a second straightening (the two cost 50 ms a page, a third of
-the whole work with --order scan). Only the file name crosses the process boundary, never pixels.
+saves the writing stage a second decode and a second straightening (a large part of the whole work with
+--order scan). Only the file name crosses the process boundary, never pixels.
 
 What is kept is exactly what the PDF embeds (masked, whitened JPEG) and its report thumbnail: nothing of
 the identity zone. The folder is emptied at the start and the end of every run, and each copy's pages

@@ -1,32 +1,35 @@
-"""The stages in order: analyse every page (in a pool), group, order, write each copy (in a pool)."""
+"""The page stage (every page analysed, on the workers of workers.py) and the output pages' pixels the
+writers embed; grouping, ordering and writing the copies are in api.py."""
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import multiprocessing
-import os
-import signal
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-import cv2
 import numpy as np
 
-from anonymat import barcode, blank, decode, header, ingest, masking, orient, output, pagecache, placement
-from anonymat.errors import AnonymatError, MissingDependencyError, UsageError
+from anonymat import (
+    barcode,
+    blank,
+    decode,
+    header,
+    ingest,
+    masking,
+    orient,
+    output,
+    pagecache,
+    placement,
+    workers,
+)
+from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
-from anonymat.report import make_thumbnail
+from anonymat.model import Box, PageRef
 from anonymat.roster import Roster
-from anonymat.template import Box, Registration, Template
+from anonymat.states import Flap, PoseSource
+from anonymat.template import Registration, Template
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,6 @@ class PageContext:
     render: RenderSettings | None = None  # encode the output page now, into this page cache
 
 
-WATCH_EVERY_S = 0.5  # how often a worker checks that the main process still runs
-EXIT_ORPHANED = 70
-
-
 @dataclass(frozen=True)
 class RenderSettings:
     """How output pages are encoded, and the page cache (pagecache.py) that keeps them for the writers."""
@@ -53,52 +52,11 @@ class RenderSettings:
     max_page_kb: int
 
 
-def _worker_init(pooled: bool = True, parent: int | None = None) -> None:
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    if parent is not None:
-        _exit_with(parent)
-    if pooled:  # one worker per core already: OpenCV's own threads would only contend with the others
-        cv2.setNumThreads(1)
-        # Ctrl-C reaches the whole process group: the parent stops the batch and lets the workers
-        # finish the copy in hand, instead of every worker dying with a traceback
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    decode.set_pixel_limit()
-
-
-def _exit_with(parent: int) -> None:
-    """End this worker when the batch's main process is gone: killed with -9 it cannot shut its pool down,
-    and orphaned workers would hold the caller's stdout open (a CI step waiting for its end hangs)."""
-
-    def watch() -> None:
-        while _is_alive(parent):
-            time.sleep(WATCH_EVERY_S)
-        os._exit(EXIT_ORPHANED)
-
-    threading.Thread(target=watch, name="anonymat-parent-watch", daemon=True).start()
-
-
-def _is_alive(pid: int) -> bool:
-    """Whether a process runs (a zombie, killed but not yet reaped by its parent, does not)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-
-
 def _registration_full(reg: Registration, factor: float) -> Registration:
     return Registration(reg.px_per_mm / factor, (reg.origin[0] / factor, reg.origin[1] / factor), reg.anchor)
 
 
-def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
+def analyse_page(ref: PageRef, ctx: PageContext) -> PageFacts:
     """Everything the batch needs to know about one page; never raises for a bad page."""
     base = _facts_of(ref)
     timings: dict[str, float] = {}  # CPU seconds per stage (`make bench`): not inflated by other load
@@ -147,11 +105,11 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
     quad_small = None if quad is None else [(x * factor, y * factor) for x, y in quad]
     found = _place(template, page, s_page, up_small, factor, quad_small)
     reg_small = found.registration
-    flap = "unknown"
+    flap = Flap.UNKNOWN
     if found.proved:
         flap = (
-            found.flap
-            if found.flap in ("open", "folded")
+            Flap(found.flap)
+            if found.flap in (Flap.OPEN, Flap.FOLDED)
             else masking.flap_state(up_small, template, reg_small)
         )
     lap("template")
@@ -165,12 +123,12 @@ def analyse_page(ref: ingest.PageRef, ctx: PageContext) -> PageFacts:
         rules_y = tuple(int(y / factor) for y, _x0, _x1 in placement.find_rules(up_small, s_small))
     sticker = None if quad is None else _bounds(quad)
     plan = masking.plan_masks(
-        template, reg, (h, w), found.proved, sticker, writing_top, pose.source == "unknown", rules_y
+        template, reg, (h, w), found.proved, sticker, writing_top, pose.source == PoseSource.UNKNOWN, rules_y
     )
     boxes, sharp = plan.boxes, plan.sharp
     fingerprint = ingest.page_fingerprint(page)  # finds the same page given twice
     crop_name = None
-    if ctx.vault and read is not None and flap in ("open", "unknown"):
+    if ctx.vault and read is not None and flap in (Flap.OPEN, Flap.UNKNOWN):
         zone = plan.identity
         # the value comes from the page: never let it name a path (a permissive template accepts "../x")
         crop_name = f"{_safe_stem(read.value)}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
@@ -335,7 +293,7 @@ def render_output(
         sharp,
         jpeg_quality,
         max_page_kb,
-        on_page=lambda pixels: thumbs.append(make_thumbnail(pixels)),
+        on_page=lambda pixels: thumbs.append(output.make_thumbnail(pixels)),
     )
     return encoded, thumbs[0]
 
@@ -343,9 +301,7 @@ def render_output(
 def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     """Decode the page again from its source and rebuild it upright and masked (the write stage, for a
     page the page cache does not hold)."""
-    ref = ingest.PageRef(
-        path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind
-    )
+    ref = PageRef(path=facts.path, file=facts.file, index=facts.page, sha256=facts.sha256, kind=facts.kind)
     image = decode.load_page(ref)
     pose = orient.Pose(facts.rotation, facts.skew, facts.pose_source)
     page = orient.upright_page(image.gray, pose)
@@ -353,165 +309,27 @@ def render_output_page(facts: PageFacts) -> tuple[np.ndarray, float, tuple]:
     return page, image.dpi, facts.sharp
 
 
-class Workers:
-    """The batch's local worker processes, shared by every stage: they start and import once per batch.
-
-    A worker that dies (a native decoder crashing on one bad page) breaks the whole pool; the pool is
-    then replaced, so the batch goes on.
-    """
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        # forkserver, not fork: a forked child can inherit a lock held by another thread of the parent
-        # (OCR, PDF or test-runner threads) and hang forever.
-        self._context = multiprocessing.get_context("forkserver")
-        self._pool = self._start()
-
-    def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self.jobs, mp_context=self._context, initializer=_worker_init, initargs=(True, os.getpid())
-        )
-
-    def submit(self, func: Callable, item: Any) -> Future:
-        return self._pool.submit(func, item)
-
-    def restart(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = self._start()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def worker_pool(jobs: int) -> Iterator[Workers | None]:
-    """Local workers for a batch (None for --jobs 1: everything runs in this process)."""
-    if jobs <= 1:
-        _worker_init(pooled=False)
-        yield None
-        return
-    workers = Workers(jobs)
-    try:
-        yield workers
-    finally:
-        workers.close()
-
-
-def run_pool(
-    func: Callable,
-    items: list,
-    jobs: int,
-    on_done: Callable[[], None] | None = None,
-    scheduler: str | None = None,
-    pool: Workers | None = None,
-    on_crash: Callable[[Any], Any] | None = None,
-) -> Iterator:
-    """Map `func` over `items`, yielding results in order: in-process, on local workers (`pool`, or
-    ones started for this call), or on a Dask distributed cluster (`scheduler` = "tcp://host:port";
-    inputs and OUTDIR on a shared filesystem).
-
-    `on_crash(item)` gives the result of an item whose worker died twice on it (a crash in native
-    code); without it, such a crash ends the run.
-    """
-    if scheduler:
-        yield from _run_dask(func, items, scheduler, on_done)
-        return
-    if pool is None and jobs > 1 and len(items) > 1:
-        with worker_pool(jobs) as own:
-            yield from run_pool(func, items, jobs, on_done, pool=own, on_crash=on_crash)
-        return
-    if pool is None:
-        _worker_init(pooled=False)
-        results: Iterable = map(func, items)
-    else:
-        results = _run_on(pool, func, items, on_crash)
-    for result in results:
-        yield result
-        if on_done:
-            on_done()
-
-
-def _run_on(workers: Workers, func: Callable, items: list, on_crash: Callable[[Any], Any] | None) -> Iterator:
-    """Results in order, with at most two items queued per worker (a long batch queues no more)."""
-    window = 2 * workers.jobs
-    queue: deque[tuple[Any, Future]] = deque()
-    upcoming = iter(items)
-    while True:
-        for item in itertools.islice(upcoming, window - len(queue)):
-            queue.append((item, workers.submit(func, item)))
-        if not queue:
-            return
-        item, future = queue.popleft()
-        try:
-            yield future.result()
-        except BrokenProcessPool:
-            # A worker died: every unfinished item failed with it. Each is run again alone, so the one
-            # that kills a worker again is known, and only that one is lost to the crash.
-            unfinished = [(item, future), *queue]
-            queue.clear()
-            workers.restart()
-            for other, earlier in unfinished:
-                if earlier.done() and not earlier.cancelled() and earlier.exception() is None:
-                    queue.append((other, earlier))  # finished before the crash: its result stands
-                    continue
-                done: Future = Future()
-                done.set_result(_run_alone(workers, func, other, on_crash))
-                queue.append((other, done))
-
-
-def _run_alone(workers: Workers, func: Callable, item: Any, on_crash: Callable[[Any], Any] | None) -> Any:
-    try:
-        return workers.submit(func, item).result()
-    except BrokenProcessPool:
-        workers.restart()
-        if on_crash is None:
-            raise
-        return on_crash(item)
-
-
-def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[], None] | None) -> Iterator:
-    try:
-        from distributed import Client
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "--scheduler needs Dask: run `.venv/bin/pip install distributed`"
-        ) from exc
-    try:
-        client = Client(scheduler, timeout=10, set_as_default=False)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot reach the Dask scheduler at {scheduler}: is `dask scheduler` running?"
-        ) from exc
-    try:
-        client.run(_worker_init)
-        futures = client.map(func, items, pure=False)
-        for future in futures:
-            yield future.result()
-            if on_done:
-                on_done()
-    finally:
-        client.close()
-
-
 def analyse_all(
-    refs: Iterable[ingest.PageRef],
+    refs: Iterable[PageRef],
     ctx: PageContext,
     jobs: int,
     on_done=None,
     scheduler: str | None = None,
-    pool: Workers | None = None,
+    pool: workers.Workers | None = None,
 ) -> list[PageFacts]:
     return list(
-        run_pool(partial(analyse_page, ctx=ctx), list(refs), jobs, on_done, scheduler, pool, _page_crashed)
+        workers.run_pool(
+            partial(analyse_page, ctx=ctx), list(refs), jobs, on_done, scheduler, pool, _page_crashed
+        )
     )
 
 
-def _facts_of(ref: ingest.PageRef) -> PageFacts:
+def _facts_of(ref: PageRef) -> PageFacts:
     """A page's facts before anything is known of its pixels."""
     return PageFacts(file=ref.file, path=ref.path, page=ref.index, sha256=ref.sha256, kind=ref.kind)
 
 
-def _page_crashed(ref: ingest.PageRef) -> PageFacts:
+def _page_crashed(ref: PageRef) -> PageFacts:
     where = f"page {ref.index + 1} of {ref.file}"
     return replace(
         _facts_of(ref),

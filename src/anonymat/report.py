@@ -25,14 +25,13 @@ import numpy as np
 
 from anonymat import output
 from anonymat.manifest import PageFacts
+from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 
-THUMB_WIDTH = 300
-THUMB_QUALITY = 70
 THUMBS = "thumbs"
 REPORT = "report.html"
 CROP_WIDTH = 720  # px: two crops side by side fit a laptop screen; handwriting stays readable
 CROP_LINES = 3  # written lines shown at each end of a page break
-ORDER_DOUBT_BELOW = 0.5  # api.ORDER_REVIEW_BELOW: below it the copy is flagged for its order
+ORDER_DOUBT_BELOW = 0.5  # copy_stage.ORDER_REVIEW_BELOW: below it the copy is flagged for its order
 
 
 def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None) -> Path:
@@ -40,12 +39,12 @@ def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None)
 
     `written`: the thumbnails the writers already made while encoding (number -> {pdf_sha256, pages})."""
     outdir = Path(outdir)
-    batch = _read_json(outdir / "batch.json")
+    batch = _read_json(outdir / BATCH_JSON)
     batch = batch if isinstance(batch, dict) else {}
     manifests = read_manifests(outdir)
     if isinstance(batch.get("copies"), list):  # a manifest left over from another run is not in this batch
         listed = {c.get("manifest") for c in batch["copies"] if isinstance(c, dict)}
-        manifests = [m for m in manifests if f"{m['anonymity_number']}.json" in listed]
+        manifests = [m for m in manifests if manifest_name(str(m["anonymity_number"])) in listed]
     thumbs = update_thumbnails(outdir, manifests, written)
     crops = update_join_crops(outdir, manifests)
     numbers = update_number_crops(outdir, manifests)
@@ -58,9 +57,7 @@ def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None)
 def read_manifests(outdir: Path) -> list[dict[str, Any]]:
     """Every readable copy manifest in OUTDIR, by anonymity number."""
     found = []
-    for path in sorted(outdir.glob("*.json")):
-        if path.name == "batch.json":
-            continue
+    for path in manifest_paths(outdir):
         manifest = _read_json(path)
         if isinstance(manifest, dict) and "anonymity_number" in manifest and "pages" in manifest:
             found.append(manifest)
@@ -121,7 +118,7 @@ def update_thumbnails(
             if gray is None:
                 made.append(None)
                 continue
-            output.write_bytes_atomic(make_thumbnail(gray), outdir / name, durable=False)
+            output.write_bytes_atomic(output.make_thumbnail(gray), outdir / name, durable=False)
             made.append(name)
         _remove_extra_thumbs(folder, number, n_pages)
         result[number] = made
@@ -163,16 +160,6 @@ def pdf_page_images(pdf_path: Path, reduced: bool = False) -> list[np.ndarray | 
         return []
     with pdf:
         return [output.decode_page_image(page, reduced) for page in pdf.pages]
-
-
-def make_thumbnail(gray: np.ndarray) -> bytes:
-    """A THUMB_WIDTH-wide grey JPEG made from pixels (no metadata can ride along)."""
-    height, width = gray.shape[:2]
-    scale = THUMB_WIDTH / width
-    while gray.shape[1] >= 2 * THUMB_WIDTH:  # halvings (Gaussian, then every other pixel): 5x cheaper than
-        gray = cv2.pyrDown(gray)  # one INTER_AREA over the whole page, and as smooth
-    small = cv2.resize(gray, (THUMB_WIDTH, max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-    return output.encode_jpeg(small, THUMB_QUALITY)
 
 
 # --- page-break crops -----------------------------------------------------------------------------
@@ -342,9 +329,11 @@ def write_page_thumbs(outdir: Path, pages: list[PageFacts]) -> None:
             band = int(page.shape[0] * FAIL_CLOSED_BAND)
             page[:band] = 0
             page[page.shape[0] - band :] = 0
-        output.write_bytes_atomic(make_thumbnail(page), outdir / page_thumb_name(p.source()), durable=False)
+        output.write_bytes_atomic(
+            output.make_thumbnail(page), outdir / page_thumb_name(p.source()), durable=False
+        )
 
 
 from anonymat.report_html import render_html  # noqa: E402 - the HTML, after the pictures it shows
 
-__all__ = ["THUMB_WIDTH", "pdf_page_images", "render_html", "write_report"]
+__all__ = ["pdf_page_images", "render_html", "write_report"]

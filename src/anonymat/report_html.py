@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from anonymat import __version__
+from anonymat.manifest import entry_label
 from anonymat.messages import explain_reason, language, t
 
 CSS = """
@@ -285,12 +286,6 @@ def _source_figure(src: dict[str, Any], caption: str, outdir: Path | None, name_
     return f'<figure class="page source">{img}<figcaption>{caption}</figcaption></figure>'
 
 
-def _label(entry: dict[str, Any]) -> str:
-    """The page label the ordering links use (manifest.PageFacts.label)."""
-    src = entry["source"]
-    return f"{src['file']} page {int(src['page']) + 1}"
-
-
 def _command(text: str) -> str:
     e = escape
     return (
@@ -349,7 +344,7 @@ def _copy_block(
                 out.append(
                     f'<figure class="number"><a href="{pdf_link}#page={i}"><img class="crop number" '
                     f'src="{e(name)}" alt="" width="320"></a><figcaption>{e(t("report.page", n=i))}'
-                    f" &middot; {e(_label(pages[i - 1]))}</figcaption></figure>"
+                    f" &middot; {e(entry_label(pages[i - 1]))}</figcaption></figure>"
                 )
         out.append("</div></div>")
     if crops:
@@ -358,7 +353,7 @@ def _copy_block(
         out.append(_end_figure(pdf, 1, crops[0][0], "head", t("report.copy_start")))
         for i in range(1, len(crops)):
             tail, head = crops[i - 1][1], crops[i][0]
-            link = links.get((_label(pages[i - 1]), _label(pages[i]))) if i < len(pages) else None
+            link = links.get((entry_label(pages[i - 1]), entry_label(pages[i]))) if i < len(pages) else None
             score = float(link.get("score", 0.0)) if link else None
             weak = score is not None and score < WEAK_LINK
             caption = t("report.join", a=i, b=i + 1)
@@ -426,7 +421,7 @@ def _describe_manual(entry: dict[str, Any]) -> str:
 
 
 def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb: str | None) -> str:
-    from anonymat.report import THUMB_WIDTH
+    from anonymat.output import THUMB_WIDTH
 
     e = escape
     width, height = (entry.get("size") or [0, 0])[:2]
@@ -449,7 +444,7 @@ def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb:
         flags.append(t("report.flap", state=t(f"report.flap.{entry['flap']}")))
     return (
         f'<figure class="page"><a class="thumb" href="{e(pdf)}">{img}{"".join(zones)}</a>'
-        f"<figcaption><b>{e(str(entry.get('id', i + 1)))}</b> &middot; {e(_label(entry))}"
+        f"<figcaption><b>{e(str(entry.get('id', i + 1)))}</b> &middot; {e(entry_label(entry))}"
         + (f"<br>{e(', '.join(flags))}" if flags else "")
         + "</figcaption></figure>"
     )

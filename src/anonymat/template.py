@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from anonymat.errors import UsageError
-
-Box = tuple[int, int, int, int]
+from anonymat.model import Box
 
 REQUIRED_ZONES = ("identity", "anonymity_box", "barcode", "writing_area")
 

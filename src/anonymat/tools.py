@@ -1,4 +1,4 @@
-"""The one wrapper around external programs: timeouts, version probes, tessdata lookup."""
+"""External programs: version probes, tessdata lookup, native libraries' stderr silenced."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-
-from anonymat.errors import MissingDependencyError, PageError
 
 TESSDATA_CANDIDATES = (
     "/usr/share/tesseract-ocr/5/tessdata",
@@ -39,30 +37,6 @@ def quiet_native_stderr() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
-
-
-def run_program(args: list[str], timeout: float = 60.0, input_bytes: bytes | None = None) -> bytes:
-    """Run an external program; a timeout or crash costs one page (PageError), not the batch."""
-    exe = shutil.which(args[0])
-    if exe is None:
-        raise MissingDependencyError(
-            f"{args[0]} is not installed: run `anonymat doctor` to see how to install it"
-        )
-    try:
-        done = subprocess.run(
-            [exe, *args[1:]],
-            input=input_bytes,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise PageError(f"{args[0]} took more than {timeout:.0f} s and was stopped") from exc
-    if done.returncode != 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-        raise PageError(f"{args[0]} failed (exit {done.returncode}): {tail[0]}")
-    return done.stdout
 
 
 def program_version(name: str) -> str | None:

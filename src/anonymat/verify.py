@@ -12,6 +12,7 @@ import numpy as np
 
 from anonymat import output
 from anonymat.errors import AnonymatError, UsageError
+from anonymat.outdir import BATCH_JSON, manifest_paths
 from anonymat.roster import Roster
 
 MASK_MAX_GREY = 60  # a painted zone decodes as near-black; anything brighter inside it is content
@@ -210,10 +211,9 @@ def _reads_number(gray: np.ndarray, number: str) -> bool:
 
 
 def verify_outdir(outdir: Path, deep: bool = True, roster: Roster | None = None) -> list[CopyCheck]:
-    if not (outdir / "batch.json").exists():
+    if not (outdir / BATCH_JSON).exists():
         raise UsageError(f"{outdir}: no batch.json here; give the folder written by `anonymat process`")
-    manifests = sorted(p for p in outdir.glob("*.json") if p.name != "batch.json")
-    return [verify_copy(outdir, m, deep=deep, roster=roster) for m in manifests]
+    return [verify_copy(outdir, m, deep=deep, roster=roster) for m in manifest_paths(outdir)]
 
 
 def print_report(results: list[CopyCheck]) -> None:

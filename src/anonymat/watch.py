@@ -2,7 +2,7 @@
 
 Every few seconds the folder is looked at; a file is taken once its size and date have not changed for
 `settle` seconds (the scanner has finished writing it). Each time new files are ready, `process_batch`
-runs on every file ready so far: the copies already done are skipped (resuming, api.completed_copies),
+runs on every file ready so far: the copies already done are skipped (resuming, resume.completed_copies),
 so batch.json and report.html always cover the whole folder. A file rejected once is not tried again
 until it changes. SIGTERM or Ctrl-C stops the watch cleanly (a run in progress stops as `process` does).
 """
@@ -19,6 +19,7 @@ from anonymat.api import process_batch, stop_on_sigterm
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted
 from anonymat.messages import t
+from anonymat.outdir import BATCH_JSON
 from anonymat.progress import RunLog
 
 IGNORED = (".tmp", ".part", ".crdownload", "~")  # names scanners and copy tools use while writing
@@ -95,7 +96,7 @@ def watch(
 def _refused(outdir: Path) -> set[str]:
     """The input files the last run rejected (batch.json errors)."""
     try:
-        batch = json.loads((outdir / "batch.json").read_text(encoding="utf-8"))
+        batch = json.loads((outdir / BATCH_JSON).read_text(encoding="utf-8"))
         return {str(e.get("file")) for e in batch.get("errors") or []}
     except (OSError, ValueError, AttributeError):
         return set()
