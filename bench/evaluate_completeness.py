@@ -4,7 +4,7 @@
 
 The corpus is `make eval`'s (60 copies, seed 2026). Every page goes once through the page stage (barcode,
 placement, masks, the OCR the reading order reads), then the batch steps run as `process` runs them
-(grouping.group_pages, completeness.add_scan_reasons, api.order_copy, completeness.text_reasons) on:
+(grouping.group_pages, completeness.add_scan_reasons, copy_stage.order_copy, completeness.text_reasons) on:
 
 - the corpus as scanned: every copy whose output holds all its written pages is "complete"; the share of
   those flagged "may be incomplete" is the false-alarm rate (target: at most 2 %);
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from anonymat import api, completeness, ingest, pipeline  # noqa: E402
+from anonymat import completeness, copy_stage, ingest, pipeline  # noqa: E402
 from anonymat.grouping import group_pages  # noqa: E402
 from anonymat.manifest import PageFacts  # noqa: E402
 from anonymat.synth import make_corpus  # noqa: E402
@@ -64,7 +64,7 @@ def run_batch(facts: list[PageFacts]) -> dict[str, list[str]]:
         key = tuple((p.file, p.page) for p in copy.pages)
         held = set(key)
         if key not in _TEXT_FLAGS:  # the reading order of the same pages is the same: computed once
-            api.order_copy(copy)
+            copy_stage.order_copy(copy)
             _TEXT_FLAGS[key] = completeness.text_reasons(copy, labels)
         out[copy.number] = (flagged(copy) + _TEXT_FLAGS[key], held)
     return out

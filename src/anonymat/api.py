@@ -29,7 +29,6 @@ from anonymat import (
     workers,
 )
 from anonymat.config import Options
-from anonymat.copy_stage import order_copy  # noqa: F401 - bench/evaluate_completeness.py calls api.order_copy
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
 from anonymat.grouping import Grouping, explain_unassigned, group_pages, page_error_lines
 from anonymat.manifest import PageFacts

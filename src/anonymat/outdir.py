@@ -1,6 +1,6 @@
 """OUTDIR's files by name: batch.json and one manifest per copy, listed and named in one place.
 
-The copy's PDF, thumbnails and page cache sit beside them (api.write_copy, report, pagecache).
+The copy's PDF, thumbnails and page cache sit beside them (copy_stage.write_copy, report, pagecache).
 """
 
 from __future__ import annotations
