@@ -111,6 +111,7 @@ def update_thumbnails(
         if fresh and all(_nonempty(outdir / n) for n in names):  # empty: cut short by a crash (not fsynced)
             result[number] = list(names)
             new_index[number] = known
+            _remove_extra_thumbs(folder, number, n_pages)  # a copy `fix` made shorter
             continue
         images = pdf_page_images(outdir / str(manifest.get("pdf", "")), reduced=True)
         made: list[str | None] = []
