@@ -40,6 +40,9 @@ import numpy as np  # noqa: E402
 
 from anonymat import handwriting, ordering, textlines  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from evaluate_order import kendall_tau  # noqa: E402
+
 DEFAULT_DATA = Path(os.environ.get("ANONYMAT_REAL_PAGES", ROOT.parent / "shared" / "real-handwriting"))
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 SHORT = {"copiste-dun-jour": "copiste (modern)", "testaments-de-poilus": "poilus (1914)"}
@@ -226,15 +229,6 @@ def shuffles_of(n: int, count: int, seed: str) -> list[list[int]]:
         rng.shuffle(perm)
         out.append(perm)
     return out
-
-
-def kendall_tau(predicted: list[int]) -> float:
-    n = len(predicted)
-    if n < 2:
-        return 1.0
-    pairs = [(a, b) for x, a in enumerate(predicted) for b in predicted[x + 1 :]]
-    concordant = sum(1 for a, b in pairs if a < b)
-    return (2 * concordant - len(pairs)) / len(pairs)
 
 
 def score_orders(
