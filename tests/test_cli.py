@@ -287,6 +287,9 @@ def _interrupt(scans: Path, out: Path, sig: signal.Signals, group: bool) -> tupl
         text=True,
         env=env(),
         start_new_session=True,
+        # as in a terminal: a job started in the background by a script inherits SIGINT ignored, and a
+        # process that starts with SIGINT ignored keeps ignoring it (the Unix convention Python follows)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 300
