@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,7 +19,7 @@ from xml.etree import ElementTree
 from anonymat.errors import UsageError
 from anonymat.manifest import page_label
 from anonymat.outdir import BATCH_JSON
-from anonymat.words import is_near
+from anonymat.words import fold, is_near
 
 MIN_STRING = 4  # shorter identity words ("Le", "Zoé"...) turn up by chance in OCR of handwriting
 
@@ -160,11 +159,10 @@ def _legible_identity(pdf_path: Path, identity: Any) -> list[int]:
     """Output pages (1-based) on which OCR finds one of the copy's identity strings, as a whole word read
     with OCR's usual errors (`words.is_near`: one edit in 4-6 letters, two beyond; handwritten names are
     rarely read exactly, and a name read "Schnitt" is a leaked "Schmitt")."""
-    import cv2
-    import numpy as np
     import pikepdf
 
     from anonymat import ocr
+    from anonymat.output import decode_page_image
 
     strings = _identity_strings(identity)
     if not strings:
@@ -172,14 +170,12 @@ def _legible_identity(pdf_path: Path, identity: Any) -> list[int]:
     hits = []
     with pikepdf.open(pdf_path) as pdf:
         for number, page in enumerate(pdf.pages, 1):
-            for image in page.get_images().values():
-                gray = cv2.imdecode(np.frombuffer(image.read_raw_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
-                if gray is None:
-                    continue
-                tokens = set(re.findall(r"[\w/.]+", fold(ocr.ocr_text(gray, psm=3))))
-                if any(is_near(token, s) for s in strings for token in tokens):
-                    hits.append(number)
-                    break
+            gray = decode_page_image(page)
+            if gray is None:
+                continue
+            tokens = set(re.findall(r"[\w/.]+", fold(ocr.ocr_text(gray, psm=3))))
+            if any(is_near(token, s) for s in strings for token in tokens):
+                hits.append(number)
     return hits
 
 
@@ -194,11 +190,6 @@ def _identity_strings(identity: Any) -> set[str]:
             found.add(text)
         found |= {w for w in re.split(r"[\s\-']+", text) if len(w) >= MIN_STRING and w.isalpha()}
     return found
-
-
-def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
 # --- output -------------------------------------------------------------------------------------------

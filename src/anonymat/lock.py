@@ -45,23 +45,6 @@ def hold(outdir: Path, command: str = "process") -> Iterator[Path]:
         os.close(fd)
 
 
-def holder(outdir: Path) -> str | None:
-    """Who holds OUTDIR now (for messages), or None when nobody does."""
-    path = outdir / LOCK_NAME
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return _describe(os.read(fd, 4096).decode("utf-8", "replace").strip())
-        return None
-    finally:
-        os.close(fd)
-
-
 def _acquire(path: Path, outdir: Path) -> int:
     for _attempt in range(50):
         try:
