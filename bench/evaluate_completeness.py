@@ -179,6 +179,59 @@ def main() -> None:
         f"({100 * short_caught / max(1, short_total):.0f} %)"
     )
 
+    duplex(facts)
+
+
+def as_duplex(facts: list[PageFacts], lost: tuple[str, int] | None = None) -> list[PageFacts]:
+    """The multi-page files scanned again by a duplex scanner: each written sheet then its blank back (the
+    facts of one of the corpus's own blank pages), except the back of the sheet `lost` (file, page)."""
+    blank = next(f for f in facts if f.blank and f.error is None)
+    out: list[PageFacts] = []
+    count: Counter = Counter()
+    for f in facts:
+        if f.kind not in ("pdf", "tiff"):
+            out.append(f)
+            continue
+        if f.blank:
+            continue
+        out.append(dataclasses.replace(f, page=count[f.file]))
+        count[f.file] += 1
+        if (f.file, f.page) != lost:
+            out.append(dataclasses.replace(blank, file=f.file, path=f.path, kind=f.kind, page=count[f.file]))
+            count[f.file] += 1
+    return out
+
+
+def duplex(facts: list[PageFacts]) -> None:
+    """A duplex scan of the same sheets: complete copies flagged for a missing back, and copies whose
+    sheet lost its back (a back may hold writing) caught, for their first, a middle and their last sheet."""
+
+    def no_back(reasons: dict) -> set[str]:
+        return {n for n, (r, _held) in reasons.items() if any("has no back" in x for x in r)}
+
+    complete = run_batch(as_duplex(facts))
+    print(
+        f"\nduplex scan of the multi-page files: {len(no_back(complete))} of {len(complete)} complete copies "
+        "flagged for a sheet without its back"
+    )
+    caught: Counter = Counter()
+    totals: Counter = Counter()
+    for number in complete:
+        sheets = [f for f in facts if f.number == number and f.kind in ("pdf", "tiff") and not f.blank]
+        picks = {
+            "first": sheets[:1],
+            "middle": sheets[1:-1][:1],
+            "last": sheets[-1:] if len(sheets) > 1 else [],
+        }
+        for position, chosen in picks.items():
+            for sheet in chosen:
+                totals[position] += 1
+                caught[position] += number in no_back(run_batch(as_duplex(facts, (sheet.file, sheet.page))))
+    print(
+        "  one back lost: "
+        + ", ".join(f"{pos} sheet {caught[pos]}/{totals[pos]}" for pos in ("first", "middle", "last"))
+    )
+
 
 if __name__ == "__main__":
     main()

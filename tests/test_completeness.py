@@ -3,6 +3,7 @@ attached with `fix --add`, and the copy's PDF, manifest, batch.json, report and 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -279,3 +280,112 @@ def test_unreadable_pages_at_the_end_of_a_file_flag_the_copy_before_them():
     ]
     flags = _flags(pages)
     assert len(flags["1111111111"]) == 1 and "lot.pdf page 3 cannot be read" in flags["1111111111"][0]
+
+
+def _duplex(numbers, lost_back=None, blank_backs=True, anchor="none"):
+    """A duplex scan of one file: each sheet's front (with `numbers[k]`'s barcode) then its back; the back
+    of sheet `lost_back` is left out."""
+    pages = []
+    for k, number in enumerate(numbers):
+        pages.append(_page("lot.pdf", len(pages), number, anchor=anchor))
+        if k != lost_back:
+            pages.append(_page("lot.pdf", len(pages), None, blank=blank_backs and k != 1))
+    return pages
+
+
+def test_a_duplex_sheet_that_lost_its_back_is_flagged():
+    numbers = ["1111111111"] * 3 + ["2222222222"] * 3
+    flags = _flags(_duplex(numbers, lost_back=4))
+    assert flags["1111111111"] == []
+    assert len(flags["2222222222"]) == 1
+    assert "sheet lot.pdf page 9 has no back" in flags["2222222222"][0]
+
+
+def test_the_last_sheet_of_a_duplex_file_without_its_back_is_flagged():
+    numbers = ["1111111111"] * 5
+    flags = _flags(_duplex(numbers, lost_back=4))
+    assert len(flags["1111111111"]) == 1 and "lot.pdf page 9 has no back" in flags["1111111111"][0]
+
+
+def test_a_complete_duplex_scan_is_not_flagged():
+    numbers = ["1111111111"] * 3 + ["2222222222"] * 2
+    assert _flags(_duplex(numbers)) == {"1111111111": [], "2222222222": []}
+
+
+def test_a_file_of_four_sheets_is_too_short_to_judge():
+    assert _flags(_duplex(["1111111111"] * 4, lost_back=1)) == {"1111111111": []}
+
+
+def test_a_scan_with_a_few_backs_is_not_taken_for_duplex():
+    """Four of six sheets with their back: too few to say the scanner gave every sheet's back."""
+    pages = _duplex(["1111111111"] * 6, lost_back=2)
+    del pages[-1]  # the back of the last sheet too
+    pages = [dataclasses.replace(p, page=i) for i, p in enumerate(pages)]
+    assert _flags(pages) == {"1111111111": []}
+
+
+def test_without_a_blank_back_the_scanner_may_drop_blank_pages_so_nothing_is_flagged():
+    """A scanner that skips blank pages leaves written backs only: a sheet without one is no evidence."""
+    numbers = ["1111111111"] * 5
+    pages = _duplex(numbers, lost_back=2, blank_backs=False)
+    assert _flags(pages) == {"1111111111": []}
+
+
+def test_a_front_found_by_its_printed_header_counts_as_a_sheet():
+    """A torn barcode: the header still marks the front; the sheet before it lost its back."""
+    pages = _duplex(["1111111111"] * 5, lost_back=1)
+    pages[3] = dataclasses.replace(pages[3], number=None, anchor="rules")
+    flags = _flags(pages)
+    assert any("lot.pdf page 3 has no back" in r for r in flags["1111111111"])
+
+
+@pytest.fixture(scope="module")
+def duplex(tmp_path_factory):
+    """lot1.pdf of seed 1 (two copies, six sheets) scanned again as a duplex scanner gives it: each written sheet then its blank
+    back (the lot's own blank verso, a real scan of one). Written twice: complete, and with the back of
+    one copy's second sheet lost."""
+    from anonymat.synth import make_corpus
+
+    root = tmp_path_factory.mktemp("duplex")
+    truth = make_corpus(root, copies=4, seed=1)
+    facts = [p for c in truth["copies"] for p in c["pages"] if p["file"] == "scans/lot1.pdf"]
+    fronts = sorted(p["page"] for p in facts if not p["blank"])
+    back = next(p["page"] for p in facts if p["blank"])  # precondition: the lot holds a blank verso
+    owner = {
+        o["page"]: c["number"] for c in truth["copies"] for o in c["order"] if o["file"] == "scans/lot1.pdf"
+    }
+    numbers = [owner[f] for f in fronts]
+    lost = next(i for i, n in enumerate(numbers) if i > 0 and numbers[i - 1] == n)  # a copy's second sheet
+    runs = {}
+    with pikepdf.open(root / "scans" / "lot1.pdf") as lot:
+        for name, skip in (("complete", None), ("lost", lost)):
+            (root / name).mkdir()
+            out_pdf = pikepdf.new()
+            for k, front in enumerate(fronts):
+                out_pdf.pages.append(lot.pages[front])
+                if k != skip:
+                    out_pdf.pages.append(lot.pages[back])
+            out_pdf.save(root / name / "duplex.pdf")
+            out = root / f"out-{name}"
+            runs[name] = (out, run_process([root / name], out, "--order", "scan"))
+    return runs, numbers, lost
+
+
+def _no_back(out: Path, number: str) -> list[str]:
+    return [r for r in incomplete_reasons(out, number) if "has no back" in r]
+
+
+def test_a_duplex_scan_that_lost_a_back_flags_that_copy_only(duplex):
+    runs, numbers, lost = duplex
+    out, _code = runs["lost"]
+    reasons = _no_back(out, numbers[lost])
+    assert len(reasons) == 1 and f"duplex.pdf page {2 * lost + 1} has no back" in reasons[0]
+    assert load(out / f"{numbers[lost]}.json")["status"] == "needs_review"
+    assert all(_no_back(out, n) == [] for n in set(numbers) - {numbers[lost]})
+
+
+def test_a_complete_duplex_scan_flags_no_copy(duplex):
+    runs, numbers, _lost = duplex
+    out, _code = runs["complete"]
+    assert all(_no_back(out, n) == [] for n in set(numbers))
+    assert len(load(out / "batch.json")["copies"]) == len(set(numbers))  # the backs went with their copies

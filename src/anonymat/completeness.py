@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anonymat.grouping import Grouping, same_unit
+from anonymat.grouping import Grouping, same_unit, unit_of
 from anonymat.manifest import Copy, PageFacts
 
 # A copy is flagged when its first page's start score is below START_BELOW, or its last page's end score
@@ -36,6 +36,10 @@ END_BELOW = -2.0
 # than 2 for 83 % of the pages, and never fell below it by more than 2 (by more than 1: 0.8 %).
 FIT_MARGIN = 2.0
 REASON_PREFIX = "may be incomplete"
+# A scan is taken as duplex when it holds this many sheets, this share of them followed by one back
+# (verso_reasons): a simplex scan whose odd pages happen to be blank must not pass for duplex.
+MIN_DUPLEX_SHEETS = 5
+DUPLEX_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -124,12 +128,55 @@ def _short(reason: str) -> str:
 
 
 def add_scan_reasons(pages: Sequence[PageFacts], grouping: Grouping) -> list[Stray]:
-    """Give every copy the reasons its stray neighbours give it; return the strays (for batch.json)."""
+    """Give every copy the reasons its stray neighbours and its sheets without a verso give it; return
+    the strays (for batch.json)."""
     strays = [_weigh(stray, grouping) for stray in find_strays(pages, grouping)]
     reasons = scan_reasons(strays)
+    for number, texts in verso_reasons(pages, grouping).items():
+        reasons.setdefault(number, []).extend(texts)
     for copy in grouping.copies:
         copy.reasons.extend(reasons.get(copy.number, []))
     return strays
+
+
+def has_header(page: PageFacts) -> bool:
+    """The page is the front of a sheet: its barcode read, or the printed header was found on it."""
+    return page.error is None and not page.blank and (page.number is not None or page.anchor != "none")
+
+
+def verso_reasons(pages: Sequence[PageFacts], grouping: Grouping) -> dict[str, list[str]]:
+    """number -> reasons for the sheets of a duplex scan that came without their back.
+
+    In a duplex scan every sheet gives two images, its front (with the printed header) then its back, so
+    the fronts lie two pages apart. A unit (file, or folder of images) is taken as duplex when it holds at
+    least MIN_DUPLEX_SHEETS fronts, nearly all of them followed by exactly one page without a header
+    (DUPLEX_SHARE), and at least one of those backs is blank: the scanner keeps blank pages, so a back
+    cannot have been dropped as blank. There, a front followed straight by another front (or ending the
+    file) lost its back, which may have held writing."""
+    owner = {(p.file, p.page): c.number for c in grouping.copies for p in [*c.pages, *c.blanks]}
+    units: dict[str, list[PageFacts]] = {}
+    for page in pages:
+        units.setdefault(unit_of(page), []).append(page)
+    reasons: dict[str, list[str]] = {}
+    for unit in units.values():
+        fronts = [i for i, p in enumerate(unit) if has_header(p)]
+        if len(fronts) < MIN_DUPLEX_SHEETS:
+            continue
+        gaps = [b - a for a, b in zip(fronts, [*fronts[1:], len(unit)], strict=True)]
+        backs = [unit[i + 1] for i, gap in zip(fronts, gaps, strict=True) if gap == 2]
+        if len(backs) < DUPLEX_SHARE * len(fronts) or not any(b.blank for b in backs):
+            continue
+        for i, gap in zip(fronts, gaps, strict=True):
+            number = owner.get((unit[i].file, unit[i].page))
+            if gap != 1 or number is None:
+                continue
+            text = (
+                f"{REASON_PREFIX}: its sheet {unit[i].label()} has no back in the scan, though "
+                f"{len(backs)} of the {len(fronts)} sheets of this duplex scan have one: check that the "
+                f"back of that sheet was not lost (rescan the sheet if it was written on)"
+            )
+            reasons.setdefault(number, []).append(text)
+    return reasons
 
 
 def _weigh(stray: Stray, grouping: Grouping) -> Stray:

@@ -46,7 +46,7 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
     file_numbers: dict[str, set[str]] = defaultdict(set)
     for p in pages:
         if p.number and not p.blank:
-            file_numbers[_unit(p)].add(p.number)
+            file_numbers[unit_of(p)].add(p.number)
     known = {n for numbers in file_numbers.values() for n in numbers}
 
     assigned: list[str | None] = [None] * len(pages)
@@ -66,7 +66,7 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
             )
         else:
             before, after = _neighbour_number(pages, i, -1), _neighbour_number(pages, i, +1)
-            own = file_numbers.get(_unit(p), set())
+            own = file_numbers.get(unit_of(p), set())
             if before is not None and before == after:
                 assigned[i] = before
                 reasons[before].append(
@@ -117,14 +117,14 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
     return Grouping([by_number[n] for n in order_seen], unassigned)
 
 
-def _unit(p: PageFacts) -> str:
+def unit_of(p: PageFacts) -> str:
     """The scanned unit a page came in: its file, or its folder for loose single-page images."""
     return p.file.rpartition("/")[0] + "/*" if p.kind in ("jpeg", "png") else p.file
 
 
 def same_unit(a: PageFacts, b: PageFacts) -> bool:
     """Both pages came in the same scanned unit (file, or folder of loose images)."""
-    return _unit(a) == _unit(b)
+    return unit_of(a) == unit_of(b)
 
 
 _same_unit = same_unit
@@ -167,7 +167,7 @@ def explain_unassigned(pages: list[PageFacts], grouping: Grouping) -> list[str]:
     lines, `anonymat: ` left out."""
     by_unit: dict[str, list[PageFacts]] = defaultdict(list)
     for p in pages:
-        by_unit[_unit(p)].append(p)
+        by_unit[unit_of(p)].append(p)
     assigned = {(p.file, p.page) for c in grouping.copies for p in [*c.pages, *c.blanks]}
     lines: list[str] = []
     replace: dict[tuple[str, int], str] = {}
@@ -224,6 +224,6 @@ def page_error_lines(pages: list[PageFacts]) -> list[str]:
     short, which `explain_unassigned` names once."""
     by_unit: dict[str, list[PageFacts]] = defaultdict(list)
     for p in pages:
-        by_unit[_unit(p)].append(p)
+        by_unit[unit_of(p)].append(p)
     in_tail = {(p.file, p.page) for members in by_unit.values() for p in _unreadable_tail(members)}
     return [str(p.error) for p in pages if p.error and (p.file, p.page) not in in_tail]
