@@ -15,6 +15,7 @@ import pikepdf
 from anonymat.decode import decodes_some_page, open_image, quiet_decoders, set_pixel_limit
 from anonymat.errors import Unusable, describe_error, oneline, qpdf_reason
 from anonymat.manifest import PageFacts
+from anonymat.messages import t
 from anonymat.model import PageRef
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
@@ -244,7 +245,7 @@ def _walk(folder: Path, problems: list[Problem]) -> Iterator[tuple[Path, str, bo
 
     def on_error(exc: OSError) -> None:
         where = shown(Path(exc.filename)) if exc.filename else name
-        problems.append(Problem(where, f"cannot read folder: {oneline(exc.strerror or str(exc))}"))
+        problems.append(Problem(where, t("file.folder_unreadable", why=oneline(exc.strerror or str(exc)))))
 
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
@@ -258,26 +259,24 @@ def _walk(folder: Path, problems: list[Problem]) -> Iterator[tuple[Path, str, bo
 def _probe(path: Path, display: str, explicit: bool, size: int) -> SourceFile | None:
     if not path.is_file():
         if explicit:
-            raise Unusable("not a regular file: give a PDF, TIFF, JPEG or PNG file")
+            raise Unusable(t("file.not_regular"))
         return None
     suffix = path.suffix.lower()
     if size == 0:
         if explicit or suffix in SCAN_SUFFIXES:
-            raise Unusable("empty file (0 bytes): copy or export it again")
+            raise Unusable(t("file.empty"))
         return None
     try:
         kind = _kind_of(_head(path))
     except OSError as exc:
-        raise Unusable(f"cannot read file: {oneline(exc.strerror or str(exc))}") from exc
+        raise Unusable(t("file.unreadable", why=oneline(exc.strerror or str(exc)))) from exc
     if kind is None:
         if suffix in SCAN_SUFFIXES:
-            raise Unusable(
-                f"named {suffix} but its content is not a PDF, TIFF, JPEG or PNG: export the scan again"
-            )
+            raise Unusable(t("file.misnamed", suffix=suffix))
         if suffix in UNSUPPORTED_SUFFIXES:
-            raise Unusable(f"{suffix[1:].upper()} is not supported: convert it to PDF, TIFF, PNG or JPEG")
+            raise Unusable(t("file.unsupported", format=suffix[1:].upper()))
         if explicit:
-            raise Unusable("not a PDF, TIFF, JPEG or PNG file (recognised by content): give a scanned copy")
+            raise Unusable(t("file.not_scan"))
         return None
     page_count = _count_pdf_pages(path) if kind == "pdf" else _count_raster_frames(path, kind)
     return SourceFile(path=path, display=display, sha256=sha256_file(path), kind=kind, page_count=page_count)
@@ -301,19 +300,13 @@ def _count_pdf_pages(path: Path) -> int:
                 for page in pdf.pages:
                     _read_page_streams(page.obj)
                 if count and not decodes_some_page(path, pdf):
-                    raise Unusable(
-                        f"the file is damaged (truncated?): none of its {count} pages can be read; "
-                        "export or scan it again"
-                    )
+                    raise Unusable(t("file.truncated", n=count))
     except pikepdf.PasswordError as exc:
-        raise Unusable(
-            "encrypted PDF: remove the password first "
-            "(qpdf --decrypt --password=... in.pdf out.pdf) and run again"
-        ) from exc
+        raise Unusable(t("file.encrypted")) from exc
     except (pikepdf.PdfError, pikepdf.DataDecodingError, pikepdf.ForeignObjectError) as exc:
-        raise Unusable(f"damaged PDF ({qpdf_reason(exc, path)}): export or scan it again") from exc
+        raise Unusable(t("file.damaged", why=qpdf_reason(exc, path))) from exc
     if count == 0:
-        raise Unusable("PDF has no pages: export or scan it again")
+        raise Unusable(t("file.no_pages"))
     return count
 
 
@@ -339,11 +332,9 @@ def _count_raster_frames(path: Path, kind: str) -> int:
     except Unusable:
         raise
     except Exception as exc:
-        raise Unusable(
-            f"unreadable {KIND_NAMES[kind]} ({describe_error(exc)}): export or scan it again"
-        ) from exc
+        raise Unusable(t("file.unreadable_image", kind=KIND_NAMES[kind], why=describe_error(exc))) from exc
     if count < 1:
-        raise Unusable(f"{KIND_NAMES[kind]} has no image: export or scan it again")
+        raise Unusable(t("file.no_image", kind=KIND_NAMES[kind]))
     return count
 
 

@@ -503,6 +503,118 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "surveillance arrêtée après {runs} traitement(s) ; rapport : {report}",
         "en": "watch stopped after {runs} run(s); report: {report}",
     },
+    # a page or an input file that cannot be used (batch.json `errors`, unassigned pages, stderr)
+    "page.where": {"fr": "page {n} de {file}", "en": "page {n} of {file}"},
+    "page.error": {"fr": "{where} : {error}", "en": "{where}: {error}"},
+    "page.gone": {
+        "fr": "le fichier a disparu depuis le début du traitement",
+        "en": "the file has disappeared since the batch started",
+    },
+    "page.no_memory": {
+        "fr": "pas assez de mémoire pour la décoder : relancez avec moins de --jobs",
+        "en": "not enough memory to decode it: run with fewer --jobs",
+    },
+    "page.cannot_decode": {
+        "fr": "impossible de la décoder ({error}) : scannez-la ou exportez-la à nouveau",
+        "en": "cannot decode it ({error}): rescan or export it again",
+    },
+    "page.too_small": {
+        "fr": "image trop petite pour une page scannée ({w}x{h} px) : scannez à 200-300 dpi",
+        "en": "image too small to be a scanned page ({w}x{h} px): scan at 200-300 dpi",
+    },
+    "page.undecoded": {
+        "fr": "son image scannée ne peut pas être décodée (données vides ou abîmées) : scannez cette feuille "
+        "à nouveau",
+        "en": "its scanned image cannot be decoded (empty or damaged data): scan this sheet again",
+    },
+    "page.vault": {
+        "fr": "impossible d'écrire son extrait d'identité dans {vault} ({why})",
+        "en": "cannot write its identity crop in {vault} ({why})",
+    },
+    "page.crashed": {
+        "fr": "sa lecture a fait planter deux fois un processus de travail ; vérifiez le scan, ou exportez-le "
+        "à nouveau",
+        "en": "reading it crashed a worker process twice; check the scan, or export it again",
+    },
+    "file.bomb": {
+        "fr": "l'image annonce plus de {n} millions de pixels (bombe de décompression ?) : rescannez à 300 dpi",
+        "en": "image declares more than {n} million pixels (decompression bomb?): rescan at 300 dpi",
+    },
+    "file.over_limit": {
+        "fr": "image de {w}x{h} px, au-delà de la limite de {n} millions de pixels (bombe de décompression ?) : "
+        "rescannez à 300 dpi",
+        "en": "image of {w}x{h} px is over the {n} million pixel limit (decompression bomb?): rescan at 300 dpi",
+    },
+    "file.pages_changed": {
+        "fr": "le PDF n'a plus que {n} pages : a-t-il été modifié pendant le traitement ?",
+        "en": "the PDF has only {n} pages now: was it changed during the run?",
+    },
+    "file.encrypted_page": {
+        "fr": "PDF chiffré : retirez d'abord le mot de passe, puis relancez",
+        "en": "encrypted PDF: remove the password first and run again",
+    },
+    "file.encrypted": {
+        "fr": "PDF chiffré : retirez d'abord le mot de passe "
+        "(qpdf --decrypt --password=... entree.pdf sortie.pdf), puis relancez",
+        "en": "encrypted PDF: remove the password first "
+        "(qpdf --decrypt --password=... in.pdf out.pdf) and run again",
+    },
+    "file.damaged": {
+        "fr": "PDF abîmé ({why}) : exportez-le ou scannez-le à nouveau",
+        "en": "damaged PDF ({why}): export or scan it again",
+    },
+    "file.truncated": {
+        "fr": "le fichier est abîmé (tronqué ?) : aucune de ses {n} pages ne peut être lue ; exportez-le ou "
+        "scannez-le à nouveau",
+        "en": "the file is damaged (truncated?): none of its {n} pages can be read; export or scan it again",
+    },
+    "file.unrenderable": {
+        "fr": "le PDF ne peut pas être affiché ({why}) : exportez-le ou scannez-le à nouveau",
+        "en": "PDF cannot be rendered ({why}): export or scan it again",
+    },
+    "file.page_too_large": {
+        "fr": "page de {w}x{h} pouces, bien plus grande qu'une page d'examen : vérifiez le format des pages "
+        "du PDF",
+        "en": "page of {w}x{h} in is far larger than an exam page: check the PDF's page size",
+    },
+    "file.no_pages": {
+        "fr": "le PDF n'a aucune page : exportez-le ou scannez-le à nouveau",
+        "en": "PDF has no pages: export or scan it again",
+    },
+    "file.unreadable_image": {
+        "fr": "{kind} illisible ({why}) : exportez-le ou scannez-le à nouveau",
+        "en": "unreadable {kind} ({why}): export or scan it again",
+    },
+    "file.no_image": {
+        "fr": "le {kind} ne contient aucune image : exportez-le ou scannez-le à nouveau",
+        "en": "{kind} has no image: export or scan it again",
+    },
+    "file.folder_unreadable": {
+        "fr": "impossible de lire le dossier : {why}",
+        "en": "cannot read folder: {why}",
+    },
+    "file.unreadable": {"fr": "impossible de lire le fichier : {why}", "en": "cannot read file: {why}"},
+    "file.not_regular": {
+        "fr": "pas un fichier ordinaire : donnez un fichier PDF, TIFF, JPEG ou PNG",
+        "en": "not a regular file: give a PDF, TIFF, JPEG or PNG file",
+    },
+    "file.empty": {
+        "fr": "fichier vide (0 octet) : copiez-le ou exportez-le à nouveau",
+        "en": "empty file (0 bytes): copy or export it again",
+    },
+    "file.misnamed": {
+        "fr": "nommé {suffix} mais son contenu n'est ni PDF, ni TIFF, ni JPEG, ni PNG : exportez le scan "
+        "à nouveau",
+        "en": "named {suffix} but its content is not a PDF, TIFF, JPEG or PNG: export the scan again",
+    },
+    "file.unsupported": {
+        "fr": "le format {format} n'est pas pris en charge : convertissez-le en PDF, TIFF, PNG ou JPEG",
+        "en": "{format} is not supported: convert it to PDF, TIFF, PNG or JPEG",
+    },
+    "file.not_scan": {
+        "fr": "ni PDF, ni TIFF, ni JPEG, ni PNG (reconnu à son contenu) : donnez une copie scannée",
+        "en": "not a PDF, TIFF, JPEG or PNG file (recognised by content): give a scanned copy",
+    },
     # the command line: what a run says
     "cli.unexpected": {
         "fr": "erreur interne : {kind}: {error} (relancez avec -v pour le détail, et signalez-la)",

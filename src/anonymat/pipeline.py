@@ -26,6 +26,7 @@ from anonymat import (
 )
 from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
+from anonymat.messages import t
 from anonymat.model import Box, PageRef
 from anonymat.roster import Roster
 from anonymat.states import Flap, PoseSource
@@ -78,11 +79,8 @@ def analyse_page(ref: PageRef, ctx: PageContext) -> PageFacts:
     if blank.is_blank(small):
         lap("blank")
         if image.undecoded:  # nothing shows because the scan did not decode: a lost page, not a blank one
-            where = f"page {ref.index + 1} of {ref.file}"
-            return replace(
-                base,
-                error=f"{where}: its scanned image cannot be decoded (empty or damaged data): scan this sheet again",
-            )
+            where = t("page.where", n=ref.index + 1, file=ref.file)
+            return replace(base, error=t("page.error", where=where, error=t("page.undecoded")))
         return replace(base, blank=True, dpi=dpi, size=(gray.shape[1], gray.shape[0]), seconds=timings)
     lap("blank")
 
@@ -136,8 +134,10 @@ def analyse_page(ref: PageRef, ctx: PageContext) -> PageFacts:
             masking.write_vault_crop(Path(ctx.vault), page, zone, crop_name)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            where = f"page {ref.index + 1} of {ref.file}"
-            return replace(base, error=f"{where}: cannot write its identity crop in {ctx.vault} ({reason})")
+            where = t("page.where", n=ref.index + 1, file=ref.file)
+            return replace(
+                base, error=t("page.error", where=where, error=t("page.vault", vault=ctx.vault, why=reason))
+            )
     want_printed = read is None and "number_text" in template.zones_mm and found.proved
     if ctx.want_text or ctx.roster is not None or want_printed or ctx.render is not None:
         masking.paint(page, boxes)  # before any OCR: nothing reads the identity zone
@@ -330,8 +330,5 @@ def _facts_of(ref: PageRef) -> PageFacts:
 
 
 def _page_crashed(ref: PageRef) -> PageFacts:
-    where = f"page {ref.index + 1} of {ref.file}"
-    return replace(
-        _facts_of(ref),
-        error=f"{where}: reading it crashed a worker process twice; check the scan, or export it again",
-    )
+    where = t("page.where", n=ref.index + 1, file=ref.file)
+    return replace(_facts_of(ref), error=t("page.error", where=where, error=t("page.crashed")))
