@@ -242,7 +242,7 @@ def _process_locked(
                     thumbs[result["anonymity_number"]] = result.pop("thumbs")
                     problems = result.pop("verify_problems", None)
                     if problems:
-                        message = f"copy {job.copy.number}: verification failed: " + "; ".join(problems)
+                        message = t("run.verify_failed", number=job.copy.number, problems="; ".join(problems))
                         errors.append({"file": scans, "error": message})
                         log.error(f"{scans}: {message}")
                     copies.append(result)

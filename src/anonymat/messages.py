@@ -290,6 +290,87 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "{n} copies vérifiées, {bad} en échec",
         "en": "{n} copies checked, {bad} failed",
     },
+    "verify.ok": {"fr": "ok", "en": "ok"},
+    "verify.fail": {"fr": "ÉCHEC : {problems}", "en": "FAIL: {problems}"},
+    "verify.no_batch": {
+        "fr": "{outdir} : pas de batch.json ici ; donnez le dossier écrit par `anonymat process`",
+        "en": "{outdir}: no batch.json here; give the folder written by `anonymat process`",
+    },
+    "verify.manifest_unreadable": {
+        "fr": "manifeste illisible : {error}",
+        "en": "manifest unreadable: {error}",
+    },
+    "verify.pdf_missing": {"fr": "{name} est absent", "en": "{name} is missing"},
+    "verify.sha_mismatch": {
+        "fr": "pdf_sha256 ne correspond pas au PDF",
+        "en": "pdf_sha256 does not match the PDF",
+    },
+    "verify.unparsable": {"fr": "le PDF ne se lit pas : {error}", "en": "PDF does not parse: {error}"},
+    "verify.page_count": {
+        "fr": "le PDF a {pdf} pages, le manifeste en liste {listed}",
+        "en": "PDF has {pdf} pages, manifest lists {listed}",
+    },
+    "verify.document_has": {"fr": "le document contient {name}", "en": "document has {name}"},
+    "verify.info_holds": {"fr": "/Info contient {keys}", "en": "/Info holds {keys}"},
+    "verify.page_has": {"fr": "la page {page} contient {name}", "en": "page {page} has {name}"},
+    "verify.images": {
+        "fr": "la page {page} contient {n} images au lieu d'une",
+        "en": "page {page} holds {n} images instead of 1",
+    },
+    "verify.text_ops": {
+        "fr": "la page {page} contient des opérateurs de texte",
+        "en": "page {page} has text operators",
+    },
+    "verify.not_uniform": {
+        "fr": "page {page} : la zone masquée {box} n'est pas uniforme",
+        "en": "page {page}: masked zone {box} is not uniform",
+    },
+    "verify.zone_text": {
+        "fr": "page {page} : l'OCR trouve du texte dans une zone masquée",
+        "en": "page {page}: OCR finds text inside a masked zone",
+    },
+    "verify.zone_barcode": {
+        "fr": "page {page} : un code-barres se lit dans une zone masquée",
+        "en": "page {page}: a barcode is readable inside a masked zone",
+    },
+    "verify.header_unread": {
+        "fr": "page {page} : son en-tête n'a pas pu être lu pour le vérifier ({error})",
+        "en": "page {page}: its header could not be read to check it ({error})",
+    },
+    "verify.label_one": {
+        "fr": "page {page} : l'intitulé d'identité imprimé {labels} est lisible hors des masques : la zone "
+        "d'identité n'est peut-être pas masquée",
+        "en": "page {page}: the printed identity label {labels} is legible outside the masks: the identity "
+        "zone may not be masked",
+    },
+    "verify.label_many": {
+        "fr": "page {page} : les intitulés d'identité imprimés {labels} sont lisibles hors des masques : la "
+        "zone d'identité n'est peut-être pas masquée",
+        "en": "page {page}: the printed identity labels {labels} are legible outside the masks: the "
+        "identity zone may not be masked",
+    },
+    "verify.roster_name": {
+        "fr": "page {page} : un nom de la liste des candidats est lisible hors des masques (à environ {mm} mm "
+        "du haut de la page) : la zone d'identité n'est peut-être pas masquée",
+        "en": "page {page}: a roster name is legible outside the masks (about {mm} mm from the top of the "
+        "page): the identity zone may not be masked",
+    },
+    "verify.undecodable": {
+        "fr": "page {page} : son image ne se décode pas",
+        "en": "page {page}: its image does not decode",
+    },
+    "verify.unmasked": {
+        "fr": "page {page} : aucune zone masquée sur une page écrite",
+        "en": "page {page}: no zone was masked on a written page",
+    },
+    "verify.no_barcode": {
+        "fr": "le code-barres d'anonymat ne se lit plus sur aucune page",
+        "en": "the anonymity barcode no longer reads on any page",
+    },
+    "run.verify_failed": {
+        "fr": "copie {number} : la vérification a échoué : {problems}",
+        "en": "copy {number}: verification failed: {problems}",
+    },
     "evaluate.copies_found": {"fr": "copies trouvées", "en": "copies found"},
     "evaluate.pages_lost": {"fr": "pages perdues", "en": "pages lost"},
     "evaluate.misplaced": {"fr": "pages dans une autre copie", "en": "pages in the wrong copy"},
