@@ -93,6 +93,35 @@ def test_english_with_an_english_locale_or_lang_en(how):
     assert "Codes de sortie" not in done.stdout
 
 
+def test_doctor_speaks_french_by_default_and_english_with_lang_en():
+    french, english = anonymat("doctor"), anonymat("--lang", "en", "doctor")
+    assert french.returncode == english.returncode == 0, french.stdout + french.stderr
+    assert "données françaises de tesseract (fra)" in french.stdout
+    assert (
+        "lecteur d'écriture manuscrite" in french.stdout and "tout ce dont anonymat a besoin" in french.stdout
+    )
+    for english_words in ("French data", "barcode reader", "PDF reading", "not found on PATH", "optional"):
+        assert english_words not in french.stdout, english_words
+    assert "tesseract French data (fra)" in english.stdout and "données" not in english.stdout
+
+
+def test_evaluate_says_its_failures_in_french(samples_processed, tmp_path):
+    out, truth, _code = samples_processed
+    truth = json.loads(json.dumps(truth))
+    first, second = truth["copies"][0], truth["copies"][1]
+    first["order"].append({"file": first["order"][0]["file"], "page": 999})  # a page the run never wrote
+    second["order"] = second["order"][::-1]
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    done = anonymat("evaluate", out, "--truth", tmp_path / "truth.json", "--no-ocr")
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[-1] == "ÉCHEC"
+    fails = [line for line in lines if line.startswith("ÉCHEC copie ")]
+    assert any(first["number"] in line and "1 page(s) perdue(s)" in line for line in fails), fails
+    assert any(second["number"] in line and "hors de l'ordre de lecture" in line for line in fails), fails
+    assert not any("FAIL" in line or "lost" in line for line in lines), lines
+
+
 def test_version_and_short_help():
     from anonymat import __version__
 

@@ -449,6 +449,133 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "tout ce dont anonymat a besoin est installé.",
         "en": "everything anonymat needs is installed.",
     },
+    "doctor.tesseract": {"fr": "tesseract", "en": "tesseract"},
+    "doctor.tesseract_fra": {
+        "fr": "données françaises de tesseract (fra)",
+        "en": "tesseract French data (fra)",
+    },
+    "doctor.tesserocr": {"fr": "tesserocr (OCR dans le processus)", "en": "tesserocr (in-process OCR)"},
+    "doctor.handwriting": {
+        "fr": "lecteur d'écriture manuscrite (rapidocr, pour l'ordre de lecture)",
+        "en": "handwriting reader (rapidocr, for reading order)",
+    },
+    "doctor.zxing": {"fr": "zxing-cpp (lecteur de codes-barres)", "en": "zxing-cpp (barcode reader)"},
+    "doctor.zbar": {
+        "fr": "libzbar (second lecteur de codes-barres)",
+        "en": "libzbar (second barcode reader)",
+    },
+    "doctor.pikepdf": {
+        "fr": "pikepdf (lecture et écriture des PDF)",
+        "en": "pikepdf (PDF reading and writing)",
+    },
+    "doctor.pypdfium2": {
+        "fr": "pypdfium2 (affichage des pages PDF)",
+        "en": "pypdfium2 (PDF page rendering)",
+    },
+    "doctor.pdftoppm": {
+        "fr": "pdftoppm (facultatif : comparaison avec pdf2image dans make bench)",
+        "en": "pdftoppm (optional: pdf2image comparison in make bench)",
+    },
+    "doctor.version": {"fr": "version {version}", "en": "version {version}"},
+    "doctor.present": {"fr": "présent", "en": "present"},
+    "doctor.not_on_path": {"fr": "introuvable dans le PATH", "en": "not found on PATH"},
+    "doctor.no_tessdata": {"fr": "aucun dossier tessdata trouvé", "en": "no tessdata folder found"},
+    "doctor.reader_tesseract": {
+        "fr": "tesseract choisi (ANONYMAT_READER=tesseract)",
+        "en": "tesseract chosen (ANONYMAT_READER=tesseract)",
+    },
+    "doctor.no_rapidocr": {"fr": "rapidocr n'est pas installé", "en": "rapidocr is not installed"},
+    "doctor.no_model": {"fr": "fichier du modèle absent : {path}", "en": "model file missing: {path}"},
+    "learn.done": {
+        "fr": "modèle {output} appris sur {pages} pages ; aperçu {preview} ({how})",
+        "en": "learned {output} from {pages} pages; preview {preview} ({how})",
+    },
+    "learn.not_found": {"fr": "non trouvé : {what}", "en": "not found: {what}"},
+    "learn.next": {
+        "fr": "vérifiez l'aperçu, puis : anonymat process SCANS -o SORTIE --template {output}",
+        "en": "check the preview, then: anonymat process SCANS -o OUTDIR --template {output}",
+    },
+    "learn.no_barcode": {
+        "fr": "aucune page avec un code-barres lisible parmi les scans : donnez des scans de copies remplies",
+        "en": "no page with a readable barcode among the scans: give scans of filled-in copies",
+    },
+    "learn.no_identity": {
+        "fr": "la zone d'identité est introuvable : ni les intitulés d'identité (NOM, Prénom...) ni "
+        "l'impression PARTIE A du rabat n'ont été lus ; donnez des scans plus nets (300 dpi) ou écrivez "
+        "zones_mm.identity à la main",
+        "en": "the identity zone could not be found: no identity labels (NOM, Prénom...) nor the flap's "
+        "PARTIE A print were read; give clearer scans (300 dpi) or write zones_mm.identity by hand",
+    },
+    "learn.no_open_flap": {
+        "fr": "aucun scan avec le rabat ouvert : les intitulés d'identité n'ont pas été vus ; la zone "
+        "d'identité est celle où se trouve le rabat plié. Donnez un scan avec le rabat ouvert pour "
+        "l'apprendre exactement",
+        "en": "no scan with the flap open: the identity labels were not seen; the identity zone is where "
+        "the folded flap lies. Give one scan with an open flap to learn it exactly",
+    },
+    "learn.no_flap_area": {
+        "fr": "zone du rabat ouvert : aucun scan avec le rabat ouvert n'a montré son impression ; l'état du "
+        "rabat sera « inconnu » (la zone d'identité est masquée dans tous les cas)",
+        "en": "flap open area: no scan with the flap open showed its print; flap states will be "
+        "'unknown' (the identity zone is masked either way)",
+    },
+    "learn.no_rules": {
+        "fr": "aucun long filet imprimé dans l'en-tête : les pages sont placées sur le code-barres et les "
+        "intitulés imprimés seulement",
+        "en": "no long printed rule in the header: pages are placed on the barcode and the printed labels only",
+    },
+    "learn.few_labels": {
+        "fr": "moins de deux intitulés imprimés ont été lus : une page au code-barres illisible ne pourra "
+        "pas être placée",
+        "en": "fewer than two printed labels were read: a page whose barcode is unreadable cannot be placed",
+    },
+    "learn.no_scan": {"fr": "aucun scan parmi les entrées", "en": "no scan found among the inputs"},
+    "learn.no_scan_in": {"fr": "{path} : aucun scan trouvé", "en": "{path}: no scan found"},
+    "learn.page_count": {"fr": "{path} : il a {n} page(s)", "en": "{path}: it has {n} pages"},
+    "learn.blank": {
+        "fr": "la page {n} de {file} est blanche : donnez une page écrite",
+        "en": "{file} page {n} is blank: give a written page",
+    },
+    "learn.cannot_encode": {
+        "fr": "{path} : impossible d'encoder l'aperçu",
+        "en": "{path}: could not encode the preview",
+    },
+    "show.placed": {
+        "fr": "placé sur {cues} (écart résiduel {mm} mm)",
+        "en": "placed on {cues} (residual {mm} mm)",
+    },
+    "show.not_placed": {
+        "fr": "NON placé (deux repères ne concordent pas ; vus : {seen}) : {policy} masqué",
+        "en": "NOT placed (no two cues agree; seen: {seen}): {policy} masked",
+    },
+    "show.none": {"fr": "aucun", "en": "none"},
+    "show.done": {"fr": "{output} écrit : {how}", "en": "wrote {output}: {how}"},
+    "evaluate.not_found": {"fr": "copie absente des sorties", "en": "copy not found in the outputs"},
+    "evaluate.lost": {"fr": "{n} page(s) perdue(s) : {pages}", "en": "{n} page(s) lost: {pages}"},
+    "evaluate.in_other": {
+        "fr": "{n} page(s) dans une autre copie : {pages}",
+        "en": "{n} page(s) in another copy: {pages}",
+    },
+    "evaluate.foreign": {
+        "fr": "{n} page(s) d'une autre copie : {pages}",
+        "en": "{n} page(s) of another copy: {pages}",
+    },
+    "evaluate.disordered_flagged": {
+        "fr": "pages hors de l'ordre de lecture (la copie a été envoyée à vérifier)",
+        "en": "pages not in reading order (the copy was sent to review)",
+    },
+    "evaluate.disordered": {
+        "fr": "pages hors de l'ordre de lecture (et non signalé)",
+        "en": "pages not in reading order (and not flagged)",
+    },
+    "evaluate.not_upright": {"fr": "{n} page(s) pas à l'endroit", "en": "{n} page(s) not upright"},
+    "evaluate.leak": {
+        "fr": "chaîne d'identité lisible sur la page de sortie {pages}",
+        "en": "identity string legible on output page {pages}",
+    },
+    "evaluate.fail_line": {"fr": "ÉCHEC copie {number} : {problem}", "en": "FAIL copy {number}: {problem}"},
+    "evaluate.pass": {"fr": "RÉUSSI", "en": "PASS"},
+    "evaluate.fail": {"fr": "ÉCHEC", "en": "FAIL"},
     "fix.help": {
         "fr": "Corrige à la main l'ordre des pages d'une copie, déplace ou retire une page ; "
         "seules ces copies sont refaites. La commande exacte pour chaque copie est dans report.html.",
