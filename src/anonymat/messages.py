@@ -140,7 +140,78 @@ REASONS: list[tuple[re.Pattern[str], str, str]] = [
         "barcode",
         "unassigned.two_numbers",
     ),
+    # completeness.py: a page may be missing (the English texts are written there, REASON_PREFIX first)
+    (
+        re.compile(
+            r"^may be incomplete: (?P<stray>.+?) cannot be read, scanned right (?P<side>after|before) its page "
+            r"(?P<page>.+?), may be one of its pages"
+        ),
+        "complete",
+        "reason.stray_unread",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: the unassigned page (?P<stray>.+?) \((?P<reason>.*?)\), scanned right "
+            r"(?P<side>after|before) its page (?P<page>.+?), may be one of its pages; if it belongs here: "
+            r"(?P<command>.+)$"
+        ),
+        "complete",
+        "reason.stray",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: its sheet (?P<page>.+?) has no back in the scan, though (?P<k>\d+) of the "
+            r"(?P<n>\d+) sheets of this duplex scan have one"
+        ),
+        "complete",
+        "reason.no_back",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: its first page \((?P<page>.+?)\) does not look like the start of the memo "
+            r"\(no heading, starts mid-sentence; score (?P<score>-?[0-9.]+)\)"
+            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
+        ),
+        "complete",
+        "reason.no_start",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: its last page \((?P<page>.+?)\) does not look like the end of the memo "
+            r"\(stops mid-sentence on a full page; score (?P<score>-?[0-9.]+)\)"
+            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
+        ),
+        "complete",
+        "reason.no_end",
+    ),
+    # grouping.py: pages in no copy
+    (
+        re.compile(r"^no anonymity barcode on any of its (?P<n>\d+) pages: is this an exam scan\?"),
+        "barcode",
+        "unassigned.no_barcode",
+    ),
+    (
+        re.compile(
+            r"^none of its (?P<n>\d+) pages has a readable anonymity barcode, though (?P<k>\d+) look like "
+            r"answer sheets"
+        ),
+        "barcode",
+        "unassigned.no_readable_barcode",
+    ),
+    (
+        re.compile(r"^the file stops being readable after page (?P<n>\d+) \(cut short\?\)"),
+        "error",
+        "unassigned.cut_short",
+    ),
+    (re.compile(r"^barcode unreadable$"), "barcode", "unassigned.barcode_unreadable"),
 ]
+
+# parts of a matched reason said again before they go into its sentence (None: the part is absent)
+_PARTS = {
+    "side": lambda v: t(f"part.side_{v}"),
+    "reason": lambda v: explain_reason(v)[1],
+    "candidates": lambda v: t("part.candidates", pages=v) if v else "",
+}
 
 
 def explain_reason(reason: str) -> tuple[str, str]:
@@ -150,7 +221,8 @@ def explain_reason(reason: str) -> tuple[str, str]:
         if found:
             if _current == "en" and not key.startswith("unassigned."):
                 return kind, reason
-            return kind, t(key, **found.groupdict())
+            values = {k: _PARTS[k](v) if k in _PARTS else v for k, v in found.groupdict().items()}
+            return kind, t(key, **values)
     return "other", reason
 
 
@@ -927,6 +999,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Page {n} ({page}) : texte illisible pour la recherche des noms des candidats : à vérifier.",
         "en": "",
     },
+    "reason.stray_unread": {
+        "fr": "Copie peut-être incomplète : {stray}, illisible, a été scannée {side} sa page {page} et en est "
+        "peut-être une page. Scannez ou exportez à nouveau cette page, puis relancez `anonymat process`.",
+        "en": "",
+    },
+    "reason.stray": {
+        "fr": "Copie peut-être incomplète : la page non rattachée {stray} ({reason}), scannée {side} sa page "
+        "{page}, en est peut-être une page. Si elle en fait partie : {command}",
+        "en": "",
+    },
+    "reason.no_back": {
+        "fr": "Copie peut-être incomplète : sa feuille {page} n'a pas de verso dans le scan, alors que {k} des "
+        "{n} feuilles de ce scan recto verso en ont un. Vérifiez que le verso de cette feuille n'a pas été "
+        "perdu (rescannez la feuille s'il était écrit).",
+        "en": "",
+    },
+    "reason.no_start": {
+        "fr": "Copie peut-être incomplète : sa première page ({page}) ne ressemble pas au début du devoir "
+        "(pas de titre, commence au milieu d'une phrase ; score {score}). Vérifiez qu'aucune page ne manque "
+        "avant elle{candidates}.",
+        "en": "",
+    },
+    "reason.no_end": {
+        "fr": "Copie peut-être incomplète : sa dernière page ({page}) ne ressemble pas à la fin du devoir "
+        "(s'arrête au milieu d'une phrase sur une page pleine ; score {score}). Vérifiez qu'aucune page ne "
+        "manque après elle{candidates}.",
+        "en": "",
+    },
+    "part.side_after": {"fr": "juste après", "en": "right after"},
+    "part.side_before": {"fr": "juste avant", "en": "right before"},
+    "part.candidates": {
+        "fr": " ; pages non rattachées candidates : {pages}",
+        "en": "; candidates among the unassigned pages: {pages}",
+    },
     "reason.verify_failed": {"fr": "La vérification de la copie a échoué : {detail}", "en": ""},
     "unassigned.between_copies": {
         "fr": "code-barres illisible, et les pages voisines sont de copies différentes",
@@ -940,6 +1046,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "deux numéros d'anonymat différents lus sur cette page : à vérifier à la main",
         "en": "two different anonymity numbers were read on this page: check it by hand",
     },
+    "unassigned.no_barcode": {
+        "fr": "aucun code-barres d'anonymat sur aucune de ses {n} pages : est-ce bien un scan d'examen ?",
+        "en": "no anonymity barcode on any of its {n} pages: is this an exam scan?",
+    },
+    "unassigned.no_readable_barcode": {
+        "fr": "aucune de ses {n} pages n'a de code-barres d'anonymat lisible, alors que {k} ressemblent à des "
+        "copies : vérifiez les étiquettes, puis rattachez les pages avec "
+        "`anonymat fix SORTIE NUMERO --add FICHIER:PAGE`",
+        "en": "none of its {n} pages has a readable anonymity barcode, though {k} look like answer sheets: "
+        "check the stickers, then attach the pages with `anonymat fix OUTDIR NUMBER --add FILE:PAGE`",
+    },
+    "unassigned.cut_short": {
+        "fr": "le fichier n'est plus lisible après la page {n} (tronqué ?) : exportez-le ou scannez-le à nouveau",
+        "en": "the file stops being readable after page {n} (cut short?): export or scan it again",
+    },
+    "unassigned.barcode_unreadable": {"fr": "code-barres illisible", "en": "barcode unreadable"},
     # the review page (report.html)
     "report.title": {"fr": "anonymat : rapport de vérification", "en": "anonymat review report"},
     "report.run": {
