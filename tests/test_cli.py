@@ -135,7 +135,7 @@ def test_a_bad_command_line_is_exit_2_with_one_line(tmp_path):
     done = anonymat("process", tmp_path / "nowhere", "-o", tmp_path / "out")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"anonymat: {tmp_path / 'nowhere'}: no such file or folder: check the path"
+        f"anonymat: {tmp_path / 'nowhere'} : aucun fichier ni dossier de ce nom : vérifiez le chemin"
     ]
     assert not (tmp_path / "out").exists()
 

@@ -202,8 +202,8 @@ def test_a_file_cut_short_is_named_once_and_the_copy_before_it_is_flagged(damage
     truth, _tiff, out, result = damaged
     lines = [line for line in result.output.splitlines() if "lot1.pdf" in line]
     assert lines == [
-        "anonymat: scans/lot1.pdf: the file stops being readable after page 5 of 7 (cut short?): "
-        "pages 6 to 7 cannot be read; export or scan it again"
+        "anonymat: scans/lot1.pdf : le fichier n'est plus lisible après la page 5 sur 7 (tronqué ?) : "
+        "pages 6 à 7 illisible(s) ; exportez-le ou scannez-le à nouveau"
     ]
     batch = load(out / "batch.json")
     cut = [u for u in batch["unassigned"] if u["source"]["page"] >= 5]

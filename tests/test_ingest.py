@@ -368,7 +368,7 @@ def test_unrelated_file_given_explicitly_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_missing_path(tmp_path: Path) -> None:
-    assert "no such file" in only_problem(tmp_path / "nowhere.pdf")
+    assert "aucun fichier ni dossier" in only_problem(tmp_path / "nowhere.pdf")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anonymat.errors import UsageError
+from anonymat.messages import t
 from anonymat.states import Order
 
 
@@ -36,8 +37,8 @@ class Options:
         if not self.inputs:
             raise UsageError("no input given: name at least one scanned file or folder")
         if not any(path.exists() for path in self.inputs):  # one bad path costs that path only (ingest)
-            missing = self.inputs[0] if len(self.inputs) == 1 else f"none of the {len(self.inputs)} inputs"
-            raise UsageError(f"{missing}: no such file or folder: check the path")
+            missing = self.inputs[0] if len(self.inputs) == 1 else t("input.none_of", n=len(self.inputs))
+            raise UsageError(t("at", where=missing, what=t("input.no_such")))
         if self.jobs < 1:
             raise UsageError(f"--jobs must be 1 or more, not {self.jobs}")
         if self.order not in tuple(Order):

@@ -65,10 +65,13 @@ class Duplicate:
     def line(self) -> str:
         """The one stderr line that says it."""
         if self.page is None:
-            return f"{self.file}: same content as {self.same_as} (identical bytes): used once"
-        return (
-            f"{self.file} page {self.page + 1}: the same page image as {self.same_as} page "
-            f"{(self.same_as_page or 0) + 1} (scanned twice?): used once"
+            return t("input.same_file", file=self.file, same=self.same_as)
+        return t(
+            "input.same_page",
+            file=self.file,
+            n=self.page + 1,
+            same=self.same_as,
+            same_n=(self.same_as_page or 0) + 1,
         )
 
 
@@ -90,17 +93,17 @@ class Inventory:
             folder = _output_folder(name)
             by_folder[folder] = by_folder.get(folder, 0) + 1
         for folder, count in by_folder.items():
-            lines.append(
-                f"{folder}: {count} file{'s' if count != 1 else ''} written by anonymat (copies, manifests, "
-                "batch.json, report.html, thumbs/) skipped: outputs are not read back as scans"
-            )
+            lines.append(t("input.own_outputs", folder=folder, n=count, files=_files(count)))
         if self.skipped:
-            named = ": " + ", ".join(self.skipped) if verbose else " (-v names them)"
+            named = ": " + ", ".join(self.skipped) if verbose else t("input.skipped_hint")
             lines.append(
-                f"{len(self.skipped)} file{'s' if len(self.skipped) != 1 else ''} skipped, not a PDF, "
-                f"TIFF, JPEG or PNG scan{named}"
+                t("input.skipped", n=len(self.skipped), named=named, files=_files(len(self.skipped)))
             )
         return lines
+
+
+def _files(n: int) -> str:
+    return t("input.files.one" if n == 1 else "input.files.many")
 
 
 def _output_folder(display: str) -> str:
@@ -230,7 +233,7 @@ def _candidates(inputs: Sequence[Path], problems: list[Problem]) -> Iterator[tup
         elif given.exists():
             yield given.resolve(), shown, True
         else:
-            problems.append(Problem(shown, "no such file or folder: check the path"))
+            problems.append(Problem(shown, t("input.no_such")))
 
 
 def _walk(folder: Path, problems: list[Problem]) -> Iterator[tuple[Path, str, bool]]:
@@ -472,18 +475,16 @@ def duplicate_pages(facts: Sequence[PageFacts]) -> tuple[list[PageFacts], list[D
 
 def nothing_found(inputs: Sequence[Path], found: Inventory) -> str:
     """The one line that explains an input holding no page to work on."""
-    given = ", ".join(PurePath(os.fspath(p)).as_posix() for p in inputs) or "the input"
+    given = ", ".join(PurePath(os.fspath(p)).as_posix() for p in inputs) or t("input.the_input")
     looked = len(found.skipped) + len(found.own_outputs) + len(found.problems) + len(found.duplicates)
     if not looked:
-        return f"{given}: no file found (empty folder?): give the folder or files of the scanned copies"
+        return t("input.no_file", given=given)
     parts = []
     if found.skipped:
-        parts.append(f"{len(found.skipped)} not a PDF, TIFF, JPEG or PNG scan")
+        parts.append(t("input.part_not_scan", n=len(found.skipped)))
     if found.own_outputs:
-        parts.append(f"{len(found.own_outputs)} written by anonymat")
+        parts.append(t("input.part_own", n=len(found.own_outputs)))
     if found.problems:
-        parts.append(f"{len(found.problems)} rejected (named above)")
-    return (
-        f"{given}: no scanned page to work on ({looked} file{'s' if looked != 1 else ''}: "
-        f"{', '.join(parts) or 'duplicates'}): give the folder or files of the scanned copies"
-    )
+        parts.append(t("input.part_rejected", n=len(found.problems)))
+    parts_said = ", ".join(parts) or t("input.part_duplicates")
+    return t("input.nothing", given=given, n=looked, files=_files(looked), parts=parts_said)

@@ -895,6 +895,62 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "ni PDF, ni TIFF, ni JPEG, ni PNG (reconnu à son contenu) : donnez une copie scannée",
         "en": "not a PDF, TIFF, JPEG or PNG file (recognised by content): give a scanned copy",
     },
+    "at": {"fr": "{where} : {what}", "en": "{where}: {what}"},
+    "input.no_such": {
+        "fr": "aucun fichier ni dossier de ce nom : vérifiez le chemin",
+        "en": "no such file or folder: check the path",
+    },
+    "input.none_of": {"fr": "aucune des {n} entrées", "en": "none of the {n} inputs"},
+    "input.same_file": {
+        "fr": "{file} : même contenu que {same} (octets identiques) : utilisé une fois",
+        "en": "{file}: same content as {same} (identical bytes): used once",
+    },
+    "input.same_page": {
+        "fr": "{file} page {n} : la même image de page que {same} page {same_n} (scannée deux fois ?) : "
+        "utilisée une fois",
+        "en": "{file} page {n}: the same page image as {same} page {same_n} (scanned twice?): used once",
+    },
+    "input.own_outputs": {
+        "fr": "{folder} : {n} {files} écrit(s) par anonymat (copies, manifestes, batch.json, report.html, "
+        "thumbs/) passé(s) : les sorties ne sont pas relues comme des scans",
+        "en": "{folder}: {n} {files} written by anonymat (copies, manifests, batch.json, report.html, "
+        "thumbs/) skipped: outputs are not read back as scans",
+    },
+    "input.skipped": {
+        "fr": "{n} {files} passé(s), ni PDF, ni TIFF, ni JPEG, ni PNG{named}",
+        "en": "{n} {files} skipped, not a PDF, TIFF, JPEG or PNG scan{named}",
+    },
+    "input.files.one": {"fr": "fichier", "en": "file"},
+    "input.files.many": {"fr": "fichiers", "en": "files"},
+    "input.skipped_hint": {"fr": " (-v les nomme)", "en": " (-v names them)"},
+    "input.the_input": {"fr": "l'entrée", "en": "the input"},
+    "input.no_file": {
+        "fr": "{given} : aucun fichier trouvé (dossier vide ?) : donnez le dossier ou les fichiers des copies "
+        "scannées",
+        "en": "{given}: no file found (empty folder?): give the folder or files of the scanned copies",
+    },
+    "input.nothing": {
+        "fr": "{given} : aucune page scannée à traiter ({n} {files} : {parts}) : donnez le dossier ou les "
+        "fichiers des copies scannées",
+        "en": "{given}: no scanned page to work on ({n} {files}: {parts}): give the folder or files of the "
+        "scanned copies",
+    },
+    "input.part_not_scan": {
+        "fr": "{n} ni PDF, ni TIFF, ni JPEG, ni PNG",
+        "en": "{n} not a PDF, TIFF, JPEG or PNG scan",
+    },
+    "input.part_own": {"fr": "{n} écrit(s) par anonymat", "en": "{n} written by anonymat"},
+    "input.part_rejected": {"fr": "{n} refusé(s) (nommés plus haut)", "en": "{n} rejected (named above)"},
+    "input.part_duplicates": {"fr": "doublons", "en": "duplicates"},
+    "grouping.folder": {"fr": "{folder} (dossier d'images)", "en": "{folder} (folder of images)"},
+    "grouping.cut_short": {
+        "fr": "{unit} : le fichier n'est plus lisible après la page {n} sur {total} (tronqué ?) : {span} "
+        "illisible(s) ; exportez-le ou scannez-le à nouveau",
+        "en": "{unit}: the file stops being readable after page {n} of {total} (cut short?): {span} cannot "
+        "be read; export or scan it again",
+    },
+    "grouping.span_one": {"fr": "page {first}", "en": "page {first}"},
+    "grouping.span_many": {"fr": "pages {first} à {last}", "en": "pages {first} to {last}"},
     # the command line: what a run says
     "cli.unexpected": {
         "fr": "erreur interne : {kind}: {error} (relancez avec -v pour le détail, et signalez-la)",
