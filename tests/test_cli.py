@@ -442,3 +442,55 @@ def test_watch_processes_files_as_they_arrive_and_stops_on_sigterm(tmp_path_fact
             name,
             taken,
         )
+
+
+def test_a_watch_holds_its_output_folder_for_its_whole_life(tmp_path_factory, tmp_path):
+    """While `anonymat watch` runs, even between batches, a `process`, a `fix` and a second watch on its
+    OUTDIR stop at once (exit 2) with one line saying a watch holds it; its own batches still run."""
+    from anonymat.synth import make_corpus
+
+    root = tmp_path_factory.mktemp("watch-lock")
+    truth = make_corpus(root, copies=1, seed=33)
+    number = truth["copies"][0]["number"]
+    indir, out = tmp_path / "scanner", tmp_path / "copies"
+    indir.mkdir()
+    watch = [sys.executable, "-m", "anonymat", "watch", indir, "-o", out, "-j", "1", "--order", "scan",
+             "--interval", "0.2", "--settle", "0.5"]  # fmt: skip
+    proc = subprocess.Popen(
+        list(map(str, watch)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: (out / ".anonymat.lock").exists(), 60, proc)
+        for others in (
+            ["process", indir, "-o", out],
+            ["fix", out, number, "--resolved"],
+            watch[3:],
+            ["--lang", "en", "process", indir, "-o", out],
+        ):
+            began = time.monotonic()
+            done = anonymat(*others, timeout=60)
+            assert time.monotonic() - began < 20
+            assert done.returncode == 2, (others, done.stderr)
+            (line,) = done.stderr.strip().splitlines()
+            if "en" in others:
+                assert f"an `anonymat watch` is using this output folder (process {proc.pid} " in line, line
+            else:
+                assert (
+                    f"une surveillance `anonymat watch` utilise ce dossier de sortie (processus {proc.pid} "
+                    in line
+                )
+                assert "arrêtez-la" in line
+        for path in (root / "scans").iterdir():  # its own batch takes the lock it holds
+            (indir / path.name).write_bytes(path.read_bytes())
+        _wait_for(lambda: number in manifests(out), 240, proc)
+        assert (out / ".anonymat.lock").exists()  # held between batches too
+        proc.send_signal(signal.SIGTERM)
+        _stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert not (out / ".anonymat.lock").exists()
+    assert anonymat("fix", out, number, "--resolved").returncode == 0  # free once the watch is gone

@@ -87,7 +87,9 @@ def _process_batch(options: Options, log: RunLog) -> ExitCode:
     try:
         options.outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"{options.outdir}: cannot create the output folder ({exc.strerror})") from exc
+        raise UsageError(
+            t("at", where=options.outdir, what=t("outdir.cannot_create", why=exc.strerror))
+        ) from exc
     with lock.hold(options.outdir):  # one run per output folder; checks OUTDIR is writable before any work
         return _process_locked(options, log, template, started, started_at)
 

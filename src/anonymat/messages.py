@@ -338,6 +338,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "another anonymat run is using this output folder ({who}): wait for it to finish, or choose "
         "another -o",
     },
+    "outdir.cannot_create": {
+        "fr": "impossible de créer le dossier de sortie ({why})",
+        "en": "cannot create the output folder ({why})",
+    },
+    "lock.busy_watch": {
+        "fr": "une surveillance `anonymat watch` utilise ce dossier de sortie ({who}) : arrêtez-la (Ctrl-C ou "
+        "SIGTERM), ou choisissez un autre -o",
+        "en": "an `anonymat watch` is using this output folder ({who}): stop it (Ctrl-C or SIGTERM), or "
+        "choose another -o",
+    },
     "lock.taken_over": {
         "fr": "reprise après une exécution interrompue ({who})",
         "en": "taking over from an earlier run that stopped ({who})",
