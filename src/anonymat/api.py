@@ -100,7 +100,9 @@ def _process_locked(
     try:
         settings = resume.run_settings(options, template)
     except OSError as exc:
-        raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
+        raise UsageError(
+            t("at", where=options.roster, what=t("options.roster_unreadable", why=exc.strerror))
+        ) from exc
     log.copy(  # the run's first line in the log (and on stderr with -v when it is not a terminal)
         f"anonymat {__version__}: {', '.join(map(str, options.inputs))} -> {options.outdir} "
         f"(jobs {options.jobs}, order {options.order}, template {options.template})"

@@ -212,7 +212,7 @@ def watch(
 
     try:
         if not indir.is_dir():
-            raise UsageError(f"{indir}: not a folder")
+            raise UsageError(t("at", where=indir, what=t("options.not_a_folder")))
         options = Options(
             inputs=(indir,),
             outdir=outdir,

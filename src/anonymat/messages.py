@@ -338,6 +338,47 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "another anonymat run is using this output folder ({who}): wait for it to finish, or choose "
         "another -o",
     },
+    "options.no_input": {
+        "fr": "aucune entrée : nommez au moins un fichier ou un dossier scanné",
+        "en": "no input given: name at least one scanned file or folder",
+    },
+    "options.jobs": {
+        "fr": "--jobs doit valoir 1 ou plus, pas {value}",
+        "en": "--jobs must be 1 or more, not {value}",
+    },
+    "options.order": {
+        "fr": "--order doit valoir 'continuity' ou 'scan', pas {value}",
+        "en": "--order must be 'continuity' or 'scan', not {value}",
+    },
+    "options.jpeg_quality": {
+        "fr": "--jpeg-quality doit être entre 20 et 95, pas {value}",
+        "en": "--jpeg-quality must be between 20 and 95, not {value}",
+    },
+    "options.max_page_kb": {
+        "fr": "--max-page-kb doit valoir 0 (sans limite) ou plus, pas {value}",
+        "en": "--max-page-kb must be 0 (no limit) or more, not {value}",
+    },
+    "options.scheduler": {
+        "fr": "--scheduler doit avoir la forme tcp://HÔTE:PORT, pas {value}",
+        "en": "--scheduler must look like tcp://HOST:PORT, not {value}",
+    },
+    "options.outdir_inside": {
+        "fr": "le dossier de sortie ne doit pas être dans le dossier d'entrée {folder}",
+        "en": "the output folder must not sit inside the input folder {folder}",
+    },
+    "options.vault": {
+        "fr": "--vault doit être un autre dossier que le dossier de sortie",
+        "en": "--vault must be a different folder from the output folder",
+    },
+    "options.log": {
+        "fr": "--log {log} : le dossier {folder} n'existe pas",
+        "en": "--log {log}: the folder {folder} does not exist",
+    },
+    "options.roster_unreadable": {
+        "fr": "impossible de lire la liste des candidats ({why})",
+        "en": "cannot read the roster ({why})",
+    },
+    "options.not_a_folder": {"fr": "ce n'est pas un dossier", "en": "not a folder"},
     "outdir.cannot_create": {
         "fr": "impossible de créer le dossier de sortie ({why})",
         "en": "cannot create the output folder ({why})",
