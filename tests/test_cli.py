@@ -444,6 +444,13 @@ def test_watch_processes_files_as_they_arrive_and_stops_on_sigterm(tmp_path_fact
         )
 
 
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
 def test_a_watch_holds_its_output_folder_for_its_whole_life(tmp_path_factory, tmp_path):
     """While `anonymat watch` runs, even between batches, a `process`, a `fix` and a second watch on its
     OUTDIR stop at once (exit 2) with one line saying a watch holds it; its own batches still run."""
@@ -483,7 +490,8 @@ def test_a_watch_holds_its_output_folder_for_its_whole_life(tmp_path_factory, tm
                 assert "arrêtez-la" in line
         for path in (root / "scans").iterdir():  # its own batch takes the lock it holds
             (indir / path.name).write_bytes(path.read_bytes())
-        _wait_for(lambda: number in manifests(out), 240, proc)
+        _wait_for(lambda: number in manifests(out) and number in _text(out / "batch.json"), 240, proc)
+        time.sleep(1.0)  # the batch ends (report.html); the watch looks at its folder again
         assert (out / ".anonymat.lock").exists()  # held between batches too
         proc.send_signal(signal.SIGTERM)
         _stdout, stderr = proc.communicate(timeout=120)
