@@ -1,15 +1,19 @@
 """Does a copy hold all its pages? The evidence that one may be missing, as review reasons naming the gap.
 
-Two kinds of evidence, each enough to send a copy to review:
+Three kinds of evidence, each enough to send a copy to review:
 
 - in the scan: a page left unassigned (barcode unreadable between two copies, a page that cannot be read,
   a file that stops being readable) scanned right next to one of the copy's pages, in the same file or
   folder of images. Each such copy is told which stray page it may be missing and how to attach it
   (`anonymat fix OUTDIR NUMBER --add FILE:PAGE`). This needs no text, so it holds with `--order scan`.
 - in the text (when the reading order was read, `--order continuity`): the copy's first page in reading
-  order does not look like the memo's opening, or its last page does not look like an end. The scores are
-  `ordering.start_scores` / `end_scores` (log-odds), the thresholds were set on generated copies with
-  pages removed (bench/evaluate_completeness.py): see START_BELOW and END_BELOW.
+  order starts mid-sentence or inside the outline, or its last page does not look like an end. Only
+  positive evidence counts for the first page: "it does not look like an opening" does not, since openings
+  vary from one memo to the next ("Madame la Directrice...", "Compte rendu de la réunion...") and a
+  scorer of the openings it knows flags the others (see CONTINUES_ABOVE).
+- in the outline (also from the text read): the memo's sections found on its pages skip a sub-part (I.A
+  then II) with no I.B) and the sections found on either side of the hole sit on two different pages, so a
+  page may have held it (`outline_gap`).
 """
 
 from __future__ import annotations
@@ -22,13 +26,15 @@ from typing import Any
 from anonymat.grouping import Grouping, same_unit, unit_of
 from anonymat.manifest import Copy, PageFacts
 
-# A copy is flagged when its first page's start score is below START_BELOW, or its last page's end score
-# below END_BELOW (log-odds, ordering.start_scores / end_scores). Set on bench/evaluate_completeness.py's
-# corpora of seeds 2026 (`make eval`'s) and 7, 60 copies each: complete copies' lowest start score 2.5 and
-# 1.6, lowest end score -1.74; with the first page gone, 97 % start below 2.0; with the last page gone,
-# 17-28 % end below -2.0. Held out (40 copies, seed 99): 0 of 39 complete copies flagged, 37 of 38 copies
-# missing their first page flagged, 9 of 39 missing their last.
-START_BELOW = 2.0
+# A copy is flagged when its first page starts mid-sentence: `ordering.head_evidence` (the log-likelihood
+# ratio that the first line continues a sentence) above CONTINUES_ABOVE, an e-fold likelihood, with no
+# opening on the page (`outline.heading_evidence` zero, no heading or introduction marker). Until
+# 2026-12-03 the rule was "start score below 2.0", set on the generator's own openings: on held-out memo
+# texts it flagged 25 of 29 complete copies (bench/evaluate_completeness.py --held-out texts).
+# Its last page is flagged when its end score (log-odds, ordering.end_scores) is below END_BELOW. Set on
+# bench/evaluate_completeness.py's corpora of seeds 2026 (`make eval`'s) and 7: complete copies' lowest end
+# score -1.74; with the last page gone, 17-28 % end below -2.0.
+CONTINUES_ABOVE = 1.0
 END_BELOW = -2.0
 # A stray page scanned between two copies goes to review with both, unless its text fits one of them by
 # this much more (gain of the best reading order's score, log-odds, when the page is added to the copy):
@@ -40,6 +46,11 @@ REASON_PREFIX = "may be incomplete"
 # (verso_reasons): a simplex scan whose odd pages happen to be blank must not pass for duplex.
 MIN_DUPLEX_SHEETS = 5
 DUPLEX_SHARE = 0.8
+# The sub-parts a memo's plan is expected to hold when its pages use lettered sub-parts at all (I.A, I.B,
+# II.A, II.B: outline.py's positions); a hole is only believed when every joint reading of the markers at
+# least this likely (outline.outline_combos' weights) shows it.
+SUB_PARTS = {11: "I.A", 12: "I.B", 21: "II.A", 22: "II.B"}
+LIKELY_READING = 0.25
 
 
 @dataclass(frozen=True)
@@ -222,17 +233,22 @@ def text_reasons(copy: Copy, strays: Sequence[str] = ()) -> list[str]:
         return []
     from anonymat import ordering
 
-    first = float(ordering.start_scores(texts)[0])
     last = float(ordering.end_scores(texts)[-1])
     candidates = (
         f"; candidates among the unassigned pages: {', '.join(strays)}" if 0 < len(strays) <= 5 else ""
     )
     out = []
-    if first < START_BELOW:
+    gap = outline_gap(texts)
+    if gap is not None:
+        out.append(
+            f"{REASON_PREFIX}: its outline, as read, has no {gap} between the sections found before and "
+            f"after it: check that no page is missing there{candidates}"
+        )
+    why = not_a_start(texts)
+    if why is not None:
         out.append(
             f"{REASON_PREFIX}: its first page ({copy.pages[0].label()}) does not look like the start of the "
-            f"memo (no heading, starts mid-sentence; score {first:.1f}): check that no page is missing "
-            f"before it{candidates}"
+            f"memo ({why}): check that no page is missing before it{candidates}"
         )
     if last < END_BELOW:
         out.append(
@@ -241,6 +257,75 @@ def text_reasons(copy: Copy, strays: Sequence[str] = ()) -> list[str]:
             f"after it{candidates}"
         )
     return out
+
+
+def not_a_start(texts: Sequence[Any]) -> str | None:
+    """Why the first of `texts` (pages in reading order) cannot be the memo's first page, or None.
+
+    Positive evidence only: its first line continues a sentence (CONTINUES_ABOVE), or its outline starts
+    after I) in every likely reading of the markers, and the page holds no opening (heading lines, the
+    memo's service, date or addressee, an introduction)."""
+    from anonymat import ordering
+    from anonymat.outline import heading_evidence, outline_combos
+
+    page = texts[0]
+    if heading_evidence(page.head) > 0 or any(k in ("heading", "intro") for k, _ in page.markers):
+        return None
+    evidence = ordering.head_evidence(page)
+    if evidence > CONTINUES_ABOVE:
+        return f"it starts mid-sentence; evidence {evidence:.1f}"
+    likely = [positions[0] for weight, positions in outline_combos(texts) if weight >= LIKELY_READING]
+    if likely and all(first and min(first) > 10 for first in likely):
+        return f"its outline starts at {_section_name(min(likely[0]))}, with no I) before it"
+    return None
+
+
+def _section_name(position: int) -> str:
+    part = ("I", "II", "III")[position // 10 - 1] if 10 <= position < 40 else "?"
+    return part + (f".{'ABC'[position % 10 - 1]}" if 1 <= position % 10 <= 3 else ")")
+
+
+def outline_gap(texts: Sequence[Any]) -> str | None:
+    """The sub-part (as "I.B") the copy's outline skips, its pages in reading order, or None.
+
+    A memo's plan is balanced (I) A. B. II) A. B.): when the pages use letters, every part seen has its A,
+    and a B when any part has one. A sub-part is missing when no page shows it; the hole is a page gap only
+    when the sections found just before and just after it lie on two different pages (on one page, the
+    writer simply skipped it, or OCR missed its marker in the middle of a page), and when every likely
+    joint reading of the markers (LIKELY_READING) shows such a hole."""
+    from anonymat.outline import outline_combos
+
+    if len(texts) < 2:
+        return None
+    holes = []
+    for weight, positions in outline_combos(texts):
+        if weight < LIKELY_READING:
+            continue
+        hole = _gap_between_pages(positions)
+        if hole is None:
+            return None  # a likely reading without a hole: no evidence
+        holes.append(hole)
+    return holes[0] if holes else None
+
+
+def _gap_between_pages(positions: Sequence[Sequence[int]]) -> str | None:
+    """The first expected sub-part no page holds whose found neighbours sit on two different pages."""
+    page_of: dict[int, int] = {}
+    for page, found in enumerate(positions):
+        for position in found:
+            page_of.setdefault(position, page)
+    letters = [p % 10 for p in page_of if 10 <= p < 90 and p % 10]
+    if not letters:
+        return None  # no lettered sub-parts: nothing says what the plan holds
+    parts = {p // 10 * 10 for p in page_of if 10 <= p < 90}
+    for position, name in SUB_PARTS.items():
+        if position in page_of or position // 10 * 10 not in parts or position % 10 > max(letters):
+            continue
+        before = [p for p in page_of if p < position]
+        after = [p for p in page_of if p > position]
+        if before and after and page_of[max(before)] != page_of[min(after)]:
+            return name
+    return None
 
 
 def stray_entry(stray: Stray) -> dict[str, object]:
