@@ -289,7 +289,9 @@ def outline_gap(texts: Sequence[Any]) -> str | None:
     """The sub-part (as "I.B") the copy's outline skips, its pages in reading order, or None.
 
     A memo's plan is balanced (I) A. B. II) A. B.): when the pages use letters, every part seen has its A,
-    and a B when any part has one. A sub-part is missing when no page shows it; the hole is a page gap only
+    and a B when any part has one. A sub-part is missing when no page shows it and its part's heading was
+    read (OCR misses a heading with its first sub-part, "II) A.", more often than a page goes missing: a
+    part known only from an orphan letter proves nothing); the hole is a page gap only
     when the sections found just before and just after it lie on two different pages (on one page, the
     writer simply skipped it, or OCR missed its marker in the middle of a page), and when every likely
     joint reading of the markers (LIKELY_READING) shows such a hole."""
@@ -317,7 +319,7 @@ def _gap_between_pages(positions: Sequence[Sequence[int]]) -> str | None:
     letters = [p % 10 for p in page_of if 10 <= p < 90 and p % 10]
     if not letters:
         return None  # no lettered sub-parts: nothing says what the plan holds
-    parts = {p // 10 * 10 for p in page_of if 10 <= p < 90}
+    parts = {p for p in page_of if p in (10, 20, 30)}  # a part counts when its own heading was read
     for position, name in SUB_PARTS.items():
         if position in page_of or position // 10 * 10 not in parts or position % 10 > max(letters):
             continue
