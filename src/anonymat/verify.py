@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 
 from anonymat import output
 from anonymat.errors import AnonymatError, UsageError
+from anonymat.manifest import Manifest
 from anonymat.outdir import BATCH_JSON, manifest_paths
 from anonymat.roster import Roster
 
@@ -157,17 +157,17 @@ def verify_copy(
     import pikepdf
 
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = Manifest.read(manifest_path)
     except (OSError, ValueError) as exc:
         return CopyCheck(manifest_path.stem, [f"manifest unreadable: {exc}"])
-    check = CopyCheck(str(manifest.get("anonymity_number", manifest_path.stem)))
-    pdf_path = outdir / manifest.get("pdf", "")
+    check = CopyCheck(manifest.anonymity_number)
+    pdf_path = outdir / manifest.pdf
     try:
         data = pdf_path.read_bytes()
     except OSError:
         check.problems.append(f"{pdf_path.name} is missing")
         return check
-    if hashlib.sha256(data).hexdigest() != manifest.get("pdf_sha256"):
+    if hashlib.sha256(data).hexdigest() != manifest.pdf_sha256:
         check.problems.append("pdf_sha256 does not match the PDF")
     try:
         pdf = pikepdf.open(pdf_path)
@@ -175,7 +175,7 @@ def verify_copy(
         check.problems.append(f"PDF does not parse: {exc}")
         return check
     with pdf:
-        pages = manifest.get("pages", [])
+        pages = manifest.pages
         check.pages = len(pdf.pages)
         if len(pdf.pages) != len(pages):
             check.problems.append(f"PDF has {len(pdf.pages)} pages, manifest lists {len(pages)}")
