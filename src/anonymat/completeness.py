@@ -288,44 +288,52 @@ def _section_name(position: int) -> str:
 def outline_gap(texts: Sequence[Any]) -> str | None:
     """The sub-part (as "I.B") the copy's outline skips, its pages in reading order, or None.
 
-    A memo's plan is balanced (I) A. B. II) A. B.): when the pages use letters, every part seen has its A,
-    and a B when any part has one. A sub-part is missing when no page shows it and its part's heading was
-    read (OCR misses a heading with its first sub-part, "II) A.", more often than a page goes missing: a
-    part known only from an orphan letter proves nothing); the hole is a page gap only
-    when the sections found just before and just after it lie on two different pages (on one page, the
-    writer simply skipped it, or OCR missed its marker in the middle of a page), and when every likely
-    joint reading of the markers (LIKELY_READING) shows such a hole."""
+    A memo's plan is balanced (I) A. B. II) A. B.): when the pages use letters, every part whose heading
+    was read has its A, and a B when any part has one. A sub-part is taken as lost with a page only when
+    no page shows it, its two neighbours in the plan (I.A and II) around I.B) were both read, as markers
+    on the pages (not letters the outline infers), and they lie on two different pages, in every likely
+    joint reading of the markers (LIKELY_READING). Held-out handwriting showed why each condition is
+    there: OCR misses a heading together with its first sub-part ("II) A."), reads "II)" as "I)" or
+    "III)", and loses letters in cursive; each of those leaves a hole with an inferred or a far neighbour,
+    while a lost page between two read markers leaves a hole with both."""
     from anonymat.outline import outline_combos
 
     if len(texts) < 2:
         return None
+    read = [{k for k, _ in page.markers} for page in texts]
     holes = []
     for weight, positions in outline_combos(texts):
         if weight < LIKELY_READING:
             continue
-        hole = _gap_between_pages(positions)
+        hole = _gap_between_pages(positions, read)
         if hole is None:
             return None  # a likely reading without a hole: no evidence
         holes.append(hole)
     return holes[0] if holes else None
 
 
-def _gap_between_pages(positions: Sequence[Sequence[int]]) -> str | None:
-    """The first expected sub-part no page holds whose found neighbours sit on two different pages."""
-    page_of: dict[int, int] = {}
+def _gap_between_pages(positions: Sequence[Sequence[int]], read: Sequence[set[str]]) -> str | None:
+    """The first expected sub-part no page holds whose neighbours in the plan were read on two pages.
+
+    `read`: the marker kinds each page shows (a letter position counts only where its letter was read)."""
+    page_of: dict[int, int] = {}  # every position the reading gives, inferred letters included
+    seen: dict[int, int] = {}  # those read as markers: the only ones that can stand beside a hole
     for page, found in enumerate(positions):
         for position in found:
             page_of.setdefault(position, page)
+            if position % 10 == 0 or not 10 <= position < 90 or "ABC"[position % 10 - 1] in read[page]:
+                seen.setdefault(position, page)
     letters = [p % 10 for p in page_of if 10 <= p < 90 and p % 10]
-    if not letters:
+    headings = [p for p in seen if p in (10, 20, 30)]  # a part counts when its own heading was read
+    if not letters or not headings:
         return None  # no lettered sub-parts: nothing says what the plan holds
-    parts = {p for p in page_of if p in (10, 20, 30)}  # a part counts when its own heading was read
-    for position, name in SUB_PARTS.items():
-        if position in page_of or position // 10 * 10 not in parts or position % 10 > max(letters):
+    plan = [part + k for part in range(10, max(headings) + 10, 10) for k in range(max(letters) + 1)]
+    for i, position in enumerate(plan[1:-1], start=1):
+        name = SUB_PARTS.get(position)
+        if name is None or position in page_of or position // 10 * 10 not in headings:
             continue
-        before = [p for p in page_of if p < position]
-        after = [p for p in page_of if p > position]
-        if before and after and page_of[max(before)] != page_of[min(after)]:
+        before, after = plan[i - 1], plan[i + 1]
+        if before in seen and after in seen and seen[before] != seen[after]:
             return name
     return None
 
