@@ -15,7 +15,6 @@ again (pipeline.analyse_page: orientation, template placement, masks) and is wri
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -111,8 +110,10 @@ def read_csv_fixes(path: Path, resolved: bool = False) -> list[Fix]:
         raise UsageError(f"{path}: cannot read the CSV file ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not a UTF-8 text file; save the CSV as UTF-8") from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if ";" in first and "," not in first else ","
+    try:  # the header line tells the separator: ',' (English spreadsheets), ';' (French ones) or a tab
+        delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if "number" not in header or "order" not in header:
@@ -409,7 +410,7 @@ def _apply_add(
 def _analyse_again(src: dict[str, Any], settings: Settings | None, template: str | None) -> Any:
     """The page stage on one page (pipeline.analyse_page), with the template the run used."""
     from anonymat import pipeline
-    from anonymat.template import load_template
+    from anonymat.template import fingerprint, load_template
 
     recorded = settings.template if settings is not None else "cdg-est"
     name = template or recorded.split(" ")[0]
@@ -418,10 +419,7 @@ def _analyse_again(src: dict[str, Any], settings: Settings | None, template: str
     except Exception as exc:  # noqa: BLE001 - a template that cannot be loaded: say which option to give
         raise UsageError(f"--add: cannot load the template {name!r} ({exc}): give --template FILE") from exc
     if template is None and " " in recorded:
-        import dataclasses
-
-        spec = json.dumps(dataclasses.asdict(chosen), sort_keys=True, default=list).encode("utf-8")
-        if recorded.split(" ")[1] != hashlib.sha256(spec).hexdigest()[:16]:
+        if recorded != fingerprint(chosen):
             raise UsageError(
                 f"--add: the copies were made with another template than the built-in {name!r}: "
                 "give the same --template FILE as `anonymat process`"

@@ -6,9 +6,7 @@ A finished copy is kept only if grouping the whole batch gives it exactly the sa
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,19 +16,18 @@ from anonymat.config import Options
 from anonymat.manifest import Copy, Manifest, PageFacts, Settings, facts_from_entry
 from anonymat.model import PageRef
 from anonymat.outdir import manifest_paths
-from anonymat.template import Template
+from anonymat.template import Template, fingerprint
 
 
 def run_settings(options: Options, template: Template) -> Settings:
     """What shapes a copy's output besides its scans; a finished copy is reused only under the same."""
-    spec = json.dumps(dataclasses.asdict(template), sort_keys=True, default=list).encode("utf-8")
     roster = hashlib.sha256(options.roster.read_bytes()).hexdigest()[:16] if options.roster else None
     return Settings(
         order=options.order,
         keep_blank=options.keep_blank,
         jpeg_quality=options.jpeg_quality,
         max_page_kb=options.max_page_kb,
-        template=f"{template.name} {hashlib.sha256(spec).hexdigest()[:16]}",
+        template=fingerprint(template),
         roster=roster,
     )
 
