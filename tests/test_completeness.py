@@ -391,48 +391,6 @@ def test_a_complete_duplex_scan_flags_no_copy(duplex):
     assert len(load(out / "batch.json")["copies"]) == len(set(numbers))  # the backs went with their copies
 
 
-# --- the outline's holes -----------------------------------------------------------------------------
-
-
-def test_a_page_left_out_between_two_sections_leaves_a_hole_in_the_outline():
-    from anonymat import completeness
-    from tests.test_ordering import memo_pages
-
-    pages = memo_pages()  # page 3 starts with "B. Des obligations" (I.B); page 4 holds II) and its A.
-    assert completeness.outline_gap(pages) is None
-    assert completeness.outline_gap(pages[:3] + pages[4:]) == "I.B"
-
-
-def test_a_sub_part_skipped_inside_one_page_is_no_missing_page():
-    """The writer went from I) A. straight to II) on the same page: no page can be missing there."""
-    from anonymat import completeness
-    from tests.test_ordering import page_of
-
-    first = page_of(["I) Les constats", "A. Un parc ancien", "Les bâtiments datent des années soixante.",
-                     "II) Les actions", "A. Un audit", "Un audit de chaque bâtiment sera mené"])  # fmt: skip
-    second = page_of(["par un bureau d'études spécialisé.", "B. Le financement", "Des aides existent.",
-                      "En conclusion, la rénovation est rentable."], fill=0.4)  # fmt: skip
-    assert completeness.outline_gap([first, second]) is None
-
-
-def _facts_with_text(i: int, text):
-    return _page("lot.pdf", i, "1234567890", text=text)
-
-
-def test_an_outline_hole_is_a_review_reason_naming_the_sub_part():
-    from anonymat import completeness
-    from anonymat.manifest import Copy
-    from tests.test_ordering import memo_pages
-
-    pages = memo_pages()
-    kept = pages[:3] + pages[4:]
-    copy = Copy("1234567890", [_facts_with_text(i, p) for i, p in enumerate(kept)])
-    reasons = completeness.text_reasons(copy)
-    assert any("has no I.B between the sections" in r for r in reasons)
-    complete = Copy("1234567890", [_facts_with_text(i, p) for i, p in enumerate(pages)])
-    assert not any("outline" in r for r in completeness.text_reasons(complete))
-
-
 # --- the first page ----------------------------------------------------------------------------------
 
 
