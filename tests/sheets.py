@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from anonymat import orient, pipeline
+from anonymat.model import PageRef
 from anonymat.synth import form, scan, sheet
 from anonymat.template import load_template
 
@@ -38,3 +40,24 @@ def form_page(
 def sticker_box() -> tuple[int, int, int, int]:
     """The anonymity sticker on an upright form_page, in px."""
     return tuple(form.px(v, DPI) for v in sheet.STICKER_MM)  # type: ignore[return-value]
+
+
+def registered(gray: np.ndarray, ctx: pipeline.PageContext | None = None) -> pipeline.PageState:
+    """The page stage's steps up to the template's registration, on one scan at DPI."""
+    ref = PageRef(path="scan.png", file="scan.png", index=0, sha256="0" * 64, kind="image")
+    state = pipeline.PageState(ref, ctx or pipeline.PageContext(TEMPLATE, want_text=False, vault=None))
+    state.gray, state.dpi = gray, DPI
+    state.small, state.factor = orient.work_image(gray, DPI)
+    for step in (pipeline.read_barcode, pipeline.find_pose, pipeline.straighten_page, pipeline.register):
+        step(state)
+    return state
+
+
+def shifted(page: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """The page as a scanner that took it `dx`, `dy` px off its usual place (paper shows at the edges)."""
+    out = np.full_like(page, 250)
+    h, w = page.shape
+    out[max(0, dy) : h + min(0, dy), max(0, dx) : w + min(0, dx)] = page[
+        max(0, -dy) : h - max(0, dy), max(0, -dx) : w - max(0, dx)
+    ]
+    return out

@@ -10,14 +10,12 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from anonymat import orient, pipeline
 from anonymat.errors import UsageError
-from anonymat.model import PageRef
 from anonymat.states import Flap
 from anonymat.synth import form
 from anonymat.synth.layouts import get_layout
 from anonymat.template import Registration, find_frame_top, load_template, parse_template
-from tests.sheets import DPI, TEMPLATE, S, form_page
+from tests.sheets import DPI, TEMPLATE, S, form_page, registered, shifted
 
 BUILTIN = json.loads((resources.files("anonymat") / "templates" / "cdg-est.json").read_text(encoding="utf-8"))
 
@@ -86,27 +84,6 @@ def test_the_frame_top_is_found_where_the_form_prints_it():
 
 def test_a_page_with_no_frame_has_no_frame_top():
     assert find_frame_top(np.full((1200, 850), 240, np.uint8)) is None
-
-
-def registered(scan: np.ndarray) -> pipeline.PageState:
-    """The page stage's steps up to the template's registration, on one scan at DPI."""
-    ref = PageRef(path="scan.png", file="scan.png", index=0, sha256="0" * 64, kind="image")
-    state = pipeline.PageState(ref, pipeline.PageContext(TEMPLATE, want_text=False, vault=None))
-    state.gray, state.dpi = scan, DPI
-    state.small, state.factor = orient.work_image(scan, DPI)
-    for step in (pipeline.read_barcode, pipeline.find_pose, pipeline.straighten_page, pipeline.register):
-        step(state)
-    return state
-
-
-def shifted(page: np.ndarray, dx: int, dy: int) -> np.ndarray:
-    """The page as a scanner that took it `dx`, `dy` px off its usual place (paper shows at the edges)."""
-    out = np.full_like(page, 250)
-    h, w = page.shape
-    out[max(0, dy) : h + min(0, dy), max(0, dx) : w + min(0, dx)] = page[
-        max(0, -dy) : h - max(0, dy), max(0, -dx) : w - max(0, dx)
-    ]
-    return out
 
 
 @pytest.mark.parametrize(("flap", "dx", "dy"), [("open", 0, 0), ("folded", 45, -30)])
