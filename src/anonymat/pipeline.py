@@ -1,5 +1,9 @@
-"""The page stage (every page analysed, on the workers of workers.py) and the output pages' pixels the
-writers embed; grouping, ordering and writing the copies are in api.py."""
+"""The page stage and the output pages' pixels the writers embed.
+
+`analyse_page` runs the named STEPS over one PageState (decode, blank, barcode, pose, upright page,
+registration, mask plan, vault crop, paint, render, printed number, text, roster), timing each; what to
+mask is masking's policy. Every page is analysed on the workers of workers.py; grouping, ordering and
+writing the copies are in copy_stage.py and api.py."""
 
 from __future__ import annotations
 
@@ -91,6 +95,7 @@ class PageState:
     seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds per timing name (`make bench`)
 
     def where(self) -> str:
+        """How an error names the page."""
         return f"page {self.ref.index + 1} of {self.ref.file}"
 
     def ended(self, **changes: Any) -> PageFacts:
