@@ -436,3 +436,48 @@ def test_nearest_word_ignores_short_and_unknown_text():
     assert words.nearest_word("administmtion") == ("administration", pytest.approx(0.857, abs=0.01))
     assert words.nearest_word("abc") is None
     assert words.nearest_word("zzqxwptlkv") is None
+
+
+# --- issue 13, third round: generic openings (fixtures written for these tests) ---------------------
+
+
+def test_a_date_counts_as_an_opening_only_where_a_letter_puts_it():
+    # a letter's date: alone on its line, after the place and a comma, or opening the line
+    assert heading_evidence("Valbourg, le 3 février 2024") >= 1.5
+    assert heading_evidence("Château de Kérano le 20 avril 1915") >= 1.5
+    assert heading_evidence("Le 12 mars 2023") >= 1.5
+    # a date inside a sentence (a birth date in a summary) says nothing about the page opening the text
+    assert heading_evidence("Guy Hersant, né le 24 novembre 1949 à Fercé en Loire-") == 0.0
+    assert heading_evidence("et mort dans la même ville le 4 décembre 1891 à l'âge") == 0.0
+
+
+def test_a_month_deep_in_a_sentence_is_not_a_date_line():
+    assert heading_evidence("Il fut démoli bien plus tard, vers la fin de mars") == 0.0
+    assert heading_evidence("Mars 2024") > 0.0
+
+
+def test_generic_opening_lines_whatever_their_wording():
+    from anonymat.outline import opening_line_evidence
+
+    for line in ("Madame, Monsieur,", "Madame la Directrice,", "Cher collègue,", "Sujet : la ville"):
+        assert opening_line_evidence(line) >= 1.5, line
+    for line in ("Compte rendu de la séance", "Rapport sur les transports", "Procès-verbal du jury"):
+        assert opening_line_evidence(line) >= 1.0, line
+    assert opening_line_evidence("Destinataires :") == 0.5
+    # OCR-garbled openings still count
+    assert opening_line_evidence("Madaue, Monsieur") >= 1.5
+    assert opening_line_evidence("Sujct : les communes") >= 1.5
+    assert opening_line_evidence("Conpte rendu de la") >= 1.0
+    # body lines do not: lowercase (a continued sentence), a long sentence, a word in the middle
+    assert opening_line_evidence("rapport de la commission, qui") == 0.0
+    assert (
+        opening_line_evidence("Monsieur le Maire a décidé de fermer la piscine municipale en juillet") == 0.0
+    )
+    assert opening_line_evidence("Le rapport de la commission") == 0.0
+
+
+def test_a_letter_opening_makes_its_page_the_first():
+    first = PageText("Madame, Monsieur,\nJe vous écris au sujet de la", "des familles et des", (), 24, 0.97)
+    second = PageText("Les travaux dureront trois\nmois au moins", "Veuillez agréer, Madame,", (), 24, 0.97)
+    third = PageText("usagers du service, qui ont\nsouvent", "de votre dossier.", (), 10, 0.4)
+    assert start_scores([first, second, third]).argmax() == 0
