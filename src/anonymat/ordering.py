@@ -48,6 +48,7 @@ from anonymat.outline import (
     parse_marker,
 )
 from anonymat.pagemarks import label_scores, strip_running_lines
+from anonymat.sequence import sequence_scores
 from anonymat.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: used through ordering)
     OCR_BAND_PX,
     Ink,
@@ -459,11 +460,17 @@ def _path_score(
 
 
 def _text_scores(pages: Sequence[PageText]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """start, end, links and the page labels' precedence; running headers and labels are left out of the
-    text the continuity signals read."""
+    """start, end, links and the precedence of page labels and numbered headings; running headers and
+    labels are left out of the text the continuity signals read."""
     label_start, label_end, label_before = label_scores(pages)
+    number_start, number_links, number_before = sequence_scores(pages)
     text = strip_running_lines(pages)
-    return start_scores(text) + label_start, end_scores(text) + label_end, link_matrix(text), label_before
+    return (
+        start_scores(text) + label_start + number_start,
+        end_scores(text) + label_end,
+        link_matrix(text) + number_links,
+        label_before + number_before,
+    )
 
 
 def order_score(order: Sequence[int], pages: Sequence[PageText]) -> float:

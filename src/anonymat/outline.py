@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anonymat.sequence import parse_number
 from anonymat.words import MONTHS, fold, is_near, split_lines, zipf
 
 if TYPE_CHECKING:
@@ -138,6 +139,9 @@ def parse_marker(line_start: str) -> str | None:
         match = None  # a handwritten "B." often reads "6." or "5.", but a digit alone is a number
     if match and (not match.group("l").islower() or match.group("c") == ")"):
         return _LETTER_KIND.get(match.group("l"), match.group("l").upper())
+    number = parse_number(text)
+    if number is not None:
+        return f"n{number}"  # a numbered heading ("2. ...", "Point 3 :", "Deuxième partie"): sequence.py
     words = re.findall(r"[a-z]+", fold(text))
     if not words:
         return None
