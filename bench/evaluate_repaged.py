@@ -3,10 +3,10 @@
     .venv/bin/python bench/evaluate_repaged.py [--data DIR] [--cuts 6] [-v]
 
 The ALTO transcriptions of the real documents *not* held out (../shared/real-handwriting) are joined into
-one run of lines per document and cut into 2 to 4 pages at random lines (so most breaks fall
-mid-sentence, some at paragraph ends, never where the writer turned the page). Each page becomes a
-`PageText` with its true first three and last two lines, its line count as how full it is, its last
-line's length as `tail_end`; no page labels, no running header, no outline markers. `best_order` then
+one run of lines per document and cut into 2 to 4 pages of a random capacity, the last one partly
+filled (so most breaks fall mid-sentence, some at paragraph ends, never where the writer turned the
+page). Each page becomes a `PageText` with its true first three and last two lines, its line count
+against the capacity as how full it is, its last line's length as `tail_end`; no page labels, no running header, no outline markers. `best_order` then
 orders each shuffle. This is a development set for the text signals (link, start and end): documents
 that no generator wrote. Held-out documents are never read here.
 """
@@ -14,7 +14,6 @@ that no generator wrote. Held-out documents are never read here.
 from __future__ import annotations
 
 import argparse
-import itertools
 import random
 import statistics
 import sys
@@ -30,8 +29,6 @@ from evaluate_real import DEFAULT_DATA, SHORT, alto_lines, load_documents  # noq
 from anonymat import ordering  # noqa: E402
 from anonymat.pagemarks import parse_label  # noqa: E402
 
-PAGE_LINES = 24  # lines a full page holds here
-
 
 def document_lines(data: Path, document: dict) -> list[str]:
     """The document's transcribed lines in reading order, page labels and reference lines left out."""
@@ -45,23 +42,22 @@ def document_lines(data: Path, document: dict) -> list[str]:
 
 
 def cut_pages(lines: list[str], pages: int, rng: random.Random) -> list[list[str]] | None:
-    """`lines` cut into `pages` runs of at least 5 lines (the last one shorter when it can be)."""
-    if len(lines) < 5 * pages:
+    """`lines` cut into `pages` pages of one capacity (as a writer fills them), the last one partly."""
+    low, high = len(lines) // pages + 1, (len(lines) - 1) // (pages - 1) if pages > 1 else len(lines)
+    if high < max(low, 5):
         return None
-    cuts = sorted(rng.sample(range(5, len(lines) - 4), pages - 1)) if pages > 1 else []
-    bounds = [0, *cuts, len(lines)]
-    chunks = [lines[a:b] for a, b in itertools.pairwise(bounds)]
-    return chunks if all(len(c) >= 5 for c in chunks) else None
+    capacity = rng.randint(max(low, 5), high)
+    chunks = [lines[k : k + capacity] for k in range(0, len(lines), capacity)]
+    return chunks if len(chunks) == pages and len(chunks[-1]) >= 2 else None
 
 
-def as_page_text(chunk: list[str], width: float) -> ordering.PageText:
-    lines = len(chunk)
+def as_page_text(chunk: list[str], width: float, capacity: int) -> ordering.PageText:
     return ordering.PageText(
         head="\n".join(chunk[:3]),
         tail="\n".join(chunk[-2:]),
         markers=(),
-        lines=lines,
-        fill=round(min(1.0, lines / PAGE_LINES), 4),
+        lines=len(chunk),
+        fill=round(0.97 * min(1.0, len(chunk) / capacity), 4),
         tail_end=round(min(1.1, len(chunk[-1]) / width), 4),
         head_indent=0.0,
     )
@@ -91,7 +87,7 @@ def main() -> None:
                 chunks = cut_pages(lines, 2, rng)
             if chunks is None:
                 continue
-            pages = [as_page_text(c, width) for c in chunks]
+            pages = [as_page_text(c, width, len(chunks[0])) for c in chunks]
             perm = list(range(len(pages)))
             random.Random(f"{document['id']}-{cut}").shuffle(perm)
             result = ordering.best_order([pages[p] for p in perm])

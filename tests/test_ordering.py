@@ -449,6 +449,9 @@ def test_a_date_counts_as_an_opening_only_where_a_letter_puts_it():
     # a date inside a sentence (a birth date in a summary) says nothing about the page opening the text
     assert heading_evidence("Guy Hersant, né le 24 novembre 1949 à Fercé en Loire-") == 0.0
     assert heading_evidence("et mort dans la même ville le 4 décembre 1891 à l'âge") == 0.0
+    assert heading_evidence("Jean Paul Marie Durand à Lyon le 3 mars 1850") == 0.0  # no dateline: 5 words
+    # a head line is read to half its width: the date may end the piece read, a participle still tells
+    assert heading_evidence("Anne Morel, née le 2 octob") == 0.0
 
 
 def test_a_month_deep_in_a_sentence_is_not_a_date_line():

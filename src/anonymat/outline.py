@@ -40,15 +40,22 @@ def _is_date_line(line: str) -> bool:
     return is_name and bool(re.match(r"\d|[^\w\s]|[a-z]{1,2}\b|[a-z]{3,6}\b", date))
 
 
+_PLACE_LINKS = frozenset("a à fait de d du des la le les l sur en sous".split())
+
+
 def _is_letter_date(line: str) -> bool:
     """Whether the date on `line` stands where a letter or a will puts its date: at the line's start ("Le
-    3 mai 2024 ...") or closing it ("Valbourg, le 3 mai 2024", "Château de Kérano le 20 avril 1915"); not
-    inside a sentence ("Guy Hersant, né le 24 novembre 1949 à Fercé en Loire-")."""
-    text = re.sub(r"[^a-z0-9,.]+", " ", fold(line)).strip()
-    match = _DATE.search(text)
+    3 mai 2024 ...") or after a place name, closing the line ("Valbourg, le 3 mai 2024", "Château de
+    Kérano le 20 avril 1915"); not inside a sentence ("Guy Hersant, né le 24 novembre 1949 à Fercé")."""
+    text = re.sub(r"[^\w,.]+", " ", line.replace("’", "'")).strip()
+    match = _DATE.search(fold(text))
     if not match:
         return False
-    return match.start() == 0 or bool(re.fullmatch(r"\s*(\d{2,4})?\W*", text[match.end() :]))
+    if match.start() == 0:
+        return True
+    place = re.findall(r"[^\W\d_]+", text[: match.start()])
+    is_place = 0 < len(place) <= 4 and all(w[0].isupper() or fold(w) in _PLACE_LINKS for w in place)
+    return is_place and bool(re.fullmatch(r"\s*(\d{2,4})?\W*", text[match.end() :]))
 
 
 # the words that open a French letter or name the kind of a written document on its first lines
