@@ -484,3 +484,22 @@ def test_a_letter_opening_makes_its_page_the_first():
     second = PageText("Les travaux dureront trois\nmois au moins", "Veuillez agréer, Madame,", (), 24, 0.97)
     third = PageText("usagers du service, qui ont\nsouvent", "de votre dossier.", (), 10, 0.4)
     assert start_scores([first, second, third]).argmax() == 0
+
+
+def test_word_order_across_a_break():
+    # a subject pronoun is followed by a verb or a clitic, not by a determiner
+    assert boundary_link("et depuis ce jour il", "est parti sans rien dire") > 0
+    assert boundary_link("et depuis ce jour il", "les a revus") > 0
+    assert boundary_link("et depuis ce jour il", "des enfants du village") < 0
+    # a determiner or a preposition is not followed by a finite verb; "a" may be "à" read without accent
+    assert boundary_link("la maison de", "sont vendues") < 0
+    assert boundary_link("la maison de", "a Paris") == 0.0
+    # punctuation at the break: nothing to say about word order
+    assert boundary_link("il l'a dit. Il", "des fois") < 0  # still a pronoun read
+    assert boundary_link("je vous remercie, vous.", "Que Dieu vous garde") == 0.0
+    # "ce" before a relative and "tout" before a determiner are not two determiners in a row
+    assert boundary_link("j'ai fait tout ce", "que j'ai pu") > 0
+    assert boundary_link("elles resteront toutes", "les trois ensemble") > 0
+    assert boundary_link("ils ont vendu la", "les maisons") < 0
+    # OCR-garbled: an unknown word says nothing
+    assert boundary_link("et depuis ce jour il", "dxs enfamts") == 0.0
