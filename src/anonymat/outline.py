@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from anonymat.sequence import parse_number
+from anonymat.sequence import marker_kind, parse_number
 from anonymat.words import MONTHS, fold, is_near, split_lines, zipf
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def parse_marker(line_start: str) -> str | None:
         return _LETTER_KIND.get(match.group("l"), match.group("l").upper())
     number = parse_number(text)
     if number is not None:
-        return f"n{number}"  # a numbered heading ("2. ...", "Point 3 :", "Deuxième partie"): sequence.py
+        return marker_kind(*number)  # a numbered heading ("2. ...", "Point 3 :", "Deuxième partie")
     words = re.findall(r"[a-z]+", fold(text))
     if not words:
         return None
