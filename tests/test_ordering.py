@@ -503,3 +503,11 @@ def test_word_order_across_a_break():
     assert boundary_link("ils ont vendu la", "les maisons") < 0
     # OCR-garbled: an unknown word says nothing
     assert boundary_link("et depuis ce jour il", "dxs enfamts") == 0.0
+
+
+def test_a_dateline_without_le():
+    assert heading_evidence("Rochefort 3 août 1914") >= 1.5
+    assert heading_evidence("Brest, ce 6 juin 1916") >= 1.5
+    assert heading_evidence("12 mars 2024") >= 1.5
+    assert heading_evidence("il est parti le 3 mai 1915") == 0.0
+    assert heading_evidence("né à Paris 3 mai 1915") == 0.0

@@ -58,6 +58,22 @@ def _is_letter_date(line: str) -> bool:
     return is_place and bool(re.fullmatch(r"\s*(\d{2,4})?\W*", text[match.end() :]))
 
 
+_FULL_DATE = re.compile(r"(?:(?:le|ce)\s+)?(\d{1,2}|1er)\s+([^\W\d_]{3,})\s+(\d{4})\W*")
+
+
+def _is_full_date_line(line: str) -> bool:
+    """A dateline written without "le": a day, a month and a year closing the line, alone or after a
+    place name ("Carentan 3 août 1914", "Paris, ce 6 août 1914", "12 mars 2024")."""
+    text = re.sub(r"[^\w,.]+", " ", line.replace("’", "'")).strip()
+    folded = fold(text)
+    for start in [0] + [m.end() for m in re.finditer(r"[ ,]+", folded)]:
+        match = _FULL_DATE.fullmatch(folded[start:])
+        if match and any(is_near(match.group(2), m) for m in MONTHS):
+            place = re.findall(r"[^\W\d_]+", text[:start])
+            return len(place) <= 4 and all(w[0].isupper() or fold(w) in _PLACE_LINKS for w in place)
+    return False
+
+
 # the words that open a French letter or name the kind of a written document on its first lines
 _SALUTATIONS = ("madame", "monsieur", "mesdames", "messieurs", "cher", "chere", "chers", "cheres")
 _KINDS = ("sujet", "rapport", "compte rendu", "proces verbal", "dissertation", "commentaire", "synthese",
@@ -109,6 +125,8 @@ def heading_evidence(text: str) -> float:
         date = _DATE.search(" ".join(words))
         if date and any(is_near(date.group(3), m) for m in MONTHS) and _is_letter_date(line):
             score += 1.5
+        elif _is_full_date_line(line):
+            score += 1.5  # "Carentan 3 août 1914", "Paris, ce 6 août 1914": a dateline without "le"
         elif _is_date_line(line):
             score += 1.0  # "<Town>, le <date>" with the date garbled
         elif any(len(w) >= 4 and is_near(w, m) for w in words[:4] for m in MONTHS if len(m) >= 4):
