@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from evaluate_order import kendall_tau  # noqa: E402
-from evaluate_real import DEFAULT_DATA, SHORT, alto_lines, load_documents  # noqa: E402
+from evaluate_real import DEFAULT_DATA, SHORT, alto_lines, load_documents, score_order  # noqa: E402
 
 from anonymat import ordering  # noqa: E402
 from anonymat.pagemarks import parse_label  # noqa: E402
@@ -90,14 +89,7 @@ def main() -> None:
             pages = [as_page_text(c, width, len(chunks[0])) for c in chunks]
             perm = list(range(len(pages)))
             random.Random(f"{document['id']}-{cut}").shuffle(perm)
-            result = ordering.best_order([pages[p] for p in perm])
-            predicted = [perm[i] for i in result.order]
-            ok = predicted == list(range(len(pages)))
-            stats["orders"] += 1
-            stats["exact"] += ok
-            stats["taus"].append(kendall_tau(predicted))
-            stats["wrong_conf"] += (not ok) and result.confidence >= 0.5
-            stats["flagged"] += ok and result.confidence < 0.5
+            result, predicted, ok = score_order(stats, pages, perm)
             if args.verbose and not ok:
                 print(f"  {document['id']} cut {cut}: {predicted} confidence {result.confidence:.2f}")
     print(
