@@ -231,6 +231,20 @@ def shuffles_of(n: int, count: int, seed: str) -> list[list[int]]:
     return out
 
 
+def score_order(stats: dict, pages: list, perm: list[int]) -> tuple[ordering.OrderResult, list[int], bool]:
+    """Order the pages shuffled by `perm`, count the result in `stats` (orders, exact, taus, confident
+    wrong, right flagged); return the result, the order found (as true indices) and whether it is exact."""
+    result = ordering.best_order([pages[p] for p in perm])
+    predicted = [perm[i] for i in result.order]
+    ok = predicted == list(range(len(pages)))
+    stats["orders"] += 1
+    stats["exact"] += ok
+    stats["taus"].append(kendall_tau(predicted))
+    stats["wrong_conf"] += (not ok) and result.confidence >= 0.5
+    stats["flagged"] += ok and result.confidence < 0.5
+    return result, predicted, ok
+
+
 def score_orders(
     documents: list[dict], texts: dict[str, list[dict]], key: str, shuffles: int, verbose: bool = False
 ) -> dict[str, dict]:
@@ -241,14 +255,7 @@ def score_orders(
         stats = sets.setdefault(set_name(document), {"orders": 0, "exact": 0, "taus": [], "wrong_conf": 0,
                                                      "flagged": 0, "chance": []})  # fmt: skip
         for perm in shuffles_of(len(pages), shuffles, document["id"]):
-            result = ordering.best_order([pages[p] for p in perm])
-            predicted = [perm[i] for i in result.order]
-            ok = predicted == list(range(len(pages)))
-            stats["orders"] += 1
-            stats["exact"] += ok
-            stats["taus"].append(kendall_tau(predicted))
-            stats["wrong_conf"] += (not ok) and result.confidence >= 0.5
-            stats["flagged"] += ok and result.confidence < 0.5
+            result, predicted, ok = score_order(stats, pages, perm)
             stats["chance"].append(1.0 / float(np.prod(range(1, len(pages) + 1))))
             if verbose and not ok:
                 print(f"    {key} {document['id']}: {predicted} confidence {result.confidence:.2f}")

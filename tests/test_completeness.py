@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from anonymat import messages
 from anonymat.cli import app
 from anonymat.manifest import schema
 from anonymat.messages import t
@@ -228,6 +229,16 @@ def test_a_copy_missing_its_first_page_left_out_of_the_scan_is_flagged(damaged):
     _truth, tiff, out, _result = damaged
     reasons = incomplete_reasons(out, tiff["number"])
     assert any("does not look like the start of the memo" in r for r in reasons), reasons
+    # and the report says it in French, in its own words: the sentence the pipeline wrote is recognised
+    before = messages.language()
+    messages.set_language("fr")
+    try:
+        said = [messages.explain_reason(r) for r in reasons]
+    finally:
+        messages.set_language(before)
+    assert all(kind == "complete" and text.startswith("Copie peut-être incomplète") for kind, text in said), (
+        said
+    )
 
 
 # --- the rules on page facts alone ------------------------------------------------------------------
@@ -389,3 +400,30 @@ def test_a_complete_duplex_scan_flags_no_copy(duplex):
     out, _code = runs["complete"]
     assert all(_no_back(out, n) == [] for n in set(numbers))
     assert len(load(out / "batch.json")["copies"]) == len(set(numbers))  # the backs went with their copies
+
+
+# --- the first page ----------------------------------------------------------------------------------
+
+
+def test_an_opening_the_code_does_not_know_is_not_taken_for_a_missing_page():
+    """Openings vary ("Compte rendu...", "Madame la Directrice..."): only evidence that the page continues
+    something sends the copy to review, not the absence of a known heading."""
+    from anonymat import completeness
+    from tests.test_ordering import page_of
+
+    rest = page_of(["La séance est levée à midi.", "Le prochain comité se réunira en juin."], fill=0.3)
+    for opening in (
+        ["Compte rendu de la réunion du comité", "Étaient présents les membres du bureau.", "La séance"],
+        ["Madame la Directrice générale des services,", "Vous m'avez demandé une note sur la cantine."],
+    ):
+        assert completeness.not_a_start([page_of(opening), rest]) is None
+
+
+def test_a_first_page_that_continues_a_sentence_or_the_outline_is_not_a_start():
+    from anonymat import completeness
+    from tests.test_ordering import memo_pages
+
+    pages = memo_pages()
+    assert completeness.not_a_start(pages) is None  # the memo's own first page
+    assert "mid-sentence" in completeness.not_a_start(pages[1:])  # "l'énergie rend cette dépense..."
+    assert "outline starts at I.B" in completeness.not_a_start(pages[3:])  # "B. Des obligations..."

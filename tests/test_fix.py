@@ -375,3 +375,14 @@ def test_move_by_source_page_twice_is_a_no_op(outdir):
     code, text = fix(outdir, source, "--move", f"{ref}:{target}")
     assert code == 0 and t("fix.nothing") in text
     assert hashes(outdir) == before
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
+def test_a_fixes_csv_from_any_spreadsheet_reads_the_same(tmp_path, sep):
+    """English spreadsheets save with ',', French ones with ';', some with tabs: the header tells which."""
+    from anonymat.fix import read_csv_fixes
+
+    path = tmp_path / "fixes.csv"
+    path.write_text(f"Number{sep}Order\n9941566491{sep}3 1 2\n\n1234567890{sep}2 1\n", encoding="utf-8")
+    fixes = read_csv_fixes(path)
+    assert [(f.number, f.order) for f in fixes] == [("9941566491", (3, 1, 2)), ("1234567890", (2, 1))]

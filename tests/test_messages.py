@@ -118,8 +118,10 @@ def test_the_completeness_and_grouping_reasons_are_said_in_plain_french(french):
         f"{prefix}: its sheet scans/lot1.pdf page 3 has no back in the scan, though 7 of the 8 sheets of this "
         "duplex scan have one: check that the back of that sheet was not lost (rescan the sheet if it was "
         "written on)",
-        f"{prefix}: its first page (scans/lot1.pdf page 1) does not look like the start of the memo (no "
-        "heading, starts mid-sentence; score -1.3): check that no page is missing before it",
+        f"{prefix}: its first page (scans/lot1.pdf page 1) does not look like the start of the memo (it "
+        "starts mid-sentence; evidence 1.3): check that no page is missing before it",
+        f"{prefix}: its first page (scans/lot1.pdf page 1) does not look like the start of the memo (its "
+        "outline starts at I.B, with no I) before it): check that no page is missing before it",
         f"{prefix}: its last page (scans/lot1.pdf page 9) does not look like the end of the memo (stops "
         "mid-sentence on a full page; score 0.4): check that no page is missing after it; candidates among "
         "the unassigned pages: scans/lot2.pdf page 1, scans/lot2.pdf page 4",
@@ -144,7 +146,8 @@ def test_the_completeness_and_grouping_reasons_are_said_in_plain_french(french):
     assert "anonymat fix OUTDIR 1234567890 --add scans/lot1.pdf:6" in explain_reason(reasons[1])[1]
     last = explain_reason(reasons[-1])[1]
     assert "score 0.4" in last and "candidates among" not in last and "scans/lot2.pdf page 4" in last
-    assert "score -1.3" in explain_reason(reasons[-2])[1]
+    assert "indice 1.3" in explain_reason(reasons[-3])[1]
+    assert "commence à I.B" in explain_reason(reasons[-2])[1]
 
     unassigned = [
         grouping.NO_BARCODE.format(n=3),

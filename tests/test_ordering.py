@@ -436,3 +436,78 @@ def test_nearest_word_ignores_short_and_unknown_text():
     assert words.nearest_word("administmtion") == ("administration", pytest.approx(0.857, abs=0.01))
     assert words.nearest_word("abc") is None
     assert words.nearest_word("zzqxwptlkv") is None
+
+
+# --- issue 13, third round: generic openings (fixtures written for these tests) ---------------------
+
+
+def test_a_date_counts_as_an_opening_only_where_a_letter_puts_it():
+    # a letter's date: alone on its line, after the place and a comma, or opening the line
+    assert heading_evidence("Valbourg, le 3 février 2024") >= 1.5
+    assert heading_evidence("Château de Kérano le 20 avril 1915") >= 1.5
+    assert heading_evidence("Le 12 mars 2023") >= 1.5
+    # a date inside a sentence (a birth date in a summary) says nothing about the page opening the text
+    assert heading_evidence("Guy Hersant, né le 24 novembre 1949 à Fercé en Loire-") == 0.0
+    assert heading_evidence("et mort dans la même ville le 4 décembre 1891 à l'âge") == 0.0
+    assert heading_evidence("Jean Paul Marie Durand à Lyon le 3 mars 1850") == 0.0  # no dateline: 5 words
+    # a head line is read to half its width: the date may end the piece read, a participle still tells
+    assert heading_evidence("Anne Morel, née le 2 octob") == 0.0
+
+
+def test_a_month_deep_in_a_sentence_is_not_a_date_line():
+    assert heading_evidence("Il fut démoli bien plus tard, vers la fin de mars") == 0.0
+    assert heading_evidence("Mars 2024") > 0.0
+
+
+def test_generic_opening_lines_whatever_their_wording():
+    from anonymat.outline import opening_line_evidence
+
+    for line in ("Madame, Monsieur,", "Madame la Directrice,", "Cher collègue,", "Sujet : la ville"):
+        assert opening_line_evidence(line) >= 1.5, line
+    for line in ("Compte rendu de la séance", "Rapport sur les transports", "Procès-verbal du jury"):
+        assert opening_line_evidence(line) >= 1.0, line
+    assert opening_line_evidence("Destinataires :") == 0.5
+    # OCR-garbled openings still count
+    assert opening_line_evidence("Madaue, Monsieur") >= 1.5
+    assert opening_line_evidence("Sujct : les communes") >= 1.5
+    assert opening_line_evidence("Conpte rendu de la") >= 1.0
+    # body lines do not: lowercase (a continued sentence), a long sentence, a word in the middle
+    assert opening_line_evidence("rapport de la commission, qui") == 0.0
+    assert (
+        opening_line_evidence("Monsieur le Maire a décidé de fermer la piscine municipale en juillet") == 0.0
+    )
+    assert opening_line_evidence("Le rapport de la commission") == 0.0
+
+
+def test_a_letter_opening_makes_its_page_the_first():
+    first = PageText("Madame, Monsieur,\nJe vous écris au sujet de la", "des familles et des", (), 24, 0.97)
+    second = PageText("Les travaux dureront trois\nmois au moins", "Veuillez agréer, Madame,", (), 24, 0.97)
+    third = PageText("usagers du service, qui ont\nsouvent", "de votre dossier.", (), 10, 0.4)
+    assert start_scores([first, second, third]).argmax() == 0
+
+
+def test_word_order_across_a_break():
+    # a subject pronoun is followed by a verb or a clitic, not by a determiner
+    assert boundary_link("et depuis ce jour il", "est parti sans rien dire") > 0
+    assert boundary_link("et depuis ce jour il", "les a revus") > 0
+    assert boundary_link("et depuis ce jour il", "des enfants du village") < 0
+    # a determiner or a preposition is not followed by a finite verb; "a" may be "à" read without accent
+    assert boundary_link("la maison de", "sont vendues") < 0
+    assert boundary_link("la maison de", "a Paris") == 0.0
+    # punctuation at the break: nothing to say about word order
+    assert boundary_link("il l'a dit. Il", "des fois") < 0  # still a pronoun read
+    assert boundary_link("je vous remercie, vous.", "Que Dieu vous garde") == 0.0
+    # "ce" before a relative and "tout" before a determiner are not two determiners in a row
+    assert boundary_link("j'ai fait tout ce", "que j'ai pu") > 0
+    assert boundary_link("elles resteront toutes", "les trois ensemble") > 0
+    assert boundary_link("ils ont vendu la", "les maisons") < 0
+    # OCR-garbled: an unknown word says nothing
+    assert boundary_link("et depuis ce jour il", "dxs enfamts") == 0.0
+
+
+def test_a_dateline_without_le():
+    assert heading_evidence("Rochefort 3 août 1914") >= 1.5
+    assert heading_evidence("Brest, ce 6 juin 1916") >= 1.5
+    assert heading_evidence("12 mars 2024") >= 1.5
+    assert heading_evidence("il est parti le 3 mai 1915") == 0.0
+    assert heading_evidence("né à Paris 3 mai 1915") == 0.0

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from anonymat.manifest import Manifest, OrderRecord
 from anonymat.messages import explain_reason, t
 from anonymat.output import THUMB_WIDTH
 from anonymat.report import (
@@ -25,6 +26,7 @@ from anonymat.report import (
     write_page_thumbs,
     write_report,
 )
+from anonymat.states import OrderMethod, Status
 
 from .conftest import run_process
 
@@ -110,14 +112,16 @@ def test_thumbnails_are_made_from_the_masked_output_pages(processed):
 
 
 def test_everything_shown_is_escaped():
-    manifest = {
-        "anonymity_number": "12<b>3",
-        "pdf": "x.pdf",
-        "status": "needs_review",
-        "review_reasons": ['<script>alert("x")</script>'],
-        "pages": [],
-        "order": {"method": "scan", "confidence": 0.0, "links": []},
-    }
+    manifest = Manifest(
+        anonymity_number="12<b>3",
+        pdf="x.pdf",
+        pdf_sha256="0" * 64,
+        status=Status.NEEDS_REVIEW,
+        review_reasons=['<script>alert("x")</script>'],
+        pages=[],
+        dropped=[],
+        order=OrderRecord(OrderMethod.SCAN, 0.0),
+    )
     batch = {"errors": [{"file": "<img src=x>.pdf", "error": "bad & broken"}], "unassigned": []}
     html = render_html(batch, [manifest], {})
     assert "<script>alert" not in html and "&lt;script&gt;" in html

@@ -277,7 +277,7 @@ def _process_locked(
         "anonymat_version": __version__,
         "inputs": [str(p) for p in options.inputs],
         "jobs": options.jobs,
-        "settings": {**settings, "verify": options.verify, "force": options.force},
+        "settings": {**settings.to_json(), "verify": options.verify, "force": options.force},
         "interrupted": interrupted,
     }
     batch = _batch_record(run, copies, errors, unassigned, len(all_refs), pages_out, found, same_pages)

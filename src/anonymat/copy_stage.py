@@ -12,7 +12,7 @@ from typing import Any
 
 from anonymat import completeness, output, pagecache, pipeline, report, workers
 from anonymat.errors import AnonymatError, UsageError
-from anonymat.manifest import Copy, PageFacts, copy_manifest
+from anonymat.manifest import Copy, PageFacts, Settings, copy_manifest
 from anonymat.outdir import manifest_name
 from anonymat.roster import review_reasons as roster_reasons
 from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource
@@ -31,7 +31,7 @@ class WriteJob:
     max_page_kb: int = output.DEFAULT_MAX_PAGE_KB
     order: Order | None = None  # prepare the copy first, ordering it so (None: already prepared)
     roster: bool = False  # the pages were checked against a roster: report its hits
-    settings: dict[str, Any] | None = None  # resume.run_settings(): recorded in the manifest for resuming
+    settings: Settings | None = None  # resume.run_settings(): recorded in the manifest for resuming
     cached: bool = False  # the page stage encoded the pages into OUTDIR's page cache (pagecache.py)
     strays: tuple[str, ...] = ()  # the batch's unassigned written pages: candidates for a missing page
 
@@ -146,10 +146,7 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
         output.write_bytes_atomic(data, outdir / report.thumb_name(name, i), durable=False)
     stamp = {"pdf_sha256": sha, "pages": len(thumbs)}  # read by the report if this run dies before it
     output.write_json_atomic(stamp, outdir / report.thumbs_stamp(name))
-    manifest = copy_manifest(copy, pdf_path.name, sha, sequence)
-    if job.settings is not None:
-        manifest["settings"] = job.settings
-    output.write_json_atomic(manifest, outdir / manifest_name(name))
+    copy_manifest(copy, pdf_path.name, sha, sequence, job.settings).write(outdir)
     if job.cached:
         pagecache.discard(cache, sequence)
     return {

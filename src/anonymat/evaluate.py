@@ -17,7 +17,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from anonymat.errors import UsageError
-from anonymat.manifest import page_label
+from anonymat.manifest import Manifest, page_label
 from anonymat.messages import t
 from anonymat.outdir import BATCH_JSON
 from anonymat.words import fold, is_near
@@ -105,22 +105,20 @@ def evaluate(outdir: Path, truth: dict[str, Any], ocr_pages: bool = True) -> Eva
     batch = _read(outdir / BATCH_JSON) or {}
     placed: dict[Source, str] = {}  # source page -> the copy whose PDF holds it
     for number, manifest in manifests.items():
-        for entry in manifest["pages"]:
+        for entry in manifest.pages:
             placed[_source(entry["source"])] = number
-    files = {f for f, _ in placed} | {
-        _source(d["source"])[0] for m in manifests.values() for d in m.get("dropped", [])
-    }
+    files = {f for f, _ in placed} | {_source(d["source"])[0] for m in manifests.values() for d in m.dropped}
     scores = []
     for copy in truth["copies"]:
         score = _score_copy(copy, manifests.get(copy["number"]), placed, files)
         if ocr_pages and score.found:
-            score.leaks = _legible_identity(outdir / manifests[copy["number"]]["pdf"], copy.get("identity"))
+            score.leaks = _legible_identity(outdir / manifests[copy["number"]].pdf, copy.get("identity"))
         scores.append(score)
     return Evaluation(scores, len(batch.get("unassigned", [])), len(batch.get("errors", [])))
 
 
 def _score_copy(
-    copy: dict[str, Any], manifest: dict[str, Any] | None, placed: dict[Source, str], files: set[str]
+    copy: dict[str, Any], manifest: Manifest | None, placed: dict[Source, str], files: set[str]
 ) -> CopyScore:
     def match(source: dict[str, Any]) -> Source:
         return _match(_source(source), files)
@@ -138,14 +136,14 @@ def _score_copy(
             score.misplaced.append(source)
     if manifest is None:
         return score
-    score.found, score.status = True, str(manifest.get("status", "?"))
-    got = [_source(e["source"]) for e in manifest["pages"]]
+    score.found, score.status = True, str(manifest.status)
+    got = [_source(e["source"]) for e in manifest.pages]
     score.foreign = [s for s in got if s not in written and s not in blanks]
-    dropped = {_source(d["source"]) for d in manifest.get("dropped", [])}
+    dropped = {_source(d["source"]) for d in manifest.dropped}
     score.blanks_dropped = len(dropped & blanks)
     if len(written) > 1:
         score.order_exact = [s for s in got if s in written] == written
-    for entry in manifest["pages"]:
+    for entry in manifest.pages:
         rotation = pages.get(_source(entry["source"]), {}).get("rotation")
         if isinstance(rotation, int):
             score.rotation_known += 1
@@ -241,15 +239,17 @@ def write_junit(result: Evaluation, path: Path) -> None:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def _manifests(outdir: Path) -> dict[str, dict[str, Any]]:
+def _manifests(outdir: Path) -> dict[str, Manifest]:
     batch = _read(outdir / BATCH_JSON)
     if not isinstance(batch, dict) or not isinstance(batch.get("copies"), list):
         raise UsageError(f"{outdir}: no batch.json: give the output folder of a finished `anonymat process`")
     found = {}
     for entry in batch["copies"]:
-        manifest = _read(outdir / str(entry.get("manifest", "")))
-        if isinstance(manifest, dict) and "pages" in manifest:
-            found[str(manifest["anonymity_number"])] = manifest
+        try:
+            manifest = Manifest.read(outdir / str(entry.get("manifest", "")))
+        except (OSError, ValueError):
+            continue  # its copy is then "not found"
+        found[manifest.anonymity_number] = manifest
     return found
 
 

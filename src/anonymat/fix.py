@@ -15,18 +15,17 @@ again (pipeline.analyse_page: orientation, template placement, masks) and is wri
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from anonymat import copy_stage, ingest, output
 from anonymat.errors import UsageError
-from anonymat.manifest import Copy, entry_label, facts_from_entry, status_of
+from anonymat.manifest import Copy, Manifest, Settings, entry_label, facts_from_entry, status_of
 from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
@@ -56,7 +55,7 @@ class Fix:
 class _State:
     """A copy as the fixes leave it, before it is written."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     pages: list[dict[str, Any]]
     reasons: list[str]
     dropped: list[dict[str, Any]]
@@ -112,8 +111,10 @@ def read_csv_fixes(path: Path, resolved: bool = False) -> list[Fix]:
         raise UsageError(f"{path}: cannot read the CSV file ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: not a UTF-8 text file; save the CSV as UTF-8") from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if ";" in first and "," not in first else ","
+    try:  # the header line tells the separator: ',' (English spreadsheets), ';' (French ones) or a tab
+        delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if "number" not in header or "order" not in header:
@@ -153,24 +154,22 @@ def apply_fixes(
     def state(number: str, given_as: str) -> _State:
         number = _existing_number(outdir, number, given_as)
         if number not in states:
-            manifest = _load_json(outdir / manifest_name(number))
-            if not isinstance(manifest.get("pages"), list) or "pdf" not in manifest:
-                raise UsageError(f"{outdir / manifest_name(number)}: not an anonymat manifest")
-            pages = [dict(e) for e in manifest["pages"]]
+            manifest = _load_manifest(outdir / manifest_name(number))
+            pages = [dict(e) for e in manifest.pages]
             for i, entry in enumerate(pages, start=1):  # a manifest from before page ids: ids = positions
                 entry.setdefault("id", i)
             states[number] = _State(
                 manifest=manifest,
                 pages=pages,
-                reasons=list(manifest.get("review_reasons", [])),
-                dropped=list(manifest.get("dropped", [])),
+                reasons=list(manifest.review_reasons),
+                dropped=list(manifest.dropped),
             )
         return states[number]
 
     added: list[dict[str, Any]] = []  # batch.json unassigned entries attached
     for fix in fixes:
         copy = state(fix.number, "NUMBER")
-        number = str(copy.manifest["anonymity_number"])
+        number = copy.manifest.anonymity_number
         given = (fix.order is not None, fix.move is not None, bool(fix.drop), fix.add is not None)
         if sum(given) > 1:
             raise UsageError("give one of --order, --move, --drop, --add per call")
@@ -178,7 +177,7 @@ def apply_fixes(
             _apply_order(number, copy, fix.order, when)
         elif fix.move is not None:
             target = state(fix.move[1], "--move")
-            _apply_move(number, copy, fix.move[0], str(target.manifest["anonymity_number"]), target, when)
+            _apply_move(number, copy, fix.move[0], target.manifest.anonymity_number, target, when)
         elif fix.drop:
             _apply_drop(number, copy, fix.drop, when)
         elif fix.add is not None:
@@ -220,7 +219,7 @@ def apply_fixes(
 
 
 def _changed(copy: _State) -> bool:
-    return copy.rebuild or bool(copy.manual) or copy.reasons != list(copy.manifest.get("review_reasons", []))
+    return copy.rebuild or bool(copy.manual) or copy.reasons != copy.manifest.review_reasons
 
 
 def _names_stray(reason: str, label: str) -> bool:
@@ -234,12 +233,12 @@ def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
     out = []
     for given in numbers:
         number = _existing_number(Path(outdir), given, "NUMBER")
-        manifest = _load_json(Path(outdir) / manifest_name(number))
+        manifest = _load_manifest(Path(outdir) / manifest_name(number))
         pages = [
             f"{e.get('id', i)} ({e['source']['file']}:{int(e['source']['page']) + 1})"
-            for i, e in enumerate(manifest["pages"], start=1)
+            for i, e in enumerate(manifest.pages, start=1)
         ]
-        out.append(f"{number} ({manifest.get('status')}): " + ", ".join(pages))
+        out.append(f"{number} ({manifest.status}): " + ", ".join(pages))
     return out
 
 
@@ -276,7 +275,7 @@ def _source_ref(entry: dict[str, Any]) -> str:
 
 
 def _log(copy: _State) -> list[dict[str, Any]]:
-    return [*copy.manifest.get("manual", []), *copy.manual]
+    return [*(copy.manifest.manual or []), *copy.manual]
 
 
 def _next_id(copy: _State) -> int:
@@ -388,7 +387,7 @@ def _apply_add(
             "process` again"
         )
     _check_sources([{"source": src}])
-    facts = _analyse_again(src, copy.manifest.get("settings") or {}, template)
+    facts = _analyse_again(src, copy.manifest.settings, template)
     if facts.error:
         raise UsageError(f"--add: {facts.error}")
     if facts.blank:
@@ -409,22 +408,19 @@ def _apply_add(
     return entry
 
 
-def _analyse_again(src: dict[str, Any], settings: dict[str, Any], template: str | None) -> Any:
+def _analyse_again(src: dict[str, Any], settings: Settings | None, template: str | None) -> Any:
     """The page stage on one page (pipeline.analyse_page), with the template the run used."""
     from anonymat import pipeline
-    from anonymat.template import load_template
+    from anonymat.template import fingerprint, load_template
 
-    recorded = str(settings.get("template") or "cdg-est")
+    recorded = settings.template if settings is not None else "cdg-est"
     name = template or recorded.split(" ")[0]
     try:
         chosen = load_template(name)
     except Exception as exc:  # noqa: BLE001 - a template that cannot be loaded: say which option to give
         raise UsageError(f"--add: cannot load the template {name!r} ({exc}): give --template FILE") from exc
     if template is None and " " in recorded:
-        import dataclasses
-
-        spec = json.dumps(dataclasses.asdict(chosen), sort_keys=True, default=list).encode("utf-8")
-        if recorded.split(" ")[1] != hashlib.sha256(spec).hexdigest()[:16]:
+        if recorded != fingerprint(chosen):
             raise UsageError(
                 f"--add: the copies were made with another template than the built-in {name!r}: "
                 "give the same --template FILE as `anonymat process`"
@@ -496,20 +492,17 @@ def _jpeg_quality(pdf_path: Path) -> int:
     return output.DEFAULT_JPEG_QUALITY
 
 
-def _settings(outdir: Path, manifest: dict[str, Any]) -> tuple[int, int]:
+def _settings(outdir: Path, manifest: Manifest) -> tuple[int, int]:
     """(JPEG quality, page size limit in KB) the copy was made with: the manifest's `settings`; for a
     manifest without them, the quality read back from the PDF and the default limit."""
-    recorded = manifest.get("settings") or {}
-    quality = recorded.get("jpeg_quality")
-    if not isinstance(quality, int):
-        quality = _jpeg_quality(outdir / str(manifest["pdf"]))
-    limit = recorded.get("max_page_kb")
-    return quality, limit if isinstance(limit, int) else output.DEFAULT_MAX_PAGE_KB
+    if manifest.settings is not None:
+        return manifest.settings.jpeg_quality, manifest.settings.max_page_kb
+    return _jpeg_quality(outdir / manifest.pdf), output.DEFAULT_MAX_PAGE_KB
 
 
 def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, int] | None) -> None:
     old = copy.manifest
-    manual = list(old.get("manual", [])) + copy.manual
+    manual = list(old.manual or []) + copy.manual
     if copy.rebuild:
         quality, max_page_kb = settings or (output.DEFAULT_JPEG_QUALITY, output.DEFAULT_MAX_PAGE_KB)
         built = Copy(
@@ -518,25 +511,24 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
             reasons=list(copy.reasons),
             order_method=OrderMethod.MANUAL,
             order_confidence=1.0,
-            links=list((old.get("order") or {}).get("links", [])),
+            links=list(old.order.links),
         )
         copy_stage.write_copy(
             copy_stage.WriteJob(
                 built, str(outdir), keep_blank=False, jpeg_quality=quality, max_page_kb=max_page_kb
             )
         )
-        manifest = _load_json(outdir / manifest_name(number))
-        for entry, state in zip(manifest["pages"], copy.pages, strict=True):
+        manifest = _load_manifest(outdir / manifest_name(number))
+        for entry, state in zip(manifest.pages, copy.pages, strict=True):
             entry["id"] = state["id"]  # the report numbers stay with their pages
-        if "settings" in old:
-            manifest["settings"] = old["settings"]
+        manifest.settings = old.settings
     else:
-        manifest = dict(old)
-    manifest["status"] = status_of(copy.reasons)
-    manifest["review_reasons"] = list(copy.reasons)
-    manifest["dropped"] = copy.dropped
-    manifest["manual"] = manual
-    output.write_json_atomic(manifest, outdir / manifest_name(number))
+        manifest = replace(old)
+    manifest.status = status_of(copy.reasons)
+    manifest.review_reasons = list(copy.reasons)
+    manifest.dropped = copy.dropped
+    manifest.manual = manual
+    manifest.write(outdir)
 
 
 def _update_batch(
@@ -553,9 +545,7 @@ def _update_batch(
         entry["review_reasons"] = list(copy.reasons)  # batch.json version 2 (api.BATCH_SCHEMA_VERSION)
         entry["pages"] = len(copy.pages)
         dropped_now = sum(
-            1
-            for d in copy.dropped
-            if d.get("reason") == DROPPED_BY_HAND and d not in copy.manifest.get("dropped", [])
+            1 for d in copy.dropped if d.get("reason") == DROPPED_BY_HAND and d not in copy.manifest.dropped
         )
         batch["pages_out"] = int(batch.get("pages_out", 0)) - dropped_now
     if added:
@@ -563,6 +553,15 @@ def _update_batch(
         batch["pages_out"] = int(batch.get("pages_out", 0)) + len(added)
     batch.get("copies", []).sort(key=lambda c: c["anonymity_number"])
     output.write_json_atomic(batch, path)
+
+
+def _load_manifest(path: Path) -> Manifest:
+    try:
+        return Manifest.read(path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc}); run `anonymat process` again") from exc
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}; run `anonymat process` again") from exc
 
 
 def _load_json(path: Path) -> dict[str, Any]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from anonymat.model import Box
-from anonymat.states import Flap, MaskPolicy, OrderMethod, PoseSource, Status
+from anonymat.outdir import manifest_name
+from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource, Status
 
 SCHEMA_VERSION = 1
 
@@ -147,27 +150,143 @@ def facts_from_entry(entry: dict[str, Any]) -> PageFacts:
     )
 
 
+@dataclass
+class Settings:
+    """The run settings a copy was made with (manifest `settings`, resume.run_settings): a re-run reuses
+    the copy only under the same, and `fix` rewrites it with the same quality and page size limit."""
+
+    order: Order
+    keep_blank: bool
+    jpeg_quality: int
+    max_page_kb: int
+    template: str  # "<name> <sha256 of its spec, 16 hex>"
+    roster: str | None  # sha256 of the --roster file, 16 hex
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Settings:
+        return cls(
+            Order(data["order"]),
+            bool(data["keep_blank"]),
+            int(data["jpeg_quality"]),
+            int(data["max_page_kb"]),
+            str(data["template"]),
+            None if data.get("roster") is None else str(data["roster"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class OrderRecord:
+    """How the copy's order was decided (manifest `order`)."""
+
+    method: OrderMethod
+    confidence: float
+    links: list[dict[str, Any]] = field(default_factory=list)  # each page break's score and words
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OrderRecord:
+        return cls(OrderMethod(data["method"]), float(data["confidence"]), list(data.get("links", [])))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, "confidence": self.confidence, "links": self.links}
+
+
+@dataclass
+class Manifest:
+    """One copy's manifest (`OUTDIR/<number>.json`, schemas/manifest.schema.json), read and written here
+    only. Page entries stay in their JSON form (`page_entry` writes them, `facts_from_entry` reads them);
+    `manual` lists the hand fixes of `anonymat fix`."""
+
+    anonymity_number: str
+    pdf: str
+    pdf_sha256: str
+    status: Status
+    review_reasons: list[str]
+    pages: list[dict[str, Any]]
+    dropped: list[dict[str, Any]]
+    order: OrderRecord
+    settings: Settings | None = None
+    manual: list[dict[str, Any]] | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    @classmethod
+    def from_json(cls, data: Any) -> Manifest:
+        """The manifest of a parsed JSON document; ValueError when it is not one."""
+        try:
+            settings = data.get("settings")
+            manual = data.get("manual")
+            return cls(
+                anonymity_number=str(data["anonymity_number"]),
+                pdf=str(data["pdf"]),
+                pdf_sha256=str(data["pdf_sha256"]),
+                status=Status(data["status"]),
+                review_reasons=[str(r) for r in data["review_reasons"]],
+                pages=[dict(e) for e in data["pages"]],
+                dropped=[dict(d) for d in data["dropped"]],
+                order=OrderRecord.from_json(data["order"]),
+                settings=None if settings is None else Settings.from_json(settings),
+                manual=None if manual is None else [dict(m) for m in manual],
+                schema_version=int(data["schema_version"]),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not an anonymat manifest (missing or wrong: {exc})") from None
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        """The manifest in `path`; ValueError (or OSError) when it cannot be read as one."""
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def to_json(self) -> dict[str, Any]:
+        """Its JSON form, keys in the order the file shows them."""
+        data: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "anonymity_number": self.anonymity_number,
+            "pdf": self.pdf,
+            "pdf_sha256": self.pdf_sha256,
+            "status": self.status,
+            "review_reasons": list(self.review_reasons),
+            "pages": self.pages,
+            "dropped": self.dropped,
+            "order": self.order.to_json(),
+        }
+        if self.settings is not None:
+            data["settings"] = self.settings.to_json()
+        if self.manual is not None:
+            data["manual"] = self.manual
+        return data
+
+    def write(self, outdir: Path) -> Path:
+        """Write it as OUTDIR/<number>.json, atomically; return the path."""
+        from anonymat import output
+
+        path = Path(outdir) / manifest_name(self.anonymity_number)
+        output.write_json_atomic(self.to_json(), path)
+        return path
+
+
 def copy_manifest(
-    copy: Copy, pdf_name: str, pdf_sha256: str, output_pages: list[PageFacts]
-) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "anonymity_number": copy.number,
-        "pdf": pdf_name,
-        "pdf_sha256": pdf_sha256,
-        "status": copy.status,
-        "review_reasons": list(copy.reasons),
+    copy: Copy,
+    pdf_name: str,
+    pdf_sha256: str,
+    output_pages: list[PageFacts],
+    settings: Settings | None = None,
+) -> Manifest:
+    return Manifest(
+        anonymity_number=copy.number,
+        pdf=pdf_name,
+        pdf_sha256=pdf_sha256,
+        status=copy.status,
+        review_reasons=list(copy.reasons),
         # "id": the page's number in the report, kept when `anonymat fix` reorders the copy
-        "pages": [{**page_entry(p), "id": i} for i, p in enumerate(output_pages, start=1)],
-        "dropped": [
+        pages=[{**page_entry(p), "id": i} for i, p in enumerate(output_pages, start=1)],
+        dropped=[
             {"source": b.full_source(), "reason": "blank"} for b in copy.blanks if b not in output_pages
         ],
-        "order": {
-            "method": copy.order_method,
-            "confidence": round(copy.order_confidence, 3),
-            "links": copy.links,
-        },
-    }
+        order=OrderRecord(copy.order_method, round(copy.order_confidence, 3), copy.links),
+        settings=settings,
+    )
 
 
 def schema(name: str) -> dict[str, Any]:

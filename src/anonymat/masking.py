@@ -1,18 +1,21 @@
-"""Painting the identity zones opaque, the flap state, and identity crops for the vault."""
+"""The masking policy (which boxes to paint on a page, and how much more when the template could not be
+proved on it: fail closed), painting them opaque, the flap state, and identity crops for the vault."""
 
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from anonymat import header, placement
 from anonymat.model import Box
-from anonymat.orient import ink_mask
-from anonymat.states import Flap, MaskPolicy
+from anonymat.orient import Pose, ink_mask
+from anonymat.states import Flap, MaskPolicy, PoseSource
 from anonymat.template import Registration, Template
 
 # The fail-closed policy, for a page the template could not be proved on: the whole header band is
@@ -114,6 +117,42 @@ def plan_masks(
     return MaskPlan(boxes, sharp, identity, writing, policy)
 
 
+def plan_page_masks(
+    template: Template,
+    reg: Registration,
+    shape: tuple[int, int],
+    proved: bool,
+    pose: Pose,
+    sticker_quad: Sequence[tuple[float, float]] | None,
+    up_small: np.ndarray,
+    factor: float,
+    dpi: float,
+) -> MaskPlan:
+    """The masks of one upright page (`shape`, registered by `reg`): plan_masks, given what it needs.
+
+    Where the template was not proved, the header band's end is measured on the work image `up_small`
+    (`factor` its scale from the page): the first ruled line of the writing area and the dark printed
+    rules. `sticker_quad`: the bars' corners on the page, left visible. An unconfirmed orientation
+    masks both ends of the page.
+    """
+    writing_top: int | None = None
+    rules_y: tuple[int, ...] = ()
+    if not proved:
+        s_small = dpi * factor / 25.4
+        top = header.find_writing_top(up_small, s_small)
+        writing_top = None if top is None else int(top / factor)
+        rules_y = tuple(int(y / factor) for y, _x0, _x1 in placement.find_rules(up_small, s_small))
+    sticker = None if sticker_quad is None else bounds(sticker_quad)
+    both_ends = pose.source == PoseSource.UNKNOWN
+    return plan_masks(template, reg, shape, proved, sticker, writing_top, both_ends, rules_y)
+
+
+def bounds(points: Sequence[tuple[float, float]]) -> Box:
+    """The pixel box that holds every point."""
+    xs, ys = zip(*points, strict=True)
+    return (int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
+
+
 def _band_without(band: Box, keep: Box | None) -> list[Box]:
     """The band as boxes that cover all of it except `keep` (inside it)."""
     bx0, by0, bx1, by1 = band
@@ -157,12 +196,37 @@ def flap_state(gray: np.ndarray, template: Template, reg: Registration) -> Flap:
     return Flap.UNKNOWN
 
 
+def page_flap(template: Template, found: placement.Placement, up_small: np.ndarray) -> Flap:
+    """A page's flap state: what the placement's printed labels show, else the ink where the flap shows
+    when open (flap_state); unknown where the template was not proved on the page."""
+    if not found.proved:
+        return Flap.UNKNOWN
+    if found.flap in (Flap.OPEN, Flap.FOLDED):
+        return Flap(found.flap)
+    return flap_state(up_small, template, found.registration)
+
+
 @dataclass(frozen=True)
 class VaultEntry:
     number: str
     file: str
     page: int
     crop: str
+
+
+def keeps_identity_crop(flap: Flap) -> bool:
+    """Whether the vault keeps a page's identity crop: its flap is open, or not known to be folded."""
+    return flap in (Flap.OPEN, Flap.UNKNOWN)
+
+
+def identity_crop_name(number: str, file: str, index: int) -> str:
+    """The vault file name of the identity crop of page `index` (0-based) of `file`, read as `number`."""
+    # the value comes from the page: never let it name a path (a permissive template accepts "../x")
+    return f"{_safe_stem(number)}_{_safe_stem(file)}_p{index + 1:03d}.png"
+
+
+def _safe_stem(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)[-60:]
 
 
 def write_vault_crop(vault: Path, gray: np.ndarray, box: Box, name: str) -> str:

@@ -169,11 +169,20 @@ REASONS: list[tuple[re.Pattern[str], str, str]] = [
     (
         re.compile(
             r"^may be incomplete: its first page \((?P<page>.+?)\) does not look like the start of the memo "
-            r"\(no heading, starts mid-sentence; score (?P<score>-?[0-9.]+)\)"
+            r"\(it starts mid-sentence; evidence (?P<score>-?[0-9.]+)\)"
             r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
         ),
         "complete",
         "reason.no_start",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: its first page \((?P<page>.+?)\) does not look like the start of the memo "
+            r"\(its outline starts at (?P<section>[IVX?]+(?:\.[ABC])?\)?), with no I\) before it\)"
+            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
+        ),
+        "complete",
+        "reason.outline_start",
     ),
     (
         re.compile(
@@ -1124,7 +1133,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "reason.no_start": {
         "fr": "Copie peut-être incomplète : sa première page ({page}) ne ressemble pas au début du devoir "
-        "(pas de titre, commence au milieu d'une phrase ; score {score}). Vérifiez qu'aucune page ne manque "
+        "(elle commence au milieu d'une phrase ; indice {score}). Vérifiez qu'aucune page ne manque "
+        "avant elle{candidates}.",
+        "en": "",
+    },
+    "reason.outline_start": {
+        "fr": "Copie peut-être incomplète : sa première page ({page}) ne ressemble pas au début du devoir "
+        "(son plan commence à {section}, sans I) avant). Vérifiez qu'aucune page ne manque "
         "avant elle{candidates}.",
         "en": "",
     },

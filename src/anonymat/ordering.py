@@ -48,6 +48,7 @@ from anonymat.outline import (
     parse_marker,
 )
 from anonymat.pagemarks import label_scores, strip_running_lines
+from anonymat.sequence import sequence_scores
 from anonymat.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: used through ordering)
     OCR_BAND_PX,
     Ink,
@@ -283,6 +284,10 @@ def boundary_link(tail: str, head: str) -> float:
     fa, fb = fold(a), fold(b)
     if not (is_known(a) and is_known(b)):
         return 0.0
+    if (fa, fb) in (("ce", "qui"), ("ce", "que"), ("ce", "qu"), ("ce", "dont")) and not punct:
+        return 0.5  # "ce" as a pronoun before a relative: "tout ce | que je possède"
+    if fa in ("tout", "toute", "tous", "toutes") and fb in DETERMINERS:
+        return 0.3  # "tout" before a determiner: "toutes | les trois", "toute | ma vie"
     if fa in DETERMINERS and (fb in DETERMINERS or fb in PREPOSITIONS or fb in CONJUNCTIONS):
         return -1.0
     if fa in PREPOSITIONS and (fb in PREPOSITIONS or fb in CONJUNCTIONS) and (fa, fb) != ("de", "qui"):
@@ -294,6 +299,30 @@ def boundary_link(tail: str, head: str) -> float:
         return 0.4
     if fa in PREPOSITIONS and fb in DETERMINERS:
         return 0.3  # "de | ces obligations"
+    return 0.0 if punct else syntax_link(fa, fb)
+
+
+SUBJECTS = frozenset("je tu il elle on nous vous ils elles".split())
+# what follows a subject pronoun: a verb, or the clitics and negation that come before one
+_AFTER_SUBJECT = frozenset("ne n se s y en le la les l lui leur me m te t nous vous".split())
+# finite forms of the auxiliaries and of the commonest verbs: never right after a determiner or a
+# preposition ("le | est", "de | sont"), the usual thing right after a subject ("il | est")
+FINITE = frozenset("est sont etait etaient sera seront a ont avait avaient aura auront fut furent "
+                   "peut peuvent doit doivent fait font va vont".split())  # fmt: skip
+
+
+def syntax_link(tail_word: str, head_word: str) -> float:
+    """Log-odds from French word order across a break with no punctuation, for two known words (folded): a subject
+    pronoun is followed by a verb or a clitic, not by a determiner or a preposition; a determiner or a
+    preposition is not followed by a finite verb."""
+    if tail_word in SUBJECTS:
+        if head_word in FINITE or head_word in _AFTER_SUBJECT:
+            return 0.5
+        if head_word in DETERMINERS or head_word in PREPOSITIONS or head_word in CONJUNCTIONS:
+            return -1.0
+    # "a" (has) and "à" are one word once folded, and OCR often drops the accent: "a" never counts here
+    if (tail_word in DETERMINERS or tail_word in PREPOSITIONS) and head_word in FINITE - {"a"}:
+        return -1.0
     return 0.0
 
 
@@ -459,11 +488,17 @@ def _path_score(
 
 
 def _text_scores(pages: Sequence[PageText]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """start, end, links and the page labels' precedence; running headers and labels are left out of the
-    text the continuity signals read."""
+    """start, end, links and the precedence of page labels and numbered headings; running headers and
+    labels are left out of the text the continuity signals read."""
     label_start, label_end, label_before = label_scores(pages)
+    number_start, number_links, number_before = sequence_scores(pages)
     text = strip_running_lines(pages)
-    return start_scores(text) + label_start, end_scores(text) + label_end, link_matrix(text), label_before
+    return (
+        start_scores(text) + label_start + number_start,
+        end_scores(text) + label_end,
+        link_matrix(text) + number_links,
+        label_before + number_before,
+    )
 
 
 def order_score(order: Sequence[int], pages: Sequence[PageText]) -> float:

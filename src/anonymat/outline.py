@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anonymat.sequence import marker_kind, parse_number
 from anonymat.words import MONTHS, fold, is_near, split_lines, zipf
 
 if TYPE_CHECKING:
@@ -39,6 +40,67 @@ def _is_date_line(line: str) -> bool:
     return is_name and bool(re.match(r"\d|[^\w\s]|[a-z]{1,2}\b|[a-z]{3,6}\b", date))
 
 
+_PLACE_LINKS = frozenset("a à fait de d du des la le les l sur en sous".split())
+
+
+def _is_letter_date(line: str) -> bool:
+    """Whether the date on `line` stands where a letter or a will puts its date: at the line's start ("Le
+    3 mai 2024 ...") or after a place name, closing the line ("Valbourg, le 3 mai 2024", "Château de
+    Kérano le 20 avril 1915"); not inside a sentence ("Guy Hersant, né le 24 novembre 1949 à Fercé")."""
+    text = re.sub(r"[^\w,.]+", " ", line.replace("’", "'")).strip()
+    match = _DATE.search(fold(text))
+    if not match:
+        return False
+    if match.start() == 0:
+        return True
+    place = re.findall(r"[^\W\d_]+", text[: match.start()])
+    is_place = 0 < len(place) <= 4 and all(w[0].isupper() or fold(w) in _PLACE_LINKS for w in place)
+    return is_place and bool(re.fullmatch(r"\s*(\d{2,4})?\W*", text[match.end() :]))
+
+
+_FULL_DATE = re.compile(r"(?:(?:le|ce)\s+)?(\d{1,2}|1er)\s+([^\W\d_]{3,})\s+(\d{4})\W*")
+
+
+def _is_full_date_line(line: str) -> bool:
+    """A dateline written without "le": a day, a month and a year closing the line, alone or after a
+    place name ("Carentan 3 août 1914", "Paris, ce 6 août 1914", "12 mars 2024")."""
+    text = re.sub(r"[^\w,.]+", " ", line.replace("’", "'")).strip()
+    folded = fold(text)
+    for start in [0] + [m.end() for m in re.finditer(r"[ ,]+", folded)]:
+        match = _FULL_DATE.fullmatch(folded[start:])
+        if match and any(is_near(match.group(2), m) for m in MONTHS):
+            place = re.findall(r"[^\W\d_]+", text[:start])
+            return len(place) <= 4 and all(w[0].isupper() or fold(w) in _PLACE_LINKS for w in place)
+    return False
+
+
+# the words that open a French letter or name the kind of a written document on its first lines
+_SALUTATIONS = ("madame", "monsieur", "mesdames", "messieurs", "cher", "chere", "chers", "cheres")
+_KINDS = ("sujet", "rapport", "compte rendu", "proces verbal", "dissertation", "commentaire", "synthese",
+          "memoire", "lettre", "expose")  # fmt: skip
+
+
+def opening_line_evidence(line: str) -> float:
+    """Log-odds that one line is a generic opening line of a written text, whatever its wording: a
+    salutation ("Madame, Monsieur," "Madame la Directrice,"), a line naming the kind of document ("Sujet :",
+    "Rapport sur ...", "Compte rendu de ..."), or a short label line ending in a colon. OCR-tolerant."""
+    words = re.findall(r"[a-z0-9]+", fold(line))
+    stripped = line.strip()
+    if not words or not stripped[:1].isupper():
+        return 0.0  # an opening line starts with a capital (OCR case is kept: a misread costs the cue)
+    if any(is_near(words[0], s) for s in _SALUTATIONS if len(s) >= 5 or words[0] == s) and (
+        len(words) <= 6 or stripped.endswith(",")
+    ):
+        return 1.5
+    for kind in _KINDS:
+        size = kind.count(" ") + 1
+        if len(words) >= size and is_near(" ".join(words[:size]), kind) and len(words) <= 12:
+            return 1.5 if kind == "sujet" else 1.0
+    if stripped.endswith(":") and len(words) <= 4:
+        return 0.5
+    return 0.0
+
+
 @functools.lru_cache(maxsize=512)
 def heading_evidence(text: str) -> float:
     """Log-odds that `text` is the memo's opening (service, town and date, addressee, subject)."""
@@ -56,14 +118,18 @@ def heading_evidence(text: str) -> float:
             score += 1.5
         elif head == "note" or (len(words) > 2 and is_near(" ".join(words[:3]), "a l attention")):
             score += 1.5 if "attention" in " ".join(words) or is_near(head, "note") else 0.5
+        else:
+            score += opening_line_evidence(line)
         if any(is_near(w, "attention") for w in words):
             score += 1.0
         date = _DATE.search(" ".join(words))
-        if date and any(is_near(date.group(3), m) for m in MONTHS):
+        if date and any(is_near(date.group(3), m) for m in MONTHS) and _is_letter_date(line):
             score += 1.5
+        elif _is_full_date_line(line):
+            score += 1.5  # "Carentan 3 août 1914", "Paris, ce 6 août 1914": a dateline without "le"
         elif _is_date_line(line):
             score += 1.0  # "<Town>, le <date>" with the date garbled
-        elif any(len(w) >= 4 and is_near(w, m) for w in words for m in MONTHS if len(m) >= 4):
+        elif any(len(w) >= 4 and is_near(w, m) for w in words[:4] for m in MONTHS if len(m) >= 4):
             score += 0.5
     folded = fold(text)
     score += 0.5 * sum(1 for phrase in _PLAN if phrase in folded)
@@ -98,6 +164,9 @@ def parse_marker(line_start: str) -> str | None:
         match = None  # a handwritten "B." often reads "6." or "5.", but a digit alone is a number
     if match and (not match.group("l").islower() or match.group("c") == ")"):
         return _LETTER_KIND.get(match.group("l"), match.group("l").upper())
+    number = parse_number(text)
+    if number is not None:
+        return marker_kind(*number)  # a numbered heading ("2. ...", "Point 3 :", "Deuxième partie")
     words = re.findall(r"[a-z]+", fold(text))
     if not words:
         return None

@@ -1,13 +1,18 @@
-"""The page stage (every page analysed, on the workers of workers.py) and the output pages' pixels the
-writers embed; grouping, ordering and writing the copies are in api.py."""
+"""The page stage and the output pages' pixels the writers embed.
+
+`analyse_page` runs the named STEPS over one PageState (decode, blank, barcode, pose, upright page,
+registration, mask plan, vault crop, paint, render, printed number, text, roster), timing each; what to
+mask is masking's policy. Every page is analysed on the workers of workers.py; grouping, ordering and
+writing the copies are in copy_stage.py and api.py."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,7 +20,6 @@ from anonymat import (
     barcode,
     blank,
     decode,
-    header,
     ingest,
     masking,
     orient,
@@ -31,6 +35,9 @@ from anonymat.model import Box, PageRef
 from anonymat.roster import Roster
 from anonymat.states import Flap, PoseSource
 from anonymat.template import Registration, Template
+
+if TYPE_CHECKING:  # ordering (OCR of the writing) is imported only by a run that orders by text
+    from anonymat.ordering import PageText
 
 
 @dataclass(frozen=True)
@@ -57,129 +64,272 @@ def _registration_full(reg: Registration, factor: float) -> Registration:
     return Registration(reg.px_per_mm / factor, (reg.origin[0] / factor, reg.origin[1] / factor), reg.anchor)
 
 
-def analyse_page(ref: PageRef, ctx: PageContext) -> PageFacts:
-    """Everything the batch needs to know about one page; never raises for a bad page."""
-    base = _facts_of(ref)
-    timings: dict[str, float] = {}  # CPU seconds per stage (`make bench`): not inflated by other load
-    clock = time.process_time()
+def _no_pixels() -> np.ndarray:
+    return np.zeros((0, 0), np.uint8)
 
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.process_time()
-        timings[name] = timings.get(name, 0.0) + now - clock
-        clock = now
 
-    try:
-        image = decode.load_page(ref)
-    except AnonymatError as err:
-        return replace(base, error=str(err))
-    gray, dpi = image.gray, image.dpi
-    small, factor = orient.work_image(gray, dpi)
-    lap("decode")
-    if blank.is_blank(small):
-        lap("blank")
-        if image.undecoded:  # nothing shows because the scan did not decode: a lost page, not a blank one
-            where = t("page.where", n=ref.index + 1, file=ref.file)
-            return replace(base, error=t("page.error", where=where, error=t("page.undecoded")))
-        return replace(base, blank=True, dpi=dpi, size=(gray.shape[1], gray.shape[0]), seconds=timings)
-    lap("blank")
+@dataclass
+class PageState:
+    """What the steps of one page hand on to each other, in the worker (never pickled: it holds images)."""
 
-    template = ctx.template
-    search = barcode.find_code(gray, template.pattern, template.formats)
-    lap("barcode")
-    read = search.read
-    pose = orient.find_pose(small, read.orientation if read else None)
-    # the manifest records the skew to 0.01 degree; render with exactly that, so `fix` rebuilds the same page
-    pose = orient.Pose(pose.rotation, round(pose.skew, 2), pose.source)
-    up_small = orient.upright(small, pose)
-    lap("orientation")
-    s_small = dpi * factor / 25.4
-    # the bars' corners on the upright page, in full-resolution pixels
-    quad = None if read is None else [orient.map_point(pose, gray.shape, p) for p in read.quad]
-    h, w = gray.shape if pose.rotation in (0, 180) else gray.shape[::-1]
-    # the full-resolution upright page: every placement check reads it (and the output is made from it)
-    page = orient.upright_page(gray, pose)
-    s_page = dpi / 25.4
-    quad_small = None if quad is None else [(x * factor, y * factor) for x, y in quad]
-    found = _place(template, page, s_page, up_small, factor, quad_small)
-    reg_small = found.registration
-    flap = Flap.UNKNOWN
-    if found.proved:
-        flap = (
-            Flap(found.flap)
-            if found.flap in (Flap.OPEN, Flap.FOLDED)
-            else masking.flap_state(up_small, template, reg_small)
-        )
-    lap("template")
-
-    reg = _registration_full(reg_small, factor)
-    writing_top: int | None = None
-    rules_y: tuple[int, ...] = ()
-    if not found.proved:
-        top = header.find_writing_top(up_small, s_small)
-        writing_top = None if top is None else int(top / factor)
-        rules_y = tuple(int(y / factor) for y, _x0, _x1 in placement.find_rules(up_small, s_small))
-    sticker = None if quad is None else _bounds(quad)
-    plan = masking.plan_masks(
-        template, reg, (h, w), found.proved, sticker, writing_top, pose.source == PoseSource.UNKNOWN, rules_y
-    )
-    boxes, sharp = plan.boxes, plan.sharp
-    fingerprint = ingest.page_fingerprint(page)  # finds the same page given twice
-    crop_name = None
-    if ctx.vault and read is not None and flap in (Flap.OPEN, Flap.UNKNOWN):
-        zone = plan.identity
-        # the value comes from the page: never let it name a path (a permissive template accepts "../x")
-        crop_name = f"{_safe_stem(read.value)}_{_safe_stem(ref.file)}_p{ref.index + 1:03d}.png"
-        try:
-            masking.write_vault_crop(Path(ctx.vault), page, zone, crop_name)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            where = t("page.where", n=ref.index + 1, file=ref.file)
-            return replace(
-                base, error=t("page.error", where=where, error=t("page.vault", vault=ctx.vault, why=reason))
-            )
-    want_printed = read is None and "number_text" in template.zones_mm and found.proved
-    if ctx.want_text or ctx.roster is not None or want_printed or ctx.render is not None:
-        masking.paint(page, boxes)  # before any OCR: nothing reads the identity zone
-    del gray
-    lap("mask")
-
-    if ctx.render is not None and page is not None:
-        encoded, thumb = render_output(page, dpi, sharp, ctx.render.jpeg_quality, ctx.render.max_page_kb)
-        pagecache.store(Path(ctx.render.cache), ref.file, ref.index, ref.sha256, encoded, thumb)
-        lap("render")
-
-    printed = None
-    if want_printed and page is not None:
-        x0, y0, x1, y1 = masking.clip_box(reg.to_px(template.zones_mm["number_text"], 2.0), page.shape)
-        printed = barcode.read_printed_number(page[y0:y1, x0:x1])
-        lap("barcode")
-
-    text = None
-    if ctx.want_text and page is not None:
-        from anonymat import ordering
-
-        try:
-            text = ordering.page_text(page, plan.writing)
-        except AnonymatError:
-            text = None
-        lap("ocr")
-
+    ref: PageRef
+    ctx: PageContext
+    gray: np.ndarray = field(default_factory=_no_pixels)  # the scan, full resolution
+    undecoded: bool = False  # the scan's image data did not decode
+    dpi: float = 0.0
+    small: np.ndarray = field(default_factory=_no_pixels)  # the scan at ~100 dpi (orient.work_image)
+    factor: float = 1.0  # small's scale from the scan
+    search: barcode.CodeSearch = barcode.CodeSearch(None)
+    pose: orient.Pose = orient.Pose(0, 0.0, PoseSource.UNKNOWN)
+    up_small: np.ndarray = field(default_factory=_no_pixels)  # small, upright
+    page: np.ndarray = field(default_factory=_no_pixels)  # the upright page, full resolution: the output's
+    quad: list[tuple[float, float]] | None = None  # the bars' corners on `page`
+    found: placement.Placement | None = None  # the template's placement, on `up_small`
+    flap: Flap = Flap.UNKNOWN
+    reg: Registration | None = None  # the template's placement, on `page`
+    plan: masking.MaskPlan | None = None
+    fingerprint: bytes = b""
+    crop_name: str | None = None
+    printed: str | None = None
+    text: PageText | None = None
     roster_hits: tuple[tuple[int, float], ...] | None = ()
-    if ctx.roster is not None and page is not None:
-        from anonymat import roster
+    seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds per timing name (`make bench`)
 
-        roster_hits = roster.check_page(page, plan.writing, dpi, ctx.roster)
-        lap("roster")
+    def where(self) -> str:
+        """How an error names the page."""
+        return t("page.where", n=self.ref.index + 1, file=self.ref.file)
 
+    def ended(self, **changes: Any) -> PageFacts:
+        """The page's facts when a step ends it early (a blank page, an error)."""
+        return replace(_facts_of(self.ref), **changes)
+
+
+def decode_page(state: PageState) -> PageFacts | None:
+    """Decode the scan and make its ~100 dpi work image; a scan that cannot be read ends the page."""
+    try:
+        image = decode.load_page(state.ref)
+    except AnonymatError as err:
+        return state.ended(error=str(err))
+    state.gray, state.dpi, state.undecoded = image.gray, image.dpi, image.undecoded
+    state.small, state.factor = orient.work_image(state.gray, state.dpi)
+    return None
+
+
+def detect_blank(state: PageState) -> PageFacts | None:
+    """End a blank page here (one whose scan did not decode is a lost page: an error, not a blank)."""
+    if not blank.is_blank(state.small):
+        return None
+    if state.undecoded:  # nothing shows because the scan did not decode
+        return state.ended(error=t("page.error", where=state.where(), error=t("page.undecoded")))
+    h, w = state.gray.shape
+    return state.ended(blank=True, dpi=state.dpi, size=(w, h))
+
+
+def read_barcode(state: PageState) -> None:
+    """Search the scan for the anonymity code (barcode.find_code)."""
+    template = state.ctx.template
+    state.search = barcode.find_code(state.gray, template.pattern, template.formats)
+
+
+def find_pose(state: PageState) -> None:
+    """The page's quarter turn and skew, from the barcode's orientation or the printed lines."""
+    read = state.search.read
+    pose = orient.find_pose(state.small, read.orientation if read else None)
+    # the manifest records the skew to 0.01 degree; render with exactly that, so `fix` rebuilds the same page
+    state.pose = orient.Pose(pose.rotation, round(pose.skew, 2), pose.source)
+    state.up_small = orient.upright(state.small, state.pose)
+
+
+def straighten_page(state: PageState) -> None:
+    """The full-resolution upright page (every placement check reads it, and the output is made from
+    it), and where the bars' corners land on it."""
+    read = state.search.read
+    if read is not None:
+        state.quad = [orient.map_point(state.pose, state.gray.shape, p) for p in read.quad]
+    state.page = orient.upright_page(state.gray, state.pose)
+
+
+def register(state: PageState) -> None:
+    """Place the template on the upright page, and tell the flap's state where it was proved."""
+    quad_small = None if state.quad is None else [(x * state.factor, y * state.factor) for x, y in state.quad]
+    template = state.ctx.template
+    state.found = _place(template, state.page, state.dpi / 25.4, state.up_small, state.factor, quad_small)
+    state.flap = masking.page_flap(template, state.found, state.up_small)
+
+
+def plan_mask(state: PageState) -> None:
+    """Decide what is painted (masking.plan_page_masks: the template's zones, or fail closed), and take
+    the page's fingerprint, which finds the same page given twice."""
+    assert state.found is not None
+    state.reg = _registration_full(state.found.registration, state.factor)
+    h, w = state.page.shape
+    state.plan = masking.plan_page_masks(
+        state.ctx.template,
+        state.reg,
+        (h, w),
+        state.found.proved,
+        state.pose,
+        state.quad,
+        state.up_small,
+        state.factor,
+        state.dpi,
+    )
+    state.fingerprint = ingest.page_fingerprint(state.page)
+
+
+def wants_vault_crop(state: PageState) -> bool:
+    """--vault, a code was read, and the page's identity zone may show."""
+    return bool(state.ctx.vault) and state.search.read is not None and masking.keeps_identity_crop(state.flap)
+
+
+def write_vault_crop(state: PageState) -> PageFacts | None:
+    """Keep the identity zone's pixels in the vault; a vault that cannot be written ends the page."""
+    assert state.plan is not None and state.search.read is not None and state.ctx.vault
+    name = masking.identity_crop_name(state.search.read.value, state.ref.file, state.ref.index)
+    try:
+        masking.write_vault_crop(Path(state.ctx.vault), state.page, state.plan.identity, name)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        why = t("page.vault", vault=state.ctx.vault, why=reason)
+        return state.ended(error=t("page.error", where=state.where(), error=why))
+    state.crop_name = name
+    return None
+
+
+def wants_printed_number(state: PageState) -> bool:
+    """No code was read, the template knows where its digits are printed, and it was proved here."""
+    assert state.found is not None
+    template = state.ctx.template
+    return state.search.read is None and "number_text" in template.zones_mm and state.found.proved
+
+
+def wants_masked_pixels(state: PageState) -> bool:
+    """A later step reads or writes the page's pixels (an analysis alone needs only the plan)."""
+    ctx = state.ctx
+    return ctx.want_text or ctx.roster is not None or ctx.render is not None or wants_printed_number(state)
+
+
+def paint_masks(state: PageState) -> None:
+    """Paint the plan's boxes into the page, before any OCR: nothing reads the identity zone."""
+    assert state.plan is not None
+    masking.paint(state.page, state.plan.boxes)
+
+
+def release_scan(state: PageState) -> None:
+    """Let the scan go: every later step reads the upright page."""
+    state.gray = _no_pixels()
+
+
+def wants_render(state: PageState) -> bool:
+    """The run encodes output pages in the page stage (into the page cache)."""
+    return state.ctx.render is not None
+
+
+def encode_output(state: PageState) -> None:
+    """Encode the masked page for the PDF, and its thumbnail, into the page cache."""
+    render, ref = state.ctx.render, state.ref
+    assert render is not None and state.plan is not None
+    encoded, thumb = render_output(
+        state.page, state.dpi, state.plan.sharp, render.jpeg_quality, render.max_page_kb
+    )
+    pagecache.store(Path(render.cache), ref.file, ref.index, ref.sha256, encoded, thumb)
+
+
+def read_printed_number(state: PageState) -> None:
+    """OCR the digits printed under the bars, where the bars did not read."""
+    assert state.reg is not None
+    box = state.reg.to_px(state.ctx.template.zones_mm["number_text"], 2.0)
+    x0, y0, x1, y1 = masking.clip_box(box, state.page.shape)
+    state.printed = barcode.read_printed_number(state.page[y0:y1, x0:x1])
+
+
+def wants_text(state: PageState) -> bool:
+    """The run orders copies by their text."""
+    return state.ctx.want_text
+
+
+def read_text(state: PageState) -> None:
+    """OCR the writing area's first and last lines (ordering.page_text); an OCR failure leaves none."""
+    from anonymat import ordering
+
+    assert state.plan is not None
+    try:
+        state.text = ordering.page_text(state.page, state.plan.writing)
+    except AnonymatError:
+        state.text = None
+
+
+def wants_roster(state: PageState) -> bool:
+    """--roster: the run looks for candidates' names in the body."""
+    return state.ctx.roster is not None
+
+
+def check_roster(state: PageState) -> None:
+    """Where a roster name is written in the writing area (roster.check_page)."""
+    from anonymat import roster
+
+    assert state.plan is not None and state.ctx.roster is not None
+    state.roster_hits = roster.check_page(state.page, state.plan.writing, state.dpi, state.ctx.roster)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the page stage: what its CPU time is counted as, and when it runs (always if None)."""
+
+    timing: str
+    run: Callable[[PageState], PageFacts | None]
+    wanted: Callable[[PageState], bool] | None = None
+
+
+STEPS = (
+    Step("decode", decode_page),
+    Step("blank", detect_blank),
+    Step("barcode", read_barcode),
+    Step("orientation", find_pose),
+    Step("template", straighten_page),
+    Step("template", register),
+    Step("mask", plan_mask),
+    Step("mask", write_vault_crop, wants_vault_crop),
+    Step("mask", paint_masks, wants_masked_pixels),
+    Step("mask", release_scan),
+    Step("render", encode_output, wants_render),
+    Step("barcode", read_printed_number, wants_printed_number),
+    Step("ocr", read_text, wants_text),
+    Step("roster", check_roster, wants_roster),
+)
+
+
+def analyse_page(ref: PageRef, ctx: PageContext) -> PageFacts:
+    """Everything the batch needs to know about one page; never raises for a bad page.
+
+    The STEPS run in order over one PageState, each timed in CPU seconds (`make bench`: not inflated by
+    other load); a step that returns facts ends the page there.
+    """
+    state = PageState(ref, ctx)
+    for step in STEPS:
+        if step.wanted is not None and not step.wanted(state):
+            continue
+        began = time.process_time()
+        ended = step.run(state)
+        state.seconds[step.timing] = state.seconds.get(step.timing, 0.0) + time.process_time() - began
+        if ended is not None:
+            return replace(ended, seconds=state.seconds)
+    return _page_facts(state)
+
+
+def _page_facts(state: PageState) -> PageFacts:
+    """The facts of a page every step ran on."""
+    read, pose, reg, found, plan = state.search.read, state.pose, state.reg, state.found, state.plan
+    assert reg is not None and found is not None and plan is not None
+    h, w = state.page.shape
     return replace(
-        base,
-        dpi=dpi,
+        _facts_of(state.ref),
+        dpi=state.dpi,
         number=read.value if read else None,
         number_format=read.format if read else None,
         barcode_reader=read.reader if read else None,
-        barcode_conflict=search.conflict,
-        printed_number=printed,
+        barcode_conflict=state.search.conflict,
+        printed_number=state.printed,
         rotation=pose.rotation,
         skew=pose.skew,
         pose_source=pose.source,
@@ -188,15 +338,15 @@ def analyse_page(ref: PageRef, ctx: PageContext) -> PageFacts:
         residual_mm=found.residual_mm,
         mask_policy=plan.policy,
         placed=(reg.origin[0], reg.origin[1], reg.px_per_mm),
-        flap=flap,
-        masked=tuple(boxes),
-        sharp=sharp,
+        flap=state.flap,
+        masked=tuple(plan.boxes),
+        sharp=plan.sharp,
         size=(w, h),
-        text=text,
-        vault_crop=crop_name,
-        roster_hits=roster_hits,
-        fingerprint=fingerprint,
-        seconds=timings,
+        text=state.text,
+        vault_crop=state.crop_name,
+        roster_hits=state.roster_hits,
+        fingerprint=state.fingerprint,
+        seconds=state.seconds,
     )
 
 
@@ -270,15 +420,6 @@ def _flap_agrees(found: placement.Placement, template: Template, up_small: np.nd
         return False
     ink = masking.flap_state(up_small, template, found.registration)
     return found.flap not in ("open", "folded") or ink not in ("open", "folded") or ink == found.flap
-
-
-def _bounds(points: list[tuple[float, float]]) -> Box:
-    xs, ys = zip(*points, strict=True)
-    return (int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
-
-
-def _safe_stem(name: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in name)[-60:]
 
 
 def render_output(

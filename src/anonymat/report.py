@@ -24,8 +24,9 @@ import cv2
 import numpy as np
 
 from anonymat import output
-from anonymat.manifest import PageFacts
+from anonymat.manifest import Manifest, PageFacts
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
+from anonymat.states import OrderMethod, Status
 
 THUMBS = "thumbs"
 REPORT = "report.html"
@@ -44,7 +45,7 @@ def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None)
     manifests = read_manifests(outdir)
     if isinstance(batch.get("copies"), list):  # a manifest left over from another run is not in this batch
         listed = {c.get("manifest") for c in batch["copies"] if isinstance(c, dict)}
-        manifests = [m for m in manifests if manifest_name(str(m["anonymity_number"])) in listed]
+        manifests = [m for m in manifests if manifest_name(m.anonymity_number) in listed]
     thumbs = update_thumbnails(outdir, manifests, written)
     crops = update_join_crops(outdir, manifests)
     numbers = update_number_crops(outdir, manifests)
@@ -54,14 +55,15 @@ def write_report(outdir: Path, written: dict[str, dict[str, Any]] | None = None)
     return path
 
 
-def read_manifests(outdir: Path) -> list[dict[str, Any]]:
+def read_manifests(outdir: Path) -> list[Manifest]:
     """Every readable copy manifest in OUTDIR, by anonymity number."""
     found = []
     for path in manifest_paths(outdir):
-        manifest = _read_json(path)
-        if isinstance(manifest, dict) and "anonymity_number" in manifest and "pages" in manifest:
-            found.append(manifest)
-    return sorted(found, key=lambda m: str(m["anonymity_number"]))
+        try:
+            found.append(Manifest.read(path))
+        except (OSError, ValueError):
+            continue  # `anonymat verify` names it
+    return sorted(found, key=lambda m: m.anonymity_number)
 
 
 def _read_json(path: Path) -> Any:
@@ -88,7 +90,7 @@ def thumb_name(number: str, index: int) -> str:
 
 
 def update_thumbnails(
-    outdir: Path, manifests: list[dict[str, Any]], written: dict[str, dict[str, Any]] | None = None
+    outdir: Path, manifests: list[Manifest], written: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, list[str | None]]:
     """Make the thumbnails of the copies whose PDF changed since the last report; number -> file per page."""
     folder = outdir / THUMBS
@@ -103,17 +105,17 @@ def update_thumbnails(
     result: dict[str, list[str | None]] = {}
     new_index: dict[str, Any] = {}
     for manifest in manifests:
-        number = str(manifest["anonymity_number"])
-        n_pages = len(manifest["pages"])
+        number = manifest.anonymity_number
+        n_pages = len(manifest.pages)
         names = [thumb_name(number, i) for i in range(1, n_pages + 1)]
         known = index.get(number) or {}
-        fresh = known.get("pdf_sha256") == manifest.get("pdf_sha256") and known.get("pages") == n_pages
+        fresh = known.get("pdf_sha256") == manifest.pdf_sha256 and known.get("pages") == n_pages
         if fresh and all(_nonempty(outdir / n) for n in names):  # empty: cut short by a crash (not fsynced)
             result[number] = list(names)
             new_index[number] = known
             _remove_extra_thumbs(folder, number, n_pages)  # a copy `fix` made shorter
             continue
-        images = pdf_page_images(outdir / str(manifest.get("pdf", "")), reduced=True)
+        images = pdf_page_images(outdir / manifest.pdf, reduced=True)
         made: list[str | None] = []
         for name, gray in zip(names, images + [None] * (n_pages - len(images)), strict=True):
             if gray is None:
@@ -124,7 +126,7 @@ def update_thumbnails(
         _remove_extra_thumbs(folder, number, n_pages)
         result[number] = made
         if all(made):
-            new_index[number] = {"pdf_sha256": manifest.get("pdf_sha256"), "pages": n_pages}
+            new_index[number] = {"pdf_sha256": manifest.pdf_sha256, "pages": n_pages}
     for number in set(index) - set(new_index) - set(result):
         _remove_extra_thumbs(folder, number, 0)
     if new_index != on_disk:
@@ -166,17 +168,16 @@ def pdf_page_images(pdf_path: Path, reduced: bool = False) -> list[np.ndarray | 
 # --- page-break crops -----------------------------------------------------------------------------
 
 
-def has_order_doubt(manifest: dict[str, Any]) -> bool:
+def has_order_doubt(manifest: Manifest) -> bool:
     """A copy to check whose page order a person should look at: the joins are shown as pictures."""
     from anonymat.messages import explain_reason
 
-    if manifest.get("status") == "ok" or len(manifest.get("pages") or []) < 2:
+    if manifest.status == Status.OK or len(manifest.pages) < 2:
         return False
-    order = manifest.get("order") or {}
-    if order.get("method") == "manual":
+    if manifest.order.method == OrderMethod.MANUAL:
         return False
-    kinds = {explain_reason(str(r))[0] for r in manifest.get("review_reasons") or []}
-    return "order" in kinds or float(order.get("confidence", 1.0)) < ORDER_DOUBT_BELOW
+    kinds = {explain_reason(r)[0] for r in manifest.review_reasons}
+    return "order" in kinds or manifest.order.confidence < ORDER_DOUBT_BELOW
 
 
 def crop_name(number: str, pdf_sha256: str, index: int, end: str) -> str:
@@ -184,7 +185,7 @@ def crop_name(number: str, pdf_sha256: str, index: int, end: str) -> str:
     return f"{THUMBS}/{number}_{str(pdf_sha256)[:8]}_{index}_{end}.jpg"
 
 
-def update_join_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+def update_join_crops(outdir: Path, manifests: list[Manifest]) -> dict[str, list[tuple[str, str]]]:
     """For each copy with an order doubt: (start, end) of every page in output order, crops made from
     the output PDF (masked pixels); number -> crop files. The report shows the end of each page beside
     the start of the next, and the copy's first start and last end, so every page end is in view and a
@@ -196,16 +197,16 @@ def update_join_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str
         if not has_order_doubt(manifest):
             continue
         number, sha, pages = (
-            str(manifest["anonymity_number"]),
-            str(manifest.get("pdf_sha256")),
-            manifest["pages"],
+            manifest.anonymity_number,
+            manifest.pdf_sha256,
+            manifest.pages,
         )
         ends = [
             (crop_name(number, sha, i, "head"), crop_name(number, sha, i, "tail"))
             for i in range(1, len(pages) + 1)
         ]
         if not all(_nonempty(outdir / name) for pair in ends for name in pair):
-            images = pdf_page_images(outdir / str(manifest.get("pdf", "")))
+            images = pdf_page_images(outdir / manifest.pdf)
             for (head, tail), gray, entry in zip(ends, images, pages, strict=False):
                 if gray is None:
                     continue
@@ -257,16 +258,16 @@ def line_crop(gray: np.ndarray, entry: dict[str, Any], end: str) -> bytes:
 NUMBER_WIDTH = 320  # px: the sticker's printed digits read easily
 
 
-def has_number_doubt(manifest: dict[str, Any]) -> bool:
+def has_number_doubt(manifest: Manifest) -> bool:
     """A copy to check because a page's barcode did not read: its pages' anonymity boxes are shown."""
     from anonymat.messages import explain_reason
 
-    if manifest.get("status") == "ok":
+    if manifest.status == Status.OK:
         return False
-    return any(explain_reason(str(r))[0] == "barcode" for r in manifest.get("review_reasons") or [])
+    return any(explain_reason(r)[0] == "barcode" for r in manifest.review_reasons)
 
 
-def update_number_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[str, list[str | None]]:
+def update_number_crops(outdir: Path, manifests: list[Manifest]) -> dict[str, list[str | None]]:
     """For each copy with a barcode doubt: each output page's anonymity box (the `sharp` box, outside
     the identity zone, as printed on the output), so a person compares the numbers; number -> files."""
     result: dict[str, list[str | None]] = {}
@@ -274,15 +275,15 @@ def update_number_crops(outdir: Path, manifests: list[dict[str, Any]]) -> dict[s
         if not has_number_doubt(manifest):
             continue
         number, sha, pages = (
-            str(manifest["anonymity_number"]),
-            str(manifest.get("pdf_sha256")),
-            manifest["pages"],
+            manifest.anonymity_number,
+            manifest.pdf_sha256,
+            manifest.pages,
         )
         names = [
             crop_name(number, sha, i, "number") if p.get("sharp") else None for i, p in enumerate(pages, 1)
         ]
         if not all(_nonempty(outdir / n) for n in names if n):
-            images = pdf_page_images(outdir / str(manifest.get("pdf", "")))
+            images = pdf_page_images(outdir / manifest.pdf)
             for name, gray, entry in zip(names, images, pages, strict=False):
                 if name is None or gray is None:
                     continue

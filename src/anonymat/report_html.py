@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from anonymat import __version__
-from anonymat.manifest import entry_label
+from anonymat.manifest import Manifest, entry_label
 from anonymat.messages import explain_reason, language, t
+from anonymat.states import Status
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2329;
@@ -116,7 +117,7 @@ WEAK_LINK = 0.0  # a negative continuity score is evidence against the join: dra
 
 def render_html(
     batch: dict[str, Any],
-    manifests: list[dict[str, Any]],
+    manifests: list[Manifest],
     thumbs: dict[str, list[str | None]],
     crops: dict[str, list[tuple[str, str]]] | None = None,
     outdir: Path | None = None,
@@ -125,8 +126,8 @@ def render_html(
     e = escape
     crops = crops or {}
     numbers = numbers or {}
-    review = [m for m in manifests if m.get("status") != "ok"]
-    pages_out = sum(len(m["pages"]) for m in manifests)
+    review = [m for m in manifests if m.status != Status.OK]
+    pages_out = sum(len(m.pages) for m in manifests)
     unassigned = batch.get("unassigned") or []
     errors = batch.get("errors") or []
     where = shlex.quote(str(outdir.resolve())) if outdir is not None else "OUTDIR"
@@ -163,7 +164,7 @@ def render_html(
     parts += _problems_block(errors, unassigned, outdir)
     parts.append(f'<p class="meta noprint">{e(t("report.how"))}</p>')
     for manifest in manifests:
-        number = str(manifest["anonymity_number"])
+        number = manifest.anonymity_number
         parts += _copy_block(
             manifest, thumbs.get(number, []), crops.get(number, []), where, outdir, numbers.get(number, [])
         )
@@ -188,8 +189,8 @@ def _run_block(batch: dict[str, Any]) -> str:
     )
 
 
-def _short_reasons(manifest: dict[str, Any]) -> str:
-    reasons = [explain_reason(str(r))[1] for r in manifest.get("review_reasons") or []]
+def _short_reasons(manifest: Manifest) -> str:
+    reasons = [explain_reason(r)[1] for r in manifest.review_reasons]
     if not reasons:
         return ""
     return reasons[0] + (f" (+{len(reasons) - 1})" if len(reasons) > 1 else "")
@@ -197,8 +198,8 @@ def _short_reasons(manifest: dict[str, Any]) -> str:
 
 def _summary_block(
     batch: dict[str, Any],
-    manifests: list[dict[str, Any]],
-    review: list[dict[str, Any]],
+    manifests: list[Manifest],
+    review: list[Manifest],
     unassigned: list[dict[str, Any]],
     errors: list[dict[str, Any]],
 ) -> list[str]:
@@ -223,7 +224,7 @@ def _summary_block(
             f"<th>{e(t('report.col_done'))}</th></tr>"
         )
         for m in review:
-            number = str(m["anonymity_number"])
+            number = m.anonymity_number
             out.append(
                 f'<tr><td><a href="#copy-{e(number)}">{e(number)}</a></td><td>{e(_short_reasons(m))}</td>'
                 '<td><span class="box"></span></td></tr>'
@@ -295,7 +296,7 @@ def _command(text: str) -> str:
 
 
 def _copy_block(
-    manifest: dict[str, Any],
+    manifest: Manifest,
     thumbs: list[str | None],
     crops: list[tuple[str, str]],
     where: str,
@@ -305,19 +306,19 @@ def _copy_block(
     from anonymat.report import page_thumb_name
 
     e = escape
-    number = str(manifest["anonymity_number"])
-    status = str(manifest.get("status", "needs_review"))
-    order = manifest.get("order") or {}
-    pages = manifest["pages"]
-    pdf = str(manifest.get("pdf", ""))
+    number = manifest.anonymity_number
+    status = str(manifest.status)
+    order = manifest.order
+    pages = manifest.pages
+    pdf = manifest.pdf
     css_status = "ok" if status == "ok" else "needs_review"
-    method = str(order.get("method", "?"))
+    method = str(order.method)
     method_text = t(f"report.method.{method}") if f"report.method.{method}" in _METHODS else method
     meta = [
         t("report.pages", n=len(pages)),
-        t("report.order", method=method_text, confidence=f"{float(order.get('confidence', 0)):.2f}"),
+        t("report.order", method=method_text, confidence=f"{order.confidence:.2f}"),
     ]
-    dropped = [d for d in manifest.get("dropped") or [] if isinstance(d, dict)]
+    dropped = manifest.dropped
     if dropped:
         meta.append(t("report.dropped_n", n=len(dropped)))
     out = [
@@ -325,7 +326,7 @@ def _copy_block(
         f' data-status="{e(status)}">',
         f'<h2>{e(number)}<span class="badge">{e(t("report.status." + css_status))}</span></h2>',
     ]
-    reasons = manifest.get("review_reasons") or []
+    reasons = manifest.review_reasons
     if reasons:
         items = []
         for r in reasons:
@@ -333,7 +334,7 @@ def _copy_block(
             items.append(f'<li class="reason kind-{e(kind)}" title="{e(str(r))}">{e(text)}</li>')
         out.append('<ul class="reasons">' + "".join(items) + "</ul>")
     out.append(f'<div class="meta">{e(" · ".join(meta))} · <a href="{e(pdf)}">PDF</a></div>')
-    manual = [_describe_manual(m) for m in manifest.get("manual") or [] if isinstance(m, dict)]
+    manual = [_describe_manual(m) for m in manifest.manual or []]
     if manual:
         out.append(f'<div class="meta manual">{e(t("report.manual", what="; ".join(manual)))}</div>')
     if numbers:
@@ -348,7 +349,7 @@ def _copy_block(
                 )
         out.append("</div></div>")
     if crops:
-        links = {(lk.get("after"), lk.get("before")): lk for lk in order.get("links") or []}
+        links = {(lk.get("after"), lk.get("before")): lk for lk in order.links}
         out.append(f'<div class="joins"><p>{e(t("report.joins"))}</p>')
         out.append(_end_figure(pdf, 1, crops[0][0], "head", t("report.copy_start")))
         for i in range(1, len(crops)):
@@ -420,7 +421,7 @@ def _describe_manual(entry: dict[str, Any]) -> str:
     return f"{detail} ({str(entry.get('at', ''))[:10]})"
 
 
-def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb: str | None) -> str:
+def _page_figure(manifest: Manifest, i: int, entry: dict[str, Any], thumb: str | None) -> str:
     from anonymat.output import THUMB_WIDTH
 
     e = escape
@@ -436,7 +437,7 @@ def _page_figure(manifest: dict[str, Any], i: int, entry: dict[str, Any], thumb:
         img = f'<img class="page-thumb" src="{e(thumb)}" alt="{e(t("report.page", n=i + 1))}" loading="lazy" width="{THUMB_WIDTH}">'
     else:
         img = f'<span class="missing">{e(t("report.page_missing"))}</span>'
-    pdf = f"{manifest.get('pdf', '')}#page={i + 1}"
+    pdf = f"{manifest.pdf}#page={i + 1}"
     flags = [t("report.rotated", deg=entry.get("rotation", 0))] if entry.get("rotation") else []
     if entry.get("blank"):
         flags.append(t("report.blank"))

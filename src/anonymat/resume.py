@@ -6,33 +6,30 @@ A finished copy is kept only if grouping the whole batch gives it exactly the sa
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from anonymat import ingest
 from anonymat.config import Options
-from anonymat.manifest import Copy, PageFacts, facts_from_entry
+from anonymat.manifest import Copy, Manifest, PageFacts, Settings, facts_from_entry
 from anonymat.model import PageRef
 from anonymat.outdir import manifest_paths
-from anonymat.template import Template
+from anonymat.template import Template, fingerprint
 
 
-def run_settings(options: Options, template: Template) -> dict[str, Any]:
+def run_settings(options: Options, template: Template) -> Settings:
     """What shapes a copy's output besides its scans; a finished copy is reused only under the same."""
-    spec = json.dumps(dataclasses.asdict(template), sort_keys=True, default=list).encode("utf-8")
     roster = hashlib.sha256(options.roster.read_bytes()).hexdigest()[:16] if options.roster else None
-    return {
-        "order": options.order,
-        "keep_blank": options.keep_blank,
-        "jpeg_quality": options.jpeg_quality,
-        "max_page_kb": options.max_page_kb,
-        "template": f"{template.name} {hashlib.sha256(spec).hexdigest()[:16]}",
-        "roster": roster,
-    }
+    return Settings(
+        order=options.order,
+        keep_blank=options.keep_blank,
+        jpeg_quality=options.jpeg_quality,
+        max_page_kb=options.max_page_kb,
+        template=fingerprint(template),
+        roster=roster,
+    )
 
 
 @dataclass
@@ -48,7 +45,7 @@ class Finished:
 
 
 def completed_copies(
-    outdir: Path, refs: list[PageRef], settings: dict[str, Any] | None = None
+    outdir: Path, refs: list[PageRef], settings: Settings | None = None
 ) -> dict[str, Finished]:
     """Copies a previous run finished whose source pages are unchanged, by anonymity number.
 
@@ -62,16 +59,15 @@ def completed_copies(
     found: dict[str, Finished] = {}
     for path in manifest_paths(outdir):
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            pdf = outdir / manifest["pdf"]
-            if ingest.sha256_file(pdf) != manifest["pdf_sha256"]:
+            manifest = Manifest.read(path)
+            if ingest.sha256_file(outdir / manifest.pdf) != manifest.pdf_sha256:
                 continue
-            written = [_grouping_facts(facts_from_entry(e)) for e in manifest["pages"]]
-            dropped = [_blank_facts(d["source"]) for d in manifest["dropped"]]
-            number = str(manifest["anonymity_number"])
+            written = [_grouping_facts(facts_from_entry(e)) for e in manifest.pages]
+            dropped = [_blank_facts(d["source"]) for d in manifest.dropped]
+            number = manifest.anonymity_number
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if settings is not None and manifest.get("settings") != settings and not manifest.get("manual"):
+        if settings is not None and manifest.settings != settings and not manifest.manual:
             continue
         pages = written + dropped
         if not all((ref := current.get((p.file, p.page))) and ref.sha256 == p.sha256 for p in pages):
@@ -80,8 +76,8 @@ def completed_copies(
             {
                 "anonymity_number": number,
                 "manifest": path.name,
-                "status": manifest["status"],
-                "review_reasons": list(manifest.get("review_reasons") or []),
+                "status": manifest.status,
+                "review_reasons": list(manifest.review_reasons),
                 "pages": len(written),
             },
             {(p.file, p.page) for p in pages},

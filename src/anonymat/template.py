@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -45,6 +47,13 @@ class Template:
     rules_mm: tuple[tuple[float, float, float], ...] = ()  # long printed rules: (x0, y, x1)
     barcode_mm: MmBox = (0.0, 0.0, 0.0, 0.0)  # the bars themselves (the sticker may be larger)
     labels_mm: tuple[TemplateLabel, ...] = ()
+
+
+def fingerprint(template: Template) -> str:
+    """What a manifest's settings record of the template, as "<name> <16 hex of its spec's sha256>", so
+    that a re-run or `fix --add` can tell the same template from an edited one of the same name."""
+    spec = json.dumps(dataclasses.asdict(template), sort_keys=True, default=list).encode("utf-8")
+    return f"{template.name} {hashlib.sha256(spec).hexdigest()[:16]}"
 
 
 def load_template(name_or_path: str) -> Template:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 
 from anonymat import output
 from anonymat.errors import AnonymatError, UsageError
+from anonymat.manifest import Manifest
 from anonymat.messages import t
 from anonymat.outdir import BATCH_JSON, manifest_paths
 from anonymat.roster import Roster
@@ -152,17 +152,17 @@ def verify_copy(
     import pikepdf
 
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = Manifest.read(manifest_path)
     except (OSError, ValueError) as exc:
         return CopyCheck(manifest_path.stem, [t("verify.manifest_unreadable", error=exc)])
-    check = CopyCheck(str(manifest.get("anonymity_number", manifest_path.stem)))
-    pdf_path = outdir / manifest.get("pdf", "")
+    check = CopyCheck(manifest.anonymity_number)
+    pdf_path = outdir / manifest.pdf
     try:
         data = pdf_path.read_bytes()
     except OSError:
         check.problems.append(t("verify.pdf_missing", name=pdf_path.name))
         return check
-    if hashlib.sha256(data).hexdigest() != manifest.get("pdf_sha256"):
+    if hashlib.sha256(data).hexdigest() != manifest.pdf_sha256:
         check.problems.append(t("verify.sha_mismatch"))
     try:
         pdf = pikepdf.open(pdf_path)
@@ -170,7 +170,7 @@ def verify_copy(
         check.problems.append(t("verify.unparsable", error=exc))
         return check
     with pdf:
-        pages = manifest.get("pages", [])
+        pages = manifest.pages
         check.pages = len(pdf.pages)
         if len(pdf.pages) != len(pages):
             check.problems.append(t("verify.page_count", pdf=len(pdf.pages), listed=len(pages)))
