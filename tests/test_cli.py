@@ -340,7 +340,9 @@ def _interrupt(scans: Path, out: Path, sig: signal.Signals, group: bool) -> tupl
 
 
 @pytest.mark.parametrize(
-    ("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["ctrl-c", "sigterm"]
+    ("sig", "group"),
+    [(signal.SIGINT, True), pytest.param(signal.SIGTERM, False, marks=pytest.mark.slow)],
+    ids=["ctrl-c", "sigterm"],
 )
 def test_an_interrupted_run_writes_batch_json_and_the_report_then_rerun_finishes(
     tmp_path_factory, tmp_path, sig, group

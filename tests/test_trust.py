@@ -608,7 +608,11 @@ def _kill_after(cmd: list[str], out: Path, manifests: int, timeout: float = 600)
 
 
 @pytest.mark.parametrize(
-    "copies", [pytest.param(5, id="5-copies"), pytest.param(12, id="12-copies", marks=pytest.mark.slow)]
+    "copies",
+    [
+        pytest.param(5, id="5-copies", marks=pytest.mark.slow),
+        pytest.param(12, id="12-copies", marks=pytest.mark.slow),
+    ],
 )
 def test_kill_9_leaves_no_partial_copy_and_rerun_matches(tmp_path, copies):
     from anonymat.synth import make_corpus
