@@ -93,6 +93,35 @@ def test_english_with_an_english_locale_or_lang_en(how):
     assert "Codes de sortie" not in done.stdout
 
 
+def test_doctor_speaks_french_by_default_and_english_with_lang_en():
+    french, english = anonymat("doctor"), anonymat("--lang", "en", "doctor")
+    assert french.returncode == english.returncode == 0, french.stdout + french.stderr
+    assert "données françaises de tesseract (fra)" in french.stdout
+    assert (
+        "lecteur d'écriture manuscrite" in french.stdout and "tout ce dont anonymat a besoin" in french.stdout
+    )
+    for english_words in ("French data", "barcode reader", "PDF reading", "not found on PATH", "optional"):
+        assert english_words not in french.stdout, english_words
+    assert "tesseract French data (fra)" in english.stdout and "données" not in english.stdout
+
+
+def test_evaluate_says_its_failures_in_french(samples_processed, tmp_path):
+    out, truth, _code = samples_processed
+    truth = json.loads(json.dumps(truth))
+    first, second = truth["copies"][0], truth["copies"][1]
+    first["order"].append({"file": first["order"][0]["file"], "page": 999})  # a page the run never wrote
+    second["order"] = second["order"][::-1]
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    done = anonymat("evaluate", out, "--truth", tmp_path / "truth.json", "--no-ocr")
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[-1] == "ÉCHEC"
+    fails = [line for line in lines if line.startswith("ÉCHEC copie ")]
+    assert any(first["number"] in line and "1 page(s) perdue(s)" in line for line in fails), fails
+    assert any(second["number"] in line and "hors de l'ordre de lecture" in line for line in fails), fails
+    assert not any("FAIL" in line or "lost" in line for line in lines), lines
+
+
 def test_version_and_short_help():
     from anonymat import __version__
 
@@ -106,7 +135,7 @@ def test_a_bad_command_line_is_exit_2_with_one_line(tmp_path):
     done = anonymat("process", tmp_path / "nowhere", "-o", tmp_path / "out")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"anonymat: {tmp_path / 'nowhere'}: no such file or folder: check the path"
+        f"anonymat: {tmp_path / 'nowhere'} : aucun fichier ni dossier de ce nom : vérifiez le chemin"
     ]
     assert not (tmp_path / "out").exists()
 
@@ -311,7 +340,9 @@ def _interrupt(scans: Path, out: Path, sig: signal.Signals, group: bool) -> tupl
 
 
 @pytest.mark.parametrize(
-    ("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["ctrl-c", "sigterm"]
+    ("sig", "group"),
+    [(signal.SIGINT, True), pytest.param(signal.SIGTERM, False, marks=pytest.mark.slow)],
+    ids=["ctrl-c", "sigterm"],
 )
 def test_an_interrupted_run_writes_batch_json_and_the_report_then_rerun_finishes(
     tmp_path_factory, tmp_path, sig, group
@@ -413,3 +444,63 @@ def test_watch_processes_files_as_they_arrive_and_stops_on_sigterm(tmp_path_fact
             name,
             taken,
         )
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def test_a_watch_holds_its_output_folder_for_its_whole_life(tmp_path_factory, tmp_path):
+    """While `anonymat watch` runs, even between batches, a `process`, a `fix` and a second watch on its
+    OUTDIR stop at once (exit 2) with one line saying a watch holds it; its own batches still run."""
+    from anonymat.synth import make_corpus
+
+    root = tmp_path_factory.mktemp("watch-lock")
+    truth = make_corpus(root, copies=1, seed=33)
+    number = truth["copies"][0]["number"]
+    indir, out = tmp_path / "scanner", tmp_path / "copies"
+    indir.mkdir()
+    watch = [sys.executable, "-m", "anonymat", "watch", indir, "-o", out, "-j", "1", "--order", "scan",
+             "--interval", "0.2", "--settle", "0.5"]  # fmt: skip
+    proc = subprocess.Popen(
+        list(map(str, watch)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: (out / ".anonymat.lock").exists(), 60, proc)
+        for others in (
+            ["process", indir, "-o", out],
+            ["fix", out, number, "--resolved"],
+            watch[3:],
+            ["--lang", "en", "process", indir, "-o", out],
+        ):
+            began = time.monotonic()
+            done = anonymat(*others, timeout=60)
+            assert time.monotonic() - began < 20
+            assert done.returncode == 2, (others, done.stderr)
+            (line,) = done.stderr.strip().splitlines()
+            if "en" in others:
+                assert f"an `anonymat watch` is using this output folder (process {proc.pid} " in line, line
+            else:
+                assert (
+                    f"une surveillance `anonymat watch` utilise ce dossier de sortie (processus {proc.pid} "
+                    in line
+                )
+                assert "arrêtez-la" in line
+        for path in (root / "scans").iterdir():  # its own batch takes the lock it holds
+            (indir / path.name).write_bytes(path.read_bytes())
+        _wait_for(lambda: number in manifests(out) and number in _text(out / "batch.json"), 240, proc)
+        time.sleep(1.0)  # the batch ends (report.html); the watch looks at its folder again
+        assert (out / ".anonymat.lock").exists()  # held between batches too
+        proc.send_signal(signal.SIGTERM)
+        _stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert not (out / ".anonymat.lock").exists()
+    assert anonymat("fix", out, number, "--resolved").returncode == 0  # free once the watch is gone

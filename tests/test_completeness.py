@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from anonymat import messages
 from anonymat.cli import app
 from anonymat.manifest import schema
 from anonymat.messages import t
@@ -202,8 +203,8 @@ def test_a_file_cut_short_is_named_once_and_the_copy_before_it_is_flagged(damage
     truth, _tiff, out, result = damaged
     lines = [line for line in result.output.splitlines() if "lot1.pdf" in line]
     assert lines == [
-        "anonymat: scans/lot1.pdf: the file stops being readable after page 5 of 7 (cut short?): "
-        "pages 6 to 7 cannot be read; export or scan it again"
+        "anonymat: scans/lot1.pdf : le fichier n'est plus lisible après la page 5 sur 7 (tronqué ?) : "
+        "pages 6 à 7 illisible(s) ; exportez-le ou scannez-le à nouveau"
     ]
     batch = load(out / "batch.json")
     cut = [u for u in batch["unassigned"] if u["source"]["page"] >= 5]
@@ -228,6 +229,16 @@ def test_a_copy_missing_its_first_page_left_out_of_the_scan_is_flagged(damaged):
     _truth, tiff, out, _result = damaged
     reasons = incomplete_reasons(out, tiff["number"])
     assert any("does not look like the start of the memo" in r for r in reasons), reasons
+    # and the report says it in French, in its own words: the sentence the pipeline wrote is recognised
+    before = messages.language()
+    messages.set_language("fr")
+    try:
+        said = [messages.explain_reason(r) for r in reasons]
+    finally:
+        messages.set_language(before)
+    assert all(kind == "complete" and text.startswith("Copie peut-être incomplète") for kind, text in said), (
+        said
+    )
 
 
 # --- the rules on page facts alone ------------------------------------------------------------------

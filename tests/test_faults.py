@@ -108,13 +108,17 @@ def stray_batch(tmp_path_factory) -> tuple[Path, Path]:
     return root / "S" / "scans", clean
 
 
-def test_resume_after_any_copy_was_lost_gives_the_clean_run(stray_batch, tmp_path):
+@pytest.mark.parametrize(
+    "every", [pytest.param(False, id="some"), pytest.param(True, id="every", marks=pytest.mark.slow)]
+)
+def test_resume_after_any_copy_was_lost_gives_the_clean_run(stray_batch, tmp_path, every):
     scans, clean = stray_batch
     expected = outdir_digest(clean)
     numbers = sorted(p.stem for p in clean.glob("*.pdf"))
     # the state a kill leaves: any subset of the copies done (a single copy left to do is the case where
     # the unassigned page used to be put into it, "its file holds only this copy")
-    for missing in [[n] for n in numbers] + [numbers[2:4], numbers[1:]]:
+    singles = [[n] for n in numbers] if every else [numbers[:1]]
+    for missing in singles + [numbers[2:4], numbers[1:]]:
         out = tmp_path / "-".join(missing)
         shutil.copytree(clean, out)
         for number in missing:
@@ -194,8 +198,9 @@ def test_a_second_run_on_the_same_outdir_stops_at_once(stray_batch, tmp_path):
         (line,) = second.stderr.strip().splitlines()
         assert "another anonymat run" in line and f"process {first.pid}" in line
     finally:
+        first.send_signal(signal.SIGINT)  # the first run need not finish: stopped, it still frees the lock
         first.communicate(timeout=300)
-    assert first.returncode == 1
+    assert first.returncode in (1, 130)
     assert not (out / ".anonymat.lock").exists()
 
 

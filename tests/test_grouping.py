@@ -147,7 +147,7 @@ def test_a_file_with_no_barcode_is_named_once():
     pages = [page("doc.pdf", i) for i in range(8)] + [page("lot.pdf", 0, "1234567890")]
     grouping = group_pages(pages)
     assert explain_unassigned(pages, grouping) == [
-        "doc.pdf: no anonymity barcode on any of its 8 pages: is this an exam scan?"
+        "doc.pdf : aucun code-barres d'anonymat sur aucune de ses 8 pages : est-ce bien un scan d'examen ?"
     ]
     assert {r for _p, r in grouping.unassigned} == {
         "no anonymity barcode on any of its 8 pages: is this an exam scan?"
@@ -155,7 +155,7 @@ def test_a_file_with_no_barcode_is_named_once():
     # answer sheets (the template placed on them) whose stickers all failed: said differently
     sheets = [replace(page("t.pdf", i), anchor="barcode+rules") for i in range(2)]
     lines = explain_unassigned(sheets, group_pages(sheets))
-    assert lines and "none of its 2 pages has a readable anonymity barcode" in lines[0]
+    assert lines and "aucune de ses 2 pages n'a de code-barres d'anonymat lisible" in lines[0]
 
 
 def test_a_file_cut_short_is_named_once_with_the_page_it_stops_at():
@@ -167,7 +167,7 @@ def test_a_file_cut_short_is_named_once_with_the_page_it_stops_at():
     grouping = group_pages(pages)
     assert page_error_lines(pages) == []
     assert explain_unassigned(pages, grouping) == [
-        "lot.pdf: the file stops being readable after page 2 of 4 (cut short?): pages 3 to 4 cannot be "
-        "read; export or scan it again"
+        "lot.pdf : le fichier n'est plus lisible après la page 2 sur 4 (tronqué ?) : pages 3 à 4 illisible(s) "
+        "; exportez-le ou scannez-le à nouveau"
     ]
     assert all("stops being readable after page 2" in r for _p, r in grouping.unassigned)

@@ -130,8 +130,8 @@ def test_doctor_reports_the_handwriting_reader(monkeypatch, tmp_path):
 
     monkeypatch.delenv("ANONYMAT_READER", raising=False)
     monkeypatch.setattr(handwriting, "rapid_model_path", lambda: tmp_path / "absent.onnx")
-    check = next(c for c in doctor.run_checks() if c.name.startswith("handwriting reader"))
+    check = next(c for c in doctor.run_checks() if c.name.startswith("lecteur d'écriture manuscrite"))
     assert not check.ok and "absent.onnx" in check.detail and check.required
     monkeypatch.setenv("ANONYMAT_READER", "tesseract")
-    check = next(c for c in doctor.run_checks() if c.name.startswith("handwriting reader"))
+    check = next(c for c in doctor.run_checks() if c.name.startswith("lecteur d'écriture manuscrite"))
     assert check.ok

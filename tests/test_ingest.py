@@ -340,13 +340,13 @@ def test_natural_key() -> None:
 
 def test_zero_bytes(tmp_path: Path) -> None:
     (tmp_path / "empty.pdf").write_bytes(b"")
-    assert "empty" in only_problem(tmp_path / "empty.pdf")
+    assert "fichier vide" in only_problem(tmp_path / "empty.pdf")
 
 
 def test_truncated_pdf(tmp_path: Path) -> None:
     data = jpeg_pdf(tmp_path / "full.pdf", [jpeg_of(scan_like(seed=i)) for i in range(3)]).read_bytes()
     (tmp_path / "cut.pdf").write_bytes(data[: len(data) // 2])
-    assert "damaged PDF" in only_problem(tmp_path / "cut.pdf")
+    assert "PDF abîmé" in only_problem(tmp_path / "cut.pdf")
 
 
 def test_encrypted_pdf(tmp_path: Path) -> None:
@@ -354,12 +354,12 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
     with pikepdf.open(tmp_path / "plain.pdf") as pdf:
         pdf.save(tmp_path / "locked.pdf", encryption=pikepdf.Encryption(owner="o", user="secret"))
     error = only_problem(tmp_path / "locked.pdf")
-    assert error.startswith("encrypted PDF") and "qpdf --decrypt" in error
+    assert error.startswith("PDF chiffré") and "qpdf --decrypt" in error
 
 
 def test_wrong_magic_named_pdf(tmp_path: Path) -> None:
     (tmp_path / "fake.pdf").write_bytes(b"PK\x03\x04 this is a zip, not a pdf")
-    assert "not a PDF" in only_problem(tmp_path / "fake.pdf")
+    assert "ni PDF" in only_problem(tmp_path / "fake.pdf")
 
 
 def test_unrelated_file_given_explicitly_is_a_problem(tmp_path: Path) -> None:
@@ -368,7 +368,7 @@ def test_unrelated_file_given_explicitly_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_missing_path(tmp_path: Path) -> None:
-    assert "no such file" in only_problem(tmp_path / "nowhere.pdf")
+    assert "aucun fichier ni dossier" in only_problem(tmp_path / "nowhere.pdf")
 
 
 @pytest.mark.parametrize(
@@ -377,12 +377,12 @@ def test_missing_path(tmp_path: Path) -> None:
 def test_decompression_bomb_png(tmp_path: Path, side: int) -> None:
     assert side * side > MAX_PIXELS
     (tmp_path / "bomb.png").write_bytes(png_declaring(side, side))
-    assert "million pixel" in only_problem(tmp_path / "bomb.png")
+    assert "millions de pixels" in only_problem(tmp_path / "bomb.png")
 
 
 def test_one_pixel_image_fails_at_load(tmp_path: Path) -> None:
     Image.new("L", (1, 1), 255).save(tmp_path / "dot.png")
-    with pytest.raises(PageError, match="too small"):
+    with pytest.raises(PageError, match="trop petite"):
         load_page(only_ref(tmp_path / "dot.png"))
 
 
@@ -490,7 +490,7 @@ def test_huge_vector_page_is_rendered_coarser_or_refused(tmp_path: Path, inches:
         assert image.gray.size <= 35_000_000 * 1.01 and 72 <= image.dpi < 300
         assert image.gray.shape[1] == pytest.approx(inches * image.dpi, abs=2)
     else:
-        with pytest.raises(PageError, match="larger than an exam page"):
+        with pytest.raises(PageError, match="plus grande qu'une page d'examen"):
             load_page(ref)
 
 
@@ -624,8 +624,8 @@ def test_a_pdf_cut_inside_its_pages_is_one_file_error(damaged_run):
     assert errors == [
         {
             "file": "scans/lot3.pdf",
-            "error": f"the file is damaged (truncated?): none of its {lot_pages} pages can be read; "
-            "export or scan it again",
+            "error": f"le fichier est abîmé (tronqué ?) : aucune de ses {lot_pages} pages ne peut être "
+            "lue ; exportez-le ou scannez-le à nouveau",
         }
     ]
     assert not [u for u in batch["unassigned"] if u["source"]["file"].endswith("lot3.pdf")]
@@ -662,7 +662,8 @@ def test_a_pdf_cut_inside_its_pages_is_rejected_at_discovery(tmp_path: Path) -> 
     pdf.save(tmp_path / "full.pdf")
     (tmp_path / "cut.pdf").write_bytes(_cut_in_first_image((tmp_path / "full.pdf").read_bytes()))
     assert only_problem(tmp_path / "cut.pdf") == (
-        "the file is damaged (truncated?): none of its 3 pages can be read; export or scan it again"
+        "le fichier est abîmé (tronqué ?) : aucune de ses 3 pages ne peut être lue ; "
+        "exportez-le ou scannez-le à nouveau"
     )
     # the same file missing only the end of its trailer: rebuilt by qpdf, every page there
     (tmp_path / "end.pdf").write_bytes((tmp_path / "full.pdf").read_bytes()[:-20])

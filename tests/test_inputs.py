@@ -61,7 +61,9 @@ def test_the_same_tiff_under_two_names_is_one_copy(tiff_copy, tmp_path):
         {"file": "scans/b.tif", "same_as": {"file": "scans/a.tif"}, "kind": "file"}
     ]
     lines = [line for line in result.output.splitlines() if "b.tif" in line]
-    assert lines == ["anonymat: scans/b.tif: same content as scans/a.tif (identical bytes): used once"]
+    assert lines == [
+        "anonymat: scans/b.tif : même contenu que scans/a.tif (octets identiques) : utilisé une fois"
+    ]
 
 
 def _pdf_of_jpeg(path: Path, gray: Image.Image, dpi: float, quality: int) -> None:
@@ -109,8 +111,8 @@ def test_the_same_page_scanned_twice_is_used_once(tiff_copy, tmp_path):
     ]
     assert batch["unassigned"] == []
     assert [line for line in result.output.splitlines() if "rescan.pdf" in line] == [
-        "anonymat: scans/rescan.pdf page 1: the same page image as scans/copie.tif page 2 (scanned twice?): "
-        "used once"
+        "anonymat: scans/rescan.pdf page 1 : la même image de page que scans/copie.tif page 2 "
+        "(scannée deux fois ?) : utilisée une fois"
     ]
 
 
@@ -140,7 +142,7 @@ def test_a_previous_runs_outputs_among_the_inputs_are_skipped(tiff_copy, tmp_pat
     assert f"scans/out-old/{copy['number']}.pdf" in skipped and "scans/out-old/report.html" in skipped
     assert any(s.startswith("scans/out-old/thumbs/") for s in skipped)
     lines = [line for line in result.output.splitlines() if "out-old" in line]
-    assert len(lines) == 1 and "written by anonymat" in lines[0] and "skipped" in lines[0]
+    assert len(lines) == 1 and "écrits par anonymat" not in lines[0] and "écrit(s) par anonymat" in lines[0]
 
 
 def _text_pdf(path: Path, pages: int) -> None:
@@ -171,7 +173,8 @@ def test_a_printed_document_is_named_once(tiff_copy, tmp_path):
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if "rapport.pdf" in line]
     assert lines == [
-        "anonymat: scans/rapport.pdf: no anonymity barcode on any of its 3 pages: is this an exam scan?"
+        "anonymat: scans/rapport.pdf : aucun code-barres d'anonymat sur aucune de ses 3 pages : "
+        "est-ce bien un scan d'examen ?"
     ]
     batch = load(out / "batch.json")
     reasons = {u["reason"] for u in batch["unassigned"] if u["source"]["file"] == "scans/rapport.pdf"}
@@ -182,7 +185,7 @@ def test_an_empty_folder_says_so(tmp_path):
     (tmp_path / "scans").mkdir()
     result = process([tmp_path / "scans"], tmp_path / "out")
     assert result.exit_code == 2
-    assert "no file found (empty folder?)" in result.output
+    assert "aucun fichier trouvé (dossier vide ?)" in result.output
 
 
 def test_files_that_are_not_scans_are_counted_and_named_with_v(tmp_path):
@@ -192,7 +195,7 @@ def test_files_that_are_not_scans_are_counted_and_named_with_v(tmp_path):
     (scans / "planning.csv").write_text("a,b\n")
     result = process([scans], tmp_path / "out")
     assert result.exit_code == 2
-    assert "anonymat: 2 files skipped, not a PDF, TIFF, JPEG or PNG scan (-v names them)" in result.output
-    assert "no scanned page to work on (2 files: 2 not a PDF, TIFF, JPEG or PNG scan)" in result.output
+    assert "anonymat: 2 fichiers passé(s), ni PDF, ni TIFF, ni JPEG, ni PNG (-v les nomme)" in result.output
+    assert "aucune page scannée à traiter (2 fichiers : 2 ni PDF, ni TIFF, ni JPEG, ni PNG)" in result.output
     result = process([scans], tmp_path / "out2", "-v")
     assert "scans/notes.txt" in result.output and "scans/planning.csv" in result.output

@@ -37,5 +37,5 @@ def test_a_state_is_written_as_its_string() -> None:
 
 def test_the_order_given_as_a_string_becomes_its_state(tmp_path) -> None:
     assert Options(inputs=(tmp_path,), outdir=tmp_path / "out", order="scan").order is Order.SCAN  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="--order must be 'continuity' or 'scan', not 'page'"):
+    with pytest.raises(UsageError, match="--order doit valoir 'continuity' ou 'scan', pas 'page'"):
         Options(inputs=(tmp_path,), outdir=tmp_path / "out", order="page").validate()  # type: ignore[arg-type]

@@ -229,17 +229,17 @@ def one_line_messages(output: str) -> list[str]:
 
 REJECTED = {  # file -> words its batch.json error must hold (rejected when the folder is walked)
     "encrypted.pdf": "qpdf --decrypt",
-    "empty.pdf": "empty file",
-    "not_a_pdf.pdf": "not a PDF",
-    "html.tif": "not a PDF",
-    "bomb.png": "decompression bomb",
-    "no_pages.pdf": "no pages",
+    "empty.pdf": "fichier vide",
+    "not_a_pdf.pdf": "ni PDF",
+    "html.tif": "ni PDF",
+    "bomb.png": "bombe de décompression",
+    "no_pages.pdf": "aucune page",
 }
 UNASSIGNED = {  # file -> words of its unassigned reason (a page that cannot be used)
-    "bomb_inside.pdf": "decompression bomb",
-    "one_pixel.png": "too small",
+    "bomb_inside.pdf": "bombe de décompression",
+    "one_pixel.png": "trop petite",
     "vector_text.pdf": "barcode",
-    "truncated.jpg": "rescan",
+    "truncated.jpg": "à nouveau",
     "truncated.pdf": "export or scan it again",  # qpdf recovers the pages before the cut: the rest are named
 }
 
@@ -608,7 +608,11 @@ def _kill_after(cmd: list[str], out: Path, manifests: int, timeout: float = 600)
 
 
 @pytest.mark.parametrize(
-    "copies", [pytest.param(5, id="5-copies"), pytest.param(12, id="12-copies", marks=pytest.mark.slow)]
+    "copies",
+    [
+        pytest.param(5, id="5-copies", marks=pytest.mark.slow),
+        pytest.param(12, id="12-copies", marks=pytest.mark.slow),
+    ],
 )
 def test_kill_9_leaves_no_partial_copy_and_rerun_matches(tmp_path, copies):
     from anonymat.synth import make_corpus

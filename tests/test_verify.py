@@ -77,7 +77,7 @@ def _verify_fails(out: Path, number: str, *words: str) -> str:
     code, output = cli("verify", out)
     assert code == 1, output
     line = next(line for line in output.splitlines() if line.startswith(number))
-    assert "FAIL" in line
+    assert "ÉCHEC" in line
     for word in words:
         assert word in line, line
     assert "Traceback" not in output
@@ -100,7 +100,7 @@ def test_unmasked_source_page_is_caught(outdir):
     with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
         _replace_image(pdf, 0, gray)
         _resave(pdf, pdf_path, manifest_path, manifest)
-    _verify_fails(outdir, manifest["anonymity_number"], "page 1", "masked zone")
+    _verify_fails(outdir, manifest["anonymity_number"], "page 1", "zone masquée")
 
 
 def test_grey_pixels_in_the_zone_are_caught(outdir):
@@ -113,7 +113,7 @@ def test_grey_pixels_in_the_zone_are_caught(outdir):
         gray[cy - 20 : cy + 20, cx - 60 : cx + 60] = 128
         _replace_image(pdf, 0, gray)
         _resave(pdf, pdf_path, manifest_path, manifest)
-    _verify_fails(outdir, manifest["anonymity_number"], "page 1", "not uniform")
+    _verify_fails(outdir, manifest["anonymity_number"], "page 1", "n'est pas uniforme")
 
 
 def test_text_layer_is_caught(outdir):
@@ -128,7 +128,7 @@ def test_text_layer_is_caught(outdir):
             pikepdf.Stream(pdf, b"BT 3 Tr /F1 12 Tf 100 700 Td (DUPONT Jean) Tj ET"), prepend=False
         )
         _resave(pdf, pdf_path, manifest_path, manifest)
-    _verify_fails(outdir, manifest["anonymity_number"], "page 2 has text operators")
+    _verify_fails(outdir, manifest["anonymity_number"], "la page 2 contient des opérateurs de texte")
 
 
 @pytest.mark.parametrize("what", ["metadata", "author"])
@@ -141,7 +141,7 @@ def test_metadata_is_caught(outdir, what):
             expected = "/Metadata"
         else:
             pdf.docinfo["/Author"] = "Jean DUPONT"
-            expected = "/Info holds /Author"
+            expected = "/Info contient /Author"
         _resave(pdf, pdf_path, manifest_path, manifest)
     _verify_fails(outdir, manifest["anonymity_number"], expected)
 
@@ -150,7 +150,7 @@ def test_wrong_sha256_is_caught(outdir):
     manifest_path, manifest, _pdf_path = _target(outdir)
     manifest["pdf_sha256"] = "0" * 64
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    _verify_fails(outdir, manifest["anonymity_number"], "pdf_sha256 does not match")
+    _verify_fails(outdir, manifest["anonymity_number"], "pdf_sha256 ne correspond pas")
 
 
 def test_missing_page_is_caught(outdir):
@@ -159,18 +159,18 @@ def test_missing_page_is_caught(outdir):
         del pdf.pages[-1]
         _resave(pdf, pdf_path, manifest_path, manifest)
     n = len(manifest["pages"])
-    _verify_fails(outdir, manifest["anonymity_number"], f"PDF has {n - 1} pages, manifest lists {n}")
+    _verify_fails(outdir, manifest["anonymity_number"], f"le PDF a {n - 1} pages, le manifeste en liste {n}")
 
 
 def test_missing_pdf_is_caught(outdir):
     _manifest_path, manifest, pdf_path = _target(outdir)
     pdf_path.unlink()
-    _verify_fails(outdir, manifest["anonymity_number"], "is missing")
+    _verify_fails(outdir, manifest["anonymity_number"], "est absent")
 
 
 def test_verify_without_batch_is_a_usage_error(tmp_path):
     code, output = cli("verify", tmp_path)
-    assert code == 2 and "no batch.json" in output
+    assert code == 2 and "pas de batch.json" in output
 
 
 # --- an independent check: Free Law Project's x-ray -----------------------------------------------
@@ -248,10 +248,10 @@ def test_masks_moved_into_the_writing_area_are_caught(shifted):
     # what `process` checks (painted zones uniform, structure, sha256) finds nothing wrong
     quick = verify_copy(out, out / f"{copy['number']}.json", ocr_zones=False)
     assert quick.ok, quick.problems
-    line = _verify_fails(out, copy["number"], f"page {page_no}: the printed identity label")
-    problems = line.split("FAIL: ", 1)[1].split("; ")
-    assert len(problems) == 1 and "legible outside the masks" in problems[0], problems
-    keys = set(problems[0].split(" are legible")[0].split("'")[1::2])
+    line = _verify_fails(out, copy["number"], f"page {page_no} : les intitulés d'identité imprimés")
+    problems = line.split("ÉCHEC : ", 1)[1].split("; ")
+    assert len(problems) == 1 and "lisibles hors des masques" in problems[0], problems
+    keys = set(problems[0].split(" sont lisibles")[0].split("imprimés ")[1].split("'")[1::2])
     assert len(keys) >= 3 and keys <= {"nom", "prenom", "naissance", "candidat", "signature"}, keys
     for value in copy["identity"].values():  # the report names labels, never what was read
         assert value.lower() not in line.lower()
@@ -262,10 +262,10 @@ def test_a_roster_name_left_legible_is_caught(shifted, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text(f"nom;prenom\n{copy['identity']['nom']};Anne\nDURAND-VOISIN;Paul\n", encoding="utf-8")
     _code, plain = cli("verify", out)
-    assert "roster name" not in plain
+    assert "liste des candidats" not in plain
     code, report = cli("verify", out, "--roster", roster)
     assert code == 1, report
-    assert f"page {page_no}: a roster name is legible outside the masks" in report
+    assert f"page {page_no} : un nom de la liste des candidats est lisible hors des masques" in report
     assert copy["identity"]["nom"].lower() not in report.lower()
 
 

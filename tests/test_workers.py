@@ -7,7 +7,9 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from anonymat import workers
+from anonymat import decode, messages, workers
+from anonymat.errors import PageError
+from anonymat.model import PageRef
 
 
 def _upper_or_die(item: str) -> str:
@@ -33,3 +35,30 @@ def test_the_shared_workers_keep_serving_the_next_stage_after_a_crash():
         second = list(workers.run_pool(_upper_or_die, ["y", "z"], 2, pool=pool))
     assert first == [None, "X"]
     assert second == ["Y", "Z"]
+
+
+def _page_error(ref: PageRef) -> str:
+    try:
+        decode.load_page(ref)
+    except PageError as err:
+        return str(err)
+    return "decoded"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("fr", "page 1 de lot.pdf : le fichier a disparu"),
+        ("en", "page 1 of lot.pdf: the file has disappeared"),
+    ],
+)
+def test_a_page_error_raised_in_a_worker_is_said_in_the_runs_language(tmp_path, lang, expected):
+    """The workers are separate processes: they are told the language the command chose (--lang, locale)."""
+    gone = [PageRef(path=str(tmp_path / "lot.pdf"), file="lot.pdf", index=0, sha256="0", kind="pdf")] * 2
+    before = messages.language()
+    messages.set_language(lang)
+    try:
+        errors = list(workers.run_pool(_page_error, gone, jobs=2))
+    finally:
+        messages.set_language(before)
+    assert [e.startswith(expected) for e in errors] == [True, True], errors

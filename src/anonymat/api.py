@@ -87,7 +87,9 @@ def _process_batch(options: Options, log: RunLog) -> ExitCode:
     try:
         options.outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"{options.outdir}: cannot create the output folder ({exc.strerror})") from exc
+        raise UsageError(
+            t("at", where=options.outdir, what=t("outdir.cannot_create", why=exc.strerror))
+        ) from exc
     with lock.hold(options.outdir):  # one run per output folder; checks OUTDIR is writable before any work
         return _process_locked(options, log, template, started, started_at)
 
@@ -98,7 +100,9 @@ def _process_locked(
     try:
         settings = resume.run_settings(options, template)
     except OSError as exc:
-        raise UsageError(f"{options.roster}: cannot read the roster ({exc.strerror})") from exc
+        raise UsageError(
+            t("at", where=options.roster, what=t("options.roster_unreadable", why=exc.strerror))
+        ) from exc
     log.copy(  # the run's first line in the log (and on stderr with -v when it is not a terminal)
         f"anonymat {__version__}: {', '.join(map(str, options.inputs))} -> {options.outdir} "
         f"(jobs {options.jobs}, order {options.order}, template {options.template})"
@@ -242,7 +246,7 @@ def _process_locked(
                     thumbs[result["anonymity_number"]] = result.pop("thumbs")
                     problems = result.pop("verify_problems", None)
                     if problems:
-                        message = f"copy {job.copy.number}: verification failed: " + "; ".join(problems)
+                        message = t("run.verify_failed", number=job.copy.number, problems="; ".join(problems))
                         errors.append({"file": scans, "error": message})
                         log.error(f"{scans}: {message}")
                     copies.append(result)

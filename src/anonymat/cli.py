@@ -212,7 +212,7 @@ def watch(
 
     try:
         if not indir.is_dir():
-            raise UsageError(f"{indir}: not a folder")
+            raise UsageError(t("at", where=indir, what=t("options.not_a_folder")))
         options = Options(
             inputs=(indir,),
             outdir=outdir,
@@ -385,10 +385,10 @@ def template_learn(
         learn.write_png(image, picture)
     except Exception as err:  # noqa: BLE001 - the one handler
         raise _fail(err) from err
-    typer.echo(f"learned {output} from {learned.pages} pages; preview {picture} ({how})")
+    typer.echo(t("learn.done", output=output, pages=learned.pages, preview=picture, how=how))
     for line in learned.missing:
-        typer.echo(f"not found: {line}")
-    typer.echo(f"check the preview, then: anonymat process SCANS -o OUTDIR --template {output}")
+        typer.echo(t("learn.not_found", what=line))
+    typer.echo(t("learn.next", output=output))
 
 
 @template_app.command("show", help=t("show.help"))
@@ -409,7 +409,7 @@ def template_show(
         learn.write_png(image, output)
     except Exception as err:  # noqa: BLE001 - the one handler
         raise _fail(err) from err
-    typer.echo(f"wrote {output}: {how}")
+    typer.echo(t("show.done", output=output, how=how))
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anonymat.errors import UsageError
+from anonymat.messages import t
 from anonymat.states import Order
 
 
@@ -34,30 +35,28 @@ class Options:
 
     def validate(self) -> Options:
         if not self.inputs:
-            raise UsageError("no input given: name at least one scanned file or folder")
+            raise UsageError(t("options.no_input"))
         if not any(path.exists() for path in self.inputs):  # one bad path costs that path only (ingest)
-            missing = self.inputs[0] if len(self.inputs) == 1 else f"none of the {len(self.inputs)} inputs"
-            raise UsageError(f"{missing}: no such file or folder: check the path")
+            missing = self.inputs[0] if len(self.inputs) == 1 else t("input.none_of", n=len(self.inputs))
+            raise UsageError(t("at", where=missing, what=t("input.no_such")))
         if self.jobs < 1:
-            raise UsageError(f"--jobs must be 1 or more, not {self.jobs}")
+            raise UsageError(t("options.jobs", value=self.jobs))
         if self.order not in tuple(Order):
-            raise UsageError(f"--order must be 'continuity' or 'scan', not {self.order!r}")
+            raise UsageError(t("options.order", value=repr(self.order)))
         if not 20 <= self.jpeg_quality <= 95:
-            raise UsageError(f"--jpeg-quality must be between 20 and 95, not {self.jpeg_quality}")
+            raise UsageError(t("options.jpeg_quality", value=self.jpeg_quality))
         if self.max_page_kb < 0:
-            raise UsageError(f"--max-page-kb must be 0 (no limit) or more, not {self.max_page_kb}")
+            raise UsageError(t("options.max_page_kb", value=self.max_page_kb))
         if self.scheduler is not None and not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
-            raise UsageError(f"--scheduler must look like tcp://HOST:PORT, not {self.scheduler!r}")
+            raise UsageError(t("options.scheduler", value=repr(self.scheduler)))
         resolved_out = self.outdir.resolve()
         for path in self.inputs:
             if path.is_dir() and resolved_out.is_relative_to(path.resolve()):
-                raise UsageError(
-                    f"{self.outdir}: the output folder must not sit inside the input folder {path}"
-                )
+                raise UsageError(t("at", where=self.outdir, what=t("options.outdir_inside", folder=path)))
         if self.vault is not None and self.vault.resolve() == resolved_out:
-            raise UsageError("--vault must be a different folder from the output folder")
+            raise UsageError(t("options.vault"))
         if self.log is not None and not self.log.parent.is_dir():
-            raise UsageError(f"--log {self.log}: the folder {self.log.parent} does not exist")
+            raise UsageError(t("options.log", log=self.log, folder=self.log.parent))
         if self.roster is not None:
             from anonymat.roster import load_roster
 

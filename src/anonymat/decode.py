@@ -19,6 +19,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps
 
 from anonymat.errors import PageError, Unusable, describe_error, qpdf_reason
+from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.tools import quiet_native_stderr
 
@@ -66,10 +67,7 @@ def open_image(path: Path | io.BytesIO) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise Unusable(
-            f"image declares more than {MAX_PIXELS // 1_000_000} million pixels (decompression bomb?): "
-            "rescan at 300 dpi"
-        ) from exc
+        raise Unusable(t("file.bomb", n=MAX_PIXELS // 1_000_000)) from exc
     return img
 
 
@@ -80,7 +78,7 @@ def open_image(path: Path | io.BytesIO) -> Image.Image:
 def load_page(ref: PageRef) -> PageImage:
     """The page's pixels as 8-bit grey, upright as displayed, and its horizontal resolution."""
     set_pixel_limit()
-    where = f"page {ref.index + 1} of {ref.file}"
+    where = t("page.where", n=ref.index + 1, file=ref.file)
     try:
         with quiet_decoders():
             if ref.kind == "pdf":
@@ -88,20 +86,20 @@ def load_page(ref: PageRef) -> PageImage:
             else:
                 page = _load_raster(Path(ref.path), ref.index, ref.kind)
     except PageError as exc:
-        raise PageError(f"{where}: {exc}") from exc
+        raise PageError(t("page.error", where=where, error=exc)) from exc
     except Unusable as exc:
-        raise PageError(f"{where}: {exc}") from exc
+        raise PageError(t("page.error", where=where, error=exc)) from exc
     except FileNotFoundError as exc:
-        raise PageError(f"{where}: the file has disappeared since the batch started") from exc
+        raise PageError(t("page.error", where=where, error=t("page.gone"))) from exc
     except MemoryError as exc:
-        raise PageError(f"{where}: not enough memory to decode it: run with fewer --jobs") from exc
+        raise PageError(t("page.error", where=where, error=t("page.no_memory"))) from exc
     except Exception as exc:
         raise PageError(
-            f"{where}: cannot decode it ({describe_error(exc)}): rescan or export it again"
+            t("page.error", where=where, error=t("page.cannot_decode", error=describe_error(exc)))
         ) from exc
     h, w = page.gray.shape
     if min(h, w) < MIN_SIDE:
-        raise PageError(f"{where}: image too small to be a scanned page ({w}x{h} px): scan at 200-300 dpi")
+        raise PageError(t("page.error", where=where, error=t("page.too_small", w=w, h=h)))
     return page
 
 
@@ -179,14 +177,14 @@ def _load_pdf_page(path: Path, index: int) -> PageImage:
     try:
         with pikepdf.open(path) as pdf:
             if not 0 <= index < len(pdf.pages):
-                raise Unusable(f"the PDF has only {len(pdf.pages)} pages now: was it changed during the run?")
+                raise Unusable(t("file.pages_changed", n=len(pdf.pages)))
             extracted = _extract_single_image(pdf.pages[index].obj)
     except _Undecodable:
         return dataclasses.replace(_render_pdf_page(path, index), undecoded=True)
     except pikepdf.PasswordError as exc:
-        raise Unusable("encrypted PDF: remove the password first and run again") from exc
+        raise Unusable(t("file.encrypted_page")) from exc
     except pikepdf.PdfError as exc:
-        raise Unusable(f"damaged PDF ({qpdf_reason(exc, path)}): export or scan it again") from exc
+        raise Unusable(t("file.damaged", why=qpdf_reason(exc, path))) from exc
     return extracted if extracted is not None else _render_pdf_page(path, index)
 
 
@@ -402,7 +400,7 @@ def _render_pdf_page(path: Path, index: int) -> PageImage:
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        raise Unusable(f"PDF cannot be rendered ({describe_error(exc)}): export or scan it again") from exc
+        raise Unusable(t("file.unrenderable", why=describe_error(exc))) from exc
     try:
         page = doc[index]
         width_pt, height_pt = page.get_size()
@@ -413,10 +411,7 @@ def _render_pdf_page(path: Path, index: int) -> PageImage:
         ):  # larger than A2: render coarser to bound time and memory
             dpi = (MAX_RENDER_PIXELS / area_in2) ** 0.5
             if dpi < 72:
-                raise Unusable(
-                    f"page of {width_pt / 72:.0f}x{height_pt / 72:.0f} in is far larger than an exam page: "
-                    "check the PDF's page size"
-                )
+                raise Unusable(t("file.page_too_large", w=f"{width_pt / 72:.0f}", h=f"{height_pt / 72:.0f}"))
         bitmap = page.render(scale=dpi / 72.0, grayscale=True)
         gray = np.array(bitmap.to_numpy(), dtype=np.uint8)
         if gray.ndim == 3:
@@ -433,10 +428,7 @@ def _bgr_to_gray(bgr: np.ndarray) -> np.ndarray:
 
 def _check_pixels(width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
-        raise Unusable(
-            f"image of {width}x{height} px is over the {MAX_PIXELS // 1_000_000} million pixel limit "
-            "(decompression bomb?): rescan at 300 dpi"
-        )
+        raise Unusable(t("file.over_limit", w=width, h=height, n=MAX_PIXELS // 1_000_000))
 
 
 def _tiff_orientation(img: Image.Image) -> int | None:

@@ -6,6 +6,7 @@ import importlib
 from dataclasses import dataclass
 
 from anonymat import tools
+from anonymat.messages import t
 
 APT = "sudo apt-get install -y --no-install-recommends"
 
@@ -24,7 +25,7 @@ def _python_module(module: str, name: str, fix: str) -> Check:
         mod = importlib.import_module(module)
     except ImportError as exc:  # pyzbar raises ImportError when libzbar is missing
         return Check(name, False, str(exc).splitlines()[0], fix)
-    version = getattr(mod, "__version__", "") or "present"
+    version = getattr(mod, "__version__", "") or t("doctor.present")
     return Check(name, True, str(version), fix)
 
 
@@ -35,14 +36,14 @@ def _handwriting_reader() -> Check:
 
     from anonymat import handwriting
 
-    title = "handwriting reader (rapidocr, for reading order)"
+    title = t("doctor.handwriting")
     if os.environ.get("ANONYMAT_READER", "").strip().lower() == "tesseract":
-        return Check(title, True, "tesseract chosen (ANONYMAT_READER=tesseract)", "make setup")
+        return Check(title, True, t("doctor.reader_tesseract"), "make setup")
     model = handwriting.rapid_model_path()
     if model is None:
-        return Check(title, False, "rapidocr is not installed", "make setup")
+        return Check(title, False, t("doctor.no_rapidocr"), "make setup")
     if not model.is_file():
-        return Check(title, False, f"model file missing: {model}", "make setup (reinstall rapidocr)")
+        return Check(title, False, t("doctor.no_model", path=model), "make setup (reinstall rapidocr)")
     try:
         import onnxruntime
     except ImportError as exc:
@@ -56,33 +57,33 @@ def run_checks() -> list[Check]:
     version = tools.program_version("tesseract")
     checks.append(
         Check(
-            "tesseract",
+            t("doctor.tesseract"),
             version is not None,
-            f"version {version}" if version else "not found on PATH",
+            t("doctor.version", version=version) if version else t("doctor.not_on_path"),
             f"{APT} tesseract-ocr",
         )
     )
     folder = tools.tessdata_dir()
     checks.append(
         Check(
-            "tesseract French data (fra)",
+            t("doctor.tesseract_fra"),
             tools.has_language("fra"),
-            str(folder / "fra.traineddata") if folder else "no tessdata folder found",
+            str(folder / "fra.traineddata") if folder else t("doctor.no_tessdata"),
             f"{APT} tesseract-ocr-fra",
         )
     )
-    checks.append(_python_module("tesserocr", "tesserocr (in-process OCR)", "make setup"))
+    checks.append(_python_module("tesserocr", t("doctor.tesserocr"), "make setup"))
     checks.append(_handwriting_reader())
-    checks.append(_python_module("zxingcpp", "zxing-cpp (barcode reader)", "make setup"))
-    checks.append(_python_module("pyzbar.pyzbar", "libzbar (second barcode reader)", f"{APT} libzbar0"))
-    checks.append(_python_module("pikepdf", "pikepdf (PDF reading and writing)", "make setup"))
-    checks.append(_python_module("pypdfium2", "pypdfium2 (PDF page rendering)", "make setup"))
+    checks.append(_python_module("zxingcpp", t("doctor.zxing"), "make setup"))
+    checks.append(_python_module("pyzbar.pyzbar", t("doctor.zbar"), f"{APT} libzbar0"))
+    checks.append(_python_module("pikepdf", t("doctor.pikepdf"), "make setup"))
+    checks.append(_python_module("pypdfium2", t("doctor.pypdfium2"), "make setup"))
     pdftoppm = tools.program_version("pdftoppm")
     checks.append(
         Check(
-            "pdftoppm (optional: pdf2image comparison in make bench)",
+            t("doctor.pdftoppm"),
             pdftoppm is not None,
-            f"version {pdftoppm}" if pdftoppm else "not found on PATH",
+            t("doctor.version", version=pdftoppm) if pdftoppm else t("doctor.not_on_path"),
             f"{APT} poppler-utils",
             required=False,
         )

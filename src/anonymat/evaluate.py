@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 
 from anonymat.errors import UsageError
 from anonymat.manifest import Manifest, page_label
+from anonymat.messages import t
 from anonymat.outdir import BATCH_JSON
 from anonymat.words import fold, is_near
 
@@ -45,26 +46,23 @@ class CopyScore:
     def problems(self) -> list[str]:
         found = []
         if not self.found:
-            found.append("copy not found in the outputs")
+            found.append(t("evaluate.not_found"))
         if self.lost:
-            found.append(f"{len(self.lost)} page(s) lost: " + ", ".join(_label(s) for s in self.lost))
+            found.append(t("evaluate.lost", n=len(self.lost), pages=", ".join(map(_label, self.lost))))
         if self.misplaced:
-            found.append(
-                f"{len(self.misplaced)} page(s) in another copy: " + ", ".join(map(_label, self.misplaced))
-            )
+            pages = ", ".join(map(_label, self.misplaced))
+            found.append(t("evaluate.in_other", n=len(self.misplaced), pages=pages))
         if self.foreign:
             found.append(
-                f"{len(self.foreign)} page(s) of another copy: " + ", ".join(map(_label, self.foreign))
+                t("evaluate.foreign", n=len(self.foreign), pages=", ".join(map(_label, self.foreign)))
             )
         if self.order_exact is False:
-            flagged = (
-                " (the copy was sent to review)" if self.status == "needs_review" else " (and not flagged)"
-            )
-            found.append("pages not in reading order" + flagged)
+            flagged = self.status == "needs_review"
+            found.append(t("evaluate.disordered_flagged" if flagged else "evaluate.disordered"))
         if self.rotation_ok < self.rotation_known:
-            found.append(f"{self.rotation_known - self.rotation_ok} page(s) not upright")
+            found.append(t("evaluate.not_upright", n=self.rotation_known - self.rotation_ok))
         if self.leaks:
-            found.append("identity string legible on output page " + ", ".join(map(str, self.leaks)))
+            found.append(t("evaluate.leak", pages=", ".join(map(str, self.leaks))))
         return found
 
 
@@ -194,10 +192,8 @@ def _identity_strings(identity: Any) -> set[str]:
 
 
 def print_table(result: Evaluation) -> None:
-    """The table, then one FAIL line per problem (in English: CI logs are searched for them), then
-    PASS or FAIL."""
-    from anonymat.messages import t
-
+    """The table, then one FAIL line per problem, then PASS or FAIL (ÉCHEC, RÉUSSI in French; a CI job
+    that searches its log for them runs with LANG=en or --lang en)."""
     copies = result.copies
     found = sum(c.found for c in copies)
     multi = [c for c in copies if c.order_exact is not None and c.found]
@@ -219,8 +215,8 @@ def print_table(result: Evaluation) -> None:
         print(f"{name:<{width}}  {value}")
     for c in copies:
         for problem in c.problems():
-            print(f"FAIL copy {c.number}: {problem}")
-    print("PASS" if result.passed else "FAIL")
+            print(t("evaluate.fail_line", number=c.number, problem=problem))
+    print(t("evaluate.pass") if result.passed else t("evaluate.fail"))
 
 
 def write_junit(result: Evaluation, path: Path) -> None:

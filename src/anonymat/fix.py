@@ -26,6 +26,7 @@ from typing import Any
 from anonymat import copy_stage, ingest, output
 from anonymat.errors import UsageError
 from anonymat.manifest import Copy, Manifest, Settings, entry_label, facts_from_entry, status_of
+from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 from anonymat.states import OrderMethod
@@ -145,7 +146,7 @@ def apply_fixes(
     outdir = Path(outdir)
     batch_path = outdir / BATCH_JSON
     if not batch_path.is_file():
-        raise UsageError(f"{outdir}: no batch.json here; give the folder written by `anonymat process`")
+        raise UsageError(t("verify.no_batch", outdir=outdir))
     batch = _load_json(batch_path)
     when = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     states: dict[str, _State] = {}

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from anonymat.manifest import Copy, PageFacts
+from anonymat.messages import explain_reason, t
 
 
 @dataclass
@@ -178,24 +179,21 @@ def explain_unassigned(pages: list[PageFacts], grouping: Grouping) -> list[str]:
             and not any(p.number or p.printed_number or p.barcode_conflict for p in readable)
             and not any((p.file, p.page) in assigned for p in members)
         ):
-            name = unit[:-2] + " (folder of images)" if unit.endswith("/*") else unit
+            name = t("grouping.folder", folder=unit[:-2]) if unit.endswith("/*") else unit
             sheets = sum(1 for p in readable if p.mask_policy == "template" and p.anchor != "none")
             reason = (
                 NO_READABLE_BARCODE.format(n=len(members), k=sheets)
                 if sheets
                 else NO_BARCODE.format(n=len(members))
             )
-            lines.append(f"{name}: {reason}")
+            lines.append(t("at", where=name, what=explain_reason(reason)[1]))
             replace.update({(p.file, p.page): reason for p in readable})
             continue
         tail = _unreadable_tail(members)
         if tail:
             first, last = tail[0].page + 1, tail[-1].page + 1
-            span = f"page {first}" if first == last else f"pages {first} to {last}"
-            lines.append(
-                f"{unit}: the file stops being readable after page {first - 1} of {len(members)} "
-                f"(cut short?): {span} cannot be read; export or scan it again"
-            )
+            span = t("grouping.span_one" if first == last else "grouping.span_many", first=first, last=last)
+            lines.append(t("grouping.cut_short", unit=unit, n=first - 1, total=len(members), span=span))
             replace.update(
                 {
                     (p.file, p.page): f"the file stops being readable after page {first - 1} (cut short?): "

@@ -15,6 +15,7 @@ import pikepdf
 from anonymat.decode import decodes_some_page, open_image, quiet_decoders, set_pixel_limit
 from anonymat.errors import Unusable, describe_error, oneline, qpdf_reason
 from anonymat.manifest import PageFacts
+from anonymat.messages import t
 from anonymat.model import PageRef
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
@@ -64,10 +65,13 @@ class Duplicate:
     def line(self) -> str:
         """The one stderr line that says it."""
         if self.page is None:
-            return f"{self.file}: same content as {self.same_as} (identical bytes): used once"
-        return (
-            f"{self.file} page {self.page + 1}: the same page image as {self.same_as} page "
-            f"{(self.same_as_page or 0) + 1} (scanned twice?): used once"
+            return t("input.same_file", file=self.file, same=self.same_as)
+        return t(
+            "input.same_page",
+            file=self.file,
+            n=self.page + 1,
+            same=self.same_as,
+            same_n=(self.same_as_page or 0) + 1,
         )
 
 
@@ -89,17 +93,17 @@ class Inventory:
             folder = _output_folder(name)
             by_folder[folder] = by_folder.get(folder, 0) + 1
         for folder, count in by_folder.items():
-            lines.append(
-                f"{folder}: {count} file{'s' if count != 1 else ''} written by anonymat (copies, manifests, "
-                "batch.json, report.html, thumbs/) skipped: outputs are not read back as scans"
-            )
+            lines.append(t("input.own_outputs", folder=folder, n=count, files=_files(count)))
         if self.skipped:
-            named = ": " + ", ".join(self.skipped) if verbose else " (-v names them)"
+            named = ": " + ", ".join(self.skipped) if verbose else t("input.skipped_hint")
             lines.append(
-                f"{len(self.skipped)} file{'s' if len(self.skipped) != 1 else ''} skipped, not a PDF, "
-                f"TIFF, JPEG or PNG scan{named}"
+                t("input.skipped", n=len(self.skipped), named=named, files=_files(len(self.skipped)))
             )
         return lines
+
+
+def _files(n: int) -> str:
+    return t("input.files.one" if n == 1 else "input.files.many")
 
 
 def _output_folder(display: str) -> str:
@@ -229,7 +233,7 @@ def _candidates(inputs: Sequence[Path], problems: list[Problem]) -> Iterator[tup
         elif given.exists():
             yield given.resolve(), shown, True
         else:
-            problems.append(Problem(shown, "no such file or folder: check the path"))
+            problems.append(Problem(shown, t("input.no_such")))
 
 
 def _walk(folder: Path, problems: list[Problem]) -> Iterator[tuple[Path, str, bool]]:
@@ -244,7 +248,7 @@ def _walk(folder: Path, problems: list[Problem]) -> Iterator[tuple[Path, str, bo
 
     def on_error(exc: OSError) -> None:
         where = shown(Path(exc.filename)) if exc.filename else name
-        problems.append(Problem(where, f"cannot read folder: {oneline(exc.strerror or str(exc))}"))
+        problems.append(Problem(where, t("file.folder_unreadable", why=oneline(exc.strerror or str(exc)))))
 
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
@@ -258,26 +262,24 @@ def _walk(folder: Path, problems: list[Problem]) -> Iterator[tuple[Path, str, bo
 def _probe(path: Path, display: str, explicit: bool, size: int) -> SourceFile | None:
     if not path.is_file():
         if explicit:
-            raise Unusable("not a regular file: give a PDF, TIFF, JPEG or PNG file")
+            raise Unusable(t("file.not_regular"))
         return None
     suffix = path.suffix.lower()
     if size == 0:
         if explicit or suffix in SCAN_SUFFIXES:
-            raise Unusable("empty file (0 bytes): copy or export it again")
+            raise Unusable(t("file.empty"))
         return None
     try:
         kind = _kind_of(_head(path))
     except OSError as exc:
-        raise Unusable(f"cannot read file: {oneline(exc.strerror or str(exc))}") from exc
+        raise Unusable(t("file.unreadable", why=oneline(exc.strerror or str(exc)))) from exc
     if kind is None:
         if suffix in SCAN_SUFFIXES:
-            raise Unusable(
-                f"named {suffix} but its content is not a PDF, TIFF, JPEG or PNG: export the scan again"
-            )
+            raise Unusable(t("file.misnamed", suffix=suffix))
         if suffix in UNSUPPORTED_SUFFIXES:
-            raise Unusable(f"{suffix[1:].upper()} is not supported: convert it to PDF, TIFF, PNG or JPEG")
+            raise Unusable(t("file.unsupported", format=suffix[1:].upper()))
         if explicit:
-            raise Unusable("not a PDF, TIFF, JPEG or PNG file (recognised by content): give a scanned copy")
+            raise Unusable(t("file.not_scan"))
         return None
     page_count = _count_pdf_pages(path) if kind == "pdf" else _count_raster_frames(path, kind)
     return SourceFile(path=path, display=display, sha256=sha256_file(path), kind=kind, page_count=page_count)
@@ -301,19 +303,13 @@ def _count_pdf_pages(path: Path) -> int:
                 for page in pdf.pages:
                     _read_page_streams(page.obj)
                 if count and not decodes_some_page(path, pdf):
-                    raise Unusable(
-                        f"the file is damaged (truncated?): none of its {count} pages can be read; "
-                        "export or scan it again"
-                    )
+                    raise Unusable(t("file.truncated", n=count))
     except pikepdf.PasswordError as exc:
-        raise Unusable(
-            "encrypted PDF: remove the password first "
-            "(qpdf --decrypt --password=... in.pdf out.pdf) and run again"
-        ) from exc
+        raise Unusable(t("file.encrypted")) from exc
     except (pikepdf.PdfError, pikepdf.DataDecodingError, pikepdf.ForeignObjectError) as exc:
-        raise Unusable(f"damaged PDF ({qpdf_reason(exc, path)}): export or scan it again") from exc
+        raise Unusable(t("file.damaged", why=qpdf_reason(exc, path))) from exc
     if count == 0:
-        raise Unusable("PDF has no pages: export or scan it again")
+        raise Unusable(t("file.no_pages"))
     return count
 
 
@@ -339,11 +335,9 @@ def _count_raster_frames(path: Path, kind: str) -> int:
     except Unusable:
         raise
     except Exception as exc:
-        raise Unusable(
-            f"unreadable {KIND_NAMES[kind]} ({describe_error(exc)}): export or scan it again"
-        ) from exc
+        raise Unusable(t("file.unreadable_image", kind=KIND_NAMES[kind], why=describe_error(exc))) from exc
     if count < 1:
-        raise Unusable(f"{KIND_NAMES[kind]} has no image: export or scan it again")
+        raise Unusable(t("file.no_image", kind=KIND_NAMES[kind]))
     return count
 
 
@@ -481,18 +475,16 @@ def duplicate_pages(facts: Sequence[PageFacts]) -> tuple[list[PageFacts], list[D
 
 def nothing_found(inputs: Sequence[Path], found: Inventory) -> str:
     """The one line that explains an input holding no page to work on."""
-    given = ", ".join(PurePath(os.fspath(p)).as_posix() for p in inputs) or "the input"
+    given = ", ".join(PurePath(os.fspath(p)).as_posix() for p in inputs) or t("input.the_input")
     looked = len(found.skipped) + len(found.own_outputs) + len(found.problems) + len(found.duplicates)
     if not looked:
-        return f"{given}: no file found (empty folder?): give the folder or files of the scanned copies"
+        return t("input.no_file", given=given)
     parts = []
     if found.skipped:
-        parts.append(f"{len(found.skipped)} not a PDF, TIFF, JPEG or PNG scan")
+        parts.append(t("input.part_not_scan", n=len(found.skipped)))
     if found.own_outputs:
-        parts.append(f"{len(found.own_outputs)} written by anonymat")
+        parts.append(t("input.part_own", n=len(found.own_outputs)))
     if found.problems:
-        parts.append(f"{len(found.problems)} rejected (named above)")
-    return (
-        f"{given}: no scanned page to work on ({looked} file{'s' if looked != 1 else ''}: "
-        f"{', '.join(parts) or 'duplicates'}): give the folder or files of the scanned copies"
-    )
+        parts.append(t("input.part_rejected", n=len(found.problems)))
+    parts_said = ", ".join(parts) or t("input.part_duplicates")
+    return t("input.nothing", given=given, n=looked, files=_files(looked), parts=parts_said)

@@ -29,6 +29,7 @@ import numpy as np
 
 from anonymat import barcode, blank, decode, header, ingest, orient, placement
 from anonymat.errors import UsageError
+from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.template import MmBox, Template, parse_template
 
@@ -147,7 +148,7 @@ def learn(paths: Sequence[Path], name: str) -> Learned:
         raise UsageError(f"{problems[0].file}: {problems[0].error}")
     readings = [r for r in (read_page(ref) for ref in ingest.page_refs(files)) if r is not None]
     if not readings:
-        raise UsageError("no page with a readable barcode among the scans: give scans of filled-in copies")
+        raise UsageError(t("learn.no_barcode"))
     ref = readings[0]
     aligned = [ref, *(_aligned(r, ref) for r in readings[1:])]
     missing: list[str] = []
@@ -272,20 +273,15 @@ def _template_data(name: str, pages: list[PageReading], missing: list[str]) -> d
     flap_folded = _union([b for p in folded_pages for k, b in p.labels if k in FLAP_KEYS])
     identity = _union([b for b in (_union(id_labels), _union(fields), flap_folded) if b is not None])
     if identity is None:
-        raise UsageError(
-            "the identity zone could not be found: no identity labels (NOM, Prénom...) nor the flap's "
-            "PARTIE A print were read; give clearer scans (300 dpi) or write zones_mm.identity by hand"
-        )
+        raise UsageError(t("learn.no_identity"))
     identity = _enclose(_grow(identity, ZONE_MARGIN_MM), rules, columns)
     zones: dict[str, list[float]] = {"identity": _rounded(identity)}
     if not open_pages:
-        missing.append("no scan with the flap open: the identity labels were not seen; the identity zone is "
-                       "where the folded flap lies. Give one scan with an open flap to learn it exactly")  # fmt: skip
+        missing.append(t("learn.no_open_flap"))
     if flap_open is not None:
         zones["flap_open_area"] = _rounded(_enclose(_grow(flap_open, ZONE_MARGIN_MM), rules, columns))
     else:
-        missing.append("flap open area: no scan with the flap open showed its print; flap states will be "
-                       "'unknown' (the identity zone is masked either way)")  # fmt: skip
+        missing.append(t("learn.no_flap_area"))
     number_labels = [b for p in pages for k, b in p.labels if k in ("numero_anonymat", "cadre")]
     box = _union([_grow(bars, 4.0), *number_labels])
     assert box is not None
@@ -321,13 +317,9 @@ def _template_data(name: str, pages: list[PageReading], missing: list[str]) -> d
         },
     }
     if not rules:
-        missing.append(
-            "no long printed rule in the header: pages are placed on the barcode and the printed labels only"
-        )
+        missing.append(t("learn.no_rules"))
     if len({k for k in (lab["key"] for lab in labels)}) < 2:
-        missing.append(
-            "fewer than two printed labels were read: a page whose barcode is unreadable cannot be placed"
-        )
+        missing.append(t("learn.few_labels"))
     return data
 
 
@@ -383,16 +375,18 @@ def preview(template: Template, path: Path, page_index: int = 0) -> tuple[np.nda
 
     files, problems = ingest.discover([path])
     if problems or not files:
-        raise UsageError(f"{problems[0].file}: {problems[0].error}" if problems else f"{path}: no scan found")
+        raise UsageError(
+            f"{problems[0].file}: {problems[0].error}" if problems else t("learn.no_scan_in", path=path)
+        )
     refs = ingest.page_refs(files)
     if not 0 <= page_index < len(refs):
-        raise UsageError(f"{path}: it has {len(refs)} pages")
+        raise UsageError(t("learn.page_count", path=path, n=len(refs)))
     ref = refs[page_index]
     facts = pipeline.analyse_page(ref, pipeline.PageContext(template=template, want_text=False, vault=None))
     if facts.error:
         raise UsageError(facts.error)
     if facts.blank:
-        raise UsageError(f"{ref.file} page {page_index + 1} is blank: give a written page")
+        raise UsageError(t("learn.blank", file=ref.file, n=page_index + 1))
     page, _dpi, _sharp = pipeline.render_output_page(facts)
     colour = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
     s = facts.dpi / 25.4
@@ -412,9 +406,10 @@ def preview(template: Template, path: Path, page_index: int = 0) -> tuple[np.nda
                 bgr,
                 max(1, thick // 2),
             )
-        how = f"placed on {facts.anchor.replace('+', ', ')} (residual {facts.residual_mm} mm)"
+        how = t("show.placed", cues=facts.anchor.replace("+", ", "), mm=facts.residual_mm)
     else:
-        how = f"NOT placed (no two cues agree; seen: {', '.join(facts.cues_disagreeing) or 'none'}): {facts.mask_policy} masked"
+        seen = ", ".join(facts.cues_disagreeing) or t("show.none")
+        how = t("show.not_placed", seen=seen, policy=facts.mask_policy)
     return colour, how
 
 
@@ -422,7 +417,7 @@ def first_written(paths: Sequence[Path]) -> Path:
     """The first scan given (the preview is drawn over its first page)."""
     files, _problems = ingest.discover(list(paths))
     if not files:
-        raise UsageError("no scan found among the inputs")
+        raise UsageError(t("learn.no_scan"))
     return Path(files[0].path)
 
 
@@ -431,7 +426,7 @@ def write_png(image: np.ndarray, path: Path) -> None:
 
     ok, data = cv2.imencode(".png", image)
     if not ok:
-        raise UsageError(f"{path}: could not encode the preview")
+        raise UsageError(t("learn.cannot_encode", path=path))
     write_bytes_atomic(data.tobytes(), path)
 
 

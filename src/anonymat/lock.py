@@ -15,6 +15,7 @@ from anonymat.errors import UsageError
 from anonymat.messages import t
 
 LOCK_NAME = ".anonymat.lock"
+_held: dict[str, int] = {}  # OUTDIRs this process holds -> how many `hold` blocks are open on each
 
 
 class BusyError(UsageError):
@@ -28,9 +29,21 @@ def hold(outdir: Path, command: str = "process") -> Iterator[Path]:
     The lock is an advisory `flock` on OUTDIR/.anonymat.lock, which the kernel drops when the holder's
     process ends (kill -9 and power loss included), so a lock is never stale in fact: a lock file left
     behind by a dead run is taken over, with one line saying so. The file is removed on the way out.
+
+    Re-entrant within one process: `anonymat watch` holds OUTDIR for its whole life, and each batch it
+    runs holds it again without waiting on itself.
     """
     path = outdir / LOCK_NAME
+    key = os.path.realpath(outdir)
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield path
+        finally:
+            _held[key] -= 1
+        return
     fd = _acquire(path, outdir)
+    _held[key] = 1
     try:
         left = os.read(fd, 4096).decode("utf-8", "replace").strip()
         if left:
@@ -40,6 +53,7 @@ def hold(outdir: Path, command: str = "process") -> Iterator[Path]:
         os.pwrite(fd, stamp.encode("utf-8"), 0)
         yield path
     finally:
+        del _held[key]
         with contextlib.suppress(OSError):
             path.unlink()  # before unlocking: a run waiting on the old file then finds it gone and retries
         os.close(fd)
@@ -56,7 +70,8 @@ def _acquire(path: Path, outdir: Path) -> int:
         except BlockingIOError:
             text = os.read(fd, 4096).decode("utf-8", "replace").strip()
             os.close(fd)
-            raise BusyError(f"{outdir}: {t('lock.busy', who=_describe(text))}") from None
+            busy = "lock.busy_watch" if _fields(text).get("command") == "watch" else "lock.busy"
+            raise BusyError(f"{outdir}: {t(busy, who=_describe(text))}") from None
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
@@ -67,8 +82,12 @@ def _acquire(path: Path, outdir: Path) -> int:
     raise BusyError(f"{outdir}: {t('lock.unstable')}")
 
 
+def _fields(stamp: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in stamp.split() if "=" in part)
+
+
 def _describe(stamp: str) -> str:
-    fields = dict(part.split("=", 1) for part in stamp.split() if "=" in part)
+    fields = _fields(stamp)
     if not fields.get("pid"):
         return t("lock.unknown")
     started = fields.get("started", "?").replace("T", " ")

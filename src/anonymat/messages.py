@@ -140,7 +140,87 @@ REASONS: list[tuple[re.Pattern[str], str, str]] = [
         "barcode",
         "unassigned.two_numbers",
     ),
+    # completeness.py: a page may be missing (the English texts are written there, REASON_PREFIX first)
+    (
+        re.compile(
+            r"^may be incomplete: (?P<stray>.+?) cannot be read, scanned right (?P<side>after|before) its page "
+            r"(?P<page>.+?), may be one of its pages"
+        ),
+        "complete",
+        "reason.stray_unread",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: the unassigned page (?P<stray>.+?) \((?P<reason>.*?)\), scanned right "
+            r"(?P<side>after|before) its page (?P<page>.+?), may be one of its pages; if it belongs here: "
+            r"(?P<command>.+)$"
+        ),
+        "complete",
+        "reason.stray",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: its sheet (?P<page>.+?) has no back in the scan, though (?P<k>\d+) of the "
+            r"(?P<n>\d+) sheets of this duplex scan have one"
+        ),
+        "complete",
+        "reason.no_back",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: its first page \((?P<page>.+?)\) does not look like the start of the memo "
+            r"\(it starts mid-sentence; evidence (?P<score>-?[0-9.]+)\)"
+            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
+        ),
+        "complete",
+        "reason.no_start",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: its first page \((?P<page>.+?)\) does not look like the start of the memo "
+            r"\(its outline starts at (?P<section>[IVX?]+(?:\.[ABC])?\)?), with no I\) before it\)"
+            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
+        ),
+        "complete",
+        "reason.outline_start",
+    ),
+    (
+        re.compile(
+            r"^may be incomplete: its last page \((?P<page>.+?)\) does not look like the end of the memo "
+            r"\(stops mid-sentence on a full page; score (?P<score>-?[0-9.]+)\)"
+            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
+        ),
+        "complete",
+        "reason.no_end",
+    ),
+    # grouping.py: pages in no copy
+    (
+        re.compile(r"^no anonymity barcode on any of its (?P<n>\d+) pages: is this an exam scan\?"),
+        "barcode",
+        "unassigned.no_barcode",
+    ),
+    (
+        re.compile(
+            r"^none of its (?P<n>\d+) pages has a readable anonymity barcode, though (?P<k>\d+) look like "
+            r"answer sheets"
+        ),
+        "barcode",
+        "unassigned.no_readable_barcode",
+    ),
+    (
+        re.compile(r"^the file stops being readable after page (?P<n>\d+) \(cut short\?\)"),
+        "error",
+        "unassigned.cut_short",
+    ),
+    (re.compile(r"^barcode unreadable$"), "barcode", "unassigned.barcode_unreadable"),
 ]
+
+# parts of a matched reason said again before they go into its sentence (None: the part is absent)
+_PARTS = {
+    "side": lambda v: t(f"part.side_{v}"),
+    "reason": lambda v: explain_reason(v)[1],
+    "candidates": lambda v: t("part.candidates", pages=v) if v else "",
+}
 
 
 def explain_reason(reason: str) -> tuple[str, str]:
@@ -150,7 +230,8 @@ def explain_reason(reason: str) -> tuple[str, str]:
         if found:
             if _current == "en" and not key.startswith("unassigned."):
                 return kind, reason
-            return kind, t(key, **found.groupdict())
+            values = {k: _PARTS[k](v) if k in _PARTS else v for k, v in found.groupdict().items()}
+            return kind, t(key, **values)
     return "other", reason
 
 
@@ -266,6 +347,57 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "another anonymat run is using this output folder ({who}): wait for it to finish, or choose "
         "another -o",
     },
+    "options.no_input": {
+        "fr": "aucune entrée : nommez au moins un fichier ou un dossier scanné",
+        "en": "no input given: name at least one scanned file or folder",
+    },
+    "options.jobs": {
+        "fr": "--jobs doit valoir 1 ou plus, pas {value}",
+        "en": "--jobs must be 1 or more, not {value}",
+    },
+    "options.order": {
+        "fr": "--order doit valoir 'continuity' ou 'scan', pas {value}",
+        "en": "--order must be 'continuity' or 'scan', not {value}",
+    },
+    "options.jpeg_quality": {
+        "fr": "--jpeg-quality doit être entre 20 et 95, pas {value}",
+        "en": "--jpeg-quality must be between 20 and 95, not {value}",
+    },
+    "options.max_page_kb": {
+        "fr": "--max-page-kb doit valoir 0 (sans limite) ou plus, pas {value}",
+        "en": "--max-page-kb must be 0 (no limit) or more, not {value}",
+    },
+    "options.scheduler": {
+        "fr": "--scheduler doit avoir la forme tcp://HÔTE:PORT, pas {value}",
+        "en": "--scheduler must look like tcp://HOST:PORT, not {value}",
+    },
+    "options.outdir_inside": {
+        "fr": "le dossier de sortie ne doit pas être dans le dossier d'entrée {folder}",
+        "en": "the output folder must not sit inside the input folder {folder}",
+    },
+    "options.vault": {
+        "fr": "--vault doit être un autre dossier que le dossier de sortie",
+        "en": "--vault must be a different folder from the output folder",
+    },
+    "options.log": {
+        "fr": "--log {log} : le dossier {folder} n'existe pas",
+        "en": "--log {log}: the folder {folder} does not exist",
+    },
+    "options.roster_unreadable": {
+        "fr": "impossible de lire la liste des candidats ({why})",
+        "en": "cannot read the roster ({why})",
+    },
+    "options.not_a_folder": {"fr": "ce n'est pas un dossier", "en": "not a folder"},
+    "outdir.cannot_create": {
+        "fr": "impossible de créer le dossier de sortie ({why})",
+        "en": "cannot create the output folder ({why})",
+    },
+    "lock.busy_watch": {
+        "fr": "une surveillance `anonymat watch` utilise ce dossier de sortie ({who}) : arrêtez-la (Ctrl-C ou "
+        "SIGTERM), ou choisissez un autre -o",
+        "en": "an `anonymat watch` is using this output folder ({who}): stop it (Ctrl-C or SIGTERM), or "
+        "choose another -o",
+    },
     "lock.taken_over": {
         "fr": "reprise après une exécution interrompue ({who})",
         "en": "taking over from an earlier run that stopped ({who})",
@@ -289,6 +421,87 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "verify.summary": {
         "fr": "{n} copies vérifiées, {bad} en échec",
         "en": "{n} copies checked, {bad} failed",
+    },
+    "verify.ok": {"fr": "ok", "en": "ok"},
+    "verify.fail": {"fr": "ÉCHEC : {problems}", "en": "FAIL: {problems}"},
+    "verify.no_batch": {
+        "fr": "{outdir} : pas de batch.json ici ; donnez le dossier écrit par `anonymat process`",
+        "en": "{outdir}: no batch.json here; give the folder written by `anonymat process`",
+    },
+    "verify.manifest_unreadable": {
+        "fr": "manifeste illisible : {error}",
+        "en": "manifest unreadable: {error}",
+    },
+    "verify.pdf_missing": {"fr": "{name} est absent", "en": "{name} is missing"},
+    "verify.sha_mismatch": {
+        "fr": "pdf_sha256 ne correspond pas au PDF",
+        "en": "pdf_sha256 does not match the PDF",
+    },
+    "verify.unparsable": {"fr": "le PDF ne se lit pas : {error}", "en": "PDF does not parse: {error}"},
+    "verify.page_count": {
+        "fr": "le PDF a {pdf} pages, le manifeste en liste {listed}",
+        "en": "PDF has {pdf} pages, manifest lists {listed}",
+    },
+    "verify.document_has": {"fr": "le document contient {name}", "en": "document has {name}"},
+    "verify.info_holds": {"fr": "/Info contient {keys}", "en": "/Info holds {keys}"},
+    "verify.page_has": {"fr": "la page {page} contient {name}", "en": "page {page} has {name}"},
+    "verify.images": {
+        "fr": "la page {page} contient {n} images au lieu d'une",
+        "en": "page {page} holds {n} images instead of 1",
+    },
+    "verify.text_ops": {
+        "fr": "la page {page} contient des opérateurs de texte",
+        "en": "page {page} has text operators",
+    },
+    "verify.not_uniform": {
+        "fr": "page {page} : la zone masquée {box} n'est pas uniforme",
+        "en": "page {page}: masked zone {box} is not uniform",
+    },
+    "verify.zone_text": {
+        "fr": "page {page} : l'OCR trouve du texte dans une zone masquée",
+        "en": "page {page}: OCR finds text inside a masked zone",
+    },
+    "verify.zone_barcode": {
+        "fr": "page {page} : un code-barres se lit dans une zone masquée",
+        "en": "page {page}: a barcode is readable inside a masked zone",
+    },
+    "verify.header_unread": {
+        "fr": "page {page} : son en-tête n'a pas pu être lu pour le vérifier ({error})",
+        "en": "page {page}: its header could not be read to check it ({error})",
+    },
+    "verify.label_one": {
+        "fr": "page {page} : l'intitulé d'identité imprimé {labels} est lisible hors des masques : la zone "
+        "d'identité n'est peut-être pas masquée",
+        "en": "page {page}: the printed identity label {labels} is legible outside the masks: the identity "
+        "zone may not be masked",
+    },
+    "verify.label_many": {
+        "fr": "page {page} : les intitulés d'identité imprimés {labels} sont lisibles hors des masques : la "
+        "zone d'identité n'est peut-être pas masquée",
+        "en": "page {page}: the printed identity labels {labels} are legible outside the masks: the "
+        "identity zone may not be masked",
+    },
+    "verify.roster_name": {
+        "fr": "page {page} : un nom de la liste des candidats est lisible hors des masques (à environ {mm} mm "
+        "du haut de la page) : la zone d'identité n'est peut-être pas masquée",
+        "en": "page {page}: a roster name is legible outside the masks (about {mm} mm from the top of the "
+        "page): the identity zone may not be masked",
+    },
+    "verify.undecodable": {
+        "fr": "page {page} : son image ne se décode pas",
+        "en": "page {page}: its image does not decode",
+    },
+    "verify.unmasked": {
+        "fr": "page {page} : aucune zone masquée sur une page écrite",
+        "en": "page {page}: no zone was masked on a written page",
+    },
+    "verify.no_barcode": {
+        "fr": "le code-barres d'anonymat ne se lit plus sur aucune page",
+        "en": "the anonymity barcode no longer reads on any page",
+    },
+    "run.verify_failed": {
+        "fr": "copie {number} : la vérification a échoué : {problems}",
+        "en": "copy {number}: verification failed: {problems}",
     },
     "evaluate.copies_found": {"fr": "copies trouvées", "en": "copies found"},
     "evaluate.pages_lost": {"fr": "pages perdues", "en": "pages lost"},
@@ -368,6 +581,133 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "tout ce dont anonymat a besoin est installé.",
         "en": "everything anonymat needs is installed.",
     },
+    "doctor.tesseract": {"fr": "tesseract", "en": "tesseract"},
+    "doctor.tesseract_fra": {
+        "fr": "données françaises de tesseract (fra)",
+        "en": "tesseract French data (fra)",
+    },
+    "doctor.tesserocr": {"fr": "tesserocr (OCR dans le processus)", "en": "tesserocr (in-process OCR)"},
+    "doctor.handwriting": {
+        "fr": "lecteur d'écriture manuscrite (rapidocr, pour l'ordre de lecture)",
+        "en": "handwriting reader (rapidocr, for reading order)",
+    },
+    "doctor.zxing": {"fr": "zxing-cpp (lecteur de codes-barres)", "en": "zxing-cpp (barcode reader)"},
+    "doctor.zbar": {
+        "fr": "libzbar (second lecteur de codes-barres)",
+        "en": "libzbar (second barcode reader)",
+    },
+    "doctor.pikepdf": {
+        "fr": "pikepdf (lecture et écriture des PDF)",
+        "en": "pikepdf (PDF reading and writing)",
+    },
+    "doctor.pypdfium2": {
+        "fr": "pypdfium2 (affichage des pages PDF)",
+        "en": "pypdfium2 (PDF page rendering)",
+    },
+    "doctor.pdftoppm": {
+        "fr": "pdftoppm (facultatif : comparaison avec pdf2image dans make bench)",
+        "en": "pdftoppm (optional: pdf2image comparison in make bench)",
+    },
+    "doctor.version": {"fr": "version {version}", "en": "version {version}"},
+    "doctor.present": {"fr": "présent", "en": "present"},
+    "doctor.not_on_path": {"fr": "introuvable dans le PATH", "en": "not found on PATH"},
+    "doctor.no_tessdata": {"fr": "aucun dossier tessdata trouvé", "en": "no tessdata folder found"},
+    "doctor.reader_tesseract": {
+        "fr": "tesseract choisi (ANONYMAT_READER=tesseract)",
+        "en": "tesseract chosen (ANONYMAT_READER=tesseract)",
+    },
+    "doctor.no_rapidocr": {"fr": "rapidocr n'est pas installé", "en": "rapidocr is not installed"},
+    "doctor.no_model": {"fr": "fichier du modèle absent : {path}", "en": "model file missing: {path}"},
+    "learn.done": {
+        "fr": "modèle {output} appris sur {pages} pages ; aperçu {preview} ({how})",
+        "en": "learned {output} from {pages} pages; preview {preview} ({how})",
+    },
+    "learn.not_found": {"fr": "non trouvé : {what}", "en": "not found: {what}"},
+    "learn.next": {
+        "fr": "vérifiez l'aperçu, puis : anonymat process SCANS -o SORTIE --template {output}",
+        "en": "check the preview, then: anonymat process SCANS -o OUTDIR --template {output}",
+    },
+    "learn.no_barcode": {
+        "fr": "aucune page avec un code-barres lisible parmi les scans : donnez des scans de copies remplies",
+        "en": "no page with a readable barcode among the scans: give scans of filled-in copies",
+    },
+    "learn.no_identity": {
+        "fr": "la zone d'identité est introuvable : ni les intitulés d'identité (NOM, Prénom...) ni "
+        "l'impression PARTIE A du rabat n'ont été lus ; donnez des scans plus nets (300 dpi) ou écrivez "
+        "zones_mm.identity à la main",
+        "en": "the identity zone could not be found: no identity labels (NOM, Prénom...) nor the flap's "
+        "PARTIE A print were read; give clearer scans (300 dpi) or write zones_mm.identity by hand",
+    },
+    "learn.no_open_flap": {
+        "fr": "aucun scan avec le rabat ouvert : les intitulés d'identité n'ont pas été vus ; la zone "
+        "d'identité est celle où se trouve le rabat plié. Donnez un scan avec le rabat ouvert pour "
+        "l'apprendre exactement",
+        "en": "no scan with the flap open: the identity labels were not seen; the identity zone is where "
+        "the folded flap lies. Give one scan with an open flap to learn it exactly",
+    },
+    "learn.no_flap_area": {
+        "fr": "zone du rabat ouvert : aucun scan avec le rabat ouvert n'a montré son impression ; l'état du "
+        "rabat sera « inconnu » (la zone d'identité est masquée dans tous les cas)",
+        "en": "flap open area: no scan with the flap open showed its print; flap states will be "
+        "'unknown' (the identity zone is masked either way)",
+    },
+    "learn.no_rules": {
+        "fr": "aucun long filet imprimé dans l'en-tête : les pages sont placées sur le code-barres et les "
+        "intitulés imprimés seulement",
+        "en": "no long printed rule in the header: pages are placed on the barcode and the printed labels only",
+    },
+    "learn.few_labels": {
+        "fr": "moins de deux intitulés imprimés ont été lus : une page au code-barres illisible ne pourra "
+        "pas être placée",
+        "en": "fewer than two printed labels were read: a page whose barcode is unreadable cannot be placed",
+    },
+    "learn.no_scan": {"fr": "aucun scan parmi les entrées", "en": "no scan found among the inputs"},
+    "learn.no_scan_in": {"fr": "{path} : aucun scan trouvé", "en": "{path}: no scan found"},
+    "learn.page_count": {"fr": "{path} : il a {n} page(s)", "en": "{path}: it has {n} pages"},
+    "learn.blank": {
+        "fr": "la page {n} de {file} est blanche : donnez une page écrite",
+        "en": "{file} page {n} is blank: give a written page",
+    },
+    "learn.cannot_encode": {
+        "fr": "{path} : impossible d'encoder l'aperçu",
+        "en": "{path}: could not encode the preview",
+    },
+    "show.placed": {
+        "fr": "placé sur {cues} (écart résiduel {mm} mm)",
+        "en": "placed on {cues} (residual {mm} mm)",
+    },
+    "show.not_placed": {
+        "fr": "NON placé (deux repères ne concordent pas ; vus : {seen}) : {policy} masqué",
+        "en": "NOT placed (no two cues agree; seen: {seen}): {policy} masked",
+    },
+    "show.none": {"fr": "aucun", "en": "none"},
+    "show.done": {"fr": "{output} écrit : {how}", "en": "wrote {output}: {how}"},
+    "evaluate.not_found": {"fr": "copie absente des sorties", "en": "copy not found in the outputs"},
+    "evaluate.lost": {"fr": "{n} page(s) perdue(s) : {pages}", "en": "{n} page(s) lost: {pages}"},
+    "evaluate.in_other": {
+        "fr": "{n} page(s) dans une autre copie : {pages}",
+        "en": "{n} page(s) in another copy: {pages}",
+    },
+    "evaluate.foreign": {
+        "fr": "{n} page(s) d'une autre copie : {pages}",
+        "en": "{n} page(s) of another copy: {pages}",
+    },
+    "evaluate.disordered_flagged": {
+        "fr": "pages hors de l'ordre de lecture (la copie a été envoyée à vérifier)",
+        "en": "pages not in reading order (the copy was sent to review)",
+    },
+    "evaluate.disordered": {
+        "fr": "pages hors de l'ordre de lecture (et non signalé)",
+        "en": "pages not in reading order (and not flagged)",
+    },
+    "evaluate.not_upright": {"fr": "{n} page(s) pas à l'endroit", "en": "{n} page(s) not upright"},
+    "evaluate.leak": {
+        "fr": "chaîne d'identité lisible sur la page de sortie {pages}",
+        "en": "identity string legible on output page {pages}",
+    },
+    "evaluate.fail_line": {"fr": "ÉCHEC copie {number} : {problem}", "en": "FAIL copy {number}: {problem}"},
+    "evaluate.pass": {"fr": "RÉUSSI", "en": "PASS"},
+    "evaluate.fail": {"fr": "ÉCHEC", "en": "FAIL"},
     "fix.help": {
         "fr": "Corrige à la main l'ordre des pages d'une copie, déplace ou retire une page ; "
         "seules ces copies sont refaites. La commande exacte pour chaque copie est dans report.html.",
@@ -503,6 +843,174 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "surveillance arrêtée après {runs} traitement(s) ; rapport : {report}",
         "en": "watch stopped after {runs} run(s); report: {report}",
     },
+    # a page or an input file that cannot be used (batch.json `errors`, unassigned pages, stderr)
+    "page.where": {"fr": "page {n} de {file}", "en": "page {n} of {file}"},
+    "page.error": {"fr": "{where} : {error}", "en": "{where}: {error}"},
+    "page.gone": {
+        "fr": "le fichier a disparu depuis le début du traitement",
+        "en": "the file has disappeared since the batch started",
+    },
+    "page.no_memory": {
+        "fr": "pas assez de mémoire pour la décoder : relancez avec moins de --jobs",
+        "en": "not enough memory to decode it: run with fewer --jobs",
+    },
+    "page.cannot_decode": {
+        "fr": "impossible de la décoder ({error}) : scannez-la ou exportez-la à nouveau",
+        "en": "cannot decode it ({error}): rescan or export it again",
+    },
+    "page.too_small": {
+        "fr": "image trop petite pour une page scannée ({w}x{h} px) : scannez à 200-300 dpi",
+        "en": "image too small to be a scanned page ({w}x{h} px): scan at 200-300 dpi",
+    },
+    "page.undecoded": {
+        "fr": "son image scannée ne peut pas être décodée (données vides ou abîmées) : scannez cette feuille "
+        "à nouveau",
+        "en": "its scanned image cannot be decoded (empty or damaged data): scan this sheet again",
+    },
+    "page.vault": {
+        "fr": "impossible d'écrire son extrait d'identité dans {vault} ({why})",
+        "en": "cannot write its identity crop in {vault} ({why})",
+    },
+    "page.crashed": {
+        "fr": "sa lecture a fait planter deux fois un processus de travail ; vérifiez le scan, ou exportez-le "
+        "à nouveau",
+        "en": "reading it crashed a worker process twice; check the scan, or export it again",
+    },
+    "file.bomb": {
+        "fr": "l'image annonce plus de {n} millions de pixels (bombe de décompression ?) : rescannez à 300 dpi",
+        "en": "image declares more than {n} million pixels (decompression bomb?): rescan at 300 dpi",
+    },
+    "file.over_limit": {
+        "fr": "image de {w}x{h} px, au-delà de la limite de {n} millions de pixels (bombe de décompression ?) : "
+        "rescannez à 300 dpi",
+        "en": "image of {w}x{h} px is over the {n} million pixel limit (decompression bomb?): rescan at 300 dpi",
+    },
+    "file.pages_changed": {
+        "fr": "le PDF n'a plus que {n} pages : a-t-il été modifié pendant le traitement ?",
+        "en": "the PDF has only {n} pages now: was it changed during the run?",
+    },
+    "file.encrypted_page": {
+        "fr": "PDF chiffré : retirez d'abord le mot de passe, puis relancez",
+        "en": "encrypted PDF: remove the password first and run again",
+    },
+    "file.encrypted": {
+        "fr": "PDF chiffré : retirez d'abord le mot de passe "
+        "(qpdf --decrypt --password=... entree.pdf sortie.pdf), puis relancez",
+        "en": "encrypted PDF: remove the password first "
+        "(qpdf --decrypt --password=... in.pdf out.pdf) and run again",
+    },
+    "file.damaged": {
+        "fr": "PDF abîmé ({why}) : exportez-le ou scannez-le à nouveau",
+        "en": "damaged PDF ({why}): export or scan it again",
+    },
+    "file.truncated": {
+        "fr": "le fichier est abîmé (tronqué ?) : aucune de ses {n} pages ne peut être lue ; exportez-le ou "
+        "scannez-le à nouveau",
+        "en": "the file is damaged (truncated?): none of its {n} pages can be read; export or scan it again",
+    },
+    "file.unrenderable": {
+        "fr": "le PDF ne peut pas être affiché ({why}) : exportez-le ou scannez-le à nouveau",
+        "en": "PDF cannot be rendered ({why}): export or scan it again",
+    },
+    "file.page_too_large": {
+        "fr": "page de {w}x{h} pouces, bien plus grande qu'une page d'examen : vérifiez le format des pages "
+        "du PDF",
+        "en": "page of {w}x{h} in is far larger than an exam page: check the PDF's page size",
+    },
+    "file.no_pages": {
+        "fr": "le PDF n'a aucune page : exportez-le ou scannez-le à nouveau",
+        "en": "PDF has no pages: export or scan it again",
+    },
+    "file.unreadable_image": {
+        "fr": "{kind} illisible ({why}) : exportez-le ou scannez-le à nouveau",
+        "en": "unreadable {kind} ({why}): export or scan it again",
+    },
+    "file.no_image": {
+        "fr": "le {kind} ne contient aucune image : exportez-le ou scannez-le à nouveau",
+        "en": "{kind} has no image: export or scan it again",
+    },
+    "file.folder_unreadable": {
+        "fr": "impossible de lire le dossier : {why}",
+        "en": "cannot read folder: {why}",
+    },
+    "file.unreadable": {"fr": "impossible de lire le fichier : {why}", "en": "cannot read file: {why}"},
+    "file.not_regular": {
+        "fr": "pas un fichier ordinaire : donnez un fichier PDF, TIFF, JPEG ou PNG",
+        "en": "not a regular file: give a PDF, TIFF, JPEG or PNG file",
+    },
+    "file.empty": {
+        "fr": "fichier vide (0 octet) : copiez-le ou exportez-le à nouveau",
+        "en": "empty file (0 bytes): copy or export it again",
+    },
+    "file.misnamed": {
+        "fr": "nommé {suffix} mais son contenu n'est ni PDF, ni TIFF, ni JPEG, ni PNG : exportez le scan "
+        "à nouveau",
+        "en": "named {suffix} but its content is not a PDF, TIFF, JPEG or PNG: export the scan again",
+    },
+    "file.unsupported": {
+        "fr": "le format {format} n'est pas pris en charge : convertissez-le en PDF, TIFF, PNG ou JPEG",
+        "en": "{format} is not supported: convert it to PDF, TIFF, PNG or JPEG",
+    },
+    "file.not_scan": {
+        "fr": "ni PDF, ni TIFF, ni JPEG, ni PNG (reconnu à son contenu) : donnez une copie scannée",
+        "en": "not a PDF, TIFF, JPEG or PNG file (recognised by content): give a scanned copy",
+    },
+    "at": {"fr": "{where} : {what}", "en": "{where}: {what}"},
+    "input.no_such": {
+        "fr": "aucun fichier ni dossier de ce nom : vérifiez le chemin",
+        "en": "no such file or folder: check the path",
+    },
+    "input.none_of": {"fr": "aucune des {n} entrées", "en": "none of the {n} inputs"},
+    "input.same_file": {
+        "fr": "{file} : même contenu que {same} (octets identiques) : utilisé une fois",
+        "en": "{file}: same content as {same} (identical bytes): used once",
+    },
+    "input.same_page": {
+        "fr": "{file} page {n} : la même image de page que {same} page {same_n} (scannée deux fois ?) : "
+        "utilisée une fois",
+        "en": "{file} page {n}: the same page image as {same} page {same_n} (scanned twice?): used once",
+    },
+    "input.own_outputs": {
+        "fr": "{folder} : {n} {files} écrit(s) par anonymat (copies, manifestes, batch.json, report.html, "
+        "thumbs/) passé(s) : les sorties ne sont pas relues comme des scans",
+        "en": "{folder}: {n} {files} written by anonymat (copies, manifests, batch.json, report.html, "
+        "thumbs/) skipped: outputs are not read back as scans",
+    },
+    "input.skipped": {
+        "fr": "{n} {files} passé(s), ni PDF, ni TIFF, ni JPEG, ni PNG{named}",
+        "en": "{n} {files} skipped, not a PDF, TIFF, JPEG or PNG scan{named}",
+    },
+    "input.files.one": {"fr": "fichier", "en": "file"},
+    "input.files.many": {"fr": "fichiers", "en": "files"},
+    "input.skipped_hint": {"fr": " (-v les nomme)", "en": " (-v names them)"},
+    "input.the_input": {"fr": "l'entrée", "en": "the input"},
+    "input.no_file": {
+        "fr": "{given} : aucun fichier trouvé (dossier vide ?) : donnez le dossier ou les fichiers des copies "
+        "scannées",
+        "en": "{given}: no file found (empty folder?): give the folder or files of the scanned copies",
+    },
+    "input.nothing": {
+        "fr": "{given} : aucune page scannée à traiter ({n} {files} : {parts}) : donnez le dossier ou les "
+        "fichiers des copies scannées",
+        "en": "{given}: no scanned page to work on ({n} {files}: {parts}): give the folder or files of the "
+        "scanned copies",
+    },
+    "input.part_not_scan": {
+        "fr": "{n} ni PDF, ni TIFF, ni JPEG, ni PNG",
+        "en": "{n} not a PDF, TIFF, JPEG or PNG scan",
+    },
+    "input.part_own": {"fr": "{n} écrit(s) par anonymat", "en": "{n} written by anonymat"},
+    "input.part_rejected": {"fr": "{n} refusé(s) (nommés plus haut)", "en": "{n} rejected (named above)"},
+    "input.part_duplicates": {"fr": "doublons", "en": "duplicates"},
+    "grouping.folder": {"fr": "{folder} (dossier d'images)", "en": "{folder} (folder of images)"},
+    "grouping.cut_short": {
+        "fr": "{unit} : le fichier n'est plus lisible après la page {n} sur {total} (tronqué ?) : {span} "
+        "illisible(s) ; exportez-le ou scannez-le à nouveau",
+        "en": "{unit}: the file stops being readable after page {n} of {total} (cut short?): {span} cannot "
+        "be read; export or scan it again",
+    },
+    "grouping.span_one": {"fr": "page {first}", "en": "page {first}"},
+    "grouping.span_many": {"fr": "pages {first} à {last}", "en": "pages {first} to {last}"},
     # the command line: what a run says
     "cli.unexpected": {
         "fr": "erreur interne : {kind}: {error} (relancez avec -v pour le détail, et signalez-la)",
@@ -607,6 +1115,46 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Page {n} ({page}) : texte illisible pour la recherche des noms des candidats : à vérifier.",
         "en": "",
     },
+    "reason.stray_unread": {
+        "fr": "Copie peut-être incomplète : {stray}, illisible, a été scannée {side} sa page {page} et en est "
+        "peut-être une page. Scannez ou exportez à nouveau cette page, puis relancez `anonymat process`.",
+        "en": "",
+    },
+    "reason.stray": {
+        "fr": "Copie peut-être incomplète : la page non rattachée {stray} ({reason}), scannée {side} sa page "
+        "{page}, en est peut-être une page. Si elle en fait partie : {command}",
+        "en": "",
+    },
+    "reason.no_back": {
+        "fr": "Copie peut-être incomplète : sa feuille {page} n'a pas de verso dans le scan, alors que {k} des "
+        "{n} feuilles de ce scan recto verso en ont un. Vérifiez que le verso de cette feuille n'a pas été "
+        "perdu (rescannez la feuille s'il était écrit).",
+        "en": "",
+    },
+    "reason.no_start": {
+        "fr": "Copie peut-être incomplète : sa première page ({page}) ne ressemble pas au début du devoir "
+        "(elle commence au milieu d'une phrase ; indice {score}). Vérifiez qu'aucune page ne manque "
+        "avant elle{candidates}.",
+        "en": "",
+    },
+    "reason.outline_start": {
+        "fr": "Copie peut-être incomplète : sa première page ({page}) ne ressemble pas au début du devoir "
+        "(son plan commence à {section}, sans I) avant). Vérifiez qu'aucune page ne manque "
+        "avant elle{candidates}.",
+        "en": "",
+    },
+    "reason.no_end": {
+        "fr": "Copie peut-être incomplète : sa dernière page ({page}) ne ressemble pas à la fin du devoir "
+        "(s'arrête au milieu d'une phrase sur une page pleine ; score {score}). Vérifiez qu'aucune page ne "
+        "manque après elle{candidates}.",
+        "en": "",
+    },
+    "part.side_after": {"fr": "juste après", "en": "right after"},
+    "part.side_before": {"fr": "juste avant", "en": "right before"},
+    "part.candidates": {
+        "fr": " ; pages non rattachées candidates : {pages}",
+        "en": "; candidates among the unassigned pages: {pages}",
+    },
     "reason.verify_failed": {"fr": "La vérification de la copie a échoué : {detail}", "en": ""},
     "unassigned.between_copies": {
         "fr": "code-barres illisible, et les pages voisines sont de copies différentes",
@@ -620,6 +1168,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "deux numéros d'anonymat différents lus sur cette page : à vérifier à la main",
         "en": "two different anonymity numbers were read on this page: check it by hand",
     },
+    "unassigned.no_barcode": {
+        "fr": "aucun code-barres d'anonymat sur aucune de ses {n} pages : est-ce bien un scan d'examen ?",
+        "en": "no anonymity barcode on any of its {n} pages: is this an exam scan?",
+    },
+    "unassigned.no_readable_barcode": {
+        "fr": "aucune de ses {n} pages n'a de code-barres d'anonymat lisible, alors que {k} ressemblent à des "
+        "copies : vérifiez les étiquettes, puis rattachez les pages avec "
+        "`anonymat fix SORTIE NUMERO --add FICHIER:PAGE`",
+        "en": "none of its {n} pages has a readable anonymity barcode, though {k} look like answer sheets: "
+        "check the stickers, then attach the pages with `anonymat fix OUTDIR NUMBER --add FILE:PAGE`",
+    },
+    "unassigned.cut_short": {
+        "fr": "le fichier n'est plus lisible après la page {n} (tronqué ?) : exportez-le ou scannez-le à nouveau",
+        "en": "the file stops being readable after page {n} (cut short?): export or scan it again",
+    },
+    "unassigned.barcode_unreadable": {"fr": "code-barres illisible", "en": "barcode unreadable"},
     # the review page (report.html)
     "report.title": {"fr": "anonymat : rapport de vérification", "en": "anonymat review report"},
     "report.run": {

@@ -30,6 +30,7 @@ from anonymat import (
 )
 from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
+from anonymat.messages import t
 from anonymat.model import Box, PageRef
 from anonymat.roster import Roster
 from anonymat.states import Flap, PoseSource
@@ -96,7 +97,7 @@ class PageState:
 
     def where(self) -> str:
         """How an error names the page."""
-        return f"page {self.ref.index + 1} of {self.ref.file}"
+        return t("page.where", n=self.ref.index + 1, file=self.ref.file)
 
     def ended(self, **changes: Any) -> PageFacts:
         """The page's facts when a step ends it early (a blank page, an error)."""
@@ -119,10 +120,7 @@ def detect_blank(state: PageState) -> PageFacts | None:
     if not blank.is_blank(state.small):
         return None
     if state.undecoded:  # nothing shows because the scan did not decode
-        return state.ended(
-            error=f"{state.where()}: its scanned image cannot be decoded (empty or damaged data): "
-            "scan this sheet again"
-        )
+        return state.ended(error=t("page.error", where=state.where(), error=t("page.undecoded")))
     h, w = state.gray.shape
     return state.ended(blank=True, dpi=state.dpi, size=(w, h))
 
@@ -192,9 +190,8 @@ def write_vault_crop(state: PageState) -> PageFacts | None:
         masking.write_vault_crop(Path(state.ctx.vault), state.page, state.plan.identity, name)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return state.ended(
-            error=f"{state.where()}: cannot write its identity crop in {state.ctx.vault} ({reason})"
-        )
+        why = t("page.vault", vault=state.ctx.vault, why=reason)
+        return state.ended(error=t("page.error", where=state.where(), error=why))
     state.crop_name = name
     return None
 
@@ -474,8 +471,5 @@ def _facts_of(ref: PageRef) -> PageFacts:
 
 
 def _page_crashed(ref: PageRef) -> PageFacts:
-    where = f"page {ref.index + 1} of {ref.file}"
-    return replace(
-        _facts_of(ref),
-        error=f"{where}: reading it crashed a worker process twice; check the scan, or export it again",
-    )
+    where = t("page.where", n=ref.index + 1, file=ref.file)
+    return replace(_facts_of(ref), error=t("page.error", where=where, error=t("page.crashed")))

@@ -12,6 +12,7 @@ import numpy as np
 from anonymat import output
 from anonymat.errors import AnonymatError, UsageError
 from anonymat.manifest import Manifest
+from anonymat.messages import t
 from anonymat.outdir import BATCH_JSON, manifest_paths
 from anonymat.roster import Roster
 
@@ -42,21 +43,21 @@ def check_pdf_structure(pdf, check: CopyCheck) -> None:
     root = pdf.Root
     for key in ("/Metadata", "/Names", "/OpenAction", "/AA", "/AcroForm", "/Outlines"):
         if key in root:
-            check.problems.append(f"document has {key}")
+            check.problems.append(t("verify.document_has", name=key))
     info = {str(k): str(v) for k, v in pdf.docinfo.items()}
     extra = set(info) - {"/Producer"}
     if extra:
-        check.problems.append(f"/Info holds {', '.join(sorted(extra))}")
+        check.problems.append(t("verify.info_holds", keys=", ".join(sorted(extra))))
     for i, page in enumerate(pdf.pages, start=1):
         for key in ("/Annots", "/Thumb", "/AA"):
             if key in page.obj:
-                check.problems.append(f"page {i} has {key}")
+                check.problems.append(t("verify.page_has", page=i, name=key))
         if len(page.get_images()) != 1:
-            check.problems.append(f"page {i} holds {len(page.get_images())} images instead of 1")
+            check.problems.append(t("verify.images", page=i, n=len(page.get_images())))
         ops = {str(instruction.operator) for instruction in pikepdf.parse_content_stream(page)}
         text_ops = ops & {"Tj", "TJ", "'", '"', "BT"}
         if text_ops:
-            check.problems.append(f"page {i} has text operators")
+            check.problems.append(t("verify.text_ops", page=i))
 
 
 def check_masked(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: CopyCheck) -> None:
@@ -65,7 +66,7 @@ def check_masked(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: 
         if inner.size == 0:
             continue
         if int(inner.max()) > MASK_MAX_GREY:
-            check.problems.append(f"page {page_no}: masked zone {x0},{y0},{x1},{y1} is not uniform")
+            check.problems.append(t("verify.not_uniform", page=page_no, box=f"{x0},{y0},{x1},{y1}"))
 
 
 def check_zone_unreadable(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: CopyCheck) -> None:
@@ -79,10 +80,10 @@ def check_zone_unreadable(gray: np.ndarray, boxes: list[list[int]], page_no: int
             continue
         text = ocr.ocr_text(255 - crop if crop.mean() < 128 else crop, psm=6)
         if re.search(r"\w{3,}", text):
-            check.problems.append(f"page {page_no}: OCR finds text inside a masked zone")
+            check.problems.append(t("verify.zone_text", page=page_no))
         reads = [r for reader in barcode.all_readers() for r in reader.read(crop, ("Code39",))]
         if reads:
-            check.problems.append(f"page {page_no}: a barcode is readable inside a masked zone")
+            check.problems.append(t("verify.zone_barcode", page=page_no))
 
 
 def header_band_end(gray: np.ndarray, px_per_mm: float) -> int:
@@ -120,22 +121,16 @@ def check_header(
     try:
         reading = header.read_header(band, px_per_mm, (0, 0, band.shape[1], end), roster)
     except AnonymatError as exc:
-        check.problems.append(f"page {page_no}: its header could not be read to check it ({exc})")
+        check.problems.append(t("verify.header_unread", page=page_no, error=exc))
         return
     keys = sorted({label.key for label in reading.labels} & header.IDENTITY_KEYS)
     if keys:
         named = ", ".join(f"'{key}'" for key in keys)
-        which = f"label {named} is" if len(keys) == 1 else f"labels {named} are"
-        check.problems.append(
-            f"page {page_no}: the printed identity {which} legible outside the masks: "
-            "the identity zone may not be masked"
-        )
+        key = "verify.label_one" if len(keys) == 1 else "verify.label_many"
+        check.problems.append(t(key, page=page_no, labels=named))
     for box in reading.names:
         y_mm = (box[1] + box[3]) / 2 / px_per_mm
-        check.problems.append(
-            f"page {page_no}: a roster name is legible outside the masks (about {y_mm:.0f} mm from the "
-            "top of the page): the identity zone may not be masked"
-        )
+        check.problems.append(t("verify.roster_name", page=page_no, mm=f"{y_mm:.0f}"))
 
 
 def _px_per_mm(page, gray: np.ndarray) -> float:
@@ -159,37 +154,37 @@ def verify_copy(
     try:
         manifest = Manifest.read(manifest_path)
     except (OSError, ValueError) as exc:
-        return CopyCheck(manifest_path.stem, [f"manifest unreadable: {exc}"])
+        return CopyCheck(manifest_path.stem, [t("verify.manifest_unreadable", error=exc)])
     check = CopyCheck(manifest.anonymity_number)
     pdf_path = outdir / manifest.pdf
     try:
         data = pdf_path.read_bytes()
     except OSError:
-        check.problems.append(f"{pdf_path.name} is missing")
+        check.problems.append(t("verify.pdf_missing", name=pdf_path.name))
         return check
     if hashlib.sha256(data).hexdigest() != manifest.pdf_sha256:
-        check.problems.append("pdf_sha256 does not match the PDF")
+        check.problems.append(t("verify.sha_mismatch"))
     try:
         pdf = pikepdf.open(pdf_path)
     except pikepdf.PdfError as exc:
-        check.problems.append(f"PDF does not parse: {exc}")
+        check.problems.append(t("verify.unparsable", error=exc))
         return check
     with pdf:
         pages = manifest.pages
         check.pages = len(pdf.pages)
         if len(pdf.pages) != len(pages):
-            check.problems.append(f"PDF has {len(pdf.pages)} pages, manifest lists {len(pages)}")
+            check.problems.append(t("verify.page_count", pdf=len(pdf.pages), listed=len(pages)))
         check_pdf_structure(pdf, check)
         found_number = False
         for i, (page, entry) in enumerate(zip(pdf.pages, pages, strict=False), start=1):
             gray = output.decode_page_image(page)
             if gray is None:  # the structure check already names a page without exactly one image
                 if len(page.get_images()) == 1:
-                    check.problems.append(f"page {i}: its image does not decode")
+                    check.problems.append(t("verify.undecodable", page=i))
                 continue
             boxes = entry.get("masked", [])
             if not entry.get("blank") and not boxes:
-                check.problems.append(f"page {i}: no zone was masked on a written page")
+                check.problems.append(t("verify.unmasked", page=i))
             check_masked(gray, boxes, i, check)
             if deep and ocr_zones:
                 check_zone_unreadable(gray, boxes, i, check)
@@ -198,7 +193,7 @@ def verify_copy(
                 if not found_number and entry.get("barcode"):
                     found_number = _reads_number(gray, check.number)
         if deep and any(e.get("barcode") for e in pages) and not found_number:
-            check.problems.append("the anonymity barcode no longer reads on any page")
+            check.problems.append(t("verify.no_barcode"))
     return check
 
 
@@ -212,16 +207,16 @@ def _reads_number(gray: np.ndarray, number: str) -> bool:
 
 def verify_outdir(outdir: Path, deep: bool = True, roster: Roster | None = None) -> list[CopyCheck]:
     if not (outdir / BATCH_JSON).exists():
-        raise UsageError(f"{outdir}: no batch.json here; give the folder written by `anonymat process`")
+        raise UsageError(t("verify.no_batch", outdir=outdir))
     return [verify_copy(outdir, m, deep=deep, roster=roster) for m in manifest_paths(outdir)]
 
 
 def print_report(results: list[CopyCheck]) -> None:
-    from anonymat.messages import t
-
     width = max([len(r.number) for r in results] + [6])
     print(f"{t('verify.copy'):<{width}}  {t('verify.pages')}  {t('verify.result')}")
     for r in results:
-        print(f"{r.number:<{width}}  {r.pages:>5}  {'ok' if r.ok else 'FAIL: ' + '; '.join(r.problems)}")
+        print(
+            f"{r.number:<{width}}  {r.pages:>5}  {t('verify.ok') if r.ok else t('verify.fail', problems='; '.join(r.problems))}"
+        )
     bad = sum(1 for r in results if not r.ok)
     print(t("verify.summary", n=len(results), bad=bad))

@@ -15,9 +15,10 @@ import os
 import time
 from pathlib import Path
 
+from anonymat import lock
 from anonymat.api import process_batch, stop_on_sigterm
 from anonymat.config import Options
-from anonymat.errors import AnonymatError, ExitCode, Interrupted
+from anonymat.errors import AnonymatError, ExitCode, Interrupted, UsageError
 from anonymat.messages import t
 from anonymat.outdir import BATCH_JSON
 from anonymat.progress import RunLog
@@ -46,7 +47,21 @@ def watch(
     indir: Path, options: Options, interval: float = 2.0, settle: float = 5.0, once: bool = False
 ) -> ExitCode:
     """Process what appears in `indir` into options.outdir until SIGTERM / Ctrl-C (or, with `once`, until
-    every file present is done). Returns OK when stopped between runs, INTERRUPTED when a run was cut."""
+    every file present is done). Returns OK when stopped between runs, INTERRUPTED when a run was cut.
+
+    The watch holds OUTDIR's lock from start to end: a `process`, a `fix` or a second watch on the same
+    OUTDIR stops at once, saying a watch holds it (its own batches take the lock again, lock.hold)."""
+    try:
+        options.outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            t("at", where=options.outdir, what=t("outdir.cannot_create", why=exc.strerror))
+        ) from exc
+    with lock.hold(options.outdir, "watch"):
+        return _watch_locked(indir, options, interval, settle, once)
+
+
+def _watch_locked(indir: Path, options: Options, interval: float, settle: float, once: bool) -> ExitCode:
     log = RunLog(options.log, options.verbosity)
     since: dict[Path, tuple[int, float, float]] = {}  # path -> size, mtime, unchanged since
     done: dict[Path, tuple[int, float]] = {}  # files given to the last run, as they were then

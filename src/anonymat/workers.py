@@ -21,15 +21,17 @@ from typing import Any
 
 import cv2
 
-from anonymat import decode
+from anonymat import decode, messages
 from anonymat.errors import MissingDependencyError, UsageError
 
 WATCH_EVERY_S = 0.5  # how often a worker checks that the main process still runs
 EXIT_ORPHANED = 70
 
 
-def _worker_init(pooled: bool = True, parent: int | None = None) -> None:
+def _worker_init(pooled: bool = True, parent: int | None = None, lang: str | None = None) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    if lang is not None:  # a page's error is said in the run's language (a worker does not see --lang)
+        messages.set_language(lang)
     if parent is not None:
         _exit_with(parent)
     if pooled:  # one worker per core already: OpenCV's own threads would only contend with the others
@@ -85,7 +87,10 @@ class Workers:
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            self.jobs, mp_context=self._context, initializer=_worker_init, initargs=(True, os.getpid())
+            self.jobs,
+            mp_context=self._context,
+            initializer=_worker_init,
+            initargs=(True, os.getpid(), messages.language()),
         )
 
     def submit(self, func: Callable, item: Any) -> Future:
@@ -199,7 +204,7 @@ def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[],
             f"cannot reach the Dask scheduler at {scheduler}: is `dask scheduler` running?"
         ) from exc
     try:
-        client.run(_worker_init)
+        client.run(_worker_init, lang=messages.language())
         futures = client.map(func, items, pure=False)
         for future in futures:
             yield future.result()

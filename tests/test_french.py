@@ -1,0 +1,109 @@
+"""French first: under a French locale, a real run with copies to review, a rejected file, a file cut
+short and `verify` says nothing in English, on the terminal or in report.html."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import string
+import subprocess
+import sys
+
+import pytest
+
+from anonymat.messages import CATALOGUE, REASONS
+from tests.test_cli import env
+
+MIN_MARKER = 25  # shorter English pieces ("copies", "page {n}") are shared with French or too common
+
+
+def english_markers() -> list[str]:
+    """Every piece of English text of the catalogue longer than MIN_MARKER, cut at its placeholders, that
+    its French does not say too (a command, a file name)."""
+    markers = set()
+    for entry in CATALOGUE.values():
+        english = entry["en"]
+        for literal, *_field in string.Formatter().parse(english):
+            for piece in re.split(r"[`'\"]", literal):
+                piece = piece.strip(" :;,.()")
+                if len(piece) > MIN_MARKER and piece not in entry["fr"]:
+                    markers.add(piece)
+    return sorted(markers)
+
+
+def run(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "anonymat", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env("fr_FR.UTF-8"),
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def french_run(tmp_path_factory):
+    """Generated scans with one PDF cut short (its copy loses pages: review reasons), a file that only
+    looks like a PDF (rejected), processed then verified, with the French locale."""
+    root = tmp_path_factory.mktemp("french")
+    done = run("samples", root / "corpus", "--copies", "4", "--seed", "7")
+    assert done.returncode == 0, done.stderr
+    scans = root / "corpus" / "scans"
+    lot = scans / "lot1.pdf"
+    data = lot.read_bytes()
+    lot.write_bytes(data[: len(data) * 2 // 3])
+    (scans / "notes.pdf").write_bytes(b"%PDF-1.4\nnot a scan\n")
+    out = root / "out"
+    process = run("process", scans, "-o", out, "-j", "2")
+    verify = run("verify", out)
+    return out, process, verify
+
+
+def test_english_markers_are_many_and_long():
+    markers = english_markers()
+    assert len(markers) > 150
+    assert "the file has disappeared since the batch started" in markers
+
+
+def test_nothing_is_said_in_english_under_the_french_locale(french_run):
+    out, process, verify = french_run
+    assert process.returncode == 4, process.stderr  # a rejected input, the rest processed
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    manifests = [
+        json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*.json") if p.name != "batch.json"
+    ]
+    reasons = [r for m in manifests for r in m["review_reasons"]]
+    # what the run must have met for the check to mean something
+    assert reasons and batch["errors"] and batch["unassigned"], (reasons, batch["errors"])
+    report = (out / "report.html").read_text(encoding="utf-8")
+    shown = html.unescape(re.sub(r'title="[^"]*"', "", report))  # a reason's title keeps the manifest's words
+    said = {
+        "process stderr": process.stderr,
+        "process stdout": process.stdout,
+        "verify": verify.stdout + verify.stderr,
+        "report.html": shown,
+    }
+    for where, text in said.items():
+        leaks = [marker for marker in english_markers() if marker in text]
+        assert not leaks, (where, leaks)
+    assert "Traceback" not in process.stderr + verify.stderr
+
+
+def test_every_review_reason_in_the_french_report_is_said_in_french(french_run):
+    out, _process, _verify = french_run
+    shown = html.unescape(re.sub(r'title="[^"]*"', "", (out / "report.html").read_text(encoding="utf-8")))
+    manifests = [
+        json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*.json") if p.name != "batch.json"
+    ]
+    batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    for reason in [r for m in manifests for r in m["review_reasons"]] + [
+        u["reason"] for u in batch["unassigned"]
+    ]:
+        rendered = any(pattern.search(reason) for pattern, _kind, _key in REASONS)
+        # an unassigned page's own error is said in the run's language already (a French sentence)
+        assert rendered or " de " in reason, reason
+        if rendered:
+            assert reason not in shown, reason  # said in French, never left raw on the page
