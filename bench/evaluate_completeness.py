@@ -56,7 +56,7 @@ def analyse(corpus: Path, jobs: int, cache: Path) -> list[PageFacts]:
 
 
 def flagged(copy) -> list[str]:
-    return [r for r in copy.reasons if r.startswith(completeness.REASON_PREFIX)]
+    return [r.text for r in copy.reasons if r.kind == "complete"]
 
 
 def run_batch(facts: list[PageFacts]) -> dict[str, list[str]]:
@@ -70,7 +70,7 @@ def run_batch(facts: list[PageFacts]) -> dict[str, list[str]]:
         held = set(key)
         if key not in _TEXT_FLAGS:  # the reading order of the same pages is the same: computed once
             copy_stage.order_copy(copy)
-            _TEXT_FLAGS[key] = completeness.text_reasons(copy, labels)
+            _TEXT_FLAGS[key] = [r.text for r in completeness.text_reasons(copy, labels)]
         out[copy.number] = (flagged(copy) + _TEXT_FLAGS[key], held)
     return out
 

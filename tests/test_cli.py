@@ -204,7 +204,7 @@ def test_batch_json_records_the_run_and_the_review_reasons(small_run):
     mixed, out, _log, _done = small_run
     batch = json.loads((out / "batch.json").read_text())
     jsonschema.validate(batch, schema("batch"))
-    assert batch["schema_version"] == 2 and batch["complete"] is True
+    assert batch["schema_version"] == 3 and batch["complete"] is True
     run = batch["run"]
     assert run["anonymat_version"] == __version__ and run["inputs"] == [str(mixed)]
     assert run["settings"]["order"] == "scan" and run["interrupted"] is None
@@ -212,6 +212,7 @@ def test_batch_json_records_the_run_and_the_review_reasons(small_run):
     found = manifests(out)
     for c in batch["copies"]:
         assert c["review_reasons"] == found[c["anonymity_number"]]["review_reasons"]
+        assert c["reasons"] == found[c["anonymity_number"]]["reasons"]
         assert c["pages"] == len(found[c["anonymity_number"]]["pages"])
 
 

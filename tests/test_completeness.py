@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from anonymat import messages
 from anonymat.cli import app
-from anonymat.manifest import schema
+from anonymat.manifest import Manifest, schema
 from anonymat.messages import t
 from anonymat.verify import verify_outdir
 
@@ -229,16 +229,16 @@ def test_a_copy_missing_its_first_page_left_out_of_the_scan_is_flagged(damaged):
     _truth, tiff, out, _result = damaged
     reasons = incomplete_reasons(out, tiff["number"])
     assert any("does not look like the start of the memo" in r for r in reasons), reasons
-    # and the report says it in French, in its own words: the sentence the pipeline wrote is recognised
+    # the manifest's record of it says it in French too
+    records = Manifest.read(out / f"{tiff['number']}.json").reasons
+    assert [r.text for r in records if r.kind == "complete"] == reasons
     before = messages.language()
     messages.set_language("fr")
     try:
-        said = [messages.explain_reason(r) for r in reasons]
+        said = [r.said() for r in records if r.kind == "complete"]
     finally:
         messages.set_language(before)
-    assert all(kind == "complete" and text.startswith("Copie peut-être incomplète") for kind, text in said), (
-        said
-    )
+    assert said and all(text.startswith("Copie peut-être incomplète") for text in said), said
 
 
 # --- the rules on page facts alone ------------------------------------------------------------------
@@ -258,7 +258,7 @@ def _flags(pages):
 
     grouping = group_pages(pages)
     completeness.add_scan_reasons(pages, grouping)
-    return {c.number: [r for r in c.reasons if r.startswith(PREFIX)] for c in grouping.copies}
+    return {c.number: [r.text for r in c.reasons if r.kind == "complete"] for c in grouping.copies}
 
 
 def test_a_stray_between_two_copies_flags_both_without_text():
@@ -425,5 +425,8 @@ def test_a_first_page_that_continues_a_sentence_or_the_outline_is_not_a_start():
 
     pages = memo_pages()
     assert completeness.not_a_start(pages) is None  # the memo's own first page
-    assert "mid-sentence" in completeness.not_a_start(pages[1:])  # "l'énergie rend cette dépense..."
-    assert "outline starts at I.B" in completeness.not_a_start(pages[3:])  # "B. Des obligations..."
+    assert completeness.not_a_start(pages[1:])[0] == "no_start"  # "l'énergie rend cette dépense..."
+    assert completeness.not_a_start(pages[3:]) == (
+        "outline_start",
+        {"section": "I.B"},
+    )  # "B. Des obligations..."

@@ -186,6 +186,41 @@ def test_move_sends_a_page_to_the_end_of_another_copy(outdir):
     assert_private(outdir, target)
 
 
+def test_the_reasons_about_a_moved_page_go_with_it_whatever_their_words(outdir):
+    """fix goes by a reason's code and page, not its sentence: reasons worded as no version of anonymat
+    words them still move with their page, and the order doubt is settled by the move."""
+    from anonymat.reasons import Reason
+
+    source = longest(outdir)
+    target = next(n for n in sorted(copy_manifests(outdir)) if n != source)
+    path = outdir / f"{source}.json"
+    manifest = json.loads(path.read_text())
+    label = f"{manifest['pages'][1]['source']['file']} page {manifest['pages'][1]['source']['page'] + 1}"
+    kept = Reason(
+        "flap_unclear", "the first page's flap, in other words", manifest["pages"][0]["source"]["file"]
+    )
+    records = [
+        Reason("barcode_neighbours", "reworded: the page was placed by its neighbours", label),
+        Reason("order_uncertain", "reworded: the order is a guess", None, (("c", "0.20"),)),
+        kept,
+    ]
+    manifest["status"] = "needs_review"
+    manifest["reasons"] = [r.to_json() for r in records]
+    manifest["review_reasons"] = [r.text for r in records]
+    path.write_text(json.dumps(manifest))
+
+    code, text = fix(outdir, source, "--move", f"2:{target}")
+    assert code == 0, text
+    new_src = json.loads(path.read_text())
+    new_tgt = json.loads((outdir / f"{target}.json").read_text())
+    assert [r["code"] for r in new_src["reasons"]] == [
+        "flap_unclear"
+    ]  # the page's fact left, the doubt settled
+    assert new_src["review_reasons"] == [kept.text]
+    moved = [r for r in new_tgt["reasons"] if r["code"] == "barcode_neighbours"]
+    assert moved == [records[0].to_json()] and new_tgt["status"] == "needs_review"
+
+
 def test_csv_reorders_many_copies(outdir, tmp_path):
     manifests = copy_manifests(outdir)
     rows = {n: list(range(len(m["pages"]), 0, -1)) for n, m in manifests.items() if len(m["pages"]) > 1}

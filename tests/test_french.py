@@ -12,7 +12,9 @@ import sys
 
 import pytest
 
+from anonymat import messages
 from anonymat.messages import CATALOGUE, REASONS
+from anonymat.reasons import Reason
 from tests.test_cli import env
 
 MIN_MARKER = 25  # shorter English pieces ("copies", "page {n}") are shared with French or too common
@@ -99,11 +101,19 @@ def test_every_review_reason_in_the_french_report_is_said_in_french(french_run):
         json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*.json") if p.name != "batch.json"
     ]
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
-    for reason in [r for m in manifests for r in m["review_reasons"]] + [
-        u["reason"] for u in batch["unassigned"]
-    ]:
+    records = [Reason.from_json(r) for m in manifests for r in m["reasons"]]
+    assert records and all(r.kind != "other" for r in records), records
+    before = messages.language()
+    messages.set_language("fr")
+    try:
+        for record in records:
+            assert record.text not in shown, record.text  # said in French, never left raw on the page
+            assert record.said() in shown, record.said()
+    finally:
+        messages.set_language(before)
+    for reason in [u["reason"] for u in batch["unassigned"]]:
         rendered = any(pattern.search(reason) for pattern, _kind, _key in REASONS)
         # an unassigned page's own error is said in the run's language already (a French sentence)
         assert rendered or " de " in reason, reason
         if rendered:
-            assert reason not in shown, reason  # said in French, never left raw on the page
+            assert reason not in shown, reason

@@ -24,7 +24,7 @@ def test_pages_group_by_number_across_files():
     assert numbers(got) == {"1111111111": [("a.pdf", 0), ("b.jpg", 0)], "2222222222": [("a.pdf", 1)]}
     # copy 1 wraps around copy 2 in the scan: a person must look
     first = next(c for c in got.copies if c.number == "1111111111")
-    assert any("interleaved" in r for r in first.reasons)
+    assert any(r.code == "interleaved" and "interleaved" in r.text for r in first.reasons)
 
 
 def test_unreadable_page_between_two_pages_of_one_copy_joins_it_and_is_flagged():
@@ -38,7 +38,7 @@ def test_unreadable_page_between_two_pages_of_one_copy_joins_it_and_is_flagged()
     assert numbers(got)["1111111111"] == [("a.pdf", 0), ("a.pdf", 1), ("a.pdf", 2)]
     copy = got.copies[0]
     assert copy.status == "needs_review"
-    assert any("a.pdf page 2" in r and "unreadable" in r for r in copy.reasons)
+    assert any(r.page == "a.pdf page 2" and "unreadable" in r.text for r in copy.reasons)
     assert not got.unassigned
 
 
@@ -99,7 +99,7 @@ def test_printed_digits_assign_a_page_only_to_a_number_a_barcode_confirms():
     pages = [page("a.pdf", 0, "1111111111"), torn, misread, page("a.pdf", 3, "2222222222")]
     got = group_pages(pages)
     assert numbers(got)["2222222222"] == [("a.pdf", 1), ("a.pdf", 3)]
-    assert any("printed digits" in r for r in got.copies[1].reasons)
+    assert any(r.code == "barcode_digits" and "printed digits" in r.text for r in got.copies[1].reasons)
     assert [p.page for p, _ in got.unassigned] == [2]
     assert "9999999999" not in numbers(got)
 

@@ -15,6 +15,9 @@ from anonymat.manifest import Manifest, OrderRecord, Settings, schema
 from anonymat.outdir import manifest_paths
 from anonymat.states import Order
 
+# what the file holds that the model derives: review_reasons, the English texts of the reasons
+DERIVED = {Manifest: {"review_reasons"}}
+
 
 def _required(cls: type) -> set[str]:
     return {
@@ -33,12 +36,13 @@ def test_the_model_and_the_schema_name_the_same_fields(cls: type, where: tuple[s
     part = schema("manifest")
     for key in where:
         part = part["properties"][key]
-    assert {f.name for f in dataclasses.fields(cls)} == set(part["properties"])
-    listed = set(part.get("required", []))
+    written = {f.name for f in dataclasses.fields(cls)} | DERIVED.get(cls, set())
+    assert written == set(part["properties"])
+    listed = set(part.get("required", [])) | set(part.get("then", {}).get("required", []))
     if cls is Settings:  # always written whole (resume.run_settings)
         assert listed <= _required(cls)
     else:
-        assert _required(cls) <= listed <= {f.name for f in dataclasses.fields(cls)}
+        assert _required(cls) <= listed <= written
 
 
 def test_the_settings_orders_are_the_schemas() -> None:
@@ -63,3 +67,25 @@ def test_a_file_that_is_not_a_manifest_is_refused_with_the_missing_field(tmp_pat
     path.write_text(json.dumps({"anonymity_number": "0001", "pages": []}))
     with pytest.raises(ValueError, match="not an anonymat manifest.*pdf"):
         Manifest.read(path)
+
+
+def test_a_version_1_manifest_is_read_and_written_back_as_version_2(
+    samples_processed, tmp_path: Path
+) -> None:
+    """A manifest from before the reasons were records (texts only) still reads: its reasons keep their
+    words, and written again it is a valid version 2 whose records say them as they were."""
+    path = manifest_paths(samples_processed[0])[0]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["schema_version"] = 1
+    del data["reasons"]
+    data["review_reasons"] = ["scans/lot1.pdf page 2: flap state unclear"]
+    jsonschema.validate(data, schema("manifest"))
+    manifest = Manifest.from_json(data)
+    assert [(r.code, r.text) for r in manifest.reasons] == [
+        ("other", "scans/lot1.pdf page 2: flap state unclear")
+    ]
+    again = manifest.to_json()
+    jsonschema.validate(again, schema("manifest"))
+    assert again["schema_version"] == 2 and again["review_reasons"] == data["review_reasons"]
+    with pytest.raises(jsonschema.ValidationError):  # a version 2 without its records is not one
+        jsonschema.validate({k: v for k, v in again.items() if k != "reasons"}, schema("manifest"))

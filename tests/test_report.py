@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from anonymat.manifest import Manifest, OrderRecord
-from anonymat.messages import explain_reason, t
+from anonymat.messages import t
 from anonymat.output import THUMB_WIDTH
+from anonymat.reasons import Reason, make
 from anonymat.report import (
     CROP_WIDTH,
     FAIL_CLOSED_BAND,
@@ -72,8 +73,9 @@ def test_report_lists_every_copy_with_its_status_and_pages(processed):
         block = html.split(f'id="copy-{number}"', 1)[1].split("</section>", 1)[0]
         assert len(re.findall(r'<img class="page-thumb"', block)) == len(manifest["pages"])
         assert len(re.findall(r'class="zone"', block)) == sum(len(p["masked"]) for p in manifest["pages"])
-        for reason in manifest["review_reasons"]:
-            assert escape(explain_reason(reason)[1]) in block  # in plain words, the original as a title
+        for reason in Manifest.from_json(manifest).reasons:
+            assert escape(reason.said()) in block  # in plain words, the original as a title
+            assert f'title="{escape(reason.text)}"' in block
             assert block.index("reasons") < block.index('class="pages"')  # the reason comes first
     n_review = sum(m["status"] != "ok" for m in manifests.values())
     assert f'<b id="n-review">{n_review}</b>' in html
@@ -117,7 +119,7 @@ def test_everything_shown_is_escaped():
         pdf="x.pdf",
         pdf_sha256="0" * 64,
         status=Status.NEEDS_REVIEW,
-        review_reasons=['<script>alert("x")</script>'],
+        reasons=[Reason.from_text('<script>alert("x")</script>')],
         pages=[],
         dropped=[],
         order=OrderRecord(OrderMethod.SCAN, 0.0),
@@ -210,7 +212,14 @@ def _chromium(tmp_path):
     return webdriver.Chrome(options=options, service=service)
 
 
-ORDER_DOUBT = "reading order uncertain (confidence 0.20): check the page order"
+ORDER_DOUBT = make("order_uncertain", c="0.20")
+
+
+def set_reasons(manifest: dict, reasons: list[Reason]) -> None:
+    """Give a manifest's JSON these review reasons, as anonymat writes them."""
+    manifest["status"] = "needs_review" if reasons else "ok"
+    manifest["reasons"] = [r.to_json() for r in reasons]
+    manifest["review_reasons"] = [r.text for r in reasons]
 
 
 def _with_copies_to_check(out: Path, tmp_path: Path, review_all: bool = False) -> tuple[Path, list[str], str]:
@@ -223,10 +232,8 @@ def _with_copies_to_check(out: Path, tmp_path: Path, review_all: bool = False) -
     for number in numbers:
         m = manifests[number]
         doubt = number == review or review_all
-        m["status"] = "needs_review" if doubt else "ok"
-        m["review_reasons"] = [ORDER_DOUBT] if doubt else []
-        if review_all and number != review:
-            m["review_reasons"].append(f"{m['pages'][0]['source']['file']} page 1: flap state unclear")
+        flap = make("flap_unclear", page=f"{m['pages'][0]['source']['file']} page 1")
+        set_reasons(m, ([ORDER_DOUBT] if doubt else []) + ([flap] if review_all and number != review else []))
         m["order"]["confidence"] = 0.2 if doubt else 0.9
         (work / f"{number}.json").write_text(json.dumps(m))
     batch = json.loads((work / "batch.json").read_text())
@@ -274,7 +281,7 @@ def test_report_in_headless_chromium(processed, tmp_path):
 
         block = driver.find_element(By.ID, f"copy-{review}")
         first = block.find_element(By.CSS_SELECTOR, "ul.reasons li")
-        assert first.text == explain_reason(ORDER_DOUBT)[1]
+        assert first.text == ORDER_DOUBT.said()
         assert first.location["y"] < block.find_element(By.CSS_SELECTOR, ".pages").location["y"]
         pairs = block.find_elements(By.CSS_SELECTOR, "figure.join-pair")
         assert len(pairs) == n_pages - 1
@@ -369,10 +376,7 @@ def test_a_barcode_doubt_shows_every_pages_anonymity_box(processed, tmp_path):
     number = max(manifests, key=lambda n: len(manifests[n]["pages"]))
     m = manifests[number]
     label = f"{m['pages'][-1]['source']['file']} page {m['pages'][-1]['source']['page'] + 1}"
-    m["status"], m["review_reasons"] = (
-        "needs_review",
-        [f"{label}: barcode unreadable; assigned by the pages scanned around it"],
-    )
+    set_reasons(m, [make("barcode_neighbours", page=label)])
     (work / f"{number}.json").write_text(json.dumps(m))
     html = write_report(work).read_text(encoding="utf-8")
     block = html.split(f'id="copy-{number}"', 1)[1].split("</section>", 1)[0]
@@ -385,4 +389,4 @@ def test_a_barcode_doubt_shows_every_pages_anonymity_box(processed, tmp_path):
         x0, y0, x1, y1 = entry["sharp"][0]
         expected = cv2.resize(page[y0:y1, x0:x1], crop.shape[::-1], interpolation=cv2.INTER_AREA)
         assert np.abs(expected.astype(int) - crop.astype(int)).mean() < 6  # the output's own pixels
-    assert escape(explain_reason(m["review_reasons"][0])[1]) in block
+    assert escape(make("barcode_neighbours", page=label).said()) in block

@@ -126,7 +126,7 @@ def test_review_reasons_never_name_anyone():
     class Unread(Page):
         roster_hits = None
 
-    reasons = roster.review_reasons([Unread(), Page()])
+    reasons = [r.text for r in roster.review_reasons([Unread(), Page()])]
     assert reasons[0].startswith("page 1 (scans/lot.pdf page 5)") and "could not be read" in reasons[0]
     assert "page 2" in reasons[1] and "line 14" in reasons[1] and "187 mm" in reasons[1]
 
@@ -251,7 +251,7 @@ def test_signature_like_mark_in_the_body_is_flagged(corpus, tmp_path):
     marks = [y for line, y in facts.roster_hits if line == roster.MARK]
     assert len(marks) == 1 and 262 <= marks[0] <= 284, facts.roster_hits
     (reason,) = roster.review_reasons([facts])
-    assert "signature-like mark" in reason
+    assert reason.code == "signature" and "signature-like mark" in reason.text
 
 
 def test_roster_never_reads_the_identity_zone(corpus, monkeypatch):

@@ -32,17 +32,19 @@ from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
 from anonymat.grouping import Grouping, explain_unassigned, group_pages, page_error_lines
 from anonymat.manifest import PageFacts
-from anonymat.messages import explain_reason, t
+from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON
 from anonymat.progress import Progress, RunLog
+from anonymat.reasons import Reason
 from anonymat.roster import load_roster
 from anonymat.states import Order
 from anonymat.template import Template, load_template
 
 # batch.json: 2 adds "complete", "run" (dates, version, inputs, settings) and each copy's review_reasons
-# and pages; every key of version 1 is unchanged, so a reader of version 1 reads version 2 too.
-BATCH_SCHEMA_VERSION = 2
+# and pages; 3 adds each copy's reasons as records (as in its manifest); every key of an earlier version
+# is unchanged, so a reader of version 1 reads version 3 too.
+BATCH_SCHEMA_VERSION = 3
 
 
 def check_dependencies() -> None:
@@ -387,7 +389,8 @@ def _log_report_line(log: RunLog, report_path: Path, to_check: list[str]) -> Non
 
 def _copy_line(entry: dict[str, Any]) -> str:
     """One line per copy for the log: its number, status, page count and its first review reason."""
-    number, reasons = entry["anonymity_number"], entry.get("review_reasons") or []
+    number = entry["anonymity_number"]
+    reasons = [Reason.from_json(r) for r in entry.get("reasons") or []]
     pages = entry.get("pages", "?")
     if entry["status"] == "ok":
         return t("run.copy_ok", number=number, pages=pages)
@@ -396,5 +399,5 @@ def _copy_line(entry: dict[str, Any]) -> str:
         "run.copy_review",
         number=number,
         pages=pages,
-        reason=(explain_reason(reasons[0])[1] if reasons else "?") + extra,
+        reason=(reasons[0].said() if reasons else "?") + extra,
     )

@@ -28,6 +28,7 @@ from typing import Any
 
 from anonymat.grouping import Grouping, same_unit, unit_of
 from anonymat.manifest import Copy, PageFacts
+from anonymat.reasons import Reason, make
 
 # A copy is flagged when its first page starts mid-sentence: `ordering.head_evidence` (the log-likelihood
 # ratio that the first line continues a sentence) above CONTINUES_ABOVE, an e-fold likelihood, with no
@@ -44,7 +45,6 @@ END_BELOW = -2.0
 # on 440 pages of 120 generated copies (seeds 7 and 2026), the owner's gain beat another copy's by more
 # than 2 for 83 % of the pages, and never fell below it by more than 2 (by more than 1: 0.8 %).
 FIT_MARGIN = 2.0
-REASON_PREFIX = "may be incomplete"
 # A scan is taken as duplex when it holds this many sheets, this share of them followed by one back
 # (verso_reasons): a simplex scan whose odd pages happen to be blank must not pass for duplex.
 MIN_DUPLEX_SHEETS = 5
@@ -112,26 +112,23 @@ def find_strays(pages: Sequence[PageFacts], grouping: Grouping) -> list[Stray]:
     return strays
 
 
-def scan_reasons(strays: Sequence[Stray]) -> dict[str, list[str]]:
+def scan_reasons(strays: Sequence[Stray]) -> dict[str, list[Reason]]:
     """number -> the review reasons the stray pages scanned next to its pages give it."""
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, list[Reason]] = {}
     for stray in strays:
         for n in stray.neighbours:
             if n.number in stray.unlikely:
                 continue
-            where = "right after" if n.side == "after" else "right before"
             if stray.page.error is not None:
-                what = f"{stray.label()} cannot be read"
-                todo = "rescan or export that page again, then run `anonymat process` again"
+                reason = make("stray_unread", page=n.page.label(), stray=stray.label(), side=n.side)
             else:
-                what = f"the unassigned page {stray.label()} ({_short(stray.reason)})"
-                todo = f"if it belongs here: {attach_command(n.number, stray.page)}"
-            text = (
-                f"{REASON_PREFIX}: {what}, scanned {where} its page {n.page.label()}, may be one of its "
-                f"pages; {todo}"
-            )
-            if text not in reasons.setdefault(n.number, []):
-                reasons[n.number].append(text)
+                command = attach_command(n.number, stray.page)
+                reason = make(
+                    "stray", n.page.label(), stray=stray.label(), reason=_short(stray.reason), side=n.side,
+                    command=command,
+                )  # fmt: skip
+            if reason not in reasons.setdefault(n.number, []):
+                reasons[n.number].append(reason)
     return reasons
 
 
@@ -156,7 +153,7 @@ def has_header(page: PageFacts) -> bool:
     return page.error is None and not page.blank and (page.number is not None or page.anchor != "none")
 
 
-def verso_reasons(pages: Sequence[PageFacts], grouping: Grouping) -> dict[str, list[str]]:
+def verso_reasons(pages: Sequence[PageFacts], grouping: Grouping) -> dict[str, list[Reason]]:
     """number -> reasons for the sheets of a duplex scan that came without their back.
 
     In a duplex scan every sheet gives two images, its front (with the printed header) then its back, so
@@ -169,7 +166,7 @@ def verso_reasons(pages: Sequence[PageFacts], grouping: Grouping) -> dict[str, l
     units: dict[str, list[PageFacts]] = {}
     for page in pages:
         units.setdefault(unit_of(page), []).append(page)
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, list[Reason]] = {}
     for unit in units.values():
         fronts = [i for i, p in enumerate(unit) if has_header(p)]
         if len(fronts) < MIN_DUPLEX_SHEETS:
@@ -182,12 +179,8 @@ def verso_reasons(pages: Sequence[PageFacts], grouping: Grouping) -> dict[str, l
             number = owner.get((unit[i].file, unit[i].page))
             if gap != 1 or number is None:
                 continue
-            text = (
-                f"{REASON_PREFIX}: its sheet {unit[i].label()} has no back in the scan, though "
-                f"{len(backs)} of the {len(fronts)} sheets of this duplex scan have one: check that the "
-                f"back of that sheet was not lost (rescan the sheet if it was written on)"
-            )
-            reasons.setdefault(number, []).append(text)
+            reason = make("no_back", page=unit[i].label(), k=len(backs), n=len(fronts))
+            reasons.setdefault(number, []).append(reason)
     return reasons
 
 
@@ -225,7 +218,7 @@ def _best_score(texts: list[Any]) -> float:
     return float(ordering._ranked_orders(texts)[0][0][0])  # the solver best_order uses, its score
 
 
-def text_reasons(copy: Copy, strays: Sequence[str] = ()) -> list[str]:
+def text_reasons(copy: Copy, strays: Sequence[str] = ()) -> list[Reason]:
     """Reasons from the copy's text, its pages in reading order: no opening, no end.
 
     `strays`: labels of the batch's unassigned pages, named as the candidates when there are few."""
@@ -235,27 +228,21 @@ def text_reasons(copy: Copy, strays: Sequence[str] = ()) -> list[str]:
     from anonymat import ordering
 
     last = float(ordering.end_scores(texts)[-1])
-    candidates = (
-        f"; candidates among the unassigned pages: {', '.join(strays)}" if 0 < len(strays) <= 5 else ""
-    )
+    candidates = ", ".join(strays) if 0 < len(strays) <= 5 else ""
     out = []
     why = not_a_start(texts)
     if why is not None:
-        out.append(
-            f"{REASON_PREFIX}: its first page ({copy.pages[0].label()}) does not look like the start of the "
-            f"memo ({why}): check that no page is missing before it{candidates}"
-        )
+        code, values = why
+        out.append(make(code, page=copy.pages[0].label(), candidates=candidates, **values))
     if last < END_BELOW:
-        out.append(
-            f"{REASON_PREFIX}: its last page ({copy.pages[-1].label()}) does not look like the end of the "
-            f"memo (stops mid-sentence on a full page; score {last:.1f}): check that no page is missing "
-            f"after it{candidates}"
-        )
+        out.append(make("no_end", page=copy.pages[-1].label(), score=f"{last:.1f}", candidates=candidates))
     return out
 
 
-def not_a_start(texts: Sequence[Any]) -> str | None:
-    """Why the first of `texts` (pages in reading order) cannot be the memo's first page, or None.
+def not_a_start(texts: Sequence[Any]) -> tuple[str, dict[str, str]] | None:
+    """Why the first of `texts` (pages in reading order) cannot be the memo's first page, as a reason code
+    and its values ("no_start": it starts mid-sentence, "outline_start": its outline starts after I)), or
+    None.
 
     Positive evidence only: its first line continues a sentence (CONTINUES_ABOVE), or its outline starts
     after I) in every likely reading of the markers, and the page holds no opening (heading lines, the
@@ -268,10 +255,10 @@ def not_a_start(texts: Sequence[Any]) -> str | None:
         return None
     evidence = ordering.head_evidence(page)
     if evidence > CONTINUES_ABOVE:
-        return f"it starts mid-sentence; evidence {evidence:.1f}"
+        return "no_start", {"score": f"{evidence:.1f}"}
     likely = [positions[0] for weight, positions in outline_combos(texts) if weight >= LIKELY_READING]
     if likely and all(first and min(first) > 10 for first in likely):
-        return f"its outline starts at {_section_name(min(likely[0]))}, with no I) before it"
+        return "outline_start", {"section": _section_name(min(likely[0]))}
     return None
 
 

@@ -14,6 +14,7 @@ from anonymat import completeness, output, pagecache, pipeline, report, workers
 from anonymat.errors import AnonymatError, UsageError
 from anonymat.manifest import Copy, PageFacts, Settings, copy_manifest
 from anonymat.outdir import manifest_name
+from anonymat.reasons import make, texts
 from anonymat.roster import review_reasons as roster_reasons
 from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource
 
@@ -45,7 +46,7 @@ def order_copy(copy: Copy) -> None:
 
     if any(p.text is None for p in copy.pages):
         copy.order_method, copy.order_confidence = OrderMethod.SCAN, 0.0
-        copy.reasons.append("the text of some page could not be read: pages kept in scan order")
+        copy.reasons.append(make("order_unread"))
         return
     result = ordering.best_order([p.text for p in copy.pages])
     scan = copy.pages
@@ -62,9 +63,7 @@ def order_copy(copy: Copy) -> None:
         for link in result.links
     ]
     if result.confidence < ORDER_REVIEW_BELOW:
-        copy.reasons.append(
-            f"reading order uncertain (confidence {result.confidence:.2f}): check the page order"
-        )
+        copy.reasons.append(make("order_uncertain", c=f"{result.confidence:.2f}"))
 
 
 def prepare_copy(
@@ -84,19 +83,12 @@ def prepare_copy(
 def copy_review_reasons(copy: Copy) -> None:
     for p in copy.pages:
         if p.pose_source == PoseSource.UNKNOWN:
-            copy.reasons.append(
-                f"{p.label()}: orientation not confirmed by the barcode or the printed header"
-            )
+            copy.reasons.append(make("orientation", page=p.label()))
         if p.mask_policy != MaskPolicy.TEMPLATE:
             seen = ", ".join(p.cues_disagreeing) or "none"
-            copy.reasons.append(
-                f"{p.label()}: the template could not be placed on the page (the barcode, printed rules and "
-                f"printed labels seen, {seen}, do not agree on where the flap and identity zone are): the "
-                f"whole {p.mask_policy} was masked instead; check that no identity shows and no writing "
-                "was hidden, or learn this form's template (anonymat template learn)"
-            )
+            copy.reasons.append(make("fail_closed", page=p.label(), seen=seen, zone=p.mask_policy))
         elif p.flap == Flap.UNKNOWN:
-            copy.reasons.append(f"{p.label()}: flap state unclear")
+            copy.reasons.append(make("flap_unclear", page=p.label()))
 
 
 def output_sequence(copy: Copy, keep_blank: bool) -> list[PageFacts]:
@@ -153,7 +145,8 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
         "anonymity_number": copy.number,
         "manifest": manifest_name(name),
         "status": copy.status,
-        "review_reasons": list(copy.reasons),
+        "review_reasons": texts(copy.reasons),
+        "reasons": [r.to_json() for r in copy.reasons],
         "pages": len(sequence),
         "thumbs": {"pdf_sha256": sha, "pages": len(thumbs)},
     }

@@ -29,10 +29,11 @@ from anonymat.manifest import Copy, Manifest, Settings, entry_label, facts_from_
 from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
+from anonymat.reasons import OTHER, PAGE_FACTS, Reason
 from anonymat.states import OrderMethod
 
-# review reasons that a person deciding the order settles (copy_stage.order_copy writes them)
-ORDER_REASONS = ("reading order uncertain", "the text of some page could not be read")
+# how a version-1 manifest's reasons (texts only) about the order begin
+ORDER_REASONS_V1 = ("reading order uncertain", "the text of some page could not be read")
 DROPPED_BY_HAND = "dropped by hand"
 
 
@@ -57,7 +58,7 @@ class _State:
 
     manifest: Manifest
     pages: list[dict[str, Any]]
-    reasons: list[str]
+    reasons: list[Reason]
     dropped: list[dict[str, Any]]
     manual: list[dict[str, Any]] = field(default_factory=list)
     rebuild: bool = False
@@ -161,7 +162,7 @@ def apply_fixes(
             states[number] = _State(
                 manifest=manifest,
                 pages=pages,
-                reasons=list(manifest.review_reasons),
+                reasons=list(manifest.reasons),
                 dropped=list(manifest.dropped),
             )
         return states[number]
@@ -219,13 +220,27 @@ def apply_fixes(
 
 
 def _changed(copy: _State) -> bool:
-    return copy.rebuild or bool(copy.manual) or copy.reasons != copy.manifest.review_reasons
+    return copy.rebuild or bool(copy.manual) or copy.reasons != copy.manifest.reasons
 
 
-def _names_stray(reason: str, label: str) -> bool:
-    from anonymat.completeness import REASON_PREFIX
+def _names_stray(reason: Reason, label: str) -> bool:
+    """The reason suspects the unassigned page `label` of belonging to the copy."""
+    if reason.code == OTHER:  # version 1
+        return reason.text.startswith("may be incomplete") and f"unassigned page {label} (" in reason.text
+    return reason.code == "stray" and reason.value("stray") == label
 
-    return reason.startswith(REASON_PREFIX) and f"unassigned page {label} (" in reason
+
+def _about_page(reason: Reason, label: str) -> bool:
+    """The reason is a fact of the page `label` (its barcode, orientation, masks): it goes with the page."""
+    if reason.code == OTHER:  # version 1
+        return reason.text.startswith(label + ":")
+    return reason.code in PAGE_FACTS and reason.page == label
+
+
+def _about_order(reason: Reason) -> bool:
+    if reason.code == OTHER:  # version 1
+        return reason.text.startswith(ORDER_REASONS_V1)
+    return reason.kind == "order"
 
 
 def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
@@ -319,7 +334,7 @@ def _apply_move(number: str, copy: _State, page: Page, other: str, target: _Stat
         raise UsageError(f"--move: copy {number} has only this page; a copy cannot be left empty")
     entry = copy.pages.pop(i)
     label = entry_label(entry)
-    moving = [r for r in copy.reasons if r.startswith(label + ":")]
+    moving = [r for r in copy.reasons if _about_page(r, label)]
     copy.reasons = [r for r in copy.reasons if r not in moving]
     target.reasons += [r for r in moving if r not in target.reasons]
     copy.manual.append({"action": "move", "page": label, "id": entry["id"], "to": other, "at": when})
@@ -346,7 +361,7 @@ def _apply_drop(number: str, copy: _State, pages: tuple[Page, ...], when: str) -
     gone = [copy.pages[i] for i in picked]
     copy.pages = [e for i, e in enumerate(copy.pages) if i not in picked]
     labels = [entry_label(e) for e in gone]
-    copy.reasons = [r for r in copy.reasons if not any(r.startswith(lb + ":") for lb in labels)]
+    copy.reasons = [r for r in copy.reasons if not any(_about_page(r, lb) for lb in labels)]
     copy.dropped += [{"source": e["source"], "reason": DROPPED_BY_HAND, "id": e["id"]} for e in gone]
     copy.manual.append({"action": "drop", "ids": [e["id"] for e in gone], "pages": labels, "at": when})
     _mark_ordered(copy)
@@ -434,7 +449,7 @@ def _analyse_again(src: dict[str, Any], settings: Settings | None, template: str
 
 def _mark_ordered(copy: _State) -> None:
     copy.rebuild = True
-    copy.reasons = [r for r in copy.reasons if not r.startswith(ORDER_REASONS)]
+    copy.reasons = [r for r in copy.reasons if not _about_order(r)]
 
 
 def _receives(copy: _State) -> bool:
@@ -525,7 +540,7 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
     else:
         manifest = replace(old)
     manifest.status = status_of(copy.reasons)
-    manifest.review_reasons = list(copy.reasons)
+    manifest.reasons = list(copy.reasons)
     manifest.dropped = copy.dropped
     manifest.manual = manual
     manifest.write(outdir)
@@ -542,7 +557,10 @@ def _update_batch(
             entry = {"anonymity_number": number, "manifest": manifest_name(number)}
             batch.setdefault("copies", []).append(entry)
         entry["status"] = status
-        entry["review_reasons"] = list(copy.reasons)  # batch.json version 2 (api.BATCH_SCHEMA_VERSION)
+        entry["review_reasons"] = [r.text for r in copy.reasons]  # batch.json version 2
+        entry["reasons"] = [
+            r.to_json() for r in copy.reasons
+        ]  # batch.json version 3 (api.BATCH_SCHEMA_VERSION)
         entry["pages"] = len(copy.pages)
         dropped_now = sum(
             1 for d in copy.dropped if d.get("reason") == DROPPED_BY_HAND and d not in copy.manifest.dropped

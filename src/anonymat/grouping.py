@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from anonymat.manifest import Copy, PageFacts
 from anonymat.messages import explain_reason, t
+from anonymat.reasons import Reason, make
 
 
 @dataclass
@@ -42,7 +43,7 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
       one after it; pages that failed to load are unassigned with their error.
     """
     by_number: dict[str, Copy] = {}
-    reasons: dict[str, list[str]] = defaultdict(list)
+    reasons: dict[str, list[Reason]] = defaultdict(list)
     unassigned: list[tuple[PageFacts, str]] = []
     file_numbers: dict[str, set[str]] = defaultdict(set)
     for p in pages:
@@ -62,24 +63,17 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
             assigned[i] = p.number
         elif p.printed_number and len(matches := [n for n in known if p.printed_number in n]) == 1:
             assigned[i] = matches[0]
-            reasons[matches[0]].append(
-                f"{p.label()}: barcode unreadable; number read from the printed digits under it"
-            )
+            reasons[matches[0]].append(make("barcode_digits", page=p.label()))
         else:
             before, after = _neighbour_number(pages, i, -1), _neighbour_number(pages, i, +1)
             own = file_numbers.get(unit_of(p), set())
             if before is not None and before == after:
                 assigned[i] = before
-                reasons[before].append(
-                    f"{p.label()}: barcode unreadable; assigned by the pages scanned around it"
-                )
+                reasons[before].append(make("barcode_neighbours", page=p.label()))
             elif len(own) == 1:
                 number = next(iter(own))
                 assigned[i] = number
-                reasons[number].append(
-                    f"{p.label()}: barcode unreadable; assigned because its file (or folder of images) "
-                    "holds only this copy"
-                )
+                reasons[number].append(make("barcode_file", page=p.label()))
             else:
                 unassigned.append(
                     (p, "barcode unreadable and the pages around it belong to different copies")
@@ -110,11 +104,7 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
         copy.reasons.extend(reasons[number])
         interleaved = _interleaved_with(assigned, number)
         if interleaved:
-            copy.reasons.append(
-                "the pages of this copy are interleaved with those of copy "
-                + ", ".join(sorted(interleaved))
-                + " in the scan: check that no sheet was misplaced"
-            )
+            copy.reasons.append(make("interleaved", others=", ".join(sorted(interleaved))))
     return Grouping([by_number[n] for n in order_seen], unassigned)
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 from anonymat.model import Box
 from anonymat.outdir import manifest_name
+from anonymat.reasons import Reason
 from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource, Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 adds `reasons`, the review reasons as records (reasons.py); 1 is still read
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Copy:
     number: str
     pages: list[PageFacts]  # written pages, in output order once ordered
     blanks: list[PageFacts] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     order_method: OrderMethod = OrderMethod.SCAN
     order_confidence: float = 1.0
     links: list[dict[str, Any]] = field(default_factory=list)
@@ -87,7 +88,7 @@ class Copy:
         return status_of(self.reasons)
 
 
-def status_of(reasons: list[str]) -> Status:
+def status_of(reasons: list[Reason]) -> Status:
     """The one status rule: a copy with any review reason needs review."""
     return Status.NEEDS_REVIEW if reasons else Status.OK
 
@@ -203,7 +204,7 @@ class Manifest:
     pdf: str
     pdf_sha256: str
     status: Status
-    review_reasons: list[str]
+    reasons: list[Reason]  # written as `reasons` (records) and `review_reasons` (their English texts)
     pages: list[dict[str, Any]]
     dropped: list[dict[str, Any]]
     order: OrderRecord
@@ -222,7 +223,11 @@ class Manifest:
                 pdf=str(data["pdf"]),
                 pdf_sha256=str(data["pdf_sha256"]),
                 status=Status(data["status"]),
-                review_reasons=[str(r) for r in data["review_reasons"]],
+                reasons=(
+                    [Reason.from_json(r) for r in data["reasons"]]
+                    if "reasons" in data
+                    else [Reason.from_text(r) for r in data["review_reasons"]]
+                ),
                 pages=[dict(e) for e in data["pages"]],
                 dropped=[dict(d) for d in data["dropped"]],
                 order=OrderRecord.from_json(data["order"]),
@@ -241,12 +246,13 @@ class Manifest:
     def to_json(self) -> dict[str, Any]:
         """Its JSON form, keys in the order the file shows them."""
         data: dict[str, Any] = {
-            "schema_version": self.schema_version,
+            "schema_version": SCHEMA_VERSION,  # written in the current version, whatever was read
             "anonymity_number": self.anonymity_number,
             "pdf": self.pdf,
             "pdf_sha256": self.pdf_sha256,
             "status": self.status,
-            "review_reasons": list(self.review_reasons),
+            "review_reasons": [r.text for r in self.reasons],
+            "reasons": [r.to_json() for r in self.reasons],
             "pages": self.pages,
             "dropped": self.dropped,
             "order": self.order.to_json(),
@@ -278,7 +284,7 @@ def copy_manifest(
         pdf=pdf_name,
         pdf_sha256=pdf_sha256,
         status=copy.status,
-        review_reasons=list(copy.reasons),
+        reasons=list(copy.reasons),
         # "id": the page's number in the report, kept when `anonymat fix` reorders the copy
         pages=[{**page_entry(p), "id": i} for i, p in enumerate(output_pages, start=1)],
         dropped=[

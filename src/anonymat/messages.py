@@ -45,10 +45,10 @@ def language() -> str:
     return _current
 
 
-def t(key: str, **values: object) -> str:
-    """The message `key` in the current language, with its {placeholders} filled in."""
+def t(key: str, lang: str | None = None, **values: object) -> str:
+    """The message `key` in the current language (or `lang`), with its {placeholders} filled in."""
     entry = CATALOGUE[key]
-    text = entry.get(_current) or entry["fr"]
+    text = entry.get(lang or _current) or entry["fr"]
     return text.format(**values) if values else text
 
 
@@ -59,76 +59,12 @@ def plural(n: int, key: str) -> str:
     return t(f"{key}.one" if n <= 1 else f"{key}.many", n=n)
 
 
-# --- review reasons ---------------------------------------------------------------------------------
-# The pipeline's modules record review reasons in English in the manifests (they are data, read by
-# scripts too). For people they are said again here, in plain words: (pattern, kind, catalogue key).
-# The kind decides what the review page shows with the reason (crops of the page joins for "order").
-# Their "en" is empty: in English the reason is shown as the pipeline wrote it.
+# --- unassigned pages' reasons ---------------------------------------------------------------------
+# grouping.py records why a page is in no copy in English in batch.json (`unassigned[].reason`, data read
+# by scripts too); for people they are said again here: (pattern, kind, catalogue key). Review reasons
+# are records with a code (reasons.py) and need no pattern.
 
 REASONS: list[tuple[re.Pattern[str], str, str]] = [
-    (
-        re.compile(r"^reading order uncertain \(confidence (?P<c>[0-9.]+)\)"),
-        "order",
-        "reason.order_uncertain",
-    ),
-    (
-        re.compile(r"^the text of some page could not be read: pages kept in scan order"),
-        "order",
-        "reason.order_unread",
-    ),
-    (
-        re.compile(r"^(?P<page>.+?): orientation not confirmed by the barcode or the printed header"),
-        "orientation",
-        "reason.orientation",
-    ),
-    (
-        re.compile(r"^(?P<page>.+?): the template could not be placed on the page"),
-        "mask",
-        "reason.fail_closed",
-    ),
-    (re.compile(r"^(?P<page>.+?): flap state unclear"), "mask", "reason.flap_unclear"),
-    (
-        re.compile(r"^(?P<page>.+?): barcode unreadable; number read from the printed digits under it"),
-        "barcode",
-        "reason.barcode_digits",
-    ),
-    (
-        re.compile(r"^(?P<page>.+?): barcode unreadable; assigned by the pages scanned around it"),
-        "barcode",
-        "reason.barcode_neighbours",
-    ),
-    (
-        re.compile(r"^(?P<page>.+?): barcode unreadable; assigned because its file"),
-        "barcode",
-        "reason.barcode_file",
-    ),
-    (
-        re.compile(r"^the pages of this copy are interleaved with those of copy (?P<others>.+?) in the scan"),
-        "grouping",
-        "reason.interleaved",
-    ),
-    (
-        re.compile(
-            r"^page (?P<n>\d+) \((?P<page>.+?)\): a name from the roster appears on written line (?P<line>\d+) \(about (?P<mm>\d+) mm"
-        ),
-        "signe",
-        "reason.roster_name",
-    ),
-    (
-        re.compile(
-            r"^page (?P<n>\d+) \((?P<page>.+?)\): a signature-like mark outside the identity zone \(about (?P<mm>\d+) mm"
-        ),
-        "signe",
-        "reason.signature",
-    ),
-    (
-        re.compile(
-            r"^page (?P<n>\d+) \((?P<page>.+?)\): its text could not be read to look for roster names"
-        ),
-        "signe",
-        "reason.roster_unread",
-    ),
-    (re.compile(r"^verification failed: (?P<detail>.*)$"), "verify", "reason.verify_failed"),
     (
         re.compile(r"^barcode unreadable and the pages around it belong to different copies"),
         "barcode",
@@ -139,59 +75,6 @@ REASONS: list[tuple[re.Pattern[str], str, str]] = [
         re.compile(r"^two different anonymity numbers were read on this page"),
         "barcode",
         "unassigned.two_numbers",
-    ),
-    # completeness.py: a page may be missing (the English texts are written there, REASON_PREFIX first)
-    (
-        re.compile(
-            r"^may be incomplete: (?P<stray>.+?) cannot be read, scanned right (?P<side>after|before) its page "
-            r"(?P<page>.+?), may be one of its pages"
-        ),
-        "complete",
-        "reason.stray_unread",
-    ),
-    (
-        re.compile(
-            r"^may be incomplete: the unassigned page (?P<stray>.+?) \((?P<reason>.*?)\), scanned right "
-            r"(?P<side>after|before) its page (?P<page>.+?), may be one of its pages; if it belongs here: "
-            r"(?P<command>.+)$"
-        ),
-        "complete",
-        "reason.stray",
-    ),
-    (
-        re.compile(
-            r"^may be incomplete: its sheet (?P<page>.+?) has no back in the scan, though (?P<k>\d+) of the "
-            r"(?P<n>\d+) sheets of this duplex scan have one"
-        ),
-        "complete",
-        "reason.no_back",
-    ),
-    (
-        re.compile(
-            r"^may be incomplete: its first page \((?P<page>.+?)\) does not look like the start of the memo "
-            r"\(it starts mid-sentence; evidence (?P<score>-?[0-9.]+)\)"
-            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
-        ),
-        "complete",
-        "reason.no_start",
-    ),
-    (
-        re.compile(
-            r"^may be incomplete: its first page \((?P<page>.+?)\) does not look like the start of the memo "
-            r"\(its outline starts at (?P<section>[IVX?]+(?:\.[ABC])?\)?), with no I\) before it\)"
-            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
-        ),
-        "complete",
-        "reason.outline_start",
-    ),
-    (
-        re.compile(
-            r"^may be incomplete: its last page \((?P<page>.+?)\) does not look like the end of the memo "
-            r"\(stops mid-sentence on a full page; score (?P<score>-?[0-9.]+)\)"
-            r"(?:.*?; candidates among the unassigned pages: (?P<candidates>.+))?"
-        ),
-        "complete",
-        "reason.no_end",
     ),
     # grouping.py: pages in no copy
     (
@@ -215,23 +98,13 @@ REASONS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"^barcode unreadable$"), "barcode", "unassigned.barcode_unreadable"),
 ]
 
-# parts of a matched reason said again before they go into its sentence (None: the part is absent)
-_PARTS = {
-    "side": lambda v: t(f"part.side_{v}"),
-    "reason": lambda v: explain_reason(v)[1],
-    "candidates": lambda v: t("part.candidates", pages=v) if v else "",
-}
-
 
 def explain_reason(reason: str) -> tuple[str, str]:
-    """(kind, the reason in plain words in the current language); unknown reasons are shown as they are."""
+    """(kind, an unassigned page's reason in plain words in the current language); others as they are."""
     for pattern, kind, key in REASONS:
         found = pattern.search(reason)
         if found:
-            if _current == "en" and not key.startswith("unassigned."):
-                return kind, reason
-            values = {k: _PARTS[k](v) if k in _PARTS else v for k, v in found.groupdict().items()}
-            return kind, t(key, **values)
+            return kind, t(key, **found.groupdict())
     return "other", reason
 
 
@@ -1062,92 +935,108 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "reason.order_uncertain": {
         "fr": "Ordre des pages incertain (confiance {c}) : regardez les raccords entre les pages, "
         "la fin de chaque page et le début de la suivante.",
-        "en": "",
+        "en": "reading order uncertain (confidence {c}): check the page order",
     },
     "reason.order_unread": {
         "fr": "Le texte d'une page n'a pas pu être lu : les pages sont dans l'ordre du scan ; vérifiez l'ordre.",
-        "en": "",
+        "en": "the text of some page could not be read: pages kept in scan order",
     },
     "reason.orientation": {
         "fr": "{page} : le sens de la page n'est confirmé ni par le code-barres ni par l'en-tête ; "
         "vérifiez qu'elle est à l'endroit et que l'identité est masquée.",
-        "en": "",
+        "en": "{page}: orientation not confirmed by the barcode or the printed header",
     },
     "reason.fail_closed": {
         "fr": "{page} : le modèle du formulaire n'a pas pu être placé ; tout l'en-tête a été masqué. "
         "Vérifiez qu'aucune identité n'apparaît et qu'aucune réponse n'est cachée.",
-        "en": "",
+        "en": "{page}: the template could not be placed on the page (the barcode, printed rules and printed "
+        "labels seen, {seen}, do not agree on where the flap and identity zone are): the whole {zone} "
+        "was masked instead; check that no identity shows and no writing was hidden, or learn this "
+        "form's template (anonymat template learn)",
     },
     "reason.flap_unclear": {
         "fr": "{page} : impossible de dire si le rabat est plié ou ouvert ; vérifiez que l'identité est masquée.",
-        "en": "",
+        "en": "{page}: flap state unclear",
     },
     "reason.barcode_digits": {
         "fr": "{page} : code-barres illisible ; numéro lu sur les chiffres imprimés dessous. "
         "Vérifiez que la page est bien de cette copie.",
-        "en": "",
+        "en": "{page}: barcode unreadable; number read from the printed digits under it",
     },
     "reason.barcode_neighbours": {
         "fr": "{page} : code-barres illisible ; page rattachée d'après les pages scannées avant et après. "
         "Vérifiez qu'elle est bien de cette copie.",
-        "en": "",
+        "en": "{page}: barcode unreadable; assigned by the pages scanned around it",
     },
     "reason.barcode_file": {
         "fr": "{page} : code-barres illisible ; page rattachée car son fichier ne contient que cette copie.",
-        "en": "",
+        "en": "{page}: barcode unreadable; assigned because its file (or folder of images) holds only this "
+        "copy",
     },
     "reason.interleaved": {
         "fr": "Les pages de cette copie sont mêlées à celles de la copie {others} dans le scan : "
         "vérifiez qu'aucune feuille n'a été mal rangée.",
-        "en": "",
+        "en": "the pages of this copy are interleaved with those of copy {others} in the scan: check that "
+        "no sheet was misplaced",
     },
     "reason.roster_name": {
         "fr": "Page {n} ({page}) : un nom de la liste des candidats apparaît ligne {line} "
         "(à environ {mm} mm du haut) : signe distinctif possible, à vérifier.",
-        "en": "",
+        "en": "page {n} ({page}): a name from the roster appears on written line {line} (about {mm} mm from "
+        "the top of the page): possible signe distinctif, check it",
     },
     "reason.signature": {
         "fr": "Page {n} ({page}) : une marque qui ressemble à une signature hors de la zone d'identité "
         "(à environ {mm} mm du haut) : signe distinctif possible, à vérifier.",
-        "en": "",
+        "en": "page {n} ({page}): a signature-like mark outside the identity zone (about {mm} mm from the "
+        "top of the page): possible signe distinctif, check it",
     },
     "reason.roster_unread": {
         "fr": "Page {n} ({page}) : texte illisible pour la recherche des noms des candidats : à vérifier.",
-        "en": "",
+        "en": "page {n} ({page}): its text could not be read to look for roster names: check it",
     },
     "reason.stray_unread": {
         "fr": "Copie peut-être incomplète : {stray}, illisible, a été scannée {side} sa page {page} et en est "
         "peut-être une page. Scannez ou exportez à nouveau cette page, puis relancez `anonymat process`.",
-        "en": "",
+        "en": "may be incomplete: {stray} cannot be read, scanned {side} its page {page}, may be one of its "
+        "pages; rescan or export that page again, then run `anonymat process` again",
     },
     "reason.stray": {
         "fr": "Copie peut-être incomplète : la page non rattachée {stray} ({reason}), scannée {side} sa page "
         "{page}, en est peut-être une page. Si elle en fait partie : {command}",
-        "en": "",
+        "en": "may be incomplete: the unassigned page {stray} ({reason}), scanned {side} its page {page}, "
+        "may be one of its pages; if it belongs here: {command}",
     },
     "reason.no_back": {
         "fr": "Copie peut-être incomplète : sa feuille {page} n'a pas de verso dans le scan, alors que {k} des "
         "{n} feuilles de ce scan recto verso en ont un. Vérifiez que le verso de cette feuille n'a pas été "
         "perdu (rescannez la feuille s'il était écrit).",
-        "en": "",
+        "en": "may be incomplete: its sheet {page} has no back in the scan, though {k} of the {n} sheets of "
+        "this duplex scan have one: check that the back of that sheet was not lost (rescan the sheet "
+        "if it was written on)",
     },
     "reason.no_start": {
         "fr": "Copie peut-être incomplète : sa première page ({page}) ne ressemble pas au début du devoir "
         "(elle commence au milieu d'une phrase ; indice {score}). Vérifiez qu'aucune page ne manque "
         "avant elle{candidates}.",
-        "en": "",
+        "en": "may be incomplete: its first page ({page}) does not look like the start of the memo (it "
+        "starts mid-sentence; evidence {score}): check that no page is missing before it{candidates}",
     },
     "reason.outline_start": {
         "fr": "Copie peut-être incomplète : sa première page ({page}) ne ressemble pas au début du devoir "
         "(son plan commence à {section}, sans I) avant). Vérifiez qu'aucune page ne manque "
         "avant elle{candidates}.",
-        "en": "",
+        "en": "may be incomplete: its first page ({page}) does not look like the start of the memo (its "
+        "outline starts at {section}, with no I) before it): check that no page is missing before "
+        "it{candidates}",
     },
     "reason.no_end": {
         "fr": "Copie peut-être incomplète : sa dernière page ({page}) ne ressemble pas à la fin du devoir "
         "(s'arrête au milieu d'une phrase sur une page pleine ; score {score}). Vérifiez qu'aucune page ne "
         "manque après elle{candidates}.",
-        "en": "",
+        "en": "may be incomplete: its last page ({page}) does not look like the end of the memo (stops "
+        "mid-sentence on a full page; score {score}): check that no page is missing after "
+        "it{candidates}",
     },
     "part.side_after": {"fr": "juste après", "en": "right after"},
     "part.side_before": {"fr": "juste avant", "en": "right before"},
@@ -1155,7 +1044,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": " ; pages non rattachées candidates : {pages}",
         "en": "; candidates among the unassigned pages: {pages}",
     },
-    "reason.verify_failed": {"fr": "La vérification de la copie a échoué : {detail}", "en": ""},
     "unassigned.between_copies": {
         "fr": "code-barres illisible, et les pages voisines sont de copies différentes",
         "en": "barcode unreadable and the pages around it belong to different copies",

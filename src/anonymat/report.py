@@ -170,13 +170,11 @@ def pdf_page_images(pdf_path: Path, reduced: bool = False) -> list[np.ndarray | 
 
 def has_order_doubt(manifest: Manifest) -> bool:
     """A copy to check whose page order a person should look at: the joins are shown as pictures."""
-    from anonymat.messages import explain_reason
-
     if manifest.status == Status.OK or len(manifest.pages) < 2:
         return False
     if manifest.order.method == OrderMethod.MANUAL:
         return False
-    kinds = {explain_reason(r)[0] for r in manifest.review_reasons}
+    kinds = {r.kind for r in manifest.reasons}
     return "order" in kinds or manifest.order.confidence < ORDER_DOUBT_BELOW
 
 
@@ -260,11 +258,9 @@ NUMBER_WIDTH = 320  # px: the sticker's printed digits read easily
 
 def has_number_doubt(manifest: Manifest) -> bool:
     """A copy to check because a page's barcode did not read: its pages' anonymity boxes are shown."""
-    from anonymat.messages import explain_reason
-
     if manifest.status == Status.OK:
         return False
-    return any(explain_reason(r)[0] == "barcode" for r in manifest.review_reasons)
+    return any(r.kind == "barcode" for r in manifest.reasons)
 
 
 def update_number_crops(outdir: Path, manifests: list[Manifest]) -> dict[str, list[str | None]]:

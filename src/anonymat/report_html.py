@@ -1,6 +1,6 @@
 """The HTML of report.html: a page to decide on each copy to check, and a one-page printable summary.
 
-For each copy to check, the reasons come first, in plain words (messages.explain_reason); for an order
+For each copy to check, the reasons come first, in plain words (reasons.Reason.said); for an order
 doubt, the end of each page beside the start of the next (pictures, not OCR text); then the exact
 `anonymat fix` command for that copy, ready to copy; then its pages. The printed view is the batch summary
 alone (counts, copies to check with their reasons, unassigned pages, a line to sign) on one A4 page.
@@ -190,7 +190,7 @@ def _run_block(batch: dict[str, Any]) -> str:
 
 
 def _short_reasons(manifest: Manifest) -> str:
-    reasons = [explain_reason(r)[1] for r in manifest.review_reasons]
+    reasons = [r.said() for r in manifest.reasons]
     if not reasons:
         return ""
     return reasons[0] + (f" (+{len(reasons) - 1})" if len(reasons) > 1 else "")
@@ -326,12 +326,11 @@ def _copy_block(
         f' data-status="{e(status)}">',
         f'<h2>{e(number)}<span class="badge">{e(t("report.status." + css_status))}</span></h2>',
     ]
-    reasons = manifest.review_reasons
+    reasons = manifest.reasons
     if reasons:
         items = []
         for r in reasons:
-            kind, text = explain_reason(str(r))
-            items.append(f'<li class="reason kind-{e(kind)}" title="{e(str(r))}">{e(text)}</li>')
+            items.append(f'<li class="reason kind-{e(r.kind)}" title="{e(r.text)}">{e(r.said())}</li>')
         out.append('<ul class="reasons">' + "".join(items) + "</ul>")
     out.append(f'<div class="meta">{e(" · ".join(meta))} · <a href="{e(pdf)}">PDF</a></div>')
     manual = [_describe_manual(m) for m in manifest.manual or []]

@@ -77,7 +77,8 @@ def completed_copies(
                 "anonymity_number": number,
                 "manifest": path.name,
                 "status": manifest.status,
-                "review_reasons": list(manifest.review_reasons),
+                "review_reasons": [r.text for r in manifest.reasons],
+                "reasons": [r.to_json() for r in manifest.reasons],
                 "pages": len(written),
             },
             {(p.file, p.page) for p in pages},
@@ -116,4 +117,4 @@ def grouped_like_before(copy: Copy, finished: Finished) -> bool:
     """Whether the batch gives a finished copy exactly its pages again, and no review reason its
     manifest lacks."""
     same_pages = {(p.file, p.page) for p in copy.pages + copy.blanks} == finished.sources
-    return same_pages and set(copy.reasons) <= set(finished.entry["review_reasons"])
+    return same_pages and {r.text for r in copy.reasons} <= set(finished.entry["review_reasons"])

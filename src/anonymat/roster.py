@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from anonymat.errors import AnonymatError, UsageError
+from anonymat.reasons import Reason, make
 
 MIN_PART = 3  # letters: shorter roster parts are ignored
 FUZZY_MIN = 5  # letters: from this length one OCR error is tolerated
@@ -306,27 +307,19 @@ def signature_marks(
     return marks
 
 
-def review_reasons(pages: Sequence) -> list[str]:
+def review_reasons(pages: Sequence) -> list[Reason]:
     """Review reasons for a copy's pages in output order (PageFacts with `roster_hits`); no name in them."""
     reasons = []
     for number, p in enumerate(pages, start=1):
         hits = getattr(p, "roster_hits", ())
         if hits is None:
-            reasons.append(
-                f"page {number} ({p.label()}): its text could not be read to look for roster names: check it"
-            )
+            reasons.append(make("roster_unread", page=p.label(), n=number))
             continue
         for line, y_mm in hits:
             if line == MARK:
-                reasons.append(
-                    f"page {number} ({p.label()}): a signature-like mark outside the identity zone "
-                    f"(about {y_mm:.0f} mm from the top of the page): possible signe distinctif, check it"
-                )
+                reasons.append(make("signature", page=p.label(), n=number, mm=f"{y_mm:.0f}"))
                 continue
-            reasons.append(
-                f"page {number} ({p.label()}): a name from the roster appears on written line {line} "
-                f"(about {y_mm:.0f} mm from the top of the page): possible signe distinctif, check it"
-            )
+            reasons.append(make("roster_name", page=p.label(), n=number, line=line, mm=f"{y_mm:.0f}"))
     return reasons
 
 
