@@ -552,7 +552,7 @@ def test_barcode_values_never_name_a_file(hostile_names, template):
     if template == "builtin":  # the pattern refuses them all: unassigned pages
         assert len(batch["unassigned"]) == len(list(scans.iterdir()))
     else:  # accepted by the pattern, refused as file names: batch errors, no crash
-        assert batch["errors"] and all("unsafe file name" in e["error"] for e in batch["errors"])
+        assert batch["errors"] and all("nom de fichier sûr" in e["error"] for e in batch["errors"])
 
 
 # --- 2. data safety -------------------------------------------------------------------------------

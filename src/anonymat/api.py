@@ -49,7 +49,7 @@ def check_dependencies() -> None:
     missing = doctor.missing_required(doctor.run_checks())
     if missing:
         names = ", ".join(c.name for c in missing)
-        raise MissingDependencyError(f"missing: {names}; run `anonymat doctor` to see how to install them")
+        raise MissingDependencyError(t("deps.missing", names=names))
 
 
 def process_batch(options: Options) -> ExitCode:

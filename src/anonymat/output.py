@@ -21,6 +21,7 @@ import numpy as np
 
 from anonymat import __version__
 from anonymat.errors import AnonymatError, ExitCode
+from anonymat.messages import t
 
 DEFAULT_JPEG_QUALITY = 40
 # A page over this size (at 200 dpi or less; scaled by the area above 200 dpi) is encoded again at a lower
@@ -316,7 +317,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
             full = exc.errno in (errno.ENOSPC, errno.EDQUOT)  # its own exit code: the batch stops there
             raise AnonymatError(
-                f"cannot write {path.name} in {folder}: {_WRITE_ERRNOS[exc.errno]}",
+                t("output.cannot_write", name=path.name, folder=folder, why=_WRITE_ERRNOS[exc.errno]),
                 ExitCode.DISK_FULL if full else None,
             ) from exc
         raise
@@ -347,7 +348,9 @@ def _reserve_temp(path: Path) -> Path:
             continue
         except OSError as exc:
             reason = _WRITE_ERRNOS.get(exc.errno or 0, exc.strerror or str(exc))
-            raise AnonymatError(f"cannot write {path.name} in {path.parent}: {reason}") from exc
+            raise AnonymatError(
+                t("output.cannot_write", name=path.name, folder=path.parent, why=reason)
+            ) from exc
         os.close(fd)
         return tmp
     raise AnonymatError(
