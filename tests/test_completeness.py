@@ -162,7 +162,7 @@ def test_adding_a_page_that_is_not_unassigned_is_a_usage_error(torn, tmp_path):
     shutil.copytree(outs["scan"][0], out)
     owner = owner_of(truth, "scans/lot1.pdf", 4)
     code, text = cli("fix", out, owner, "--add", "scans/lot1.pdf:1")
-    assert code == 2 and "not an unassigned page" in text
+    assert code == 2 and "n'est pas une page non rattachée" in text
 
 
 def _cut_in_image(data: bytes, n: int) -> bytes:
