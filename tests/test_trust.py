@@ -561,9 +561,9 @@ def test_barcode_values_never_name_a_file(hostile_names, template):
 @pytest.mark.parametrize(
     ("target", "err", "words"),
     [
-        ("replace", errno.EROFS, "read-only"),
-        ("replace", errno.EACCES, "permission denied"),
-        ("fsync", errno.ENOSPC, "disk is full"),
+        ("replace", errno.EROFS, "lecture seule"),
+        ("replace", errno.EACCES, "permission refusée"),
+        ("fsync", errno.ENOSPC, "le disque est plein"),
     ],
 )
 def test_unwritable_output_is_one_clear_line(corpus, tmp_path, monkeypatch, target, err, words):

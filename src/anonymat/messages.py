@@ -1151,6 +1151,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "la reconnaissance de l'écriture manuscrite a échoué : {error}",
         "en": "handwriting recognition failed: {error}",
     },
+    "output.disk_full": {
+        "fr": "le disque est plein : libérez de la place",
+        "en": "the disk is full: free some space",
+    },
+    "output.quota": {
+        "fr": "le quota disque est dépassé : libérez de la place",
+        "en": "the disk quota is exceeded: free some space",
+    },
+    "output.read_only": {
+        "fr": "le dossier est en lecture seule : choisissez un autre dossier de sortie",
+        "en": "the folder is read-only: choose another output folder",
+    },
+    "output.denied": {
+        "fr": "permission refusée : choisissez un dossier où vous avez le droit d'écrire",
+        "en": "permission denied: choose a folder you can write to",
+    },
+    "output.no_folder": {
+        "fr": "le dossier n'existe pas : créez-le d'abord",
+        "en": "the folder does not exist: create it first",
+    },
     "output.cannot_write": {
         "fr": "impossible d'écrire {name} dans {folder} : {why}",
         "en": "cannot write {name} in {folder}: {why}",
