@@ -18,6 +18,17 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+@pytest.fixture
+def french():
+    """The in-process messages in French whatever the test machine's locale (the default users get)."""
+    from anonymat import messages
+
+    before = messages.language()
+    messages.set_language("fr")
+    yield
+    messages.set_language(before)
+
+
 def run_process(inputs: list[Path], outdir: Path, *extra: str) -> int:
     from typer.testing import CliRunner
 

@@ -298,7 +298,7 @@ def test_a_full_disk_stops_the_batch_with_its_own_code(monkeypatch, tmp_path_fac
     )
     assert result.exit_code == 5, result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "the disk is full" in lines[0] and "relancez la même commande" in lines[0]
+    assert len(lines) == 1 and "le disque est plein" in lines[0] and "relancez la même commande" in lines[0]
     assert not list(out.glob("*.pdf")) and not list(out.glob("*.tmp"))
 
 

@@ -162,7 +162,7 @@ def test_adding_a_page_that_is_not_unassigned_is_a_usage_error(torn, tmp_path):
     shutil.copytree(outs["scan"][0], out)
     owner = owner_of(truth, "scans/lot1.pdf", 4)
     code, text = cli("fix", out, owner, "--add", "scans/lot1.pdf:1")
-    assert code == 2 and "not an unassigned page" in text
+    assert code == 2 and "n'est pas une page non rattachée" in text
 
 
 def _cut_in_image(data: bytes, n: int) -> bytes:
@@ -430,3 +430,32 @@ def test_a_first_page_that_continues_a_sentence_or_the_outline_is_not_a_start():
         "outline_start",
         {"section": "I.B"},
     )  # "B. Des obligations..."
+
+
+def test_a_file_cut_short_whose_readable_pages_were_scanned_already_is_named_once(tmp_path):
+    """A rescan of lot1.pdf cut short: its readable pages are lot1's first pages again (used once), its
+    unreadable tail is named on stderr once, as for any file cut short."""
+    from anonymat.synth import make_corpus
+
+    make_corpus(tmp_path / "corpus", copies=2, seed=7)
+    scans = tmp_path / "scans"
+    shutil.copytree(tmp_path / "corpus" / "scans", scans)
+    lot = (scans / "lot1.pdf").read_bytes()
+    (scans / "rescan.pdf").write_bytes(_cut_in_image(lot, 3))
+    with pikepdf.open(scans / "lot1.pdf") as pdf:
+        total = len(pdf.pages)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["process", str(scans), "-o", str(out), "-q", "--jobs", "2"])
+    batch = load(out / "batch.json")
+    cut = [u for u in batch["unassigned"] if u["source"]["file"] == "scans/rescan.pdf"]
+    assert [u["source"]["page"] for u in cut] == list(range(2, total))  # precondition: pages 3.. unreadable
+    assert [d for d in batch["duplicates"] if "rescan.pdf" in json.dumps(d)]  # and pages 1-2 seen twice
+    said = [
+        f"anonymat: scans/rescan.pdf : le fichier n'est plus lisible après la page 2 sur {total} (tronqué ?) : "
+        f"pages 3 à {total} illisible(s) ; exportez-le ou scannez-le à nouveau"
+    ]
+    assert [line for line in result.output.splitlines() if "rescan.pdf" in line] == said, result.output
+    assert all("stops being readable after page 2" in u["reason"] for u in cut)
+    # run again (a resume: the finished copies are taken from their manifests): named once still
+    again = CliRunner().invoke(app, ["process", str(scans), "-o", str(out), "-q", "--jobs", "2"])
+    assert [line for line in again.output.splitlines() if "rescan.pdf" in line] == said, again.output

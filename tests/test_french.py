@@ -116,4 +116,40 @@ def test_every_review_reason_in_the_french_report_is_said_in_french(french_run):
         # an unassigned page's own error is said in the run's language already (a French sentence)
         assert rendered or " de " in reason, reason
         if rendered:
-            assert reason not in shown, reason
+            assert reason not in shown, reason  # said in French, never left raw on the page
+
+
+def test_fix_refuses_a_bad_argument_in_french(french_run):
+    out, _process, _verify = french_run
+    manifest = next(
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(out.glob("*.json"))
+        if p.name != "batch.json"
+    )
+    number = manifest["anonymity_number"]
+    every_page = ",".join(str(page.get("id", i)) for i, page in enumerate(manifest["pages"], start=1))
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    for args, french in [
+        (["--move", "nonsense"], "--move : PAGE:NUMERO attendu, par exemple 2:1234567890, et non 'nonsense'"),
+        (["--drop", every_page], f"--drop : il ne resterait aucune page dans la copie {number}"),
+        (["--order", "x,y"], "--order : numéros de page attendus"),
+    ]:
+        done = run("fix", out, number, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("anonymat: ") and french in lines[0], (args, lines)
+        assert not [marker for marker in english_markers() if marker in done.stderr], (args, lines)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before  # nothing written
+
+
+def test_an_empty_roster_is_refused_in_french(french_run, tmp_path):
+    out, _process, _verify = french_run
+    roster = tmp_path / "candidats.csv"
+    roster.write_bytes(b"")
+    scans = out.parent / "corpus" / "scans"
+    done = run("process", scans, "-o", tmp_path / "out", "--roster", roster)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "la liste des candidats est vide" in lines[0], lines
+    assert str(roster) in lines[0] and not [m for m in english_markers() if m in done.stderr], lines
+    assert not (tmp_path / "out" / "batch.json").exists()

@@ -139,9 +139,10 @@ class _Slow(_Broken):
 
 
 @pytest.mark.skipif(ocr.tesserocr is None, reason="tesserocr not installed")
+@pytest.mark.usefixtures("french")
 def test_tesserocr_timeout_becomes_page_error(monkeypatch):
     monkeypatch.setattr(ocr, "_api", lambda *args, **kwargs: _Slow())
-    with pytest.raises(PageError, match="took more than"):
+    with pytest.raises(PageError, match="a mis plus de 0 s sur cette page"):
         ocr.ocr_lines(render_lines(LINES[:1]), timeout_s=0.5)
 
 

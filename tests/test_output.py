@@ -153,7 +153,7 @@ def test_disk_full_is_one_actionable_error(
         write_copy_pdf(two_pages, tmp_path / "1.pdf")
     monkeypatch.undo()
     message = str(info.value)
-    assert "disk is full" in message and str(tmp_path) in message and "\n" not in message
+    assert "le disque est plein" in message and str(tmp_path) in message and "\n" not in message
     assert list(tmp_path.iterdir()) == []
 
 
@@ -179,12 +179,12 @@ def test_read_only_file_system(
     with pytest.raises(AnonymatError) as info:
         write_copy_pdf(two_pages, tmp_path / "1.pdf")
     monkeypatch.undo()
-    assert "read-only" in str(info.value) and str(tmp_path) in str(info.value)
+    assert "lecture seule" in str(info.value) and str(tmp_path) in str(info.value)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_folder(tmp_path: Path, two_pages: list[tuple[np.ndarray, float]]) -> None:
-    with pytest.raises(AnonymatError, match="does not exist"):
+    with pytest.raises(AnonymatError, match="le dossier n'existe pas : créez-le d'abord"):
         write_copy_pdf(two_pages, tmp_path / "nope" / "1.pdf")
 
 

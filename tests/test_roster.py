@@ -70,12 +70,13 @@ def test_roster_full_name_column(tmp_path):
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"", "empty"),
-        (b"Quemeneur;Anais\nAbgrall;Loic\n", "no name column"),  # no header row
-        (b"nom;prenom\n", "no name"),
-        (b"nom;prenom\nLe;Yu\n", "too short"),
+        (b"", "est vide"),
+        (b"Quemeneur;Anais\nAbgrall;Loic\n", "aucune colonne de noms"),  # no header row
+        (b"nom;prenom\n", "aucun nom"),
+        (b"nom;prenom\nLe;Yu\n", "trop courts"),
     ],
 )
+@pytest.mark.usefixtures("french")
 def test_roster_unusable_is_a_one_line_usage_error(tmp_path, content, words):
     path = tmp_path / "r.csv"
     path.write_bytes(content)
@@ -86,10 +87,11 @@ def test_roster_unusable_is_a_one_line_usage_error(tmp_path, content, words):
     assert "Quemeneur" not in message and "Abgrall" not in message  # the first row is never echoed
 
 
+@pytest.mark.usefixtures("french")
 def test_roster_missing_or_folder(tmp_path):
-    with pytest.raises(UsageError, match="cannot read"):
+    with pytest.raises(UsageError, match="impossible de lire la liste des candidats"):
         roster.load_roster(tmp_path / "nope.csv")
-    with pytest.raises(UsageError, match="not a folder"):
+    with pytest.raises(UsageError, match="pas un dossier"):
         roster.load_roster(tmp_path)
 
 
@@ -303,8 +305,9 @@ def test_corpus_identities_and_absent_names_not_flagged(corpus, tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "expect"),
-    [(None, "cannot read the roster"), (b"id;code\n1;2\n", "no name column")],
+    [(None, "impossible de lire la liste des candidats"), (b"id;code\n1;2\n", "aucune colonne de noms")],
 )
+@pytest.mark.usefixtures("french")
 def test_cli_bad_roster_is_a_usage_error(corpus, tmp_path, content, expect):
     from typer.testing import CliRunner
 

@@ -29,40 +29,57 @@ def with_change(change) -> dict:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["zones_mm"].pop("identity"), "zones_mm.identity is missing"),
-        (lambda d: d["zones_mm"].update(identity=[105, 62, 90, 104]), "zones_mm.identity has x1 <= x0"),
-        (lambda d: d["zones_mm"].update(identity=[1, 2, 3]), "zones_mm.identity must be [x0, y0, x1, y1]"),
+        (lambda d: d["zones_mm"].pop("identity"), "zones_mm.identity manque"),
+        (lambda d: d["zones_mm"].update(identity=[105, 62, 90, 104]), "zones_mm.identity a x1 <= x0"),
+        (lambda d: d["zones_mm"].update(identity=[1, 2, 3]), "zones_mm.identity doit être [x0, y0, x1, y1]"),
         (
             lambda d: d["mask"].update(zones=["identity", "nowhere"]),
-            "zone 'nowhere' is named but not defined",
+            "la zone 'nowhere' est nommée mais n'est pas définie",
         ),
-        (lambda d: d["number"].update(pattern="[0-9"), "number.pattern is not a valid regular expression"),
-        (lambda d: d.pop("number"), "the template lacks the key 'number'"),
-        (lambda d: d.update(rules_mm=[[10, 20]]), "rules_mm must be a list of [x0, y, x1]"),
-        (lambda d: d["labels_mm"][0].update(flap="ajar"), "labels_mm entry"),
+        (lambda d: d["number"].update(pattern="[0-9"), "number.pattern n'est pas une expression régulière"),
+        (lambda d: d.pop("number"), "il manque au modèle la clé 'number'"),
+        (lambda d: d.update(rules_mm=[[10, 20]]), "rules_mm doit être une liste de [x0, y, x1]"),
+        (lambda d: d["labels_mm"][0].update(flap="ajar"), "de labels_mm n'a pas la forme"),
     ],
 )
+@pytest.mark.usefixtures("french")
 def test_a_broken_template_is_refused_with_what_to_fix(change, message):
     with pytest.raises(UsageError) as err:
         parse_template(with_change(change), "mine.json")
-    assert str(err.value).startswith("mine.json: ")
+    assert str(err.value).startswith("mine.json : ")
     assert message in str(err.value)
 
 
+def test_a_broken_template_is_refused_in_english_too():
+    from anonymat import messages
+
+    messages.set_language("en")
+    try:
+        with pytest.raises(UsageError) as err:
+            parse_template(with_change(lambda d: d.pop("number")), "mine.json")
+    finally:
+        messages.set_language("fr")
+    assert str(err.value) == "mine.json: the template lacks the key 'number'; see README 'Templates'"
+
+
+@pytest.mark.usefixtures("french")
 def test_the_builtin_template_parses_and_an_unknown_name_lists_the_builtin_ones():
     template = parse_template(copy.deepcopy(BUILTIN), "cdg-est")
     assert template == TEMPLATE
     assert template.pattern == "^[0-9]{10}$" and template.mask_zones == ("identity", "flap_open_area")
-    with pytest.raises(UsageError, match="unknown template 'cdg-ouest': use one of cdg-est"):
+    with pytest.raises(
+        UsageError, match=r"modèle inconnu 'cdg-ouest' : donnez l'un des modèles intégrés \(cdg-est"
+    ):
         load_template("cdg-ouest")
 
 
+@pytest.mark.usefixtures("french")
 def test_a_template_file_is_read_like_the_builtin_one(tmp_path):
     path = tmp_path / "mine.json"
     path.write_text(json.dumps(with_change(lambda d: d.update(name="mine"))), encoding="utf-8")
     assert load_template(str(path)).name == "mine"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(UsageError, match="cannot read the template"):
+    with pytest.raises(UsageError, match="impossible de lire le modèle"):
         load_template(str(path))
 
 

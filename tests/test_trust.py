@@ -552,7 +552,7 @@ def test_barcode_values_never_name_a_file(hostile_names, template):
     if template == "builtin":  # the pattern refuses them all: unassigned pages
         assert len(batch["unassigned"]) == len(list(scans.iterdir()))
     else:  # accepted by the pattern, refused as file names: batch errors, no crash
-        assert batch["errors"] and all("unsafe file name" in e["error"] for e in batch["errors"])
+        assert batch["errors"] and all("nom de fichier sûr" in e["error"] for e in batch["errors"])
 
 
 # --- 2. data safety -------------------------------------------------------------------------------
@@ -561,9 +561,9 @@ def test_barcode_values_never_name_a_file(hostile_names, template):
 @pytest.mark.parametrize(
     ("target", "err", "words"),
     [
-        ("replace", errno.EROFS, "read-only"),
-        ("replace", errno.EACCES, "permission denied"),
-        ("fsync", errno.ENOSPC, "disk is full"),
+        ("replace", errno.EROFS, "lecture seule"),
+        ("replace", errno.EACCES, "permission refusée"),
+        ("fsync", errno.ENOSPC, "le disque est plein"),
     ],
 )
 def test_unwritable_output_is_one_clear_line(corpus, tmp_path, monkeypatch, target, err, words):

@@ -287,4 +287,4 @@ def test_verify_with_an_unusable_roster_is_a_usage_error(processed, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("numero\n123\n", encoding="utf-8")
     code, report = cli("verify", out, "--roster", roster)
-    assert code == 2 and "no name column" in report
+    assert code == 2 and "aucune colonne de noms" in report

@@ -51,7 +51,7 @@ def check_dependencies() -> None:
     missing = doctor.missing_required(doctor.run_checks())
     if missing:
         names = ", ".join(c.name for c in missing)
-        raise MissingDependencyError(f"missing: {names}; run `anonymat doctor` to see how to install them")
+        raise MissingDependencyError(t("deps.missing", names=names))
 
 
 def process_batch(options: Options) -> ExitCode:
@@ -178,9 +178,8 @@ def _process_locked(
                 (p.file, p.page): p for p in analyse([r for k, r in by_key.items() if k not in known])
             }
             while True:
-                scanned, same_pages = ingest.duplicate_pages(
-                    [analysed.get(key) or known[key] for key in by_key]
-                )
+                every_page = [analysed.get(key) or known[key] for key in by_key]  # in scan order
+                scanned, same_pages = ingest.duplicate_pages(every_page)
                 grouping = group_pages(scanned)
                 strays = completeness.add_scan_reasons(scanned, grouping)  # a copy next to a stray page
                 skipped = {
@@ -202,11 +201,14 @@ def _process_locked(
                     break
                 analysed.update({(p.file, p.page): p for p in analyse(list(dict.fromkeys(redo)))})
             facts = [analysed[key] for key in by_key if key in analysed]
-            for line in page_error_lines(facts):  # a page that cannot be used is named on stderr too
+            # a page that cannot be used is named on stderr too, once: page by page, or in one line for a
+            # file cut short. Both see every page of every file (those of finished copies and the pages
+            # scanned twice included), so they agree on which pages are a file's unreadable tail
+            for line in page_error_lines(every_page):
                 log.error(line)
             for dup in same_pages:
                 log.info(dup.line())
-            for line in explain_unassigned(scanned, grouping):
+            for line in explain_unassigned(every_page, grouping):
                 log.error(line)
             stray_labels = tuple(s.label() for s in strays if s.page.error is None)
             copies = [finished[n].entry for n in sorted(skipped)]

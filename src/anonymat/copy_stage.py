@@ -13,6 +13,7 @@ from typing import Any
 from anonymat import completeness, output, pagecache, pipeline, report, workers
 from anonymat.errors import AnonymatError, UsageError
 from anonymat.manifest import Copy, PageFacts, Settings, copy_manifest
+from anonymat.messages import t
 from anonymat.outdir import manifest_name
 from anonymat.reasons import make, texts
 from anonymat.roster import review_reasons as roster_reasons
@@ -117,7 +118,7 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
     outdir = Path(job.outdir)
     name = copy.number if SAFE_NAME.fullmatch(copy.number) else None
     if name is None:
-        raise UsageError(f"refusing unsafe file name for copy number {copy.number!r}")
+        raise UsageError(t("copy.unsafe_name", number=copy.number))
     sequence = output_sequence(copy, job.keep_blank)
     cache = pagecache.folder(outdir)
     thumbs: list[bytes] = []  # the report's thumbnails, made from the pixels being encoded

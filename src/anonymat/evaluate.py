@@ -82,20 +82,18 @@ def load_truth(path: Path) -> dict[str, Any]:
     try:
         truth = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the truth file ({exc.strerror})") from exc
+        raise UsageError(t("evaluate.truth_unreadable", path=path, why=exc.strerror)) from exc
     except ValueError as exc:
-        raise UsageError(f"{path}: not a JSON file ({exc}): see docs/truth-file.md") from exc
+        raise UsageError(t("evaluate.truth_not_json", path=path, error=exc)) from exc
     copies = truth.get("copies") if isinstance(truth, dict) else None
     if not isinstance(copies, list) or not copies:
-        raise UsageError(f'{path}: no "copies" list: see docs/truth-file.md')
+        raise UsageError(t("evaluate.truth_no_copies", path=path))
     for i, copy in enumerate(copies):
         if not isinstance(copy, dict) or not isinstance(copy.get("number"), str):
-            raise UsageError(f'{path}: copy {i + 1} has no "number" (its anonymity number, as a string)')
+            raise UsageError(t("evaluate.truth_no_number", path=path, i=i + 1))
         order = copy.get("order")
         if not isinstance(order, list) or not all(_is_source(s) for s in order):
-            raise UsageError(
-                f'{path}: copy {copy["number"]}: "order" must list its written pages as {{"file", "page"}}'
-            )
+            raise UsageError(t("evaluate.truth_order", path=path, number=copy["number"]))
     return truth
 
 
@@ -242,7 +240,7 @@ def write_junit(result: Evaluation, path: Path) -> None:
 def _manifests(outdir: Path) -> dict[str, Manifest]:
     batch = _read(outdir / BATCH_JSON)
     if not isinstance(batch, dict) or not isinstance(batch.get("copies"), list):
-        raise UsageError(f"{outdir}: no batch.json: give the output folder of a finished `anonymat process`")
+        raise UsageError(t("evaluate.no_batch", outdir=outdir))
     found = {}
     for entry in batch["copies"]:
         try:

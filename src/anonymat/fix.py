@@ -70,13 +70,10 @@ class _State:
 def parse_positions(text: str, what: str) -> tuple[Page, ...]:
     """'3,1,2', '3 1 2' or '3;1;2' -> (3, 1, 2); 'scans/lot1.pdf:5' stays a source page; anything else is
     a usage error."""
-    items = [t for t in re.split(r"[\s,;]+", text.strip()) if t]
-    if not items or not all(t.isdigit() or _is_source_page(t) for t in items):
-        raise UsageError(
-            f"{what}: expected page numbers as the report shows them (3,1,2) or source pages "
-            f"(FILE:PAGE, e.g. scans/lot1.pdf:5), not {text!r}"
-        )
-    return tuple(int(t) if t.isdigit() else t for t in items)
+    items = [tok for tok in re.split(r"[\s,;]+", text.strip()) if tok]
+    if not items or not all(tok.isdigit() or _is_source_page(tok) for tok in items):
+        raise UsageError(t("fix.bad_positions", what=what, text=text))
+    return tuple(int(tok) if tok.isdigit() else tok for tok in items)
 
 
 def _is_source_page(token: str) -> bool:
@@ -88,7 +85,7 @@ def parse_move(text: str) -> tuple[Page, str]:
     """'2:1234567890' -> (2, '1234567890'); 'scans/lot1.pdf:5:1234567890' -> ('scans/lot1.pdf:5', ...)."""
     page, sep, number = text.rpartition(":")
     if not sep or not number.strip() or not (page.strip().isdigit() or _is_source_page(page.strip())):
-        raise UsageError(f"--move: expected PAGE:NUMBER like 2:1234567890, not {text!r}")
+        raise UsageError(t("fix.bad_move", text=text))
     page = page.strip()
     return (int(page) if page.isdigit() else page), number.strip()
 
@@ -97,9 +94,9 @@ def parse_add(text: str) -> tuple[str, int, int | None]:
     """'scans/lot1.pdf:5@2' -> ('scans/lot1.pdf', 5, 2); without '@POSITION' the page goes last."""
     where, at, position = text.rpartition("@") if "@" in text else (text, "", "")
     if at and not position.strip().isdigit():
-        raise UsageError(f"--add: expected FILE:PAGE[@POSITION] like scans/lot1.pdf:5@2, not {text!r}")
+        raise UsageError(t("fix.bad_add", text=text))
     if not _is_source_page(where.strip()):
-        raise UsageError(f"--add: expected FILE:PAGE[@POSITION] like scans/lot1.pdf:5@2, not {text!r}")
+        raise UsageError(t("fix.bad_add", text=text))
     file, _, page = where.strip().rpartition(":")
     return file, int(page), int(position) if at else None
 
@@ -109,9 +106,9 @@ def read_csv_fixes(path: Path, resolved: bool = False) -> list[Fix]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the CSV file ({exc.strerror})") from exc
+        raise UsageError(t("fix.csv_unreadable", path=path, why=exc.strerror)) from exc
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not a UTF-8 text file; save the CSV as UTF-8") from exc
+        raise UsageError(t("fix.csv_not_utf8", path=path)) from exc
     try:  # the header line tells the separator: ',' (English spreadsheets), ';' (French ones) or a tab
         delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
     except csv.Error:
@@ -119,18 +116,19 @@ def read_csv_fixes(path: Path, resolved: bool = False) -> list[Fix]:
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = [h.strip().lower() for h in rows[0]] if rows else []
     if "number" not in header or "order" not in header:
-        raise UsageError(f"{path}: the first line must be the header `number,order`")
+        raise UsageError(t("fix.csv_header", path=path))
     i_num, i_ord = header.index("number"), header.index("order")
     fixes = []
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
+        where = t("fix.csv_line", path=path, line=line_no)
         if len(row) <= max(i_num, i_ord):
-            raise UsageError(f"{path} line {line_no}: expected a number and an order")
-        order = parse_positions(row[i_ord], f"{path} line {line_no}")
+            raise UsageError(t("fix.csv_row", where=where))
+        order = parse_positions(row[i_ord], where)
         fixes.append(Fix(number=row[i_num].strip(), order=order, resolved=resolved))
     if not fixes:
-        raise UsageError(f"{path}: no copy to fix (only a header?)")
+        raise UsageError(t("fix.csv_empty", path=path))
     return fixes
 
 
@@ -169,11 +167,11 @@ def apply_fixes(
 
     added: list[dict[str, Any]] = []  # batch.json unassigned entries attached
     for fix in fixes:
-        copy = state(fix.number, "NUMBER")
+        copy = state(fix.number, t("fix.arg_number"))
         number = copy.manifest.anonymity_number
         given = (fix.order is not None, fix.move is not None, bool(fix.drop), fix.add is not None)
         if sum(given) > 1:
-            raise UsageError("give one of --order, --move, --drop, --add per call")
+            raise UsageError(t("fix.one_action"))
         if fix.order is not None:
             _apply_order(number, copy, fix.order, when)
         elif fix.move is not None:
@@ -186,7 +184,7 @@ def apply_fixes(
             if entry is not None:
                 added.append(entry)
         elif not fix.resolved:
-            raise UsageError("nothing to do: give --order, --move, --drop, --add or --resolved")
+            raise UsageError(t("fix.no_action"))
         if fix.resolved and (copy.reasons or copy.manual):  # run again: nothing left to resolve
             copy.reasons = []
             copy.manual.append({"action": "resolved", "at": when})
@@ -247,7 +245,7 @@ def order_lines(outdir: Path, numbers: list[str]) -> list[str]:
     """What `fix` prints: each copy's pages in their order, by report number and source page."""
     out = []
     for given in numbers:
-        number = _existing_number(Path(outdir), given, "NUMBER")
+        number = _existing_number(Path(outdir), given, t("fix.arg_number"))
         manifest = _load_manifest(Path(outdir) / manifest_name(number))
         pages = [
             f"{e.get('id', i)} ({e['source']['file']}:{int(e['source']['page']) + 1})"
@@ -270,7 +268,7 @@ def _existing_number(outdir: Path, number: str, given_as: str) -> str:
         ]
         if len(same) == 1:
             return same[0]
-    raise UsageError(f"{given_as}: no copy {number!r} in {outdir} (its manifest {number}.json is missing)")
+    raise UsageError(t("fix.no_copy", given_as=given_as, number=number, outdir=outdir))
 
 
 def _find(number: str, copy: _State, page: Page, what: str) -> int:
@@ -279,10 +277,7 @@ def _find(number: str, copy: _State, page: Page, what: str) -> int:
         if page == entry["id"] or (isinstance(page, str) and page == _source_ref(entry)):
             return i
     ids = ",".join(str(e["id"]) for e in copy.pages)
-    raise UsageError(
-        f"{what}: copy {number} has no page {page} (its pages, as the report numbers them: {ids}; "
-        "or name a page FILE:PAGE)"
-    )
+    raise UsageError(t("fix.no_page", what=what, number=number, page=page, ids=ids))
 
 
 def _source_ref(entry: dict[str, Any]) -> str:
@@ -306,10 +301,7 @@ def _apply_order(number: str, copy: _State, order: tuple[Page, ...], when: str) 
     picked = [_find(number, copy, page, "--order") for page in order]
     if sorted(picked) != list(range(n)):
         ids = ",".join(str(e["id"]) for e in copy.pages)
-        raise UsageError(
-            f"--order: copy {number} has {n} pages ({ids} in the report), give each exactly once "
-            f"(got {_csv(order)})"
-        )
+        raise UsageError(t("fix.order_each_once", number=number, n=n, ids=ids, got=_csv(order)))
     if picked == list(range(n)):
         return  # already in this order: nothing to do
     copy.pages = [copy.pages[i] for i in picked]
@@ -319,9 +311,7 @@ def _apply_order(number: str, copy: _State, order: tuple[Page, ...], when: str) 
 
 def _apply_move(number: str, copy: _State, page: Page, other: str, target: _State, when: str) -> None:
     if other == number:
-        raise UsageError(
-            f"--move: page {page} is already in copy {number}; use --order to move it within the copy"
-        )
+        raise UsageError(t("fix.move_same", page=page, number=number))
     if isinstance(page, str) and any(_source_ref(e) == page for e in target.pages):
         return  # moved already
     done = [
@@ -331,7 +321,7 @@ def _apply_move(number: str, copy: _State, page: Page, other: str, target: _Stat
         return  # moved already by the same command
     i = _find(number, copy, page, "--move")
     if len(copy.pages) == 1:
-        raise UsageError(f"--move: copy {number} has only this page; a copy cannot be left empty")
+        raise UsageError(t("fix.move_last", number=number))
     entry = copy.pages.pop(i)
     label = entry_label(entry)
     moving = [r for r in copy.reasons if _about_page(r, label)]
@@ -348,7 +338,7 @@ def _apply_move(number: str, copy: _State, page: Page, other: str, target: _Stat
 
 def _apply_drop(number: str, copy: _State, pages: tuple[Page, ...], when: str) -> None:
     if len(set(pages)) != len(pages):
-        raise UsageError(f"--drop: page given twice ({_csv(pages)})")
+        raise UsageError(t("fix.drop_twice", pages=_csv(pages)))
     gone_already = {d.get("id") for d in copy.dropped if d.get("reason") == DROPPED_BY_HAND} | {
         _source_ref(d) for d in copy.dropped if d.get("reason") == DROPPED_BY_HAND and "page" in d["source"]
     }
@@ -357,7 +347,7 @@ def _apply_drop(number: str, copy: _State, pages: tuple[Page, ...], when: str) -
         return
     picked = sorted({_find(number, copy, p, "--drop") for p in pages})
     if len(picked) >= len(copy.pages):
-        raise UsageError(f"--drop: copy {number} would have no page left")
+        raise UsageError(t("fix.drop_all", number=number))
     gone = [copy.pages[i] for i in picked]
     copy.pages = [e for i, e in enumerate(copy.pages) if i not in picked]
     labels = [entry_label(e) for e in gone]
@@ -391,30 +381,24 @@ def _apply_add(
         None,
     )
     if entry is None:
-        raise UsageError(
-            f"--add: {ref} is not an unassigned page of this batch (see batch.json `unassigned` or the "
-            "report's list); a page of another copy moves with --move"
-        )
+        raise UsageError(t("fix.add_not_unassigned", ref=ref))
     src = entry["source"]
     if not src.get("path") or not src.get("kind"):
-        raise UsageError(
-            f"--add: batch.json does not say where {file} is (made by an older anonymat): run `anonymat "
-            "process` again"
-        )
+        raise UsageError(t("fix.add_no_path", file=file))
     _check_sources([{"source": src}])
     facts = _analyse_again(src, copy.manifest.settings, template)
     if facts.error:
-        raise UsageError(f"--add: {facts.error}")
+        raise UsageError(t("fix.add_error", error=facts.error))
     if facts.blank:
-        raise UsageError(f"--add: {ref} is a blank page: nothing to attach")
+        raise UsageError(t("fix.add_blank", ref=ref))
     if facts.number and facts.number != number:
-        raise UsageError(f"--add: the barcode of {ref} reads {facts.number}, not {number}")
+        raise UsageError(t("fix.add_barcode", ref=ref, read=facts.number, number=number))
     from anonymat.manifest import page_entry
 
     new = {**page_entry(facts), "id": _next_id(copy)}
     at = len(copy.pages) + 1 if position is None else position
     if not 1 <= at <= len(copy.pages) + 1:
-        raise UsageError(f"--add: position {at} is not one of 1..{len(copy.pages) + 1}")
+        raise UsageError(t("fix.add_position", at=at, last=len(copy.pages) + 1))
     copy.pages.insert(at - 1, new)
     copy.manual.append(
         {"action": "add", "page": entry_label(new), "id": new["id"], "position": at, "at": when}
@@ -433,13 +417,10 @@ def _analyse_again(src: dict[str, Any], settings: Settings | None, template: str
     try:
         chosen = load_template(name)
     except Exception as exc:  # noqa: BLE001 - a template that cannot be loaded: say which option to give
-        raise UsageError(f"--add: cannot load the template {name!r} ({exc}): give --template FILE") from exc
+        raise UsageError(t("fix.add_template", name=name, error=exc)) from exc
     if template is None and " " in recorded:
         if recorded != fingerprint(chosen):
-            raise UsageError(
-                f"--add: the copies were made with another template than the built-in {name!r}: "
-                "give the same --template FILE as `anonymat process`"
-            )
+            raise UsageError(t("fix.add_other_template", name=name))
     ref = PageRef(
         path=src["path"], file=src["file"], index=int(src["page"]), sha256=src["sha256"], kind=src["kind"]
     )
@@ -467,19 +448,14 @@ def _check_sources(pages: list[dict[str, Any]]) -> None:
         src = entry["source"]
         path = src.get("path")
         if not path:
-            raise UsageError(
-                f"{src['file']}: the manifest does not say where this scan is;"
-                " run `anonymat process --force` again"
-            )
+            raise UsageError(t("fix.source_unknown", file=src["file"]))
         if path not in seen:
             try:
                 seen[path] = ingest.sha256_file(Path(path))
             except OSError as exc:
-                raise UsageError(
-                    f"{path}: source scan not found ({exc.strerror}); put it back to rebuild the copy"
-                ) from exc
+                raise UsageError(t("fix.source_missing", path=path, why=exc.strerror)) from exc
         if seen[path] != src["sha256"]:
-            raise UsageError(f"{path}: source scan changed since it was processed; put the original back")
+            raise UsageError(t("fix.source_changed", path=path))
 
 
 def _jpeg_quality(pdf_path: Path) -> int:
@@ -577,16 +553,16 @@ def _load_manifest(path: Path) -> Manifest:
     try:
         return Manifest.read(path)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read it ({exc}); run `anonymat process` again") from exc
+        raise UsageError(t("fix.unreadable", path=path, error=exc)) from exc
     except ValueError as exc:
-        raise UsageError(f"{path}: {exc}; run `anonymat process` again") from exc
+        raise UsageError(t("fix.bad_manifest", path=path, error=exc)) from exc
 
 
 def _load_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read it ({exc}); run `anonymat process` again") from exc
+        raise UsageError(t("fix.unreadable", path=path, error=exc)) from exc
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: not an anonymat manifest")
+        raise UsageError(t("fix.not_manifest", path=path))
     return data

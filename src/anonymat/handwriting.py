@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from anonymat.errors import MissingDependencyError, PageError
+from anonymat.messages import t
 
 RAPID_MODEL = "PP-OCRv6_rec_small.onnx"
 ENGINES = ("rapidocr", "tesseract")
@@ -101,9 +102,9 @@ class RapidReader:
     def __init__(self, threads: int = 1) -> None:
         model = rapid_model_path()
         if model is None:
-            raise MissingDependencyError("rapidocr is not installed: run make setup")
+            raise MissingDependencyError(t("handwriting.no_rapidocr"))
         if not model.is_file():  # the engine would download a model: refuse
-            raise MissingDependencyError(f"rapidocr model missing: {model}; reinstall rapidocr (make setup)")
+            raise MissingDependencyError(t("handwriting.no_model", model=model))
         from rapidocr import RapidOCR
 
         params = {
@@ -118,7 +119,7 @@ class RapidReader:
         try:
             self._rec = RapidOCR(params=params)._load_rec_model()
         except Exception as exc:  # onnxruntime errors are plain exceptions
-            raise MissingDependencyError(f"rapidocr could not load its model: {exc}") from exc
+            raise MissingDependencyError(t("handwriting.cannot_load", error=exc)) from exc
 
     def read(self, pieces: Sequence[np.ndarray]) -> list[str]:
         from rapidocr.ch_ppocr_rec.typings import TextRecInput
@@ -130,7 +131,7 @@ class RapidReader:
             with self._lock:
                 out = self._rec(TextRecInput(img=images))
         except Exception as exc:
-            raise PageError(f"handwriting recognition failed: {exc}") from exc
+            raise PageError(t("handwriting.failed", error=exc)) from exc
         texts = [latin_only(str(t)) for t in out.txts]
         return texts + [""] * (len(pieces) - len(texts))
 

@@ -260,6 +260,34 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "impossible de lire la liste des candidats ({why})",
         "en": "cannot read the roster ({why})",
     },
+    "roster.too_big": {
+        "fr": "{path} : la liste des candidats dépasse {mb} Mo : est-ce le bon fichier ?",
+        "en": "{path}: the roster is over {mb} MB: is it the right file?",
+    },
+    "roster.folder": {
+        "fr": "{path} : --roster attend un fichier CSV, pas un dossier",
+        "en": "{path}: --roster needs a CSV file, not a folder",
+    },
+    "roster.no_name": {
+        "fr": "{path} : la liste des candidats ne contient aucun nom : un candidat par ligne, sous une ligne "
+        "d'en-tête",
+        "en": "{path}: the roster lists no name: one candidate per row, under a header row",
+    },
+    "roster.all_too_common": {
+        "fr": "{path} : tous les noms de la liste sont trop courts ou des mots trop courants pour être "
+        "recherchés",
+        "en": "{path}: every name in the roster is too short or too common a word to look for",
+    },
+    "roster.empty": {
+        "fr": "{origin} : la liste des candidats est vide : donnez un CSV avec une ligne d'en-tête (nom;prenom)",
+        "en": "{origin}: the roster is empty: give a CSV with a header row (nom;prenom)",
+    },
+    "roster.no_column": {
+        "fr": "{origin} : aucune colonne de noms dans la ligne d'en-tête de la liste : nommez les colonnes nom "
+        "et prenom (ou last_name/first_name, surname/given_name, name)",
+        "en": "{origin}: no name column in the roster's header row: "
+        "name the columns nom and prenom (or last_name/first_name, surname/given_name, name)",
+    },
     "options.not_a_folder": {"fr": "ce n'est pas un dossier", "en": "not a folder"},
     "outdir.cannot_create": {
         "fr": "impossible de créer le dossier de sortie ({why})",
@@ -581,6 +609,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "evaluate.fail_line": {"fr": "ÉCHEC copie {number} : {problem}", "en": "FAIL copy {number}: {problem}"},
     "evaluate.pass": {"fr": "RÉUSSI", "en": "PASS"},
     "evaluate.fail": {"fr": "ÉCHEC", "en": "FAIL"},
+    "evaluate.truth_unreadable": {
+        "fr": "{path} : impossible de lire le fichier de vérité ({why})",
+        "en": "{path}: cannot read the truth file ({why})",
+    },
+    "evaluate.truth_not_json": {
+        "fr": "{path} : ce n'est pas un fichier JSON ({error}) : voir docs/truth-file.md",
+        "en": "{path}: not a JSON file ({error}): see docs/truth-file.md",
+    },
+    "evaluate.truth_no_copies": {
+        "fr": '{path} : pas de liste "copies" : voir docs/truth-file.md',
+        "en": '{path}: no "copies" list: see docs/truth-file.md',
+    },
+    "evaluate.truth_no_number": {
+        "fr": "{path} : la copie {i} n'a pas de \"number\" (son numéro d'anonymat, en chaîne de caractères)",
+        "en": '{path}: copy {i} has no "number" (its anonymity number, as a string)',
+    },
+    "evaluate.truth_order": {
+        "fr": '{path} : copie {number} : "order" doit lister ses pages écrites sous la forme '
+        '{{"file", "page"}}',
+        "en": '{path}: copy {number}: "order" must list its written pages as {{"file", "page"}}',
+    },
+    "evaluate.no_batch": {
+        "fr": "{outdir} : pas de batch.json : donnez le dossier de sortie d'un `anonymat process` terminé",
+        "en": "{outdir}: no batch.json: give the output folder of a finished `anonymat process`",
+    },
     "fix.help": {
         "fr": "Corrige à la main l'ordre des pages d'une copie, déplace ou retire une page ; "
         "seules ces copies sont refaites. La commande exacte pour chaque copie est dans report.html.",
@@ -637,6 +690,143 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "donnez le NUMERO de la copie (ou --csv FICHIER)",
         "en": "give the copy's NUMBER (or --csv FILE)",
     },
+    # anonymat fix: what it refuses, and why
+    "fix.arg_number": {"fr": "NUMERO", "en": "NUMBER"},
+    "fix.bad_positions": {
+        "fr": "{what} : numéros de page attendus, tels que les montre le rapport (3,1,2), ou pages sources "
+        "(FICHIER:PAGE, par exemple scans/lot1.pdf:5), et non {text!r}",
+        "en": "{what}: expected page numbers as the report shows them (3,1,2) or source pages "
+        "(FILE:PAGE, e.g. scans/lot1.pdf:5), not {text!r}",
+    },
+    "fix.bad_move": {
+        "fr": "--move : PAGE:NUMERO attendu, par exemple 2:1234567890, et non {text!r}",
+        "en": "--move: expected PAGE:NUMBER like 2:1234567890, not {text!r}",
+    },
+    "fix.bad_add": {
+        "fr": "--add : FICHIER:PAGE[@POSITION] attendu, par exemple scans/lot1.pdf:5@2, et non {text!r}",
+        "en": "--add: expected FILE:PAGE[@POSITION] like scans/lot1.pdf:5@2, not {text!r}",
+    },
+    "fix.csv_unreadable": {
+        "fr": "{path} : impossible de lire le fichier CSV ({why})",
+        "en": "{path}: cannot read the CSV file ({why})",
+    },
+    "fix.csv_not_utf8": {
+        "fr": "{path} : ce n'est pas un fichier texte UTF-8 ; enregistrez le CSV en UTF-8",
+        "en": "{path}: not a UTF-8 text file; save the CSV as UTF-8",
+    },
+    "fix.csv_header": {
+        "fr": "{path} : la première ligne doit être l'en-tête `number,order`",
+        "en": "{path}: the first line must be the header `number,order`",
+    },
+    "fix.csv_line": {"fr": "{path} ligne {line}", "en": "{path} line {line}"},
+    "fix.csv_row": {
+        "fr": "{where} : un numéro et un ordre sont attendus",
+        "en": "{where}: expected a number and an order",
+    },
+    "fix.csv_empty": {
+        "fr": "{path} : aucune copie à corriger (rien que l'en-tête ?)",
+        "en": "{path}: no copy to fix (only a header?)",
+    },
+    "fix.one_action": {
+        "fr": "une seule action par appel : --order, --move, --drop ou --add",
+        "en": "give one of --order, --move, --drop, --add per call",
+    },
+    "fix.no_action": {
+        "fr": "rien à faire : donnez --order, --move, --drop, --add ou --resolved",
+        "en": "nothing to do: give --order, --move, --drop, --add or --resolved",
+    },
+    "fix.no_copy": {
+        "fr": "{given_as} : pas de copie {number!r} dans {outdir} (son manifeste {number}.json est absent)",
+        "en": "{given_as}: no copy {number!r} in {outdir} (its manifest {number}.json is missing)",
+    },
+    "fix.no_page": {
+        "fr": "{what} : la copie {number} n'a pas de page {page} (ses pages, numérotées comme dans le "
+        "rapport : {ids} ; ou désignez une page par FICHIER:PAGE)",
+        "en": "{what}: copy {number} has no page {page} (its pages, as the report numbers them: {ids}; "
+        "or name a page FILE:PAGE)",
+    },
+    "fix.order_each_once": {
+        "fr": "--order : la copie {number} a {n} pages ({ids} dans le rapport) : donnez chacune exactement "
+        "une fois (reçu : {got})",
+        "en": "--order: copy {number} has {n} pages ({ids} in the report), give each exactly once "
+        "(got {got})",
+    },
+    "fix.move_same": {
+        "fr": "--move : la page {page} est déjà dans la copie {number} ; pour la déplacer dans la copie, "
+        "utilisez --order",
+        "en": "--move: page {page} is already in copy {number}; use --order to move it within the copy",
+    },
+    "fix.move_last": {
+        "fr": "--move : la copie {number} n'a que cette page ; une copie ne peut pas rester vide",
+        "en": "--move: copy {number} has only this page; a copy cannot be left empty",
+    },
+    "fix.drop_twice": {
+        "fr": "--drop : page donnée deux fois ({pages})",
+        "en": "--drop: page given twice ({pages})",
+    },
+    "fix.drop_all": {
+        "fr": "--drop : il ne resterait aucune page dans la copie {number}",
+        "en": "--drop: copy {number} would have no page left",
+    },
+    "fix.add_not_unassigned": {
+        "fr": "--add : {ref} n'est pas une page non rattachée de ce traitement (voir `unassigned` dans "
+        "batch.json, ou la liste du rapport) ; une page d'une autre copie se déplace avec --move",
+        "en": "--add: {ref} is not an unassigned page of this batch (see batch.json `unassigned` or the "
+        "report's list); a page of another copy moves with --move",
+    },
+    "fix.add_no_path": {
+        "fr": "--add : batch.json ne dit pas où se trouve {file} (écrit par une version plus ancienne "
+        "d'anonymat) : relancez `anonymat process`",
+        "en": "--add: batch.json does not say where {file} is (made by an older anonymat): run `anonymat "
+        "process` again",
+    },
+    "fix.add_error": {"fr": "--add : {error}", "en": "--add: {error}"},
+    "fix.add_blank": {
+        "fr": "--add : {ref} est une page blanche : rien à rattacher",
+        "en": "--add: {ref} is a blank page: nothing to attach",
+    },
+    "fix.add_barcode": {
+        "fr": "--add : le code-barres de {ref} donne {read}, et non {number}",
+        "en": "--add: the barcode of {ref} reads {read}, not {number}",
+    },
+    "fix.add_position": {
+        "fr": "--add : la position {at} n'est pas comprise entre 1 et {last}",
+        "en": "--add: position {at} is not one of 1..{last}",
+    },
+    "fix.add_template": {
+        "fr": "--add : impossible de charger le modèle {name!r} ({error}) : donnez --template FICHIER",
+        "en": "--add: cannot load the template {name!r} ({error}): give --template FILE",
+    },
+    "fix.add_other_template": {
+        "fr": "--add : les copies ont été faites avec un autre modèle que le modèle intégré {name!r} : "
+        "donnez le même --template FICHIER qu'à `anonymat process`",
+        "en": "--add: the copies were made with another template than the built-in {name!r}: "
+        "give the same --template FILE as `anonymat process`",
+    },
+    "fix.source_unknown": {
+        "fr": "{file} : le manifeste ne dit pas où se trouve ce scan ; relancez `anonymat process --force`",
+        "en": "{file}: the manifest does not say where this scan is; run `anonymat process --force` again",
+    },
+    "fix.source_missing": {
+        "fr": "{path} : scan source introuvable ({why}) ; remettez-le en place pour refaire la copie",
+        "en": "{path}: source scan not found ({why}); put it back to rebuild the copy",
+    },
+    "fix.source_changed": {
+        "fr": "{path} : le scan source a changé depuis son traitement ; remettez l'original en place",
+        "en": "{path}: source scan changed since it was processed; put the original back",
+    },
+    "fix.unreadable": {
+        "fr": "{path} : illisible ({error}) ; relancez `anonymat process`",
+        "en": "{path}: cannot read it ({error}); run `anonymat process` again",
+    },
+    "fix.bad_manifest": {
+        "fr": "{path} : {error} ; relancez `anonymat process`",
+        "en": "{path}: {error}; run `anonymat process` again",
+    },
+    "fix.not_manifest": {
+        "fr": "{path} : ce n'est pas un manifeste d'anonymat",
+        "en": "{path}: not an anonymat manifest",
+    },
     "template.help": {
         "fr": "Ajouter un nouveau formulaire : apprendre son modèle, le vérifier sur un scan.",
         "en": "Onboard a new form: learn its template, check it on a scan.",
@@ -674,6 +864,50 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "show.page": {
         "fr": "Quelle page du scan (1 = la première).",
         "en": "Which page of the scan (1 = the first).",
+    },
+    "template.unreadable": {
+        "fr": "{path} : impossible de lire le modèle ({error}) ; voir le README, section 'Templates'",
+        "en": "{path}: cannot read the template ({error}); see README 'Templates'",
+    },
+    "template.unknown": {
+        "fr": "modèle inconnu {name!r} : donnez l'un des modèles intégrés ({names}) ou un fichier JSON",
+        "en": "unknown template {name!r}: use one of {names} or a JSON file",
+    },
+    "template.box": {
+        "fr": "{origin} : {what} doit être [x0, y0, x1, y1] en millimètres",
+        "en": "{origin}: {what} must be [x0, y0, x1, y1] in millimetres",
+    },
+    "template.box_order": {
+        "fr": "{origin} : {what} a x1 <= x0 ou y1 <= y0",
+        "en": "{origin}: {what} has x1 <= x0 or y1 <= y0",
+    },
+    "template.zone_missing": {
+        "fr": "{origin} : zones_mm.{zone} manque",
+        "en": "{origin}: zones_mm.{zone} is missing",
+    },
+    "template.zone_undefined": {
+        "fr": "{origin} : la zone {zone!r} est nommée mais n'est pas définie dans zones_mm",
+        "en": "{origin}: zone {zone!r} is named but not defined in zones_mm",
+    },
+    "template.key_missing": {
+        "fr": "{origin} : il manque au modèle la clé {missing} ; voir le README, section 'Templates'",
+        "en": "{origin}: the template lacks the key {missing}; see README 'Templates'",
+    },
+    "template.bad_pattern": {
+        "fr": "{origin} : number.pattern n'est pas une expression régulière valide ({error})",
+        "en": "{origin}: number.pattern is not a valid regular expression ({error})",
+    },
+    "template.rules": {
+        "fr": "{origin} : rules_mm doit être une liste de [x0, y, x1] en millimètres",
+        "en": "{origin}: rules_mm must be a list of [x0, y, x1] in millimetres",
+    },
+    "template.labels": {
+        "fr": "{origin} : labels_mm doit être une liste de {{key, at: [x, y], flap}}",
+        "en": "{origin}: labels_mm must be a list of {{key, at: [x, y], flap}}",
+    },
+    "template.label_entry": {
+        "fr": "{origin} : l'entrée {item!r} de labels_mm n'a pas la forme {{key, at: [x, y], flap}}",
+        "en": "{origin}: labels_mm entry {item!r} is not {{key, at: [x, y], flap}}",
     },
     "watch.help": {
         "fr": "Dossier surveillé : traite chaque scan déposé dans ENTREE dès qu'il ne grossit plus.",
@@ -748,6 +982,79 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "sa lecture a fait planter deux fois un processus de travail ; vérifiez le scan, ou exportez-le "
         "à nouveau",
         "en": "reading it crashed a worker process twice; check the scan, or export it again",
+    },
+    "ocr.no_language": {
+        "fr": "données de langue '{lang}' de tesseract introuvables : installez tesseract-ocr-{lang}, voir "
+        "`anonymat doctor`",
+        "en": "tesseract language data '{lang}' not found: install tesseract-ocr-{lang}, see `anonymat doctor`",
+    },
+    "ocr.cannot_load": {
+        "fr": "tesseract n'a pas pu charger '{lang}' depuis {folder} ({error}) : réinstallez tesseract-ocr-{lang}",
+        "en": "tesseract could not load '{lang}' from {folder} ({error}): reinstall tesseract-ocr-{lang}",
+    },
+    "ocr.failed": {
+        "fr": "tesseract a échoué sur cette page ({error}) ; la page doit être vérifiée à la main",
+        "en": "tesseract failed on this page ({error}); the page needs a manual check",
+    },
+    "ocr.timeout": {
+        "fr": "tesseract a mis plus de {seconds:.0f} s sur cette page et a été arrêté",
+        "en": "tesseract took more than {seconds:.0f} s on this page and was stopped",
+    },
+    "ocr.no_library": {
+        "fr": "ni tesserocr ni pytesseract ne peuvent être importés : lancez `make setup`",
+        "en": "neither tesserocr nor pytesseract can be imported: run `make setup`",
+    },
+    "ocr.no_program": {
+        "fr": "le programme tesseract n'est pas installé : voir `anonymat doctor`",
+        "en": "the tesseract program is not installed: see `anonymat doctor`",
+    },
+    "handwriting.no_rapidocr": {
+        "fr": "rapidocr n'est pas installé : lancez make setup",
+        "en": "rapidocr is not installed: run make setup",
+    },
+    "handwriting.no_model": {
+        "fr": "modèle de rapidocr absent : {model} ; réinstallez rapidocr (make setup)",
+        "en": "rapidocr model missing: {model}; reinstall rapidocr (make setup)",
+    },
+    "handwriting.cannot_load": {
+        "fr": "rapidocr n'a pas pu charger son modèle : {error}",
+        "en": "rapidocr could not load its model: {error}",
+    },
+    "handwriting.failed": {
+        "fr": "la reconnaissance de l'écriture manuscrite a échoué : {error}",
+        "en": "handwriting recognition failed: {error}",
+    },
+    "output.disk_full": {
+        "fr": "le disque est plein : libérez de la place",
+        "en": "the disk is full: free some space",
+    },
+    "output.quota": {
+        "fr": "le quota disque est dépassé : libérez de la place",
+        "en": "the disk quota is exceeded: free some space",
+    },
+    "output.read_only": {
+        "fr": "le dossier est en lecture seule : choisissez un autre dossier de sortie",
+        "en": "the folder is read-only: choose another output folder",
+    },
+    "output.denied": {
+        "fr": "permission refusée : choisissez un dossier où vous avez le droit d'écrire",
+        "en": "permission denied: choose a folder you can write to",
+    },
+    "output.no_folder": {
+        "fr": "le dossier n'existe pas : créez-le d'abord",
+        "en": "the folder does not exist: create it first",
+    },
+    "output.cannot_write": {
+        "fr": "impossible d'écrire {name} dans {folder} : {why}",
+        "en": "cannot write {name} in {folder}: {why}",
+    },
+    "copy.unsafe_name": {
+        "fr": "numéro de copie {number!r} refusé : il ne donne pas un nom de fichier sûr",
+        "en": "refusing unsafe file name for copy number {number!r}",
+    },
+    "deps.missing": {
+        "fr": "manquant : {names} ; lancez `anonymat doctor` pour savoir comment les installer",
+        "en": "missing: {names}; run `anonymat doctor` to see how to install them",
     },
     "file.bomb": {
         "fr": "l'image annonce plus de {n} millions de pixels (bombe de décompression ?) : rescannez à 300 dpi",

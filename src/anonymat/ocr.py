@@ -25,6 +25,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from anonymat.errors import MissingDependencyError, PageError  # noqa: E402
+from anonymat.messages import t  # noqa: E402
 from anonymat.tools import has_language, quiet_native_stderr, tessdata_dir  # noqa: E402
 
 try:  # noqa: SIM105
@@ -102,15 +103,11 @@ def _api(lang: str, psm: int, whitelist: str | None = None) -> Any:
         return api
     folder = tessdata_dir()
     if folder is None or not has_language(lang):
-        raise MissingDependencyError(
-            f"tesseract language data '{lang}' not found: install tesseract-ocr-{lang}, see `anonymat doctor`"
-        )
+        raise MissingDependencyError(t("ocr.no_language", lang=lang))
     try:
         api = tesserocr.PyTessBaseAPI(path=str(folder), lang=lang, psm=psm, oem=tesserocr.OEM.LSTM_ONLY)
     except RuntimeError as exc:
-        raise MissingDependencyError(
-            f"tesseract could not load '{lang}' from {folder} ({exc}): reinstall tesseract-ocr-{lang}"
-        ) from exc
+        raise MissingDependencyError(t("ocr.cannot_load", lang=lang, folder=folder, error=exc)) from exc
     # Tesseract 5 reads every low-confidence word a second time with black and white swapped:
     # most handwriting is low-confidence, and these pages hold no inverted text. Off: 5 % less OCR time
     # on the ordering text, the same words (measured on 34 generated pages).
@@ -129,9 +126,9 @@ def _recognize(api: Any, image: np.ndarray, timeout_s: float) -> None:
         with quiet_native_stderr():  # leptonica's messages about harmless empty regions
             done = api.Recognize(timeout=max(1, int(timeout_s * 1000)))
     except RuntimeError as exc:
-        raise PageError(f"tesseract failed on this page ({exc}); the page needs a manual check") from exc
+        raise PageError(t("ocr.failed", error=exc)) from exc
     if not done:
-        raise PageError(f"tesseract took more than {timeout_s:.0f} s on this page and was stopped")
+        raise PageError(t("ocr.timeout", seconds=timeout_s))
 
 
 def _checked(getter: Any, *args: Any) -> str:
@@ -182,13 +179,9 @@ def _call_pytesseract(function: str, image: np.ndarray, lang: str, config: str, 
         import pytesseract
         from PIL import Image
     except ImportError as exc:
-        raise MissingDependencyError(
-            "neither tesserocr nor pytesseract can be imported: run `make setup`"
-        ) from exc
+        raise MissingDependencyError(t("ocr.no_library")) from exc
     if not has_language(lang):
-        raise MissingDependencyError(
-            f"tesseract language data '{lang}' not found: install tesseract-ocr-{lang}, see `anonymat doctor`"
-        )
+        raise MissingDependencyError(t("ocr.no_language", lang=lang))
     pil = Image.fromarray(image)
     pil.format = "BMP"  # pytesseract would PNG-encode the page otherwise (about 1 s per page)
     kwargs: dict[str, Any] = {"lang": lang, "config": config, "timeout": timeout_s}
@@ -197,13 +190,11 @@ def _call_pytesseract(function: str, image: np.ndarray, lang: str, config: str, 
     try:
         return getattr(pytesseract, function)(pil, **kwargs)
     except pytesseract.TesseractNotFoundError as exc:
-        raise MissingDependencyError("the tesseract program is not installed: see `anonymat doctor`") from exc
+        raise MissingDependencyError(t("ocr.no_program")) from exc
     except pytesseract.TesseractError as exc:
-        raise PageError(
-            f"tesseract failed on this page ({exc.message}); the page needs a manual check"
-        ) from exc
+        raise PageError(t("ocr.failed", error=exc.message)) from exc
     except RuntimeError as exc:  # pytesseract's bare RuntimeError on timeout
-        raise PageError(f"tesseract took more than {timeout_s:.0f} s on this page and was stopped") from exc
+        raise PageError(t("ocr.timeout", seconds=timeout_s)) from exc
 
 
 def _pytesseract_lines(image: np.ndarray, psm: int, lang: str, timeout_s: float) -> list[OcrLine]:

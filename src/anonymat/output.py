@@ -21,6 +21,7 @@ import numpy as np
 
 from anonymat import __version__
 from anonymat.errors import AnonymatError, ExitCode
+from anonymat.messages import t
 
 DEFAULT_JPEG_QUALITY = 40
 # A page over this size (at 200 dpi or less; scaled by the area above 200 dpi) is encoded again at a lower
@@ -291,13 +292,13 @@ def write_bytes_atomic(data: bytes, path: Path, durable: bool = True) -> None:
             os.fsync(fh.fileno())
 
 
-_WRITE_ERRNOS = {
-    errno.ENOSPC: "the disk is full: free some space",
-    errno.EDQUOT: "the disk quota is exceeded: free some space",
-    errno.EROFS: "the folder is read-only: choose another output folder",
-    errno.EACCES: "permission denied: choose a folder you can write to",
-    errno.EPERM: "permission denied: choose a folder you can write to",
-    errno.ENOENT: "the folder does not exist: create it first",
+_WRITE_ERRNOS = {  # what to do, as catalogue keys (said in the run's language when it happens)
+    errno.ENOSPC: "output.disk_full",
+    errno.EDQUOT: "output.quota",
+    errno.EROFS: "output.read_only",
+    errno.EACCES: "output.denied",
+    errno.EPERM: "output.denied",
+    errno.ENOENT: "output.no_folder",
 }
 
 
@@ -316,7 +317,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
             full = exc.errno in (errno.ENOSPC, errno.EDQUOT)  # its own exit code: the batch stops there
             raise AnonymatError(
-                f"cannot write {path.name} in {folder}: {_WRITE_ERRNOS[exc.errno]}",
+                t("output.cannot_write", name=path.name, folder=folder, why=t(_WRITE_ERRNOS[exc.errno])),
                 ExitCode.DISK_FULL if full else None,
             ) from exc
         raise
@@ -346,8 +347,11 @@ def _reserve_temp(path: Path) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            reason = _WRITE_ERRNOS.get(exc.errno or 0, exc.strerror or str(exc))
-            raise AnonymatError(f"cannot write {path.name} in {path.parent}: {reason}") from exc
+            key = _WRITE_ERRNOS.get(exc.errno or 0)
+            reason = t(key) if key else exc.strerror or str(exc)
+            raise AnonymatError(
+                t("output.cannot_write", name=path.name, folder=path.parent, why=reason)
+            ) from exc
         os.close(fd)
         return tmp
     raise AnonymatError(

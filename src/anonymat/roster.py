@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from anonymat.errors import AnonymatError, UsageError
+from anonymat.messages import t
 from anonymat.reasons import Reason, make
 
 MIN_PART = 3  # letters: shorter roster parts are ignored
@@ -136,20 +137,19 @@ def load_roster(path: Path) -> Roster:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_ROSTER_BYTES:
-            raise UsageError(
-                f"{path}: the roster is over {MAX_ROSTER_BYTES // 1_000_000} MB: is it the right file?"
-            )
+            raise UsageError(t("roster.too_big", path=path, mb=MAX_ROSTER_BYTES // 1_000_000))
         data = path.read_bytes()
     except IsADirectoryError as exc:
-        raise UsageError(f"{path}: --roster needs a CSV file, not a folder") from exc
+        raise UsageError(t("roster.folder", path=path)) from exc
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the roster ({exc.strerror or exc})") from exc
+        why = t("options.roster_unreadable", why=exc.strerror or exc)
+        raise UsageError(t("at", where=path, what=why)) from exc
     names = roster_names(_decode(data), str(path))
     roster = build_roster(names)
     if not names:
-        raise UsageError(f"{path}: the roster lists no name: one candidate per row, under a header row")
+        raise UsageError(t("roster.no_name", path=path))
     if not roster:
-        raise UsageError(f"{path}: every name in the roster is too short or too common a word to look for")
+        raise UsageError(t("roster.all_too_common", path=path))
     return roster
 
 
@@ -176,15 +176,12 @@ def roster_names(text: str, origin: str) -> list[str]:
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
-        raise UsageError(f"{origin}: the roster is empty: give a CSV with a header row (nom;prenom)")
+        raise UsageError(t("roster.empty", origin=origin))
     header = [_column_key(h) for h in rows[0]]
     wanted = [i for i, key in enumerate(header) if key in FAMILY_COLUMNS + GIVEN_COLUMNS + FULL_COLUMNS]
     if not wanted:
         # the header is not echoed: without one, the first row would be a candidate's name
-        raise UsageError(
-            f"{origin}: no name column in the roster's header row: "
-            "name the columns nom and prenom (or last_name/first_name, surname/given_name, name)"
-        )
+        raise UsageError(t("roster.no_column", origin=origin))
     names: list[str] = []
     for row in rows[1:]:
         for i in wanted:

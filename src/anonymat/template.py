@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from anonymat.errors import UsageError
+from anonymat.messages import t
 from anonymat.model import Box
 
 REQUIRED_ZONES = ("identity", "anonymity_box", "barcode", "writing_area")
@@ -63,14 +64,14 @@ def load_template(name_or_path: str) -> Template:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise UsageError(f"{path}: cannot read the template ({exc}); see README 'Templates'") from exc
+            raise UsageError(t("template.unreadable", path=path, error=exc)) from exc
         return parse_template(data, str(path))
     builtin = resources.files("anonymat") / "templates" / f"{name_or_path}.json"
     if not builtin.is_file():
         names = sorted(
             p.name.removesuffix(".json") for p in (resources.files("anonymat") / "templates").iterdir()
         )
-        raise UsageError(f"unknown template {name_or_path!r}: use one of {', '.join(names)} or a JSON file")
+        raise UsageError(t("template.unknown", name=name_or_path, names=", ".join(names)))
     return parse_template(json.loads(builtin.read_text(encoding="utf-8")), name_or_path)
 
 
@@ -79,23 +80,23 @@ def parse_template(data: dict, origin: str) -> Template:
         if not (
             isinstance(value, list) and len(value) == 4 and all(isinstance(v, int | float) for v in value)
         ):
-            raise UsageError(f"{origin}: {what} must be [x0, y0, x1, y1] in millimetres")
+            raise UsageError(t("template.box", origin=origin, what=what))
         x0, y0, x1, y1 = (float(v) for v in value)
         if x1 <= x0 or y1 <= y0:
-            raise UsageError(f"{origin}: {what} has x1 <= x0 or y1 <= y0")
+            raise UsageError(t("template.box_order", origin=origin, what=what))
         return (x0, y0, x1, y1)
 
     try:
         zones = {k: box(v, f"zones_mm.{k}") for k, v in data["zones_mm"].items()}
         for zone in REQUIRED_ZONES:
             if zone not in zones:
-                raise UsageError(f"{origin}: zones_mm.{zone} is missing")
+                raise UsageError(t("template.zone_missing", origin=origin, zone=zone))
         mask = data.get("mask", {})
         flap = data.get("flap", {})
         mask_zones = tuple(mask.get("zones", ["identity"]))
         for zone in (*mask_zones, *(v for v in flap.values() if v)):
             if zone not in zones:
-                raise UsageError(f"{origin}: zone {zone!r} is named but not defined in zones_mm")
+                raise UsageError(t("template.zone_undefined", origin=origin, zone=zone))
         pattern = data["number"]["pattern"]
         re.compile(pattern)
         frame = box(data["frame_mm"], "frame_mm") if data.get("frame_mm") is not None else None
@@ -116,9 +117,9 @@ def parse_template(data: dict, origin: str) -> Template:
             labels_mm=_labels(data.get("labels_mm", []), origin),
         )
     except KeyError as exc:
-        raise UsageError(f"{origin}: the template lacks the key {exc}; see README 'Templates'") from exc
+        raise UsageError(t("template.key_missing", origin=origin, missing=exc)) from exc
     except re.error as exc:
-        raise UsageError(f"{origin}: number.pattern is not a valid regular expression ({exc})") from exc
+        raise UsageError(t("template.bad_pattern", origin=origin, error=exc)) from exc
 
 
 def _rules(value: object, frame: MmBox | None, origin: str) -> tuple[tuple[float, float, float], ...]:
@@ -131,13 +132,13 @@ def _rules(value: object, frame: MmBox | None, origin: str) -> tuple[tuple[float
     if not isinstance(value, list) or not all(
         isinstance(r, list) and len(r) == 3 and all(isinstance(v, int | float) for v in r) for r in value
     ):
-        raise UsageError(f"{origin}: rules_mm must be a list of [x0, y, x1] in millimetres")
+        raise UsageError(t("template.rules", origin=origin))
     return tuple((float(r[0]), float(r[1]), float(r[2])) for r in value)
 
 
 def _labels(value: object, origin: str) -> tuple[TemplateLabel, ...]:
     if not isinstance(value, list):
-        raise UsageError(f"{origin}: labels_mm must be a list of {{key, at: [x, y], flap}}")
+        raise UsageError(t("template.labels", origin=origin))
     labels = []
     for item in value:
         try:
@@ -147,7 +148,7 @@ def _labels(value: object, origin: str) -> tuple[TemplateLabel, ...]:
                 raise ValueError(flap)
             labels.append(TemplateLabel(str(item["key"]), x, y, flap))
         except (KeyError, TypeError, ValueError) as exc:
-            raise UsageError(f"{origin}: labels_mm entry {item!r} is not {{key, at: [x, y], flap}}") from exc
+            raise UsageError(t("template.label_entry", origin=origin, item=item)) from exc
     return tuple(labels)
 
 
