@@ -178,7 +178,4 @@ def write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None, pool
 
 def _write_crashed(job: WriteJob) -> AnonymatError:
     files = ", ".join(sorted({p.file for p in job.copy.pages}))
-    return AnonymatError(
-        f"writing copy {job.copy.number} crashed a worker process twice: run the command again; "
-        f"if it fails again, check its scans ({files})"
-    )
+    return AnonymatError(t("copy.crashed", number=job.copy.number, files=files))

@@ -354,6 +354,4 @@ def _reserve_temp(path: Path) -> Path:
             ) from exc
         os.close(fd)
         return tmp
-    raise AnonymatError(
-        f"cannot create a temporary file in {path.parent}: too many leftovers, clean the folder"
-    )
+    raise AnonymatError(t("output.no_temp", folder=path.parent))
