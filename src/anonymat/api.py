@@ -34,7 +34,7 @@ from anonymat.grouping import Grouping, explain_unassigned, group_pages, page_er
 from anonymat.manifest import PageFacts, Settings
 from anonymat.messages import t
 from anonymat.model import PageRef
-from anonymat.outdir import BATCH_JSON
+from anonymat.outdir import BATCH_JSON, THUMBS, page_thumb_name
 from anonymat.progress import Progress, RunLog
 from anonymat.reasons import Reason
 from anonymat.roster import load_roster
@@ -165,7 +165,7 @@ def take_inventory(batch: Batch) -> None:
             order=options.order, template=options.template,
         )
     )  # fmt: skip
-    for folder in (options.outdir, options.outdir / report.THUMBS):  # left by a run killed mid-write
+    for folder in (options.outdir, options.outdir / THUMBS):  # left by a run killed mid-write
         if folder.is_dir():
             output.remove_stale_temps(folder)
     batch.found = found = ingest.inventory(list(options.inputs))
@@ -422,7 +422,7 @@ def _unassigned(
             "source": p.full_source(),
             "reason": reason,
             **stray_info.get((p.file, p.page), {}),
-            **({"thumb": report.page_thumb_name(p.source())} if p.error is None else {}),
+            **({"thumb": page_thumb_name(p.source())} if p.error is None else {}),
         }
         for p, reason in grouping.unassigned
     ]
