@@ -166,7 +166,7 @@ def kill_and_resume(scans: Path, clean: Path, out: Path, after_s: float, whole_g
 
 
 @pytest.mark.parametrize(
-    "moments", [pytest.param(4, id="4-moments"), pytest.param(16, id="16", marks=pytest.mark.slow)]
+    "moments", [pytest.param(2, id="2-moments"), pytest.param(16, id="16", marks=pytest.mark.slow)]
 )
 def test_kill_9_at_any_moment_then_rerun_gives_the_clean_bytes(stray_batch, tmp_path, moments):
     scans, clean = stray_batch

@@ -657,7 +657,7 @@ def test_a_rerun_sweeps_the_temporary_files_a_killed_run_left(corpus, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "pages", [pytest.param(60, id="60-pages"), pytest.param(500, id="500-pages", marks=pytest.mark.slow)]
+    "pages", [pytest.param(30, id="30-pages"), pytest.param(500, id="500-pages", marks=pytest.mark.slow)]
 )
 def test_long_pdf(corpus, tmp_path, pages):
     """A production-scanner PDF: many copies back to back (each of the good pages under a new number)."""

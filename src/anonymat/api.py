@@ -31,10 +31,10 @@ from anonymat import (
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
 from anonymat.grouping import Grouping, explain_unassigned, group_pages, page_error_lines
-from anonymat.manifest import PageFacts
+from anonymat.manifest import PageFacts, Settings
 from anonymat.messages import t
 from anonymat.model import PageRef
-from anonymat.outdir import BATCH_JSON
+from anonymat.outdir import BATCH_JSON, THUMBS, page_thumb_name
 from anonymat.progress import Progress, RunLog
 from anonymat.reasons import Reason
 from anonymat.roster import load_roster
@@ -96,39 +96,99 @@ def _process_batch(options: Options, log: RunLog) -> ExitCode:
         return _process_locked(options, log, template, started, started_at)
 
 
+@dataclasses.dataclass
+class Batch:
+    """What the steps of one run hand on to each other (in the main process; pages and copies are worked
+    on in the pool)."""
+
+    options: Options
+    log: RunLog
+    template: Template
+    started: float  # time.monotonic() at the start, for the summary's seconds
+    started_at: str  # the date batch.json records
+    settings: Settings | None = None
+    found: ingest.Inventory | None = None
+    refs: list[PageRef] = dataclasses.field(default_factory=list)  # every page of every input file
+    finished: dict[str, resume.Finished] = dataclasses.field(default_factory=dict)  # copies done before
+    errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # batch.json's errors
+    rejected: int = 0  # input files refused: exit 4 (INPUT_REJECTED), not 1
+    facts: list[PageFacts] = dataclasses.field(default_factory=list)  # the pages analysed by this run
+    every_page: list[PageFacts] = dataclasses.field(default_factory=list)  # analysed, or from manifests
+    grouping: Grouping | None = None
+    strays: list[completeness.Stray] = dataclasses.field(default_factory=list)
+    same_pages: list[ingest.Duplicate] = dataclasses.field(default_factory=list)
+    skipped: set[str] = dataclasses.field(default_factory=set)  # finished copies grouped as before
+    copies: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # batch.json's copies
+    pages_out: int = 0
+    thumbs: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # what the writers made
+    unassigned: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    interrupted: str | None = None  # "SIGINT" or "SIGTERM"
+    report_path: Path | None = None
+
+
 def _process_locked(
     options: Options, log: RunLog, template: Template, started: float, started_at: str
 ) -> ExitCode:
+    """The run, step by step: what is there, the pages, the copies, then batch.json and the report
+    (written after Ctrl-C or SIGTERM too, marked incomplete), and the exit code."""
+    batch = Batch(options, log, template, started, started_at)
+    take_inventory(batch)
     try:
-        settings = resume.run_settings(options, template)
+        # one pool of workers for both stages (Dask brings its own)
+        with (
+            pagecache.kept(options.outdir),
+            workers.worker_pool(1 if options.scheduler else options.jobs) as pool,
+        ):
+            analyse_and_group(batch, pool)
+            name_unusable_pages(batch)
+            write_copies(batch, pool)
+    except (KeyboardInterrupt, Interrupted) as stop:
+        take_stock_of_interruption(batch, "SIGTERM" if isinstance(stop, Interrupted) else "SIGINT")
+    write_batch_record(batch)
+    return conclude(batch)
+
+
+def take_inventory(batch: Batch) -> None:
+    """The run's settings and first line, the input files (refused ones named), their pages, and the
+    copies a previous run finished."""
+    options, log = batch.options, batch.log
+    try:
+        batch.settings = resume.run_settings(options, batch.template)
     except OSError as exc:
         raise UsageError(
             t("at", where=options.roster, what=t("options.roster_unreadable", why=exc.strerror))
         ) from exc
+    inputs = ", ".join(map(str, options.inputs))
     log.copy(  # the run's first line in the log (and on stderr with -v when it is not a terminal)
-        f"anonymat {__version__}: {', '.join(map(str, options.inputs))} -> {options.outdir} "
-        f"(jobs {options.jobs}, order {options.order}, template {options.template})"
-    )
-    for folder in (options.outdir, options.outdir / report.THUMBS):  # left by a run killed mid-write
+        t(
+            "run.first_line", version=__version__, inputs=inputs, outdir=options.outdir, jobs=options.jobs,
+            order=options.order, template=options.template,
+        )
+    )  # fmt: skip
+    for folder in (options.outdir, options.outdir / THUMBS):  # left by a run killed mid-write
         if folder.is_dir():
             output.remove_stale_temps(folder)
-    found = ingest.inventory(list(options.inputs))
-    files, problems = found.files, found.problems
-    errors = [{"file": p.file, "error": p.error} for p in problems]
-    rejected = len(problems)  # input files refused: exit 4 (INPUT_REJECTED), not 1
-    for p in problems:  # errors are printed even with -q ("no progress, only errors")
+    batch.found = found = ingest.inventory(list(options.inputs))
+    batch.errors = [{"file": p.file, "error": p.error} for p in found.problems]
+    batch.rejected = len(found.problems)
+    for p in found.problems:  # errors are printed even with -q ("no progress, only errors")
         log.error(f"{p.file}: {p.error}")
     for line in found.notes(verbose=options.verbosity > 0) if options.verbosity >= 0 else ():
         log.info(line)
-    all_refs = ingest.page_refs(files)
-    finished = {} if options.force else resume.completed_copies(options.outdir, all_refs, settings)
-    known = {key: p for f in finished.values() for key, p in f.facts.items()}
-    copies: list[dict[str, Any]] = []
-    pages_out = 0
-    skipped: set[str] = set()
+    batch.refs = ingest.page_refs(found.files)
+    if not options.force:
+        batch.finished = resume.completed_copies(options.outdir, batch.refs, batch.settings)
 
+
+def analyse_and_group(batch: Batch, pool: Any) -> None:
+    """Analyse the pages and group them into copies.
+
+    Resuming groups the whole batch as a clean run would, then skips the copies that come out with exactly
+    the pages a previous run wrote: the pages of finished copies are not analysed again, since what
+    grouping needs of them is in their manifests."""
+    options, finished = batch.options, batch.finished
     plain = pipeline.PageContext(
-        template=template,
+        template=batch.template,
         want_text=options.order == Order.CONTINUITY,
         vault=str(options.vault) if options.vault else None,
         roster=load_roster(options.roster) if options.roster else None,
@@ -138,180 +198,180 @@ def _process_locked(
         str(pagecache.folder(options.outdir)), options.jpeg_quality, options.max_page_kb
     )
     cached = dataclasses.replace(plain, render=render)
-    facts: list[PageFacts] = []
-    strays: list[completeness.Stray] = []
-    same_pages: list[ingest.Duplicate] = []
-    grouping = None
-    interrupted: str | None = None
-    thumbs: dict[str, dict[str, Any]] = {}  # the thumbnails the writers made, for the report
-    try:
-        # one pool of workers for both stages (Dask brings its own)
-        with (
-            pagecache.kept(options.outdir),
-            workers.worker_pool(1 if options.scheduler else options.jobs) as pool,
-        ):
 
-            def analyse(refs: list[PageRef]) -> list[PageFacts]:
-                with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
-                    return [
-                        page
-                        for ctx, part in (
-                            (cached, refs[: pagecache.MAX_PAGES]),
-                            (plain, refs[pagecache.MAX_PAGES :]),
-                        )
-                        if part
-                        for page in pipeline.analyse_all(
-                            part,
-                            ctx,
-                            options.jobs,
-                            on_done=bar.advance,
-                            scheduler=options.scheduler,
-                            pool=pool,
-                        )
-                    ]
-
-            # Resuming groups the whole batch as a clean run would, then skips the copies that come out
-            # with exactly the pages a previous run wrote: the pages of finished copies are not analysed
-            # again, since what grouping needs of them is in their manifests
-            by_key = {(r.file, r.index): r for r in all_refs}
-            analysed = {
-                (p.file, p.page): p for p in analyse([r for k, r in by_key.items() if k not in known])
-            }
-            while True:
-                every_page = [analysed.get(key) or known[key] for key in by_key]  # in scan order
-                scanned, same_pages = ingest.duplicate_pages(every_page)
-                grouping = group_pages(scanned)
-                strays = completeness.add_scan_reasons(scanned, grouping)  # a copy next to a stray page
-                skipped = {
-                    c.number
-                    for c in grouping.copies
-                    if c.number in finished and resume.grouped_like_before(c, finished[c.number])
-                }
-                # what the manifests cannot give: the text of the copies to write, and of the copies a
-                # stray page is weighed against (completeness), and the fingerprints that find duplicates
-                beside = {n.number for s in strays for n in s.neighbours}
-                redo = [
-                    by_key[(p.file, p.page)]
-                    for c in grouping.copies
-                    if c.number not in skipped or (c.number in beside and options.order == Order.CONTINUITY)
-                    for p in c.pages + c.blanks
-                    if (p.file, p.page) not in analysed
-                ] + [by_key[key] for key in resume.duplicate_suspects(scanned, known, analysed)]
-                if not redo:
-                    break
-                analysed.update({(p.file, p.page): p for p in analyse(list(dict.fromkeys(redo)))})
-            facts = [analysed[key] for key in by_key if key in analysed]
-            # a page that cannot be used is named on stderr too, once: page by page, or in one line for a
-            # file cut short. Both see every page of every file (those of finished copies and the pages
-            # scanned twice included), so they agree on which pages are a file's unreadable tail
-            for line in page_error_lines(every_page):
-                log.error(line)
-            for dup in same_pages:
-                log.info(dup.line())
-            for line in explain_unassigned(every_page, grouping):
-                log.error(line)
-            stray_labels = tuple(s.label() for s in strays if s.page.error is None)
-            copies = [finished[n].entry for n in sorted(skipped)]
-            pages_out = sum(finished[n].pages_out for n in skipped)
-            if copies:
-                log.info(t("run.skipped", n=len(copies), outdir=options.outdir))
-            jobs = [
-                copy_stage.WriteJob(
-                    c,
-                    str(options.outdir),
-                    options.keep_blank,
-                    options.jpeg_quality,
-                    options.verify,
-                    options.max_page_kb,
-                    order=options.order,
-                    roster=options.roster is not None,
-                    settings=settings,
-                    cached=True,
-                    strays=stray_labels,
+    def analyse(refs: list[PageRef]) -> list[PageFacts]:
+        with Progress(len(refs), "pages", enabled=options.verbosity >= 0) as bar:
+            return [
+                page
+                for ctx, part in ((cached, refs[: pagecache.MAX_PAGES]), (plain, refs[pagecache.MAX_PAGES :]))
+                if part
+                for page in pipeline.analyse_all(
+                    part, ctx, options.jobs, on_done=bar.advance, scheduler=options.scheduler, pool=pool
                 )
-                # longest copies first: the last ones to finish are short, so no worker idles long at the end
-                for c in sorted(grouping.copies, key=lambda c: -len(c.pages))
-                if c.number not in skipped
             ]
-            with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
-                for job, result in zip(
-                    jobs,
-                    copy_stage.write_all(jobs, options.jobs, bar.advance, options.scheduler, pool),
-                    strict=True,
-                ):
-                    scans = ", ".join(sorted({p.file for p in job.copy.pages + job.copy.blanks}))
-                    if isinstance(result, AnonymatError):
-                        if result.exit_code == ExitCode.DISK_FULL:  # every other copy would fail too
-                            raise result
-                        message = t("run.copy_failed", number=job.copy.number, error=result)
-                        errors.append({"file": scans, "error": message})
-                        log.error(f"{scans}: {message}")
-                        continue
-                    thumbs[result["anonymity_number"]] = result.pop("thumbs")
-                    problems = result.pop("verify_problems", None)
-                    if problems:
-                        message = t("run.verify_failed", number=job.copy.number, problems="; ".join(problems))
-                        errors.append({"file": scans, "error": message})
-                        log.error(f"{scans}: {message}")
-                    copies.append(result)
-                    log.copy(_copy_line(result))
-    except (KeyboardInterrupt, Interrupted) as stop:
-        interrupted = "SIGTERM" if isinstance(stop, Interrupted) else "SIGINT"
-        # what the workers finished is on disk (a manifest is written last): the batch lists just that
-        on_disk = resume.completed_copies(options.outdir, all_refs, settings).values()
-        copies, pages_out = [f.entry for f in on_disk], sum(f.pages_out for f in on_disk)
 
-    if options.vault and interrupted is None:
-        _write_vault_index(options.vault, facts)
-    unassigned = (
-        _unassigned(options, grouping, strays) if grouping is not None and interrupted is None else []
-    )
-    if interrupted is None and grouping is not None:
+    known = {key: p for f in finished.values() for key, p in f.facts.items()}
+    by_key = {(r.file, r.index): r for r in batch.refs}
+    analysed = {(p.file, p.page): p for p in analyse([r for k, r in by_key.items() if k not in known])}
+    while True:
+        batch.every_page = [analysed.get(key) or known[key] for key in by_key]  # in scan order
+        scanned, batch.same_pages = ingest.duplicate_pages(batch.every_page)
+        batch.grouping = grouping = group_pages(scanned)
+        batch.strays = completeness.add_scan_reasons(scanned, grouping)  # a copy next to a stray page
+        batch.skipped = {
+            c.number
+            for c in grouping.copies
+            if c.number in finished and resume.grouped_like_before(c, finished[c.number])
+        }
+        # what the manifests cannot give: the text of the copies to write, and of the copies a stray page
+        # is weighed against (completeness), and the fingerprints that find duplicates
+        beside = {n.number for s in batch.strays for n in s.neighbours}
+        redo = [
+            by_key[(p.file, p.page)]
+            for c in grouping.copies
+            if c.number not in batch.skipped or (c.number in beside and options.order == Order.CONTINUITY)
+            for p in c.pages + c.blanks
+            if (p.file, p.page) not in analysed
+        ] + [by_key[key] for key in resume.duplicate_suspects(scanned, known, analysed)]
+        if not redo:
+            break
+        analysed.update({(p.file, p.page): p for p in analyse(list(dict.fromkeys(redo)))})
+    batch.facts = [analysed[key] for key in by_key if key in analysed]
+
+
+def name_unusable_pages(batch: Batch) -> None:
+    """A page that cannot be used is named on stderr too, once: page by page, or in one line for a file cut
+    short. Both see every page of every file (those of finished copies and the pages scanned twice
+    included), so they agree on which pages are a file's unreadable tail."""
+    assert batch.grouping is not None
+    for line in page_error_lines(batch.every_page):
+        batch.log.error(line)
+    for dup in batch.same_pages:
+        batch.log.info(dup.line())
+    for line in explain_unassigned(batch.every_page, batch.grouping):
+        batch.log.error(line)
+
+
+def write_copies(batch: Batch, pool: Any) -> None:
+    """Take the finished copies as they are, and write the others (longest first), a line for each."""
+    options, log = batch.options, batch.log
+    assert batch.grouping is not None
+    batch.copies = [batch.finished[n].entry for n in sorted(batch.skipped)]
+    batch.pages_out = sum(batch.finished[n].pages_out for n in batch.skipped)
+    if batch.copies:
+        log.info(t("run.skipped", n=len(batch.copies), outdir=options.outdir))
+    stray_labels = tuple(s.label() for s in batch.strays if s.page.error is None)
+    jobs = [
+        copy_stage.WriteJob(
+            c,
+            str(options.outdir),
+            options.keep_blank,
+            options.jpeg_quality,
+            options.verify,
+            options.max_page_kb,
+            order=options.order,
+            roster=options.roster is not None,
+            settings=batch.settings,
+            cached=True,
+            strays=stray_labels,
+        )
+        # longest copies first: the last ones to finish are short, so no worker idles long at the end
+        for c in sorted(batch.grouping.copies, key=lambda c: -len(c.pages))
+        if c.number not in batch.skipped
+    ]
+    with Progress(len(jobs), "copies", enabled=options.verbosity >= 0) as bar:
+        written = copy_stage.write_all(jobs, options.jobs, bar.advance, options.scheduler, pool)
+        for job, result in zip(jobs, written, strict=True):
+            scans = ", ".join(sorted({p.file for p in job.copy.pages + job.copy.blanks}))
+            if isinstance(result, AnonymatError):
+                if result.exit_code == ExitCode.DISK_FULL:  # every other copy would fail too
+                    raise result
+                message = t("run.copy_failed", number=job.copy.number, error=result)
+                batch.errors.append({"file": scans, "error": message})
+                log.error(f"{scans}: {message}")
+                continue
+            batch.thumbs[result["anonymity_number"]] = result.pop("thumbs")
+            problems = result.pop("verify_problems", None)
+            if problems:
+                message = t("run.verify_failed", number=job.copy.number, problems="; ".join(problems))
+                batch.errors.append({"file": scans, "error": message})
+                log.error(f"{scans}: {message}")
+            batch.copies.append(result)
+            log.copy(_copy_line(result))
+
+
+def take_stock_of_interruption(batch: Batch, signal_name: str) -> None:
+    """What the workers finished is on disk (a manifest is written last): the batch lists just that."""
+    batch.interrupted = signal_name
+    assert batch.settings is not None
+    on_disk = resume.completed_copies(batch.options.outdir, batch.refs, batch.settings).values()
+    batch.copies, batch.pages_out = [f.entry for f in on_disk], sum(f.pages_out for f in on_disk)
+
+
+def write_batch_record(batch: Batch) -> None:
+    """The vault's index, batch.json, the thumbnails of the pages in no PDF, and the report."""
+    options, grouping = batch.options, batch.grouping
+    complete = batch.interrupted is None and grouping is not None
+    if options.vault and batch.interrupted is None:
+        _write_vault_index(options.vault, batch.facts)
+    if complete:
+        assert grouping is not None
+        batch.unassigned = _unassigned(options, grouping, batch.strays)
         # a copy whose PDF failed to write has no pages out
-        written = {c["anonymity_number"] for c in copies} - skipped
-        pages_out += sum(
+        written = {c["anonymity_number"] for c in batch.copies} - batch.skipped
+        batch.pages_out += sum(
             len(copy_stage.output_sequence(c, options.keep_blank))
             for c in grouping.copies
             if c.number in written
         )
-    copies.sort(key=lambda c: c["anonymity_number"])
+    batch.copies.sort(key=lambda c: c["anonymity_number"])
+    assert batch.settings is not None and batch.found is not None
     run = {
-        "started": started_at,
+        "started": batch.started_at,
         "finished": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         "anonymat_version": __version__,
         "inputs": [str(p) for p in options.inputs],
         "jobs": options.jobs,
-        "settings": {**settings.to_json(), "verify": options.verify, "force": options.force},
-        "interrupted": interrupted,
+        "settings": {**batch.settings.to_json(), "verify": options.verify, "force": options.force},
+        "interrupted": batch.interrupted,
     }
-    batch = _batch_record(run, copies, errors, unassigned, len(all_refs), pages_out, found, same_pages)
-    output.write_json_atomic(batch, options.outdir / BATCH_JSON)
-    _write_page_thumbs(options, grouping if interrupted is None else None)
-    report_path = report.write_report(options.outdir, thumbs)  # report.html, from the manifests just written
+    record = _batch_record(
+        run, batch.copies, batch.errors, batch.unassigned, len(batch.refs), batch.pages_out, batch.found,
+        batch.same_pages,
+    )  # fmt: skip
+    output.write_json_atomic(record, options.outdir / BATCH_JSON)
+    _write_page_thumbs(options, grouping if batch.interrupted is None else None)
+    batch.report_path = report.write_report(options.outdir, batch.thumbs)  # from the manifests just written
 
-    if interrupted is not None:
-        log.error(t("run.interrupted", copies=len(copies), outdir=options.outdir))
+
+def conclude(batch: Batch) -> ExitCode:
+    """The run's last lines, and its exit code."""
+    options, log = batch.options, batch.log
+    if batch.interrupted is not None:
+        log.error(t("run.interrupted", copies=len(batch.copies), outdir=options.outdir))
         return ExitCode.INTERRUPTED
-    to_check = [c["anonymity_number"] for c in copies if c["status"] != "ok"]
+    to_check = [c["anonymity_number"] for c in batch.copies if c["status"] != "ok"]
     log.info(
         t(
             "run.summary",
-            copies=len(copies),
+            copies=len(batch.copies),
             review=len(to_check),
-            pages_in=len(all_refs),
-            pages_out=pages_out,
-            unassigned=len(unassigned),
-            errors=len(errors),
-            seconds=time.monotonic() - started,
+            pages_in=len(batch.refs),
+            pages_out=batch.pages_out,
+            unassigned=len(batch.unassigned),
+            errors=len(batch.errors),
+            seconds=time.monotonic() - batch.started,
         )
     )
-    _log_report_line(log, report_path, to_check)
-    if not all_refs:
-        log.error(ingest.nothing_found(options.inputs, found))
+    assert batch.report_path is not None
+    _log_report_line(log, batch.report_path, to_check)
+    if not batch.refs:
+        assert batch.found is not None
+        log.error(ingest.nothing_found(options.inputs, batch.found))
         return ExitCode.USAGE
-    if rejected:
+    if batch.rejected:
         return ExitCode.INPUT_REJECTED
-    if to_check or unassigned or errors:
+    if to_check or batch.unassigned or batch.errors:
         return ExitCode.NEEDS_REVIEW
     return ExitCode.OK
 
@@ -362,7 +422,7 @@ def _unassigned(
             "source": p.full_source(),
             "reason": reason,
             **stray_info.get((p.file, p.page), {}),
-            **({"thumb": report.page_thumb_name(p.source())} if p.error is None else {}),
+            **({"thumb": page_thumb_name(p.source())} if p.error is None else {}),
         }
         for p, reason in grouping.unassigned
     ]

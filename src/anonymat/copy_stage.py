@@ -14,7 +14,7 @@ from anonymat import completeness, output, pagecache, pipeline, report, workers
 from anonymat.errors import AnonymatError, UsageError
 from anonymat.manifest import Copy, PageFacts, Settings, copy_manifest
 from anonymat.messages import t
-from anonymat.outdir import manifest_name
+from anonymat.outdir import THUMBS, manifest_name
 from anonymat.reasons import make, texts
 from anonymat.roster import review_reasons as roster_reasons
 from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource
@@ -134,7 +134,7 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
 
     pdf_path = outdir / f"{name}.pdf"
     sha = output.write_copy_pdf(pages(), pdf_path, jpeg_quality=job.jpeg_quality, max_page_kb=job.max_page_kb)
-    (outdir / report.THUMBS).mkdir(exist_ok=True)
+    (outdir / THUMBS).mkdir(exist_ok=True)
     for i, data in enumerate(thumbs, start=1):
         output.write_bytes_atomic(data, outdir / report.thumb_name(name, i), durable=False)
     stamp = {"pdf_sha256": sha, "pages": len(thumbs)}  # read by the report if this run dies before it
@@ -178,7 +178,4 @@ def write_all(jobs: list[WriteJob], n: int, on_done, scheduler: str | None, pool
 
 def _write_crashed(job: WriteJob) -> AnonymatError:
     files = ", ".join(sorted({p.file for p in job.copy.pages}))
-    return AnonymatError(
-        f"writing copy {job.copy.number} crashed a worker process twice: run the command again; "
-        f"if it fails again, check its scans ({files})"
-    )
+    return AnonymatError(t("copy.crashed", number=job.copy.number, files=files))

@@ -17,6 +17,7 @@ from anonymat.errors import Unusable, describe_error, oneline, qpdf_reason
 from anonymat.manifest import PageFacts
 from anonymat.messages import t
 from anonymat.model import PageRef
+from anonymat.outdir import THUMBS
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
 # Raster formats people may try; named so they get a Problem instead of silence.
@@ -24,7 +25,6 @@ UNSUPPORTED_SUFFIXES = {".heic", ".heif", ".webp", ".jp2", ".jpx", ".bmp", ".gif
 _PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
 KIND_NAMES = {"pdf": "PDF", "tiff": "TIFF", "jpeg": "JPEG", "png": "PNG"}
 PRODUCER_PREFIX = "anonymat "  # output.build_copy_pdf writes "anonymat <version>" as /Producer
-THUMBS_FOLDER = "thumbs"  # report.THUMBS (not imported: report pulls in OpenCV)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _files(n: int) -> str:
 
 def _output_folder(display: str) -> str:
     parent = PurePath(display).parent
-    if parent.name == THUMBS_FOLDER:
+    if parent.name == THUMBS:
         parent = parent.parent
     return parent.as_posix() + "/" if parent.as_posix() != "." else "./"
 
@@ -207,7 +207,7 @@ def is_own_output(path: Path) -> bool:
     """anonymat's outputs recognised without decoding: thumbs/ (next to its index.json), report.html,
     batch.json and the copies' manifests (JSON with anonymat's keys). Its PDFs are recognised by their
     producer when opened (`_count_pdf_pages`)."""
-    if path.parent.name == THUMBS_FOLDER and (path.parent / "index.json").is_file():
+    if path.parent.name == THUMBS and (path.parent / "index.json").is_file():
         return True
     name = path.name.lower()
     if not name.endswith((".html", ".json")):

@@ -1044,6 +1044,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "le dossier n'existe pas : créez-le d'abord",
         "en": "the folder does not exist: create it first",
     },
+    "run.first_line": {
+        "fr": "anonymat {version} : {inputs} -> {outdir} ({jobs} tâche(s), ordre {order}, modèle {template})",
+        "en": "anonymat {version}: {inputs} -> {outdir} (jobs {jobs}, order {order}, template {template})",
+    },
+    "output.no_temp": {
+        "fr": "impossible de créer un fichier temporaire dans {folder} : trop de restes, videz le dossier",
+        "en": "cannot create a temporary file in {folder}: too many leftovers, clean the folder",
+    },
+    "copy.crashed": {
+        "fr": "l'écriture de la copie {number} a fait planter deux fois un processus de travail : relancez la "
+        "commande ; si cela recommence, vérifiez ses scans ({files})",
+        "en": "writing copy {number} crashed a worker process twice: run the command again; if it fails "
+        "again, check its scans ({files})",
+    },
+    "workers.no_dask": {
+        "fr": "--scheduler a besoin de Dask : lancez `.venv/bin/pip install distributed`",
+        "en": "--scheduler needs Dask: run `.venv/bin/pip install distributed`",
+    },
+    "workers.unreachable": {
+        "fr": "impossible de joindre l'ordonnanceur Dask à {scheduler} : `dask scheduler` est-il lancé ?",
+        "en": "cannot reach the Dask scheduler at {scheduler}: is `dask scheduler` running?",
+    },
     "output.cannot_write": {
         "fr": "impossible d'écrire {name} dans {folder} : {why}",
         "en": "cannot write {name} in {folder}: {why}",

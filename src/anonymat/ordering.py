@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from anonymat.handwriting import LineReader
+from anonymat.model import PageText
 from anonymat.outline import (
     LETTER_OFFSET,
     MAX_COMBOS,
@@ -96,20 +97,6 @@ SHORT_PENALTY = -1.5  # its log-odds (handwritten right margins are ragged; -2.0
 FUZZY_ON = True
 HYPHEN_FUZZY = 0.8  # similarity a hyphen-joined word needs to a frequent French word
 LINES_FOR_SHARE = 10  # the copy's fullest page must hold this many lines for line counts to say how full
-
-
-@dataclass(frozen=True)
-class PageText:
-    """What ordering needs from one page; small and picklable (it crosses process boundaries)."""
-
-    head: str  # OCR text of the first ~3 written lines of the writing area
-    tail: str  # OCR text of the last ~3 written lines
-    markers: tuple[tuple[str, float], ...]  # (kind, y as a fraction of the writing height), top to bottom
-    lines: int  # number of written lines found
-    fill: float  # fraction of the writing height down to the last written line
-    tail_end: float = 1.0  # right end of the last line / the page's usual right end (short = paragraph end)
-    head_indent: float = 0.0  # first line's left start minus the usual one, fraction of the width
-    seconds: float = 0.0  # time page_text took
 
 
 @dataclass(frozen=True)

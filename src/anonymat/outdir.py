@@ -1,13 +1,17 @@
 """OUTDIR's files by name: batch.json and one manifest per copy, listed and named in one place.
 
-The copy's PDF, thumbnails and page cache sit beside them (copy_stage.write_copy, report, pagecache).
+The copy's PDF, thumbnails and page cache sit beside them (copy_stage.write_copy, report, pagecache);
+the thumbnail of a page in no PDF is named here, since the report and batch.json both name it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import Any
 
 BATCH_JSON = "batch.json"
+THUMBS = "thumbs"  # the report's pictures
 
 
 def manifest_name(number: str) -> str:
@@ -18,3 +22,9 @@ def manifest_name(number: str) -> str:
 def manifest_paths(outdir: Path) -> list[Path]:
     """Every copy manifest in OUTDIR, sorted by name: each *.json but batch.json."""
     return sorted(p for p in outdir.glob("*.json") if p.name != BATCH_JSON)
+
+
+def page_thumb_name(source: dict[str, Any]) -> str:
+    """thumbs/page_<key>.jpg for a source page ({file, page}) that is in no output PDF."""
+    key = hashlib.sha256(f"{source.get('file')}|{source.get('page')}".encode()).hexdigest()[:16]
+    return f"{THUMBS}/page_{key}.jpg"

@@ -8,15 +8,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anonymat.model import PageText
 from anonymat.sequence import marker_kind, parse_number
 from anonymat.words import MONTHS, fold, is_near, split_lines, zipf
-
-if TYPE_CHECKING:
-    from anonymat.ordering import PageText
 
 # --- the memo's opening ------------------------------------------------------------------------
 

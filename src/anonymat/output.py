@@ -121,7 +121,7 @@ def build_copy_pdf(
             Type=pikepdf.Name.Page,
             MediaBox=pikepdf.Array([0, 0, w_pt, h_pt]),
             Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
-            Contents=pikepdf.Stream(pdf, f"q {w_pt} 0 0 {h_pt} 0 0 cm /Im0 Do Q".encode("ascii")),
+            Contents=pikepdf.Stream(pdf, _draw_image(pikepdf, float(w_pt), float(h_pt))),
         )
         pdf.pages.append(pikepdf.Page(page))
     if len(pdf.pages) == 0:
@@ -149,6 +149,19 @@ def _check_page(gray: np.ndarray, dpi: float) -> np.ndarray:
     if not (np.isfinite(dpi) and dpi > 0):
         raise ValueError(f"a page's dpi must be positive, not {dpi}")
     return np.ascontiguousarray(gray)
+
+
+def _draw_image(pikepdf: Any, width: float, height: float) -> bytes:
+    """The page's content stream: its one image, /Im0, scaled to the whole page (written by pikepdf)."""
+    scale = pikepdf.Matrix(width, 0, 0, height, 0, 0)
+    return pikepdf.unparse_content_stream(
+        [
+            ([], pikepdf.Operator("q")),
+            (scale.shorthand, pikepdf.Operator("cm")),
+            ([pikepdf.Name.Im0], pikepdf.Operator("Do")),
+            ([], pikepdf.Operator("Q")),
+        ]
+    )
 
 
 def _points(pixels: int, dpi: float) -> Decimal:
@@ -354,6 +367,4 @@ def _reserve_temp(path: Path) -> Path:
             ) from exc
         os.close(fd)
         return tmp
-    raise AnonymatError(
-        f"cannot create a temporary file in {path.parent}: too many leftovers, clean the folder"
-    )
+    raise AnonymatError(t("output.no_temp", folder=path.parent))

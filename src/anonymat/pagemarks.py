@@ -10,14 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anonymat.model import PageText
 from anonymat.words import fold, split_lines
-
-if TYPE_CHECKING:
-    from anonymat.ordering import PageText
 
 CIRCLED = {chr(0x2460 + k): k + 1 for k in range(20)}  # ① .. ⑳
 ORDINALS = {"premiere": 1, "premier": 1, "deuxieme": 2, "seconde": 2, "second": 2, "troisieme": 3,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -31,13 +31,10 @@ from anonymat import (
 from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
 from anonymat.messages import t
-from anonymat.model import Box, PageRef
+from anonymat.model import Box, PageRef, PageText
 from anonymat.roster import Roster
 from anonymat.states import Flap, PoseSource
 from anonymat.template import Registration, Template
-
-if TYPE_CHECKING:  # ordering (OCR of the writing) is imported only by a run that orders by text
-    from anonymat.ordering import PageText
 
 
 @dataclass(frozen=True)

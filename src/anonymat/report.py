@@ -15,7 +15,6 @@ PDF (blank pages dropped, unassigned pages) get a thumbnail made masked (`write_
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,9 @@ import numpy as np
 
 from anonymat import output
 from anonymat.manifest import Manifest, PageFacts
-from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
+from anonymat.outdir import BATCH_JSON, THUMBS, manifest_name, manifest_paths, page_thumb_name
 from anonymat.states import OrderMethod, Status
 
-THUMBS = "thumbs"
 REPORT = "report.html"
 CROP_WIDTH = 720  # px: two crops side by side fit a laptop screen; handwriting stays readable
 CROP_LINES = 3  # written lines shown at each end of a page break
@@ -301,12 +299,6 @@ def update_number_crops(outdir: Path, manifests: list[Manifest]) -> dict[str, li
 # --- pages in no PDF ---------------------------------------------------------------------------------
 
 FAIL_CLOSED_BAND = 0.38  # of the page height, at both ends: where the identity header can be, either way up
-
-
-def page_thumb_name(source: dict[str, Any]) -> str:
-    """thumbs/page_<key>.jpg for a source page ({file, page}) that is in no output PDF."""
-    key = hashlib.sha256(f"{source.get('file')}|{source.get('page')}".encode()).hexdigest()[:16]
-    return f"{THUMBS}/page_{key}.jpg"
 
 
 def write_page_thumbs(outdir: Path, pages: list[PageFacts]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from anonymat import __version__
 from anonymat.manifest import Manifest, entry_label
 from anonymat.messages import explain_reason, language, t
+from anonymat.outdir import page_thumb_name
 from anonymat.states import Status
 
 CSS = """
@@ -248,8 +249,6 @@ def _summary_block(
 def _problems_block(
     errors: list[dict[str, Any]], unassigned: list[dict[str, Any]], outdir: Path | None
 ) -> list[str]:
-    from anonymat.report import page_thumb_name
-
     e = escape
     out: list[str] = []
     if errors:
@@ -303,8 +302,6 @@ def _copy_block(
     outdir: Path | None,
     numbers: list[str | None] | None = None,
 ) -> list[str]:
-    from anonymat.report import page_thumb_name
-
     e = escape
     number = manifest.anonymity_number
     status = str(manifest.status)

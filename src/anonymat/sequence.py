@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anonymat.model import PageText
 from anonymat.words import fold, is_near
-
-if TYPE_CHECKING:
-    from anonymat.ordering import PageText
 
 # words that name a numbered part of a text, and ordinals that number one
 _PART_WORDS = ("point", "partie", "question", "exercice", "chapitre", "section", "etape", "axe", "article")

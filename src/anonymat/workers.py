@@ -23,6 +23,7 @@ import cv2
 
 from anonymat import decode, messages
 from anonymat.errors import MissingDependencyError, UsageError
+from anonymat.messages import t
 
 WATCH_EVERY_S = 0.5  # how often a worker checks that the main process still runs
 EXIT_ORPHANED = 70
@@ -194,15 +195,11 @@ def _run_dask(func: Callable, items: list, scheduler: str, on_done: Callable[[],
     try:
         from distributed import Client
     except ImportError as exc:
-        raise MissingDependencyError(
-            "--scheduler needs Dask: run `.venv/bin/pip install distributed`"
-        ) from exc
+        raise MissingDependencyError(t("workers.no_dask")) from exc
     try:
         client = Client(scheduler, timeout=10, set_as_default=False)
     except OSError as exc:
-        raise UsageError(
-            f"cannot reach the Dask scheduler at {scheduler}: is `dask scheduler` running?"
-        ) from exc
+        raise UsageError(t("workers.unreachable", scheduler=scheduler)) from exc
     try:
         client.run(_worker_init, lang=messages.language())
         futures = client.map(func, items, pure=False)
