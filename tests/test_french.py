@@ -153,3 +153,34 @@ def test_an_empty_roster_is_refused_in_french(french_run, tmp_path):
     assert len(lines) == 1 and "la liste des candidats est vide" in lines[0], lines
     assert str(roster) in lines[0] and not [m for m in english_markers() if m in done.stderr], lines
     assert not (tmp_path / "out" / "batch.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "french"),
+    [
+        (["process", "--bogus"], "Option inconnue : --bogus (options possibles :"),
+        (["process"], "Argument manquant : 'SCANS...'"),
+        (
+            ["process", ".", "-o", "out", "-j", "deux"],
+            "Valeur invalide pour '-j' / '--jobs' : un nombre entier",
+        ),
+    ],
+    ids=["unknown-option", "missing-argument", "not-a-number"],
+)
+def test_the_command_lines_own_refusals_are_in_french(args, french, tmp_path):
+    """What typer's parser refuses (an unknown option, a missing argument, a word for a number) is said in
+    French under the French locale, and as the parser says it in English."""
+    done = subprocess.run(
+        [sys.executable, "-m", "anonymat", *args], capture_output=True, text=True, env=env("fr_FR.UTF-8"),
+        cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    said = " ".join(done.stderr.replace("│", " ").split())
+    assert done.returncode == 2 and french in said, done.stderr
+    assert not re.search(r"No such option|Missing argument|Invalid value|Input should be", said), said
+    english = subprocess.run(
+        [sys.executable, "-m", "anonymat", "--lang", "en", *args], capture_output=True, text=True,
+        env=env("fr_FR.UTF-8"), cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    assert english.returncode == 2 and re.search(
+        r"No such option|Missing argument|Invalid value", english.stderr
+    )

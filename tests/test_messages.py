@@ -13,14 +13,6 @@ from anonymat import messages, reasons
 from anonymat.messages import CATALOGUE, choose_language, explain_reason
 
 
-@pytest.fixture
-def french():
-    before = messages.language()
-    messages.set_language("fr")
-    yield
-    messages.set_language(before)
-
-
 def _fields(text: str) -> set[str]:
     return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
 

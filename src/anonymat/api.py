@@ -21,6 +21,7 @@ from anonymat import (
     ingest,
     lock,
     masking,
+    outdir,
     output,
     pagecache,
     pipeline,
@@ -86,12 +87,7 @@ def _process_batch(options: Options, log: RunLog) -> ExitCode:
     check_dependencies()
     template = load_template(options.template)
     decode.set_pixel_limit()
-    try:
-        options.outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            t("at", where=options.outdir, what=t("outdir.cannot_create", why=exc.strerror))
-        ) from exc
+    outdir.create(options.outdir)
     with lock.hold(options.outdir):  # one run per output folder; checks OUTDIR is writable before any work
         return _process_locked(options, log, template, started, started_at)
 

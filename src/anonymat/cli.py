@@ -66,6 +66,14 @@ def _help_for_people() -> None:
             return original_usage(self, prog, args, "Utilisation : " if prefix is None else prefix)
 
         formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
+        original_error = rich_utils.rich_format_error
+
+        def rich_format_error(error):  # the parser's refusals ("No such option"...) in French
+            said = messages.parser_message(error.format_message())
+            error.format_message = lambda: said
+            original_error(error)
+
+        rich_utils.rich_format_error = rich_format_error
 
 
 _help_for_people()

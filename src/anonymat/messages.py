@@ -99,6 +99,44 @@ REASONS: list[tuple[re.Pattern[str], str, str]] = [
 ]
 
 
+# The command line's parser (typer's copy of click) says its refusals in English, in f-strings; in French
+# they are said again piece by piece (cli.py applies this to the message of the error it shows).
+PARSER_FR: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^No such option: "), "Option inconnue : "),
+    (re.compile(r"\(Possible options: "), "(options possibles : "),
+    (re.compile(r"^Missing argument "), "Argument manquant : "),
+    (re.compile(r"^Missing option "), "Option manquante : "),
+    (re.compile(r"^Missing parameter: "), "Paramètre manquant : "),
+    (re.compile(r"^Got unexpected extra arguments? "), "Argument(s) en trop : "),
+    (re.compile(r"^Invalid value for (.+?): "), r"Valeur invalide pour \1 : "),
+    (re.compile(r"^Invalid value: "), "Valeur invalide : "),
+    (
+        re.compile(r"Input should be a valid integer(?:, unable to parse string as an integer)?"),
+        "un nombre entier est attendu",
+    ),
+    (
+        re.compile(r"Input should be a valid number(?:, unable to parse string as a number)?"),
+        "un nombre est attendu",
+    ),
+    (re.compile(r"Value (.+?) is not a valid integer\."), r"\1 n'est pas un nombre entier."),
+    (re.compile(r"Value (.+?) is not a valid float\."), r"\1 n'est pas un nombre."),
+    (re.compile(r"Value (.+?) is not a valid (\w+)\."), r"\1 n'est pas une valeur valide (\2)."),
+    (re.compile(r"(.+?) is not one of (.+)\.$"), r"\1 n'est pas l'un des choix : \2."),
+    (re.compile(r"(?:Path|File|Directory) (.+?) does not exist\."), r"\1 n'existe pas."),
+    (re.compile(r"(?:Path|File|Directory) (.+?) is a file\."), r"\1 est un fichier, pas un dossier."),
+    (re.compile(r"(?:Path|File|Directory) (.+?) is a directory\."), r"\1 est un dossier, pas un fichier."),
+]
+
+
+def parser_message(text: str) -> str:
+    """A refusal of the command line's parser, in the current language."""
+    if _current == "en":
+        return text
+    for pattern, french in PARSER_FR:
+        text = pattern.sub(french, text)
+    return text
+
+
 def explain_reason(reason: str) -> tuple[str, str]:
     """(kind, an unassigned page's reason in plain words in the current language); others as they are."""
     for pattern, kind, key in REASONS:

@@ -14,6 +14,17 @@ BATCH_JSON = "batch.json"
 THUMBS = "thumbs"  # the report's pictures
 
 
+def create(outdir: Path) -> None:
+    """Make OUTDIR (and its parents) if it is not there; a one-line UsageError if it cannot be made."""
+    from anonymat.errors import UsageError
+    from anonymat.messages import t
+
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(t("at", where=outdir, what=t("outdir.cannot_create", why=exc.strerror))) from exc
+
+
 def manifest_name(number: str) -> str:
     """The file name of a copy's manifest (its number is a safe file name: api.SAFE_NAME)."""
     return f"{number}.json"

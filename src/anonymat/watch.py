@@ -15,10 +15,10 @@ import os
 import time
 from pathlib import Path
 
-from anonymat import lock
+from anonymat import lock, outdir
 from anonymat.api import process_batch, stop_on_sigterm
 from anonymat.config import Options
-from anonymat.errors import AnonymatError, ExitCode, Interrupted, UsageError
+from anonymat.errors import AnonymatError, ExitCode, Interrupted
 from anonymat.messages import t
 from anonymat.outdir import BATCH_JSON
 from anonymat.progress import RunLog
@@ -51,12 +51,7 @@ def watch(
 
     The watch holds OUTDIR's lock from start to end: a `process`, a `fix` or a second watch on the same
     OUTDIR stops at once, saying a watch holds it (its own batches take the lock again, lock.hold)."""
-    try:
-        options.outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            t("at", where=options.outdir, what=t("outdir.cannot_create", why=exc.strerror))
-        ) from exc
+    outdir.create(options.outdir)
     with lock.hold(options.outdir, "watch"):
         return _watch_locked(indir, options, interval, settle, once)
 
