@@ -34,6 +34,7 @@ def test_dask_cluster_output_is_byte_identical_to_the_local_run(corpus, tmp_path
         assert (local / name).read_bytes() == (remote / name).read_bytes(), name
 
 
+@pytest.mark.slow  # Dask tries the address for its whole 10 s timeout
 def test_an_unreachable_scheduler_is_a_clear_error(corpus, tmp_path):
     root, _truth = corpus
     code = run_process([root / "scans"], tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")

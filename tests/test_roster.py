@@ -286,6 +286,7 @@ def test_roster_never_reads_the_identity_zone(corpus, monkeypatch):
         assert int(gray[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2].max()) == 0
 
 
+@pytest.mark.slow  # reads every written line of a 4-copy corpus (the unit tests above cover the matching)
 def test_corpus_identities_and_absent_names_not_flagged(corpus, tmp_path):
     """(b) names not in the body, (c) the identity of copies whose flap is open: no copy is flagged."""
     root, truth = corpus

@@ -148,56 +148,12 @@ def apply_fixes(
         raise UsageError(t("verify.no_batch", outdir=outdir))
     batch = _load_json(batch_path)
     when = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
-    states: dict[str, _State] = {}
-
-    def state(number: str, given_as: str) -> _State:
-        number = _existing_number(outdir, number, given_as)
-        if number not in states:
-            manifest = _load_manifest(outdir / manifest_name(number))
-            pages = [dict(e) for e in manifest.pages]
-            for i, entry in enumerate(pages, start=1):  # a manifest from before page ids: ids = positions
-                entry.setdefault("id", i)
-            states[number] = _State(
-                manifest=manifest,
-                pages=pages,
-                reasons=list(manifest.reasons),
-                dropped=list(manifest.dropped),
-            )
-        return states[number]
-
-    added: list[dict[str, Any]] = []  # batch.json unassigned entries attached
-    for fix in fixes:
-        copy = state(fix.number, t("fix.arg_number"))
-        number = copy.manifest.anonymity_number
-        given = (fix.order is not None, fix.move is not None, bool(fix.drop), fix.add is not None)
-        if sum(given) > 1:
-            raise UsageError(t("fix.one_action"))
-        if fix.order is not None:
-            _apply_order(number, copy, fix.order, when)
-        elif fix.move is not None:
-            target = state(fix.move[1], "--move")
-            _apply_move(number, copy, fix.move[0], target.manifest.anonymity_number, target, when)
-        elif fix.drop:
-            _apply_drop(number, copy, fix.drop, when)
-        elif fix.add is not None:
-            entry = _apply_add(outdir, batch, number, copy, fix.add, when, template)
-            if entry is not None:
-                added.append(entry)
-        elif not fix.resolved:
-            raise UsageError(t("fix.no_action"))
-        if fix.resolved and (copy.reasons or copy.manual):  # run again: nothing left to resolve
-            copy.reasons = []
-            copy.manual.append({"action": "resolved", "at": when})
-
-    for entry in added:  # the reasons that named the attached page, in every copy, have served
-        label = entry_label(entry)
-        for other in batch.get("copies", []):
-            name = str(other.get("anonymity_number", ""))
-            if not (outdir / manifest_name(name)).is_file():
-                continue
-            if any(_names_stray(r, label) for r in state(name, "batch.json").reasons):
-                st = states[name]
-                st.reasons = [r for r in st.reasons if not _names_stray(r, label)]
+    copies = _Copies(outdir)
+    added = [  # batch.json unassigned entries attached
+        entry for fix in fixes if (entry := _apply_one(fix, copies, batch, when, template)) is not None
+    ]
+    _forget_attached(added, batch, copies)
+    states = copies.loaded
     touched = [n for n, st in states.items() if _changed(st)]
     if not touched:
         return []
@@ -215,6 +171,67 @@ def apply_fixes(
 
     write_report(outdir)
     return touched
+
+
+class _Copies:
+    """The copies the fixes touch, each read once from its manifest and changed in memory."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
+        self.loaded: dict[str, _State] = {}
+
+    def get(self, number: str, given_as: str) -> _State:
+        number = _existing_number(self.outdir, number, given_as)
+        if number not in self.loaded:
+            manifest = _load_manifest(self.outdir / manifest_name(number))
+            pages = [dict(e) for e in manifest.pages]
+            for i, entry in enumerate(pages, start=1):  # a manifest from before page ids: ids = positions
+                entry.setdefault("id", i)
+            self.loaded[number] = _State(
+                manifest=manifest, pages=pages, reasons=list(manifest.reasons), dropped=list(manifest.dropped)
+            )
+        return self.loaded[number]
+
+
+def _apply_one(
+    fix: Fix, copies: _Copies, batch: dict[str, Any], when: str, template: str | None
+) -> dict[str, Any] | None:
+    """One fix (one of --order, --move, --drop, --add, and/or --resolved) applied in memory; the
+    batch.json entry of the unassigned page it attached, if it attached one."""
+    copy = copies.get(fix.number, t("fix.arg_number"))
+    number = copy.manifest.anonymity_number
+    given = (fix.order is not None, fix.move is not None, bool(fix.drop), fix.add is not None)
+    if sum(given) > 1:
+        raise UsageError(t("fix.one_action"))
+    entry = None
+    if fix.order is not None:
+        _apply_order(number, copy, fix.order, when)
+    elif fix.move is not None:
+        target = copies.get(fix.move[1], "--move")
+        _apply_move(number, copy, fix.move[0], target.manifest.anonymity_number, target, when)
+    elif fix.drop:
+        _apply_drop(number, copy, fix.drop, when)
+    elif fix.add is not None:
+        entry = _apply_add(copies.outdir, batch, number, copy, fix.add, when, template)
+    elif not fix.resolved:
+        raise UsageError(t("fix.no_action"))
+    if fix.resolved and (copy.reasons or copy.manual):  # run again: nothing left to resolve
+        copy.reasons = []
+        copy.manual.append({"action": "resolved", "at": when})
+    return entry
+
+
+def _forget_attached(added: list[dict[str, Any]], batch: dict[str, Any], copies: _Copies) -> None:
+    """The reasons that named an attached page, in every copy, have served: they go."""
+    for entry in added:
+        label = entry_label(entry)
+        for other in batch.get("copies", []):
+            name = str(other.get("anonymity_number", ""))
+            if not (copies.outdir / manifest_name(name)).is_file():
+                continue
+            copy = copies.get(name, "batch.json")
+            if any(_names_stray(r, label) for r in copy.reasons):
+                copy.reasons = [r for r in copy.reasons if not _names_stray(r, label)]
 
 
 def _changed(copy: _State) -> bool:
