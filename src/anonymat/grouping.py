@@ -42,15 +42,35 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
     - a blank page follows the copy of the written page before it in the same file (a verso), else the
       one after it; pages that failed to load are unassigned with their error.
     """
-    by_number: dict[str, Copy] = {}
-    reasons: dict[str, list[Reason]] = defaultdict(list)
     unassigned: list[tuple[PageFacts, str]] = []
+    assigned, reasons = _assign_written(pages, unassigned)
+    _assign_blanks(pages, assigned, unassigned)
+    by_number: dict[str, Copy] = {}
+    for i, p in enumerate(pages):  # the copies in the order their first page was scanned
+        number = assigned[i]
+        if number is None:
+            continue
+        copy = by_number.setdefault(number, Copy(number=number, pages=[]))
+        (copy.blanks if p.blank else copy.pages).append(p)
+    for number, copy in by_number.items():
+        copy.reasons.extend(reasons[number])
+        interleaved = _interleaved_with(assigned, number)
+        if interleaved:
+            copy.reasons.append(make("interleaved", others=", ".join(sorted(interleaved))))
+    return Grouping(list(by_number.values()), unassigned)
+
+
+def _assign_written(
+    pages: list[PageFacts], unassigned: list[tuple[PageFacts, str]]
+) -> tuple[list[str | None], dict[str, list[Reason]]]:
+    """The copy of each written page (None: none, and the page is added to `unassigned` unless it is
+    blank), and the review reasons that placing a page without its barcode gives its copy."""
+    reasons: dict[str, list[Reason]] = defaultdict(list)
     file_numbers: dict[str, set[str]] = defaultdict(set)
     for p in pages:
         if p.number and not p.blank:
             file_numbers[unit_of(p)].add(p.number)
     known = {n for numbers in file_numbers.values() for n in numbers}
-
     assigned: list[str | None] = [None] * len(pages)
     for i, p in enumerate(pages):
         if p.error is not None:
@@ -78,7 +98,13 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
                 unassigned.append(
                     (p, "barcode unreadable and the pages around it belong to different copies")
                 )
+    return assigned, reasons
 
+
+def _assign_blanks(
+    pages: list[PageFacts], assigned: list[str | None], unassigned: list[tuple[PageFacts, str]]
+) -> None:
+    """A blank page goes with the written page before it in its file (a verso), else the one after it."""
     for i, p in enumerate(pages):
         if p.error is None and p.blank:
             owner = _same_file_neighbour(pages, assigned, i, -1) or _same_file_neighbour(
@@ -88,24 +114,6 @@ def group_pages(pages: list[PageFacts]) -> Grouping:
                 unassigned.append((p, "blank page that belongs to no copy"))
             else:
                 assigned[i] = owner
-
-    order_seen: list[str] = []
-    for i, p in enumerate(pages):
-        label = assigned[i]
-        if label is None:
-            continue
-        if label not in by_number:
-            by_number[label] = Copy(number=label, pages=[])
-            order_seen.append(label)
-        copy = by_number[label]
-        (copy.blanks if p.blank else copy.pages).append(p)
-
-    for number, copy in by_number.items():
-        copy.reasons.extend(reasons[number])
-        interleaved = _interleaved_with(assigned, number)
-        if interleaved:
-            copy.reasons.append(make("interleaved", others=", ".join(sorted(interleaved))))
-    return Grouping([by_number[n] for n in order_seen], unassigned)
 
 
 def unit_of(p: PageFacts) -> str:
