@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from anonymat.manifest import Manifest, OrderRecord, Settings, schema
+from anonymat.manifest import BatchRecord, Manifest, OrderRecord, Settings, schema
 from anonymat.outdir import manifest_paths
 from anonymat.states import Order
 
@@ -89,3 +89,24 @@ def test_a_version_1_manifest_is_read_and_written_back_as_version_2(
     assert again["schema_version"] == 2 and again["review_reasons"] == data["review_reasons"]
     with pytest.raises(jsonschema.ValidationError):  # a version 2 without its records is not one
         jsonschema.validate({k: v for k, v in again.items() if k != "reasons"}, schema("manifest"))
+
+
+def test_batch_json_and_its_model_name_the_same_fields_and_a_run_reads_back_the_same_bytes(
+    samples_processed,
+) -> None:
+    """BatchRecord and schemas/batch.schema.json cannot drift; a real run's batch.json reads into the
+    model and writes out byte for byte; a version-1 file (no run, no complete) keeps its keys."""
+    part = schema("batch")
+    assert {f.name for f in dataclasses.fields(BatchRecord)} == set(part["properties"])
+    assert _required(BatchRecord) | {"schema_version"} == set(part["required"])
+    out = samples_processed[0]
+    raw = (out / "batch.json").read_text(encoding="utf-8")
+    record = BatchRecord.read(out)
+    jsonschema.validate(json.loads(raw), part)
+    assert record.schema_version == 3 and record.complete is True and record.run is not None
+    assert json.dumps(record.to_json(), indent=2, ensure_ascii=False) + "\n" == raw
+    old = {k: v for k, v in json.loads(raw).items() if k not in ("complete", "run", "duplicates", "skipped")}
+    old["schema_version"] = 1
+    assert BatchRecord.from_json(old).to_json() == old
+    with pytest.raises(ValueError, match="not an anonymat batch.json"):
+        BatchRecord.from_json({"copies": []})

@@ -32,20 +32,15 @@ from anonymat import (
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
 from anonymat.grouping import Grouping, explain_unassigned, group_pages, page_error_lines
-from anonymat.manifest import PageFacts, Settings
+from anonymat.manifest import BatchRecord, PageFacts, Settings
 from anonymat.messages import t
 from anonymat.model import PageRef
-from anonymat.outdir import BATCH_JSON, THUMBS, page_thumb_name
+from anonymat.outdir import THUMBS, page_thumb_name
 from anonymat.progress import Progress, RunLog
 from anonymat.reasons import Reason
 from anonymat.roster import load_roster
 from anonymat.states import Order
 from anonymat.template import Template, load_template
-
-# batch.json: 2 adds "complete", "run" (dates, version, inputs, settings) and each copy's review_reasons
-# and pages; 3 adds each copy's reasons as records (as in its manifest); every key of an earlier version
-# is unchanged, so a reader of version 1 reads version 3 too.
-BATCH_SCHEMA_VERSION = 3
 
 
 def check_dependencies() -> None:
@@ -331,11 +326,18 @@ def write_batch_record(batch: Batch) -> None:
         "settings": {**batch.settings.to_json(), "verify": options.verify, "force": options.force},
         "interrupted": batch.interrupted,
     }
-    record = _batch_record(
-        run, batch.copies, batch.errors, batch.unassigned, len(batch.refs), batch.pages_out, batch.found,
-        batch.same_pages,
-    )  # fmt: skip
-    output.write_json_atomic(record, options.outdir / BATCH_JSON)
+    found = batch.found
+    BatchRecord(
+        copies=batch.copies,
+        errors=batch.errors,
+        unassigned=batch.unassigned,
+        pages_in=len(batch.refs),
+        pages_out=batch.pages_out,
+        complete=batch.interrupted is None,
+        run=run,
+        duplicates=[d.entry() for d in [*found.duplicates, *batch.same_pages]],
+        skipped={"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
+    ).write(options.outdir)
     _write_page_thumbs(options, grouping if batch.interrupted is None else None)
     batch.report_path = report.write_report(options.outdir, batch.thumbs)  # from the manifests just written
 
@@ -370,31 +372,6 @@ def conclude(batch: Batch) -> ExitCode:
     if to_check or batch.unassigned or batch.errors:
         return ExitCode.NEEDS_REVIEW
     return ExitCode.OK
-
-
-def _batch_record(
-    run: dict[str, Any],
-    copies: list[dict[str, Any]],
-    errors: list[dict[str, Any]],
-    unassigned: list[dict[str, Any]],
-    pages_in: int,
-    pages_out: int,
-    found: ingest.Inventory,
-    same_pages: list[ingest.Duplicate],
-) -> dict[str, Any]:
-    """batch.json (schema BATCH_SCHEMA_VERSION), its keys in the order the file shows them."""
-    return {
-        "schema_version": BATCH_SCHEMA_VERSION,
-        "complete": run["interrupted"] is None,
-        "run": run,
-        "copies": copies,
-        "errors": errors,
-        "unassigned": unassigned,
-        "pages_in": pages_in,
-        "pages_out": pages_out,
-        "duplicates": [d.entry() for d in [*found.duplicates, *same_pages]],
-        "skipped": {"own_outputs": list(found.own_outputs), "not_scans": list(found.skipped)},
-    }
 
 
 def _write_vault_index(vault: Path, facts: list[PageFacts]) -> None:

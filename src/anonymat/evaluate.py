@@ -17,9 +17,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 from anonymat.errors import UsageError
-from anonymat.manifest import Manifest, page_label
+from anonymat.manifest import BatchRecord, Manifest, page_label
 from anonymat.messages import t
-from anonymat.outdir import BATCH_JSON
 from anonymat.words import fold, is_near
 
 MIN_STRING = 4  # shorter identity words ("Le", "Zoé"...) turn up by chance in OCR of handwriting
@@ -99,8 +98,8 @@ def load_truth(path: Path) -> dict[str, Any]:
 
 def evaluate(outdir: Path, truth: dict[str, Any], ocr_pages: bool = True) -> Evaluation:
     """Score OUTDIR against the truth."""
-    manifests = _manifests(outdir)
-    batch = _read(outdir / BATCH_JSON) or {}
+    batch = _batch(outdir)
+    manifests = _manifests(outdir, batch)
     placed: dict[Source, str] = {}  # source page -> the copy whose PDF holds it
     for number, manifest in manifests.items():
         for entry in manifest.pages:
@@ -112,7 +111,7 @@ def evaluate(outdir: Path, truth: dict[str, Any], ocr_pages: bool = True) -> Eva
         if ocr_pages and score.found:
             score.leaks = _legible_identity(outdir / manifests[copy["number"]].pdf, copy.get("identity"))
         scores.append(score)
-    return Evaluation(scores, len(batch.get("unassigned", [])), len(batch.get("errors", [])))
+    return Evaluation(scores, len(batch.unassigned), len(batch.errors))
 
 
 def _score_copy(
@@ -237,25 +236,22 @@ def write_junit(result: Evaluation, path: Path) -> None:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def _manifests(outdir: Path) -> dict[str, Manifest]:
-    batch = _read(outdir / BATCH_JSON)
-    if not isinstance(batch, dict) or not isinstance(batch.get("copies"), list):
-        raise UsageError(t("evaluate.no_batch", outdir=outdir))
+def _batch(outdir: Path) -> BatchRecord:
+    try:
+        return BatchRecord.read(outdir)
+    except (OSError, ValueError) as exc:
+        raise UsageError(t("evaluate.no_batch", outdir=outdir)) from exc
+
+
+def _manifests(outdir: Path, batch: BatchRecord) -> dict[str, Manifest]:
     found = {}
-    for entry in batch["copies"]:
+    for entry in batch.copies:
         try:
             manifest = Manifest.read(outdir / str(entry.get("manifest", "")))
         except (OSError, ValueError):
             continue  # its copy is then "not found"
         found[manifest.anonymity_number] = manifest
     return found
-
-
-def _read(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _is_source(value: Any) -> bool:

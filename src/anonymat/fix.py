@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from typing import Any
 
 from anonymat import copy_stage, ingest, output
 from anonymat.errors import UsageError
-from anonymat.manifest import Copy, Manifest, Settings, entry_label, facts_from_entry, status_of
+from anonymat.manifest import BatchRecord, Copy, Manifest, Settings, entry_label, facts_from_entry, status_of
 from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
@@ -146,7 +145,10 @@ def apply_fixes(
     batch_path = outdir / BATCH_JSON
     if not batch_path.is_file():
         raise UsageError(t("verify.no_batch", outdir=outdir))
-    batch = _load_json(batch_path)
+    try:
+        batch = BatchRecord.read(outdir)
+    except (OSError, ValueError) as exc:
+        raise UsageError(t("fix.unreadable", path=batch_path, error=exc)) from exc
     when = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     copies = _Copies(outdir)
     added = [  # batch.json unassigned entries attached
@@ -166,7 +168,7 @@ def apply_fixes(
     # leaves it twice, never nowhere
     for number in sorted(touched, key=lambda n: not _receives(states[n])):
         _write_state(outdir, number, states[number], settings.get(number))
-    _update_batch(batch, batch_path, {n: states[n] for n in touched}, added)
+    _update_batch(batch, outdir, {n: states[n] for n in touched}, added)
     from anonymat.report import write_report
 
     write_report(outdir)
@@ -194,7 +196,7 @@ class _Copies:
 
 
 def _apply_one(
-    fix: Fix, copies: _Copies, batch: dict[str, Any], when: str, template: str | None
+    fix: Fix, copies: _Copies, batch: BatchRecord, when: str, template: str | None
 ) -> dict[str, Any] | None:
     """One fix (one of --order, --move, --drop, --add, and/or --resolved) applied in memory; the
     batch.json entry of the unassigned page it attached, if it attached one."""
@@ -221,11 +223,11 @@ def _apply_one(
     return entry
 
 
-def _forget_attached(added: list[dict[str, Any]], batch: dict[str, Any], copies: _Copies) -> None:
+def _forget_attached(added: list[dict[str, Any]], batch: BatchRecord, copies: _Copies) -> None:
     """The reasons that named an attached page, in every copy, have served: they go."""
     for entry in added:
         label = entry_label(entry)
-        for other in batch.get("copies", []):
+        for other in batch.copies:
             name = str(other.get("anonymity_number", ""))
             if not (copies.outdir / manifest_name(name)).is_file():
                 continue
@@ -376,7 +378,7 @@ def _apply_drop(number: str, copy: _State, pages: tuple[Page, ...], when: str) -
 
 def _apply_add(
     outdir: Path,
-    batch: dict[str, Any],
+    batch: BatchRecord,
     number: str,
     copy: _State,
     add: tuple[str, int, int | None],
@@ -392,7 +394,7 @@ def _apply_add(
     entry = next(
         (
             u
-            for u in batch.get("unassigned", [])
+            for u in batch.unassigned
             if (u.get("source") or {}).get("file") == file and int(u["source"].get("page", -1)) == page_no - 1
         ),
         None,
@@ -540,30 +542,30 @@ def _write_state(outdir: Path, number: str, copy: _State, settings: tuple[int, i
 
 
 def _update_batch(
-    batch: dict[str, Any], path: Path, states: dict[str, _State], added: list[dict[str, Any]]
+    batch: BatchRecord, outdir: Path, states: dict[str, _State], added: list[dict[str, Any]]
 ) -> None:
-    entries = {c.get("anonymity_number"): c for c in batch.get("copies", [])}
+    entries = {c.get("anonymity_number"): c for c in batch.copies}
     for number, copy in states.items():
         entry = entries.get(number)
         status = status_of(copy.reasons)
         if entry is None:
             entry = {"anonymity_number": number, "manifest": manifest_name(number)}
-            batch.setdefault("copies", []).append(entry)
+            batch.copies.append(entry)
         entry["status"] = status
         entry["review_reasons"] = [r.text for r in copy.reasons]  # batch.json version 2
         entry["reasons"] = [
             r.to_json() for r in copy.reasons
-        ]  # batch.json version 3 (api.BATCH_SCHEMA_VERSION)
+        ]  # batch.json version 3 (manifest.BATCH_SCHEMA_VERSION)
         entry["pages"] = len(copy.pages)
         dropped_now = sum(
             1 for d in copy.dropped if d.get("reason") == DROPPED_BY_HAND and d not in copy.manifest.dropped
         )
-        batch["pages_out"] = int(batch.get("pages_out", 0)) - dropped_now
+        batch.pages_out -= dropped_now
     if added:
-        batch["unassigned"] = [u for u in batch.get("unassigned", []) if u not in added]
-        batch["pages_out"] = int(batch.get("pages_out", 0)) + len(added)
-    batch.get("copies", []).sort(key=lambda c: c["anonymity_number"])
-    output.write_json_atomic(batch, path)
+        batch.unassigned = [u for u in batch.unassigned if u not in added]
+        batch.pages_out += len(added)
+    batch.copies.sort(key=lambda c: c["anonymity_number"])
+    batch.write(outdir)
 
 
 def _load_manifest(path: Path) -> Manifest:
@@ -573,13 +575,3 @@ def _load_manifest(path: Path) -> Manifest:
         raise UsageError(t("fix.unreadable", path=path, error=exc)) from exc
     except ValueError as exc:
         raise UsageError(t("fix.bad_manifest", path=path, error=exc)) from exc
-
-
-def _load_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(t("fix.unreadable", path=path, error=exc)) from exc
-    if not isinstance(data, dict):
-        raise UsageError(t("fix.not_manifest", path=path))
-    return data

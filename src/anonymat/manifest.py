@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from anonymat.model import Box
-from anonymat.outdir import manifest_name
+from anonymat.outdir import BATCH_JSON, manifest_name
 from anonymat.reasons import Reason
 from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource, Status
 
@@ -268,6 +268,79 @@ class Manifest:
         from anonymat import output
 
         path = Path(outdir) / manifest_name(self.anonymity_number)
+        output.write_json_atomic(self.to_json(), path)
+        return path
+
+
+BATCH_SCHEMA_VERSION = 3  # 2 adds complete, run, each copy's review_reasons and pages; 3 each copy's reasons
+
+
+@dataclass
+class BatchRecord:
+    """batch.json (`OUTDIR/batch.json`, schemas/batch.schema.json), read and written here only. Its
+    entries (copies, errors, unassigned pages, duplicates) stay in their JSON form; `complete`, `run`,
+    `duplicates` and `skipped` are None in a file from before they were written (version 1)."""
+
+    copies: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+    unassigned: list[dict[str, Any]]
+    pages_in: int
+    pages_out: int
+    complete: bool | None = None
+    run: dict[str, Any] | None = None
+    duplicates: list[dict[str, Any]] | None = None
+    skipped: dict[str, Any] | None = None
+    schema_version: int = BATCH_SCHEMA_VERSION
+
+    @classmethod
+    def from_json(cls, data: Any) -> BatchRecord:
+        """The record of a parsed batch.json; ValueError when it is not one."""
+        try:
+            return cls(
+                copies=[dict(c) for c in data["copies"]],
+                errors=[dict(e) for e in data["errors"]],
+                unassigned=[dict(u) for u in data["unassigned"]],
+                pages_in=int(data["pages_in"]),
+                pages_out=int(data["pages_out"]),
+                complete=None if data.get("complete") is None else bool(data["complete"]),
+                run=None if data.get("run") is None else dict(data["run"]),
+                duplicates=None if data.get("duplicates") is None else [dict(d) for d in data["duplicates"]],
+                skipped=None if data.get("skipped") is None else dict(data["skipped"]),
+                schema_version=int(data["schema_version"]),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not an anonymat batch.json (missing or wrong: {exc})") from None
+
+    @classmethod
+    def read(cls, outdir: Path) -> BatchRecord:
+        """OUTDIR's batch.json; ValueError (or OSError) when it cannot be read as one."""
+        return cls.from_json(json.loads((Path(outdir) / BATCH_JSON).read_text(encoding="utf-8")))
+
+    def to_json(self) -> dict[str, Any]:
+        """Its JSON form, keys in the order the file shows them (those a version-1 file lacks left out)."""
+        data: dict[str, Any] = {"schema_version": self.schema_version}
+        if self.complete is not None:
+            data["complete"] = self.complete
+        if self.run is not None:
+            data["run"] = self.run
+        data.update(
+            copies=self.copies,
+            errors=self.errors,
+            unassigned=self.unassigned,
+            pages_in=self.pages_in,
+            pages_out=self.pages_out,
+        )
+        if self.duplicates is not None:
+            data["duplicates"] = self.duplicates
+        if self.skipped is not None:
+            data["skipped"] = self.skipped
+        return data
+
+    def write(self, outdir: Path) -> Path:
+        """Write it as OUTDIR/batch.json, atomically; return the path."""
+        from anonymat import output
+
+        path = Path(outdir) / BATCH_JSON
         output.write_json_atomic(self.to_json(), path)
         return path
 

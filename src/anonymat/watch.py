@@ -10,7 +10,6 @@ until it changes. SIGTERM or Ctrl-C stops the watch cleanly (a run in progress s
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from pathlib import Path
@@ -19,8 +18,8 @@ from anonymat import lock, outdir
 from anonymat.api import process_batch, stop_on_sigterm
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted
+from anonymat.manifest import BatchRecord
 from anonymat.messages import t
-from anonymat.outdir import BATCH_JSON
 from anonymat.progress import RunLog
 
 IGNORED = (".tmp", ".part", ".crdownload", "~")  # names scanners and copy tools use while writing
@@ -106,7 +105,6 @@ def _watch_locked(indir: Path, options: Options, interval: float, settle: float,
 def _refused(outdir: Path) -> set[str]:
     """The input files the last run rejected (batch.json errors)."""
     try:
-        batch = json.loads((outdir / BATCH_JSON).read_text(encoding="utf-8"))
-        return {str(e.get("file")) for e in batch.get("errors") or []}
-    except (OSError, ValueError, AttributeError):
+        return {str(e.get("file")) for e in BatchRecord.read(outdir).errors}
+    except (OSError, ValueError):
         return set()
