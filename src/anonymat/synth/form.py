@@ -12,15 +12,13 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from anonymat.synth.layouts import CDG_EST, SANS_BOLD, Box, FormLayout
+from anonymat.synth.layouts import CDG_EST, Box, FormLayout
 from anonymat.synth.layouts import SANS as SANS  # re-exported: the sticker label is printed in it
 
-BOLD = SANS_BOLD
 PAGE_MM = (210.0, 297.0)
 CAP_RATIO = 0.729  # cap height / em, the same in every DejaVu face (Sans, Serif, Mono, bold or not)
 PRINT_GREY = 18
 RULE_GREY = 212  # 175-205 once scanned on paper of 215-245
-RULED_Y_MM = CDG_EST.ruled_y_mm  # 116 .. 284
 WRITE_X0_MM, WRITE_X1_MM = CDG_EST.write_x_mm
 
 TICK_LABELS = ["CONCOURS (1)", "Interne (1)", "EXAMEN (1)", "Externe (1)", "Troisième concours (1)"]
