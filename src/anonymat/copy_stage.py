@@ -15,7 +15,7 @@ from anonymat.errors import AnonymatError, UsageError
 from anonymat.manifest import Copy, PageFacts, Settings, copy_manifest
 from anonymat.messages import t
 from anonymat.outdir import THUMBS, manifest_name
-from anonymat.reasons import make, texts
+from anonymat.reasons import as_json, make
 from anonymat.roster import review_reasons as roster_reasons
 from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource
 
@@ -146,8 +146,7 @@ def write_copy(job: WriteJob) -> dict[str, Any]:
         "anonymity_number": copy.number,
         "manifest": manifest_name(name),
         "status": copy.status,
-        "review_reasons": texts(copy.reasons),
-        "reasons": [r.to_json() for r in copy.reasons],
+        **as_json(copy.reasons),
         "pages": len(sequence),
         "thumbs": {"pdf_sha256": sha, "pages": len(thumbs)},
     }

@@ -28,7 +28,7 @@ from anonymat.manifest import BatchRecord, Copy, Manifest, Settings, entry_label
 from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
-from anonymat.reasons import OTHER, PAGE_FACTS, Reason
+from anonymat.reasons import OTHER, PAGE_FACTS, Reason, as_json
 from anonymat.states import OrderMethod
 
 # how a version-1 manifest's reasons (texts only) about the order begin
@@ -552,10 +552,7 @@ def _update_batch(
             entry = {"anonymity_number": number, "manifest": manifest_name(number)}
             batch.copies.append(entry)
         entry["status"] = status
-        entry["review_reasons"] = [r.text for r in copy.reasons]  # batch.json version 2
-        entry["reasons"] = [
-            r.to_json() for r in copy.reasons
-        ]  # batch.json version 3 (manifest.BATCH_SCHEMA_VERSION)
+        entry.update(as_json(copy.reasons))  # batch.json versions 2 and 3
         entry["pages"] = len(copy.pages)
         dropped_now = sum(
             1 for d in copy.dropped if d.get("reason") == DROPPED_BY_HAND and d not in copy.manifest.dropped

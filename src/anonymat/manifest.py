@@ -11,7 +11,7 @@ from typing import Any
 
 from anonymat.model import Box
 from anonymat.outdir import BATCH_JSON, manifest_name
-from anonymat.reasons import Reason
+from anonymat.reasons import Reason, as_json
 from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource, Status
 
 SCHEMA_VERSION = 2  # 2 adds `reasons`, the review reasons as records (reasons.py); 1 is still read
@@ -251,8 +251,7 @@ class Manifest:
             "pdf": self.pdf,
             "pdf_sha256": self.pdf_sha256,
             "status": self.status,
-            "review_reasons": [r.text for r in self.reasons],
-            "reasons": [r.to_json() for r in self.reasons],
+            **as_json(self.reasons),
             "pages": self.pages,
             "dropped": self.dropped,
             "order": self.order.to_json(),

@@ -104,9 +104,10 @@ def make(code: str, page: str | None = None, **values: object) -> Reason:
     return Reason(code, _sentence(code, page, dict(kept), "en"), page, kept)
 
 
-def texts(reasons: list[Reason]) -> list[str]:
-    """Their English texts: what `review_reasons` holds."""
-    return [r.text for r in reasons]
+def as_json(reasons: list[Reason]) -> dict[str, list[Any]]:
+    """How a manifest and a batch.json copy entry hold them: `review_reasons`, their English texts, and
+    `reasons`, the records."""
+    return {"review_reasons": [r.text for r in reasons], "reasons": [r.to_json() for r in reasons]}
 
 
 def _sentence(code: str, page: str | None, values: dict[str, str], lang: str | None = None) -> str:

@@ -16,6 +16,7 @@ from anonymat.config import Options
 from anonymat.manifest import Copy, Manifest, PageFacts, Settings, facts_from_entry
 from anonymat.model import PageRef
 from anonymat.outdir import manifest_paths
+from anonymat.reasons import as_json
 from anonymat.template import Template, fingerprint
 
 
@@ -77,8 +78,7 @@ def completed_copies(
                 "anonymity_number": number,
                 "manifest": path.name,
                 "status": manifest.status,
-                "review_reasons": [r.text for r in manifest.reasons],
-                "reasons": [r.to_json() for r in manifest.reasons],
+                **as_json(manifest.reasons),
                 "pages": len(written),
             },
             {(p.file, p.page) for p in pages},
