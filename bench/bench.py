@@ -103,10 +103,12 @@ def stage_profile(scans: Path, out: Path) -> dict[str, float]:
     """Mean CPU seconds per page for each stage, measured in-process with one job and one thread."""
     import cv2
 
-    from anonymat import copy_stage, ingest, pagecache, pipeline
-    from anonymat.grouping import group_pages
-    from anonymat.output import DEFAULT_JPEG_QUALITY, DEFAULT_MAX_PAGE_KB
-    from anonymat.template import load_template
+    from anonymat import ingest
+    from anonymat.page.template import load_template
+    from anonymat.pdf import pagecache
+    from anonymat.pdf.output import DEFAULT_JPEG_QUALITY, DEFAULT_MAX_PAGE_KB
+    from anonymat.run import copy_stage, pipeline
+    from anonymat.run.grouping import group_pages
 
     files, _ = ingest.discover([scans])
     refs = ingest.page_refs(files)

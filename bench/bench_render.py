@@ -103,8 +103,8 @@ def bench_render(folder: Path) -> None:
     import pypdfium2 as pdfium
     from pdf2image import convert_from_path
 
-    from anonymat.decode import load_page
     from anonymat.model import PageRef
+    from anonymat.page.decode import load_page
 
     page = scan_like_page(2480, 3508)
     ok, jpeg = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 85])
@@ -147,7 +147,7 @@ def bench_render(folder: Path) -> None:
         "pypdfium2 render 300 dpi grey": pdfium_render,
         "pikepdf PdfImage.as_pil_image": pikepdf_pdfimage,
         "pikepdf raw stream + cv2.imdecode": pikepdf_raw_cv2,
-        "anonymat.decode.load_page": lambda: load_page(ref).gray,
+        "anonymat.page.decode.load_page": lambda: load_page(ref).gray,
     }
     exact = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
     for name, fn in methods.items():
@@ -193,7 +193,7 @@ def word_accuracy(found: list[str], truth: list[str]) -> float:
 def bench_output(folder: Path) -> None:
     import pikepdf
 
-    from anonymat.output import build_copy_pdf, whiten_paper
+    from anonymat.pdf.output import build_copy_pdf, whiten_paper
 
     truth = " ".join(scan_lines()).split()
     print(

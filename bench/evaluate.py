@@ -21,10 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from anonymat import barcode, decode, ingest, ocr  # noqa: E402
+from anonymat import ingest  # noqa: E402
 from anonymat.cli import app  # noqa: E402
-from anonymat.copy_stage import ORDER_REVIEW_BELOW  # noqa: E402
+from anonymat.page import barcode, decode  # noqa: E402
+from anonymat.run.copy_stage import ORDER_REVIEW_BELOW  # noqa: E402
 from anonymat.synth import make_corpus  # noqa: E402
+from anonymat.text import ocr  # noqa: E402
 
 
 def fold(text: str) -> str:

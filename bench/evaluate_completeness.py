@@ -36,11 +36,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from anonymat import completeness, copy_stage, ingest, pipeline  # noqa: E402
-from anonymat.grouping import group_pages  # noqa: E402
+from anonymat import ingest  # noqa: E402
 from anonymat.manifest import PageFacts  # noqa: E402
+from anonymat.page.template import load_template  # noqa: E402
+from anonymat.reading import completeness  # noqa: E402
+from anonymat.run import copy_stage, pipeline  # noqa: E402
+from anonymat.run.grouping import group_pages  # noqa: E402
 from anonymat.synth import make_corpus  # noqa: E402
-from anonymat.template import load_template  # noqa: E402
 
 
 def analyse(corpus: Path, jobs: int, cache: Path) -> list[PageFacts]:

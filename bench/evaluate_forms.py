@@ -47,8 +47,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from anonymat import ocr  # noqa: E402
-from anonymat.output import decode_page_image  # noqa: E402
+from anonymat.pdf.output import decode_page_image  # noqa: E402
+from anonymat.text import ocr  # noqa: E402
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in output-page pixels
 
@@ -159,7 +159,8 @@ def extract_page(corpus: Path, page: dict, dest: Path) -> Path:
     """One scanned page as its own lossless PNG at its resolution, as an exam centre would send it."""
     from PIL import Image
 
-    from anonymat import decode, ingest
+    from anonymat import ingest
+    from anonymat.page import decode
 
     files, _ = ingest.discover([corpus / page["file"]])
     ref = next(r for r in ingest.page_refs(files) if r.index == page["page"])
@@ -329,7 +330,8 @@ def dark_share(gray: np.ndarray, box: Box) -> float:
 
 def read_scan(path: str, index: int, rotation: int) -> str:
     """OCR of the top half of a scanned page turned upright (0 or 180 degrees): no masking at all."""
-    from anonymat import decode, ingest
+    from anonymat import ingest
+    from anonymat.page import decode
 
     files, _ = ingest.discover([Path(path)])
     ref = next(r for r in ingest.page_refs(files) if r.index == index)

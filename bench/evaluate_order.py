@@ -35,14 +35,15 @@ sys.path.insert(0, str(ROOT / "src"))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from anonymat import ordering  # noqa: E402
+from anonymat.reading import ordering  # noqa: E402
 
 WRITING_MM = (12.0, 110.0, 198.0, 290.0)
 
 
 def load_gray(path: Path, index: int) -> np.ndarray:
     try:
-        from anonymat import decode, ingest
+        from anonymat import ingest
+        from anonymat.page import decode
 
         kind = ingest.sniff_kind(path) or "pdf"
         return decode.load_page(ingest.PageRef(str(path), path.name, index, "", kind)).gray
@@ -83,8 +84,9 @@ def read_page(job: tuple[str, int, dict]) -> dict:
 
 def read_page_as_pipeline(job: tuple[str, int, dict]) -> dict:
     """The pipeline's own page analysis (orientation, deskew, registration, masking), as `make eval` runs it."""
-    from anonymat import ingest, pipeline
-    from anonymat.template import load_template
+    from anonymat import ingest
+    from anonymat.page.template import load_template
+    from anonymat.run import pipeline
 
     path, index, _page = job
     kind = ingest.sniff_kind(Path(path)) or "pdf"

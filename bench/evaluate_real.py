@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT / "src"))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from anonymat import handwriting, ordering, textlines  # noqa: E402
+from anonymat.reading import ordering  # noqa: E402
+from anonymat.text import handwriting, textlines  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from evaluate_order import kendall_tau  # noqa: E402

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from evaluate_real import DEFAULT_DATA, SHORT, alto_lines, load_documents, score_order  # noqa: E402
 
-from anonymat import ordering  # noqa: E402
-from anonymat.pagemarks import parse_label  # noqa: E402
+from anonymat.reading import ordering  # noqa: E402
+from anonymat.reading.pagemarks import parse_label  # noqa: E402
 
 
 def document_lines(data: Path, document: dict) -> list[str]:

@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT / "src"))
 import numpy as np  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
-from anonymat import handwriting, textlines  # noqa: E402
 from anonymat.synth.hand import Hand, available_fonts  # noqa: E402
 from anonymat.synth.sheet import render_sheet  # noqa: E402
 from anonymat.synth.text import layout_memo, make_memo  # noqa: E402
+from anonymat.text import handwriting, textlines  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from font_accuracy import PLAN  # noqa: E402

@@ -26,10 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from font_accuracy import PLAN, accuracy  # noqa: E402
 from legibility import scanned  # noqa: E402
 
-from anonymat import ocr, output  # noqa: E402
+from anonymat.pdf import output  # noqa: E402
 from anonymat.synth.hand import Hand, available_fonts  # noqa: E402
 from anonymat.synth.sheet import render_sheet  # noqa: E402
 from anonymat.synth.text import layout_memo, make_memo, page_text  # noqa: E402
+from anonymat.text import ocr
 
 FONTS = ("comic-neue", "intuitive", "breip")
 

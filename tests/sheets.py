@@ -7,10 +7,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from anonymat import orient, pipeline
 from anonymat.model import PageRef
+from anonymat.page import orient
+from anonymat.page.template import load_template
+from anonymat.run import pipeline
 from anonymat.synth import form, scan, sheet
-from anonymat.template import load_template
 
 DPI = 150
 S = DPI / 25.4  # px per mm

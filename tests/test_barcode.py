@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anonymat import barcode
+from anonymat.page import barcode
 from anonymat.synth import form, sheet
 from anonymat.synth.code39 import code39_row
 from tests.sheets import DPI, NUMBER, TEMPLATE, form_page, sticker_box

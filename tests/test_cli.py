@@ -282,8 +282,8 @@ def test_a_full_disk_stops_the_batch_with_its_own_code(monkeypatch, tmp_path_fac
     to free space and run the same command again (not one error per copy, not exit 1)."""
     from typer.testing import CliRunner
 
-    from anonymat import output
     from anonymat.cli import app
+    from anonymat.pdf import output
 
     scans = corpus(tmp_path_factory, 2, 21)
 

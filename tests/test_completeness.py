@@ -20,7 +20,7 @@ from anonymat import messages
 from anonymat.cli import app
 from anonymat.manifest import Manifest, schema
 from anonymat.messages import t
-from anonymat.verify import verify_outdir
+from anonymat.review.verify import verify_outdir
 
 from .conftest import run_process
 
@@ -253,8 +253,8 @@ def _page(file: str, page: int, number: str | None, **kw):
 
 
 def _flags(pages):
-    from anonymat import completeness
-    from anonymat.grouping import group_pages
+    from anonymat.reading import completeness
+    from anonymat.run.grouping import group_pages
 
     grouping = group_pages(pages)
     completeness.add_scan_reasons(pages, grouping)
@@ -408,7 +408,7 @@ def test_a_complete_duplex_scan_flags_no_copy(duplex):
 def test_an_opening_the_code_does_not_know_is_not_taken_for_a_missing_page():
     """Openings vary ("Compte rendu...", "Madame la Directrice..."): only evidence that the page continues
     something sends the copy to review, not the absence of a known heading."""
-    from anonymat import completeness
+    from anonymat.reading import completeness
     from tests.test_ordering import page_of
 
     rest = page_of(["La séance est levée à midi.", "Le prochain comité se réunira en juin."], fill=0.3)
@@ -420,7 +420,7 @@ def test_an_opening_the_code_does_not_know_is_not_taken_for_a_missing_page():
 
 
 def test_a_first_page_that_continues_a_sentence_or_the_outline_is_not_a_start():
-    from anonymat import completeness
+    from anonymat.reading import completeness
     from tests.test_ordering import memo_pages
 
     pages = memo_pages()

@@ -281,7 +281,8 @@ def test_evaluate_finds_a_legible_name_without_printing_it(samples_processed, tm
     """Put an unmasked scan back into an output PDF, as a masking failure would: evaluate must see it."""
     import cv2
 
-    from anonymat import decode, ingest
+    from anonymat import ingest
+    from anonymat.page import decode
 
     out, truth, _code = samples_processed
     leaky = tmp_path / "out"
@@ -315,7 +316,7 @@ def test_evaluate_finds_a_legible_name_without_printing_it(samples_processed, tm
 
 def test_fix_waits_for_no_one_and_refuses_a_folder_in_use(stray_batch, tmp_path):
     """`fix` takes the same lock as `process`: it never rewrites a folder another run is writing."""
-    from anonymat import lock
+    from anonymat.run import lock
 
     _scans, clean = stray_batch
     out = tmp_path / "out"

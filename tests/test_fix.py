@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from anonymat.cli import app
 from anonymat.manifest import schema
 from anonymat.messages import t
-from anonymat.report import pdf_page_images
-from anonymat.verify import MASK_MAX_GREY, CopyCheck, check_pdf_structure, verify_copy
+from anonymat.review.report import pdf_page_images
+from anonymat.review.verify import MASK_MAX_GREY, CopyCheck, check_pdf_structure, verify_copy
 
 from .test_report import copy_manifests, processed_three
 
@@ -382,7 +382,7 @@ def test_fix_keeps_the_runs_page_size_limit(small_pages, tmp_path):
 
 def test_page_names_parse():
     from anonymat.errors import UsageError
-    from anonymat.fix import parse_add, parse_move, parse_positions
+    from anonymat.review.fix import parse_add, parse_move, parse_positions
 
     assert parse_positions("3, 1;2", "--order") == (3, 1, 2)
     assert parse_positions("scans/lot1.pdf:5 2", "--order") == ("scans/lot1.pdf:5", 2)
@@ -415,7 +415,7 @@ def test_move_by_source_page_twice_is_a_no_op(outdir):
 @pytest.mark.parametrize("sep", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
 def test_a_fixes_csv_from_any_spreadsheet_reads_the_same(tmp_path, sep):
     """English spreadsheets save with ',', French ones with ';', some with tabs: the header tells which."""
-    from anonymat.fix import read_csv_fixes
+    from anonymat.review.fix import read_csv_fixes
 
     path = tmp_path / "fixes.csv"
     path.write_text(f"Number{sep}Order\n9941566491{sep}3 1 2\n\n1234567890{sep}2 1\n", encoding="utf-8")

@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anonymat import header, ocr, output
+from anonymat.page import header
+from anonymat.pdf import output
 from anonymat.synth import layouts
+from anonymat.text import ocr
 from tests.conftest import fold, run_process
 
 UNKNOWN_FORMS = [name for name in layouts.names() if name != layouts.DEFAULT]
@@ -193,7 +195,8 @@ def test_learning_from_folded_flaps_only_says_what_is_missing(tmp_path):
     template it writes still masks the identity zone (where the folded flap lies)."""
     import cv2
 
-    from anonymat import decode, ingest
+    from anonymat import ingest
+    from anonymat.page import decode
     from anonymat.synth import make_corpus
 
     truth = make_corpus(tmp_path / "c", copies=2, seed=LEARN_SEED, form="left-id", pages_per_copy=(2, 3))

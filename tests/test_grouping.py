@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from anonymat.grouping import group_pages
 from anonymat.manifest import PageFacts
+from anonymat.run.grouping import group_pages
 
 SHA = "0" * 64
 
@@ -142,7 +142,7 @@ def test_a_folder_of_loose_images_holding_one_copy_vouches_for_its_unreadable_pa
 def test_a_file_with_no_barcode_is_named_once():
     from dataclasses import replace
 
-    from anonymat.grouping import explain_unassigned
+    from anonymat.run.grouping import explain_unassigned
 
     pages = [page("doc.pdf", i) for i in range(8)] + [page("lot.pdf", 0, "1234567890")]
     grouping = group_pages(pages)
@@ -159,7 +159,7 @@ def test_a_file_with_no_barcode_is_named_once():
 
 
 def test_a_file_cut_short_is_named_once_with_the_page_it_stops_at():
-    from anonymat.grouping import explain_unassigned, page_error_lines
+    from anonymat.run.grouping import explain_unassigned, page_error_lines
 
     pages = [page("lot.pdf", 0, "1234567890"), page("lot.pdf", 1, "1234567890")] + [
         page("lot.pdf", i, error=f"page {i + 1} of lot.pdf: PdfiumError") for i in (2, 3)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anonymat import handwriting, ordering, textlines
+from anonymat.reading import ordering
+from anonymat.text import handwriting, textlines
 from tests.test_textlines import blank_area, write_line
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-handwriting"

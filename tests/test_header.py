@@ -12,7 +12,9 @@ import numpy as np
 import pikepdf
 import pytest
 
-from anonymat import decode, header, ingest, orient, output
+from anonymat import ingest
+from anonymat.page import decode, header, orient
+from anonymat.pdf import output
 from anonymat.tools import has_language
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

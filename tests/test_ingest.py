@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from anonymat.decode import MAX_PIXELS, load_page
 from anonymat.errors import PageError
 from anonymat.ingest import discover, natural_key, page_refs, sniff_kind
 from anonymat.model import PageRef
+from anonymat.page.decode import MAX_PIXELS, load_page
 
 
 def scan_like(width: int = 600, height: int = 850, seed: int = 0) -> np.ndarray:

@@ -13,13 +13,13 @@ import pikepdf
 import pytest
 
 from anonymat.errors import UsageError
-from anonymat.ocr import ocr_text
 from anonymat.synth import form, make_corpus
 from anonymat.synth.hand import Hand, available_fonts
 from anonymat.synth.layouts import DEFAULT, LAYOUTS, FormLayout, forms_for, get_layout
 from anonymat.synth.plan import plan_corpus
 from anonymat.synth.sheet import render_sheet
 from anonymat.synth.text import layout_memo, make_memo
+from anonymat.text.ocr import ocr_text
 
 from .conftest import fold
 

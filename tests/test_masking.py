@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from anonymat import masking, output, pipeline
 from anonymat.model import Box
-from anonymat.orient import Pose
+from anonymat.page import masking
+from anonymat.page.orient import Pose
+from anonymat.page.template import Registration
+from anonymat.pdf import output
+from anonymat.run import pipeline
 from anonymat.states import Flap, MaskPolicy, PoseSource
 from anonymat.synth import form
 from anonymat.synth.layouts import CDG_EST, get_layout
-from anonymat.template import Registration
 from tests.sheets import DPI, TEMPLATE, S, form_page, registered, shifted, sticker_box
 
 

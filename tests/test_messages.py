@@ -56,8 +56,8 @@ def test_the_language_comes_from_lang_then_the_locale_french_by_default(argv, en
 def test_the_pipelines_review_reasons_are_said_in_plain_french(french):
     """The reasons copy_stage.py, grouping.py and roster.py make each have a French sentence, made from the
     record's values, not from its English words; in English the record's own text is shown."""
-    from anonymat import copy_stage
     from anonymat.manifest import Copy, PageFacts
+    from anonymat.run import copy_stage
 
     page = PageFacts(file="scans/lot1.pdf", path="x", page=2, sha256="0", kind="pdf", pose_source="unknown")
     failing = PageFacts(
@@ -106,7 +106,8 @@ def test_the_completeness_and_grouping_reasons_are_said_in_plain_french(french):
     """What completeness.py writes (stray pages scanned next to a copy, a sheet without its back, a first or
     last page that does not open or close the memo) and grouping.py's unassigned reasons each have a
     French sentence; the parts they quote (the stray's own reason, the side, the candidates) too."""
-    from anonymat import completeness, grouping
+    from anonymat.reading import completeness
+    from anonymat.run import grouping
 
     copy_page = _page(3)
     strays = [

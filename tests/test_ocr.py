@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anonymat import ocr, ordering
 from anonymat.errors import MissingDependencyError, PageError
+from anonymat.reading import ordering
+from anonymat.text import ocr
 from anonymat.tools import has_language
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

@@ -8,8 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from anonymat import ordering, outline, words
-from anonymat.ordering import (
+from anonymat.reading import ordering, outline
+from anonymat.reading.ordering import (
     PageText,
     best_order,
     boundary_link,
@@ -19,7 +19,8 @@ from anonymat.ordering import (
     start_scores,
     tail_evidence,
 )
-from anonymat.outline import heading_evidence, parse_marker
+from anonymat.reading.outline import heading_evidence, parse_marker
+from anonymat.text import words
 
 # A short memo, already cut into written lines (as a candidate would write it). Written for these tests.
 MEMO = """Commune de Valbourg
@@ -406,7 +407,7 @@ def test_order_score_agrees_with_solver():
 
 
 def test_line_trust_discounts_specks_and_garble():
-    from anonymat.ordering import line_trust
+    from anonymat.reading.ordering import line_trust
 
     assert line_trust("") == 0.0
     assert line_trust("D") < 0.2  # a lone letter read from a speck or a label
@@ -415,7 +416,7 @@ def test_line_trust_discounts_specks_and_garble():
 
 
 def test_garbled_last_line_weighs_less_than_a_clear_one():
-    from anonymat.ordering import tail_evidence
+    from anonymat.reading.ordering import tail_evidence
 
     clear = PageText("", "les mesures prises par la", (), 20, 0.95, tail_end=1.0)
     speck = PageText("", "les mesures prises par la\nD", (), 20, 0.95, tail_end=1.0)
@@ -424,7 +425,7 @@ def test_garbled_last_line_weighs_less_than_a_clear_one():
 
 
 def test_hyphenated_word_completed_through_ocr_errors():
-    from anonymat.ordering import boundary_link
+    from anonymat.reading.ordering import boundary_link
 
     assert boundary_link("la gestion de l'adminis-", "tration des biens") == 3.0  # read right
     assert boundary_link("la gestion de l'admims-", "tration des biens") > 1.0  # two letters misread
@@ -460,7 +461,7 @@ def test_a_month_deep_in_a_sentence_is_not_a_date_line():
 
 
 def test_generic_opening_lines_whatever_their_wording():
-    from anonymat.outline import opening_line_evidence
+    from anonymat.reading.outline import opening_line_evidence
 
     for line in ("Madame, Monsieur,", "Madame la Directrice,", "Cher collègue,", "Sujet : la ville"):
         assert opening_line_evidence(line) >= 1.5, line

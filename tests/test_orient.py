@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anonymat import barcode, orient
+from anonymat.page import barcode, orient
 from anonymat.states import PoseSource
 from tests.sheets import DPI, TEMPLATE, form_page
 

@@ -13,9 +13,10 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from anonymat import __version__, output
+from anonymat import __version__
 from anonymat.errors import AnonymatError
-from anonymat.output import (
+from anonymat.pdf import output
+from anonymat.pdf.output import (
     atomic_path,
     clean_page,
     paper_level,

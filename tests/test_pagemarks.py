@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from anonymat import ordering
-from anonymat.ordering import PageText
-from anonymat.pagemarks import is_continued, label_scores, page_label, parse_label, strip_running_lines
+from anonymat.reading import ordering
+from anonymat.reading.ordering import PageText
+from anonymat.reading.pagemarks import (
+    is_continued,
+    label_scores,
+    page_label,
+    parse_label,
+    strip_running_lines,
+)
 
 
 @pytest.mark.parametrize(

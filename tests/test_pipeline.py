@@ -13,8 +13,8 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from anonymat import ocr
 from anonymat.manifest import schema
+from anonymat.text import ocr
 
 from .conftest import fold
 
@@ -134,7 +134,7 @@ def test_vault_holds_the_identity_crops_privately(processed):
 def test_vault_index_cannot_run_a_formula_in_a_spreadsheet(tmp_path):
     import csv
 
-    from anonymat import masking
+    from anonymat.page import masking
 
     entries = [
         masking.VaultEntry("0123456789", '=HYPERLINK("http://x")', 0, "a.png"),
@@ -162,7 +162,8 @@ def test_same_input_gives_the_same_bytes(processed, corpus, tmp_path):
 def test_pages_encoded_by_the_page_stage_are_the_bytes_the_writers_would_make(corpus, tmp_path, monkeypatch):
     """The page stage encodes each output page into OUTDIR's page cache; a writer only reads it back.
     Pages beyond the cache's limit are made again from the source: the same bytes either way."""
-    from anonymat import pagecache, pipeline
+    from anonymat.pdf import pagecache
+    from anonymat.run import pipeline
 
     from .conftest import run_process
 
@@ -197,8 +198,8 @@ def test_the_page_cache_leaves_the_disk_to_the_pdfs(tmp_path, monkeypatch):
     """With little free space the page stage keeps nothing: the writers make the pages from the source."""
     import shutil
 
-    from anonymat import pagecache
-    from anonymat.output import EncodedPage
+    from anonymat.pdf import pagecache
+    from anonymat.pdf.output import EncodedPage
 
     page = EncodedPage(b"jpeg", 10, 10, 200.0)
     assert pagecache.store(tmp_path, "a.pdf", 0, "0" * 64, page, b"thumb")
@@ -237,8 +238,10 @@ def test_a_page_whose_orientation_nothing_confirms_is_masked_at_both_ends(corpus
     """No barcode and no printed frame: the identity zone could be at either end, so both are masked."""
     import cv2
 
-    from anonymat import decode, ingest, pipeline
-    from anonymat.template import load_template
+    from anonymat import ingest
+    from anonymat.page import decode
+    from anonymat.page.template import load_template
+    from anonymat.run import pipeline
 
     root, truth = corpus
     page = next(p for c in truth["copies"] for p in c["pages"] if not p["blank"] and p["rotation"] == 0)

@@ -8,8 +8,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from anonymat import ingest, masking, pipeline, placement
-from anonymat.template import load_template
+from anonymat import ingest
+from anonymat.page import masking, placement
+from anonymat.page.template import load_template
+from anonymat.run import pipeline
 
 TEMPLATE = load_template("cdg-est")
 S = 200 / 25.4  # px per mm at 200 dpi
@@ -157,7 +159,7 @@ def test_a_page_with_a_misleading_rule_is_not_placed_on_it(first_page, tmp_path)
     import cv2
 
     ref, entry = first_page
-    from anonymat import decode
+    from anonymat.page import decode
 
     image = decode.load_page(ref)
     gray = image.gray.copy()

@@ -16,9 +16,9 @@ import pytest
 
 from anonymat.manifest import Manifest, OrderRecord
 from anonymat.messages import t
-from anonymat.output import THUMB_WIDTH
+from anonymat.pdf.output import THUMB_WIDTH
 from anonymat.reasons import Reason, make
-from anonymat.report import (
+from anonymat.review.report import (
     CROP_WIDTH,
     FAIL_CLOSED_BAND,
     page_thumb_name,

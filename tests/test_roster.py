@@ -8,10 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anonymat import decode, ingest, pipeline, roster
+from anonymat import ingest
 from anonymat.errors import UsageError
 from anonymat.model import PageRef
-from anonymat.template import load_template
+from anonymat.page import decode
+from anonymat.page.template import load_template
+from anonymat.review import roster
+from anonymat.run import pipeline
 from tests.conftest import fold, run_process
 
 FONT = "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf"

@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from anonymat.ordering import PageText, best_order
-from anonymat.outline import parse_marker
-from anonymat.sequence import page_numbers, parse_number, sequence_scores
+from anonymat.reading.ordering import PageText, best_order
+from anonymat.reading.outline import parse_marker
+from anonymat.reading.sequence import page_numbers, parse_number, sequence_scores
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from anonymat.errors import UsageError
+from anonymat.page.template import Registration, find_frame_top, load_template, parse_template
 from anonymat.states import Flap
 from anonymat.synth import form
 from anonymat.synth.layouts import get_layout
-from anonymat.template import Registration, find_frame_top, load_template, parse_template
 from tests.sheets import DPI, TEMPLATE, S, form_page, registered, shifted
 
 BUILTIN = json.loads((resources.files("anonymat") / "templates" / "cdg-est.json").read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anonymat import textlines
+from anonymat.text import textlines
 
 
 def blank_area(height: int = 1200, width: int = 1600, ruled: bool = True) -> np.ndarray:

@@ -23,8 +23,9 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from anonymat import decode, ingest
+from anonymat import ingest
 from anonymat.model import PageRef
+from anonymat.page import decode
 from anonymat.synth.code39 import code39_row
 
 REPO = Path(__file__).resolve().parent.parent
@@ -567,7 +568,7 @@ def test_barcode_values_never_name_a_file(hostile_names, template):
     ],
 )
 def test_unwritable_output_is_one_clear_line(corpus, tmp_path, monkeypatch, target, err, words):
-    from anonymat import output
+    from anonymat.pdf import output
 
     ((gray, dpi, _number),) = good_pages(corpus, 1)
     scans = tmp_path / "scans"

@@ -14,9 +14,10 @@ import numpy as np
 import pikepdf
 import pytest
 
-from anonymat import output, pipeline
 from anonymat.manifest import facts_from_entry
-from anonymat.verify import verify_copy
+from anonymat.pdf import output
+from anonymat.review.verify import verify_copy
+from anonymat.run import pipeline
 
 
 def cli(*args: str):

@@ -7,9 +7,11 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from anonymat import decode, messages, workers
+from anonymat import messages
 from anonymat.errors import PageError
 from anonymat.model import PageRef
+from anonymat.page import decode
+from anonymat.run import workers
 
 
 def _upper_or_die(item: str) -> str:

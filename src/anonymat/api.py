@@ -12,35 +12,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymat import (
-    __version__,
-    completeness,
-    copy_stage,
-    decode,
-    doctor,
-    ingest,
-    lock,
-    masking,
-    outdir,
-    output,
-    pagecache,
-    pipeline,
-    report,
-    resume,
-    workers,
-)
+from anonymat import __version__, doctor, ingest, outdir
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted, MissingDependencyError, UsageError
-from anonymat.grouping import Grouping, explain_unassigned, group_pages, page_error_lines
 from anonymat.manifest import BatchRecord, PageFacts, Settings
 from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import THUMBS, page_thumb_name
+from anonymat.page import decode, masking
+from anonymat.page.template import Template, load_template
+from anonymat.pdf import output, pagecache
 from anonymat.progress import Progress, RunLog
+from anonymat.reading import completeness
 from anonymat.reasons import Reason
-from anonymat.roster import load_roster
+from anonymat.review import report
+from anonymat.review.roster import load_roster
+from anonymat.run import copy_stage, lock, pipeline, resume, workers
+from anonymat.run.grouping import Grouping, explain_unassigned, group_pages, page_error_lines
 from anonymat.states import Order
-from anonymat.template import Template, load_template
 
 
 def check_dependencies() -> None:

@@ -216,7 +216,7 @@ def watch(
     _verbose = verbose
     from anonymat.config import Options
     from anonymat.errors import UsageError
-    from anonymat.watch import watch as watch_folder
+    from anonymat.run.watch import watch as watch_folder
 
     try:
         if not indir.is_dir():
@@ -246,8 +246,8 @@ def verify_cmd(
 ) -> None:
     global _verbose
     _verbose = verbose
-    from anonymat.roster import load_roster
-    from anonymat.verify import print_report, verify_outdir
+    from anonymat.review.roster import load_roster
+    from anonymat.review.verify import print_report, verify_outdir
 
     try:
         names = load_roster(roster) if roster is not None else None
@@ -285,7 +285,7 @@ def evaluate_cmd(
 ) -> None:
     global _verbose
     _verbose = verbose
-    from anonymat import evaluate
+    from anonymat.review import evaluate
 
     try:
         result = evaluate.evaluate(outdir, evaluate.load_truth(truth), ocr_pages=ocr)
@@ -330,8 +330,8 @@ def fix(
 ) -> None:
     global _verbose
     _verbose = verbose
-    from anonymat import fix as fixing
     from anonymat.errors import UsageError
+    from anonymat.review import fix as fixing
 
     try:
         if csv is not None:
@@ -351,7 +351,7 @@ def fix(
                     add=fixing.parse_add(add) if add is not None else None,
                 )
             ]
-        from anonymat import lock
+        from anonymat.run import lock
 
         with lock.hold(outdir, "fix"):  # never while a `process` writes the same folder
             done = fixing.apply_fixes(outdir, fixes, template=template)
@@ -382,8 +382,8 @@ def template_learn(
 ) -> None:
     global _verbose
     _verbose = verbose
-    from anonymat import learn
-    from anonymat.template import parse_template
+    from anonymat.page import learn
+    from anonymat.page.template import parse_template
 
     try:
         learned = learn.learn(scans, name or learn.safe_name(output))
@@ -409,8 +409,8 @@ def template_show(
 ) -> None:
     global _verbose
     _verbose = verbose
-    from anonymat import learn
-    from anonymat.template import load_template
+    from anonymat.page import learn
+    from anonymat.page.template import load_template
 
     try:
         image, how = learn.preview(load_template(template), scan, page - 1)

@@ -58,7 +58,7 @@ class Options:
         if self.log is not None and not self.log.parent.is_dir():
             raise UsageError(t("options.log", log=self.log, folder=self.log.parent))
         if self.roster is not None:
-            from anonymat.roster import load_roster
+            from anonymat.review.roster import load_roster
 
             load_roster(self.roster)  # readable, with at least one name; raises a one-line UsageError
         return self

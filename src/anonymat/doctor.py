@@ -34,7 +34,7 @@ def _handwriting_reader() -> Check:
     import os
     from importlib.metadata import version
 
-    from anonymat import handwriting
+    from anonymat.text import handwriting
 
     title = t("doctor.handwriting")
     if os.environ.get("ANONYMAT_READER", "").strip().lower() == "tesseract":

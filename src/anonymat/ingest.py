@@ -12,12 +12,12 @@ from typing import Any
 
 import pikepdf
 
-from anonymat.decode import decodes_some_page, open_image, quiet_decoders, set_pixel_limit
 from anonymat.errors import Unusable, describe_error, oneline, qpdf_reason
 from anonymat.manifest import PageFacts
 from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import THUMBS
+from anonymat.page.decode import decodes_some_page, open_image, quiet_decoders, set_pixel_limit
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
 # Raster formats people may try; named so they get a Problem instead of silence.
@@ -439,8 +439,8 @@ def unmatched_ink(fine_a: Any, fine_b: Any) -> int:
 def _fine(page: PageFacts, like: PageFacts | None = None) -> Any:
     import cv2
 
-    from anonymat.decode import load_page
-    from anonymat.orient import Pose, upright_page
+    from anonymat.page.decode import load_page
+    from anonymat.page.orient import Pose, upright_page
 
     image = load_page(PageRef(page.path, page.file, page.page, page.sha256, page.kind))
     upright = upright_page(image.gray, Pose(page.rotation, page.skew, page.pose_source))

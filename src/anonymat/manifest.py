@@ -264,7 +264,7 @@ class Manifest:
 
     def write(self, outdir: Path) -> Path:
         """Write it as OUTDIR/<number>.json, atomically; return the path."""
-        from anonymat import output
+        from anonymat.pdf import output
 
         path = Path(outdir) / manifest_name(self.anonymity_number)
         output.write_json_atomic(self.to_json(), path)
@@ -337,7 +337,7 @@ class BatchRecord:
 
     def write(self, outdir: Path) -> Path:
         """Write it as OUTDIR/batch.json, atomically; return the path."""
-        from anonymat import output
+        from anonymat.pdf import output
 
         path = Path(outdir) / BATCH_JSON
         output.write_json_atomic(self.to_json(), path)

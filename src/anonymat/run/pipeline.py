@@ -16,25 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from anonymat import (
-    barcode,
-    blank,
-    decode,
-    ingest,
-    masking,
-    orient,
-    output,
-    pagecache,
-    placement,
-    workers,
-)
+from anonymat import ingest
 from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
 from anonymat.messages import t
 from anonymat.model import Box, PageRef, PageText
-from anonymat.roster import Roster
+from anonymat.page import barcode, blank, decode, masking, orient, placement
+from anonymat.page.template import Registration, Template
+from anonymat.pdf import output, pagecache
+from anonymat.review.roster import Roster
+from anonymat.run import workers
 from anonymat.states import Flap, PoseSource
-from anonymat.template import Registration, Template
 
 
 @dataclass(frozen=True)
@@ -247,7 +239,7 @@ def wants_text(state: PageState) -> bool:
 
 def read_text(state: PageState) -> None:
     """OCR the writing area's first and last lines (ordering.page_text); an OCR failure leaves none."""
-    from anonymat import ordering
+    from anonymat.reading import ordering
 
     assert state.plan is not None
     try:
@@ -263,7 +255,7 @@ def wants_roster(state: PageState) -> bool:
 
 def check_roster(state: PageState) -> None:
     """Where a roster name is written in the writing area (roster.check_page)."""
-    from anonymat import roster
+    from anonymat.review import roster
 
     assert state.plan is not None and state.ctx.roster is not None
     state.roster_hits = roster.check_page(state.page, state.plan.writing, state.dpi, state.ctx.roster)

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from anonymat.manifest import PageFacts
-from anonymat.template import Registration, Template
+from anonymat.page.template import Registration, Template
 
 # How far two cues may disagree and still be taken to agree, in mm on the page. Printed cues (rules,
 # labels) are where the form's printer put them: measured residuals on generated scans at 200 and 300 dpi
@@ -153,7 +153,7 @@ def read_labels(
     """The printed labels recognised on an upright page (in `regions`, else its header), their centres
     scaled by `to_scale`. PRIVACY: the OCR behind it reads the identity zone in memory; only the keys and
     positions of recognised printed labels come out."""
-    from anonymat import header
+    from anonymat.page import header
 
     found = []
     labels = (

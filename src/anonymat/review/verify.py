@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from anonymat import output
 from anonymat.errors import AnonymatError, UsageError
 from anonymat.manifest import Manifest
 from anonymat.messages import t
 from anonymat.outdir import BATCH_JSON, manifest_paths
-from anonymat.roster import Roster
+from anonymat.pdf import output
+from anonymat.review.roster import Roster
 
 MASK_MAX_GREY = 60  # a painted zone decodes as near-black; anything brighter inside it is content
 # The header band read by the deep check: from the top of the page to just above the first written line
@@ -71,7 +71,8 @@ def check_masked(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: 
 
 def check_zone_unreadable(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: CopyCheck) -> None:
     """OCR and barcode reading inside the masked zones must find nothing."""
-    from anonymat import barcode, ocr
+    from anonymat.page import barcode
+    from anonymat.text import ocr
 
     for x0, y0, x1, y1 in boxes:
         # inset: the JPEG edge of the box and the page around it are not the zone
@@ -88,7 +89,7 @@ def check_zone_unreadable(gray: np.ndarray, boxes: list[list[int]], page_no: int
 
 def header_band_end(gray: np.ndarray, px_per_mm: float) -> int:
     """Where the header band of an output page ends (y, px): everything above is outside the writing."""
-    from anonymat import header
+    from anonymat.page import header
 
     h = gray.shape[0]
     limit = int(HEADER_SHARE * h)
@@ -112,7 +113,7 @@ def check_header(
     identity fields (NOM, Prénom, Né(e) le...) are still there to read. Only label keys and line
     positions come out of the reading (header.read_header): no text read is ever reported.
     """
-    from anonymat import header
+    from anonymat.page import header
 
     end = header_band_end(gray, px_per_mm)
     band = np.ascontiguousarray(gray[:end])
@@ -198,7 +199,7 @@ def verify_copy(
 
 
 def _reads_number(gray: np.ndarray, number: str) -> bool:
-    from anonymat import barcode
+    from anonymat.page import barcode
 
     # zxing alone: this is a check that the code is plainly readable, not a rescue of a damaged one
     search = barcode.find_code(gray, r".+", readers=barcode.default_readers())

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from anonymat.model import PageText
-from anonymat.words import fold, is_near
+from anonymat.text.words import fold, is_near
 
 # words that name a numbered part of a text, and ordinals that number one
 _PART_WORDS = ("point", "partie", "question", "exercice", "chapitre", "section", "etape", "axe", "article")

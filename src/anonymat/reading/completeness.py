@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anonymat.grouping import Grouping, same_unit, unit_of
 from anonymat.manifest import Copy, PageFacts
 from anonymat.reasons import Reason, make
+from anonymat.run.grouping import Grouping, same_unit, unit_of
 
 # A copy is flagged when its first page starts mid-sentence: `ordering.head_evidence` (the log-likelihood
 # ratio that the first line continues a sentence) above CONTINUES_ABOVE, an e-fold likelihood, with no
@@ -209,7 +209,7 @@ def fit_gain(texts: list[Any], page: Any) -> float:
 
 
 def _best_score(texts: list[Any]) -> float:
-    from anonymat import ordering
+    from anonymat.reading import ordering
 
     if not texts:
         return 0.0
@@ -225,7 +225,7 @@ def text_reasons(copy: Copy, strays: Sequence[str] = ()) -> list[Reason]:
     texts = [p.text for p in copy.pages]
     if not texts or any(t is None for t in texts):
         return []
-    from anonymat import ordering
+    from anonymat.reading import ordering
 
     last = float(ordering.end_scores(texts)[-1])
     candidates = ", ".join(strays) if 0 < len(strays) <= 5 else ""
@@ -247,8 +247,8 @@ def not_a_start(texts: Sequence[Any]) -> tuple[str, dict[str, str]] | None:
     Positive evidence only: its first line continues a sentence (CONTINUES_ABOVE), or its outline starts
     after I) in every likely reading of the markers, and the page holds no opening (heading lines, the
     memo's service, date or addressee, an introduction)."""
-    from anonymat import ordering
-    from anonymat.outline import heading_evidence, outline_combos
+    from anonymat.reading import ordering
+    from anonymat.reading.outline import heading_evidence, outline_combos
 
     page = texts[0]
     if heading_evidence(page.head) > 0 or any(k in ("heading", "intro") for k, _ in page.markers):

@@ -22,13 +22,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from anonymat import copy_stage, ingest, output
+from anonymat import ingest
 from anonymat.errors import UsageError
 from anonymat.manifest import BatchRecord, Copy, Manifest, Settings, entry_label, facts_from_entry, status_of
 from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
+from anonymat.pdf import output
 from anonymat.reasons import OTHER, PAGE_FACTS, Reason, as_json
+from anonymat.run import copy_stage
 from anonymat.states import OrderMethod
 
 # how a version-1 manifest's reasons (texts only) about the order begin
@@ -169,7 +171,7 @@ def apply_fixes(
     for number in sorted(touched, key=lambda n: not _receives(states[n])):
         _write_state(outdir, number, states[number], settings.get(number))
     _update_batch(batch, outdir, {n: states[n] for n in touched}, added)
-    from anonymat.report import write_report
+    from anonymat.review.report import write_report
 
     write_report(outdir)
     return touched
@@ -428,8 +430,8 @@ def _apply_add(
 
 def _analyse_again(src: dict[str, Any], settings: Settings | None, template: str | None) -> Any:
     """The page stage on one page (pipeline.analyse_page), with the template the run used."""
-    from anonymat import pipeline
-    from anonymat.template import fingerprint, load_template
+    from anonymat.page.template import fingerprint, load_template
+    from anonymat.run import pipeline
 
     recorded = settings.template if settings is not None else "cdg-est"
     name = template or recorded.split(" ")[0]

@@ -27,11 +27,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from anonymat import barcode, blank, decode, header, ingest, orient, placement
+from anonymat import ingest
 from anonymat.errors import UsageError
 from anonymat.messages import t
 from anonymat.model import PageRef
-from anonymat.template import MmBox, Template, parse_template
+from anonymat.page import barcode, blank, decode, header, orient, placement
+from anonymat.page.template import MmBox, Template, parse_template
 
 FLAP_KEYS = frozenset({"partie", "laissez", "rabattre", "humecter", "obligatoire", "garantir"})
 FIXED_KEYS = frozenset({"fonction", "interregion", "intitule", "concours", "epreuve", "specialite",
@@ -371,7 +372,8 @@ ZONE_COLOURS = {  # BGR
 def preview(template: Template, path: Path, page_index: int = 0) -> tuple[np.ndarray, str]:
     """The scan's page upright with the template placed on it: the zones to mask painted (what the output
     will show), every other zone outlined; and a line saying how the placement was proved."""
-    from anonymat import masking, pipeline
+    from anonymat.page import masking
+    from anonymat.run import pipeline
 
     files, problems = ingest.discover([path])
     if problems or not files:
@@ -422,7 +424,7 @@ def first_written(paths: Sequence[Path]) -> Path:
 
 
 def write_png(image: np.ndarray, path: Path) -> None:
-    from anonymat.output import write_bytes_atomic
+    from anonymat.pdf.output import write_bytes_atomic
 
     ok, data = cv2.imencode(".png", image)
     if not ok:
@@ -431,7 +433,7 @@ def write_png(image: np.ndarray, path: Path) -> None:
 
 
 def write_template(data: dict[str, Any], path: Path) -> None:
-    from anonymat.output import write_bytes_atomic
+    from anonymat.pdf.output import write_bytes_atomic
 
     write_bytes_atomic((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), path)
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from anonymat import header, placement
 from anonymat.model import Box
-from anonymat.orient import Pose, ink_mask
+from anonymat.page import header, placement
+from anonymat.page.orient import Pose, ink_mask
+from anonymat.page.template import Registration, Template
 from anonymat.states import Flap, MaskPolicy, PoseSource
-from anonymat.template import Registration, Template
 
 # The fail-closed policy, for a page the template could not be proved on: the whole header band is
 # masked, down to just above the first ruled line of the writing area (the first line's handwriting

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from anonymat.page.template import find_frame_top
 from anonymat.states import PoseSource
-from anonymat.template import find_frame_top
 
 WORK_DPI = 100.0
 MAX_SKEW = 5.0

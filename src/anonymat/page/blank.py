@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from anonymat.orient import ink_mask
+from anonymat.page.orient import ink_mask
 
 MARGIN = 0.08  # of each side: holes, staples and scanner edges live there
 MIN_INK = 0.0008  # of the central area

@@ -21,9 +21,10 @@ from typing import Any
 
 import cv2
 
-from anonymat import decode, messages
+from anonymat import messages
 from anonymat.errors import MissingDependencyError, UsageError
 from anonymat.messages import t
+from anonymat.page import decode
 
 WATCH_EVERY_S = 0.5  # how often a worker checks that the main process still runs
 EXIT_ORPHANED = 70

@@ -14,13 +14,14 @@ import os
 import time
 from pathlib import Path
 
-from anonymat import lock, outdir
+from anonymat import outdir
 from anonymat.api import process_batch, stop_on_sigterm
 from anonymat.config import Options
 from anonymat.errors import AnonymatError, ExitCode, Interrupted
 from anonymat.manifest import BatchRecord
 from anonymat.messages import t
 from anonymat.progress import RunLog
+from anonymat.run import lock
 
 IGNORED = (".tmp", ".part", ".crdownload", "~")  # names scanners and copy tools use while writing
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from anonymat.errors import AnonymatError
 from anonymat.manifest import PageFacts
-from anonymat.output import EncodedPage, write_bytes_atomic
+from anonymat.pdf.output import EncodedPage, write_bytes_atomic
 
 FOLDER = ".anonymat-pages"
 MAX_PAGES = 20_000

@@ -16,8 +16,8 @@ from anonymat.config import Options
 from anonymat.manifest import Copy, Manifest, PageFacts, Settings, facts_from_entry
 from anonymat.model import PageRef
 from anonymat.outdir import manifest_paths
+from anonymat.page.template import Template, fingerprint
 from anonymat.reasons import as_json
-from anonymat.template import Template, fingerprint
 
 
 def run_settings(options: Options, template: Template) -> Settings:

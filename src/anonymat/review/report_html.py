@@ -418,7 +418,7 @@ def _describe_manual(entry: dict[str, Any]) -> str:
 
 
 def _page_figure(manifest: Manifest, i: int, entry: dict[str, Any], thumb: str | None) -> str:
-    from anonymat.output import THUMB_WIDTH
+    from anonymat.pdf.output import THUMB_WIDTH
 
     e = escape
     width, height = (entry.get("size") or [0, 0])[:2]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from anonymat.model import PageText
-from anonymat.words import fold, split_lines
+from anonymat.text.words import fold, split_lines
 
 CIRCLED = {chr(0x2460 + k): k + 1 for k in range(20)}  # ① .. ⑳
 ORDINALS = {"premiere": 1, "premier": 1, "deuxieme": 2, "seconde": 2, "second": 2, "troisieme": 3,

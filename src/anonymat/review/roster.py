@@ -242,7 +242,7 @@ def scan_page(
     Raises PageError when the handwriting reader fails (the caller records that the page could not be
     checked). The lines are read by `handwriting.reader()` (rapidocr unless ANONYMAT_READER=tesseract).
     """
-    from anonymat import handwriting, ocr, textlines
+    from anonymat.text import handwriting, ocr, textlines
 
     x0, y0, x1, y1 = (int(v) for v in writing_box)
     area = np.ascontiguousarray(page[max(0, y0) : y1, max(0, x0) : x1])

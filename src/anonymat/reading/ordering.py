@@ -36,9 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from anonymat.handwriting import LineReader
 from anonymat.model import PageText
-from anonymat.outline import (
+from anonymat.reading.outline import (
     LETTER_OFFSET,
     MAX_COMBOS,
     PART_RANK,
@@ -48,9 +47,10 @@ from anonymat.outline import (
     outline_scores,
     parse_marker,
 )
-from anonymat.pagemarks import label_scores, strip_running_lines
-from anonymat.sequence import sequence_scores
-from anonymat.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: used through ordering)
+from anonymat.reading.pagemarks import label_scores, strip_running_lines
+from anonymat.reading.sequence import sequence_scores
+from anonymat.text.handwriting import LineReader
+from anonymat.text.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: used through ordering)
     OCR_BAND_PX,
     Ink,
     count_numeral,
@@ -61,7 +61,7 @@ from anonymat.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: u
     section_candidates,
     word_gap,
 )
-from anonymat.words import (
+from anonymat.text.words import (
     CASE_RELIABLE,
     CONJUNCTIONS,
     DETERMINERS,
@@ -628,8 +628,8 @@ def page_text(
     pieces go in one call (a mosaic). Either way the time grows with the amount of text read, so only the
     parts the signals use are read (about 3.5 line widths per page).
     """
-    from anonymat.handwriting import reader as default_reader
-    from anonymat.ocr import ocr_lines
+    from anonymat.text.handwriting import reader as default_reader
+    from anonymat.text.ocr import ocr_lines
 
     if reader is None:
         reader = default_reader()

@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anonymat import completeness, output, pagecache, pipeline, report, workers
 from anonymat.errors import AnonymatError, UsageError
 from anonymat.manifest import Copy, PageFacts, Settings, copy_manifest
 from anonymat.messages import t
 from anonymat.outdir import THUMBS, manifest_name
+from anonymat.pdf import output, pagecache
+from anonymat.reading import completeness
 from anonymat.reasons import as_json, make
-from anonymat.roster import review_reasons as roster_reasons
+from anonymat.review import report
+from anonymat.review.roster import review_reasons as roster_reasons
+from anonymat.run import pipeline, workers
 from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource
 
 ORDER_REVIEW_BELOW = 0.5
@@ -43,7 +46,7 @@ def order_copy(copy: Copy) -> None:
     if len(copy.pages) <= 1:
         copy.order_method, copy.order_confidence = OrderMethod.SINGLE, 1.0
         return
-    from anonymat import ordering
+    from anonymat.reading import ordering
 
     if any(p.text is None for p in copy.pages):
         copy.order_method, copy.order_confidence = OrderMethod.SCAN, 0.0
@@ -162,7 +165,7 @@ def write_one(job: WriteJob) -> dict[str, Any] | AnonymatError:
     except AnonymatError as err:
         return err
     if job.verify:
-        from anonymat.verify import verify_copy
+        from anonymat.review.verify import verify_copy
 
         # zones proved uniform cannot hold text: the OCR inside them is left to `anonymat verify`
         check = verify_copy(Path(job.outdir), Path(job.outdir) / entry["manifest"], ocr_zones=False)

@@ -22,9 +22,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from anonymat import output
 from anonymat.manifest import Manifest, PageFacts
 from anonymat.outdir import BATCH_JSON, THUMBS, manifest_name, manifest_paths, page_thumb_name
+from anonymat.pdf import output
 from anonymat.states import OrderMethod, Status
 
 REPORT = "report.html"
@@ -219,7 +219,7 @@ def update_join_crops(outdir: Path, manifests: list[Manifest]) -> dict[str, list
 def line_crop(gray: np.ndarray, entry: dict[str, Any], end: str) -> bytes:
     """The first ("head") or last ("tail") CROP_LINES written lines of an output page, as a JPEG
     CROP_WIDTH wide; below the masked header. Without lines found: the top or bottom quarter."""
-    from anonymat.textlines import find_line_bands
+    from anonymat.text.textlines import find_line_bands
 
     height, width = gray.shape[:2]
     top = 0
@@ -306,8 +306,8 @@ def write_page_thumbs(outdir: Path, pages: list[PageFacts]) -> None:
     scan and masked like an output page, and when the page has no mask (a page found blank is not
     analysed), with the header band masked at both ends (fail closed). A page that cannot be decoded
     gets none."""
-    from anonymat import pipeline
     from anonymat.errors import AnonymatError
+    from anonymat.run import pipeline
 
     (outdir / THUMBS).mkdir(exist_ok=True)
     for p in pages:
@@ -324,6 +324,6 @@ def write_page_thumbs(outdir: Path, pages: list[PageFacts]) -> None:
         )
 
 
-from anonymat.report_html import render_html  # noqa: E402 - the HTML, after the pictures it shows
+from anonymat.review.report_html import render_html  # noqa: E402 - the HTML, after the pictures it shows
 
 __all__ = ["pdf_page_images", "render_html", "write_report"]

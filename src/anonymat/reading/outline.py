@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from anonymat.model import PageText
-from anonymat.sequence import marker_kind, parse_number
-from anonymat.words import MONTHS, fold, is_near, split_lines, zipf
+from anonymat.reading.sequence import marker_kind, parse_number
+from anonymat.text.words import MONTHS, fold, is_near, split_lines, zipf
 
 # --- the memo's opening ------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 from anonymat.errors import UsageError
 from anonymat.manifest import BatchRecord, Manifest, page_label
 from anonymat.messages import t
-from anonymat.words import fold, is_near
+from anonymat.text.words import fold, is_near
 
 MIN_STRING = 4  # shorter identity words ("Le", "Zoé"...) turn up by chance in OCR of handwriting
 
@@ -154,8 +154,8 @@ def _legible_identity(pdf_path: Path, identity: Any) -> list[int]:
     rarely read exactly, and a name read "Schnitt" is a leaked "Schmitt")."""
     import pikepdf
 
-    from anonymat import ocr
-    from anonymat.output import decode_page_image
+    from anonymat.pdf.output import decode_page_image
+    from anonymat.text import ocr
 
     strings = _identity_strings(identity)
     if not strings:

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from anonymat.model import Box
-from anonymat.roster import Roster, find_names, fold, within_one
+from anonymat.review.roster import Roster, find_names, fold, within_one
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def read_header(
 
 
 def _read_words(gray: np.ndarray, px_per_mm: float, region: Box | None) -> list[_Word]:
-    from anonymat import ocr
+    from anonymat.text import ocr
 
     h, w = gray.shape[:2]
     x0, y0, x1, y1 = region if region is not None else (0, 0, w, int(round(h * HEADER_SHARE)))

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from anonymat.handwriting import LineReader, TesseractReader, mosaic_read
-from anonymat.ocr import OcrLine
+from anonymat.text.handwriting import LineReader, TesseractReader, mosaic_read
+from anonymat.text.ocr import OcrLine
 
 MAX_STARTS = 8  # line starts read for markers besides the head and tail lines (time bound)
 OCR_BAND_PX = 34  # bands are scaled to about this height before OCR (tesseract is faster, as accurate)

@@ -247,8 +247,8 @@ def read_printed_number(gray: np.ndarray) -> str | None:
     when it designates exactly one number that a barcode elsewhere in the batch carries, and flags the
     page for review.
     """
-    from anonymat import ocr
     from anonymat.errors import PageError
+    from anonymat.text import ocr
 
     if gray.size == 0:
         return None

@@ -75,7 +75,7 @@ class TesseractReader:
         self.band_px = band_px
 
     def read(self, pieces: Sequence[np.ndarray]) -> list[str]:
-        from anonymat import ocr
+        from anonymat.text import ocr
 
         if not pieces:
             return []

@@ -1,0 +1,1 @@
+"""Checking and putting right a finished run: verify, the report, fix, the roster, evaluate."""
