@@ -16,6 +16,7 @@ from anonymat.page.template import load_template
 from anonymat.review import roster
 from anonymat.run import pipeline
 from tests.conftest import fold, run_process
+from tests.support.fake_ocr import FakeOcr
 
 FONT = "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf"
 INSERTED = "Kerbrat"  # written in full on the page
@@ -134,6 +135,92 @@ def test_review_reasons_never_name_anyone():
     reasons = [r.text for r in roster.review_reasons([Unread(), Page()])]
     assert reasons[0].startswith("page 1 (scans/lot.pdf page 5)") and "could not be read" in reasons[0]
     assert "page 2" in reasons[1] and "line 14" in reasons[1] and "187 mm" in reasons[1]
+
+
+# --- a page read by a scripted OCR (tests/support/fake_ocr.py): the logic behind the reading ----------
+
+PAGE_DPI = 200.0
+PAGE_MM = PAGE_DPI / 25.4
+WRITING_BOX = (int(20 * PAGE_MM), int(105 * PAGE_MM), int(200 * PAGE_MM), int(285 * PAGE_MM))
+FIRST_LINE_MM, PITCH_MM = 120.0, 10.0  # baselines of the written lines
+
+
+def _written_page(lines: int) -> np.ndarray:
+    """A white A4 page at 200 dpi with `lines` written lines in its writing area (what is written does not
+    matter: the fake OCR says what is read)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    pil = Image.new("L", (int(210 * PAGE_MM), int(297 * PAGE_MM)), 235)
+    draw = ImageDraw.Draw(pil)
+    font = ImageFont.truetype(FONT, int(4.5 * PAGE_MM))
+    for k in range(lines):
+        y = (FIRST_LINE_MM + PITCH_MM * k) * PAGE_MM
+        draw.text((int(30 * PAGE_MM), int(y)), "le candidat écrit sa ligne", font=font, fill=40, anchor="ls")
+    return np.asarray(pil)
+
+
+def _scan(read: list[str], names: list[str]) -> tuple[roster.Hit, ...]:
+    """scan_page over a page of len(read) written lines, the k-th read by the OCR as read[k]."""
+    fake = FakeOcr(lines=read)
+    hits = roster.scan_page(
+        _written_page(len(read)), WRITING_BOX, PAGE_DPI, roster.build_roster(names), engine=fake
+    )
+    assert [name for name, _image in fake.seen] == ["ocr_lines"]  # one call over a mosaic of the lines
+    return hits
+
+
+FILLER = ["Le sujet porte sur la gestion", "des services de la commune", "dans un cadre budgétaire",
+          "contraint par la loi", "et les usages locaux"]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", [1, 3, 5])
+def test_fake_ocr_a_roster_name_in_the_body_is_reported_at_its_line(line):
+    read = list(FILLER)
+    read[line - 1] = "comme le disait monsieur Kerbrat hier"
+    hits = _scan(read, ["Kerbrat Yannig", *ABSENT])
+    assert len(hits) == 1, hits
+    number, y_mm = hits[0]
+    assert number == line
+    assert abs(y_mm - (FIRST_LINE_MM + PITCH_MM * (line - 1) - 2)) <= 2  # the line's middle, on the page
+    reasons = roster.review_reasons([type("P", (), {"roster_hits": hits, "label": lambda self: "p.pdf"})()])
+    assert len(reasons) == 1 and f"line {line}" in reasons[0].text
+    assert "kerbrat" not in fold(reasons[0].text) and "yannig" not in fold(reasons[0].text)
+
+
+def test_fake_ocr_a_page_without_a_roster_name_is_clean():
+    assert _scan(list(FILLER), ["Kerbrat", *ABSENT]) == ()
+    assert _scan(["", "", ""], ["Kerbrat"]) == ()  # nothing legible: nothing reported
+
+
+@pytest.mark.parametrize(
+    ("read", "flagged"),
+    [
+        ("il est petit martin et sage", False),  # "martin", a French word, in lower case: a word
+        ("Martin arrive le premier", False),  # first on the page: the capital is the sentence's
+        ("selon Martin la mairie", True),  # the same word capitalised in mid-sentence: a name
+        ("il a plu durant la nuit", False),  # "durant": a French word one letter from Durand
+        ("selon Durand la mairie", True),  # Durand, a rare name, whatever its place
+    ],
+)
+def test_fake_ocr_a_common_word_that_is_a_surname_is_not_a_name(read, flagged):
+    hits = _scan([read, *FILLER[:2]], ["Martin Paul", "Durand Anne"])
+    assert [line for line, _y in hits] == ([1] if flagged else [])
+
+
+@pytest.mark.parametrize(
+    ("read", "flagged"),
+    [
+        ("vu par Kerbrst hier", True),  # one letter misread
+        ("vu par Kerbat hier", True),  # one letter lost
+        ("vu par Kerbrait hier", True),  # one letter added
+        ("vu par Kerbzzt hier", False),  # two edits: another word
+        ("vu par Rion hier", False),  # under 5 letters a name matches exactly: Riou is not Rion
+        ("vu par Riou hier", True),
+    ],
+)
+def test_fake_ocr_noise_within_one_edit_still_matches(read, flagged):
+    hits = _scan([*FILLER[:2], read], ["Kerbrat", "Riou"])
+    assert [line for line, _y in hits] == ([3] if flagged else [])
 
 
 # --- pages ----------------------------------------------------------------------------------------

@@ -289,3 +289,97 @@ def test_verify_with_an_unusable_roster_is_a_usage_error(processed, tmp_path):
     roster.write_text("numero\n123\n", encoding="utf-8")
     code, report = cli("verify", out, "--roster", roster)
     assert code == 2 and "aucune colonne de noms" in report
+
+
+# --- the logic behind the deep check's OCR, with a scripted OCR (tests/support/fake_ocr.py) -------------
+
+
+PX_PER_MM = 150 / 25.4  # header.OCR_PX_PER_MM: the header band is read at its own size
+ZONE = [300, 200, 700, 320]  # a masked zone, x0 y0 x1 y1
+
+
+def _masked_page() -> np.ndarray:
+    """An output page (A4 at 150 dpi, blank paper) with one zone painted black, as `process` paints it."""
+    gray = np.full((round(297 * PX_PER_MM), round(210 * PX_PER_MM)), 235, np.uint8)
+    x0, y0, x1, y1 = ZONE
+    gray[y0:y1, x0:x1] = 0
+    return gray
+
+
+@pytest.mark.parametrize(
+    ("read", "fails"),
+    [("DUPONT Jean", True), ("12/03/1990 Né", True), ("", False), (" | . ,\n", False)],
+)
+def test_fake_ocr_a_masked_zone_fails_the_copy_when_ocr_reads_text_in_it(read, fails):
+    from anonymat.messages import t
+    from anonymat.review.verify import CopyCheck, check_zone_unreadable
+    from tests.support.fake_ocr import FakeOcr
+
+    fake = FakeOcr(text=read)
+    check = CopyCheck("0001")
+    check_zone_unreadable(_masked_page(), [ZONE], 2, check, engine=fake)
+    assert check.problems == ([t("verify.zone_text", page=2)] if fails else [])
+    assert check.ok is not fails
+    ((function, image),) = fake.seen
+    x0, y0, x1, y1 = ZONE
+    assert function == "ocr_text" and image.shape == (y1 - y0 - 12, x1 - x0 - 12)  # the zone, its edge inset
+    assert image.min() > 128  # the black paint given to the OCR as paper: what is under it would be ink
+
+
+def _word(text: str, x: int, y: int, conf: float = 95.0):
+    from anonymat.text.ocr import OcrWord
+
+    return OcrWord(text, (x, y, x + 30 * len(text), y + 25), conf)
+
+
+@pytest.mark.parametrize(
+    ("words", "roster_names", "expect"),
+    [
+        ([("NOM", 100, 400), (":", 200, 400)], [], [("verify.label_one", "'nom'")]),  # identity zone shows
+        (
+            [("Prénom", 100, 400), ("Signature", 100, 500)],
+            [],
+            [("verify.label_many", "'prenom', 'signature'")],
+        ),
+        ([("Epreuve", 100, 400), ("de", 330, 400), ("droit", 400, 400)], [], []),  # printed, not identity
+        ([("Dupont", 100, 400, 20.0), ("Jeanne", 300, 400, 20.0)], [], []),  # handwriting, no roster
+        (
+            [("Dupont", 100, 400, 20.0), ("Jeanne", 300, 400, 20.0)],
+            ["Dupont"],
+            [("verify.roster_name", "70")],  # the line's middle: 412 px at 150 dpi
+        ),
+        ([], ["Dupont"], []),  # nothing legible outside the masks: the copy passes
+    ],
+)
+def test_fake_ocr_the_header_fails_the_copy_when_identity_is_legible(words, roster_names, expect):
+    from anonymat.review import roster
+    from anonymat.review.verify import CopyCheck, check_header
+    from tests.support.fake_ocr import FakeOcr
+
+    fake = FakeOcr(words=[_word(*w) for w in words])
+    check = CopyCheck("0001")
+    names = roster.build_roster(roster_names) if roster_names else None
+    check_header(_masked_page(), [ZONE], PX_PER_MM, 1, check, names, engine=fake)
+    from anonymat.messages import t
+
+    assert check.problems == [t(key, page=1, labels=value, mm=value) for key, value in expect]
+    said = " ".join(check.problems).lower()
+    assert "dupont" not in said and "jeanne" not in said  # what was read is never reported
+    ((function, band),) = fake.seen
+    assert function == "ocr_words" and band.shape[0] < 0.5 * _masked_page().shape[0]  # the header band only
+    assert int(band[ZONE[1] : ZONE[3], ZONE[0] : ZONE[2]].min()) == 255  # the mask itself is not read
+
+
+def test_fake_ocr_verify_copy_fails_a_copy_whose_zone_ocr_reads_text(outdir):
+    """Through verify_copy: the same processed copy passes when the OCR reads nothing, fails when it reads
+    text in the masked zones (the engine reaches every OCR of the deep check)."""
+    from tests.support.fake_ocr import FakeOcr
+
+    manifest_path, manifest, _pdf = _target(outdir)
+    blind = FakeOcr()
+    assert verify_copy(outdir, manifest_path, engine=blind).ok
+    assert {name for name, _image in blind.seen} == {"ocr_text", "ocr_words"}
+    reading = verify_copy(outdir, manifest_path, engine=FakeOcr(text="DUPONT Jean"))
+    assert not reading.ok
+    zones = sum(len(p["masked"]) for p in manifest["pages"])
+    assert len(reading.problems) == zones and all("OCR" in p for p in reading.problems), reading.problems

@@ -14,12 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from anonymat.model import Box
 from anonymat.review.roster import Roster, find_names, fold, within_one
+
+if TYPE_CHECKING:
+    from anonymat.text.ocr import OcrEngine
 
 
 @dataclass(frozen=True)
@@ -97,21 +101,30 @@ def find_labels(gray: np.ndarray, px_per_mm: float, region: Box | None = None) -
 
 
 def read_header(
-    gray: np.ndarray, px_per_mm: float, region: Box | None = None, roster: Roster | None = None
+    gray: np.ndarray,
+    px_per_mm: float,
+    region: Box | None = None,
+    roster: Roster | None = None,
+    *,
+    engine: OcrEngine | None = None,
 ) -> HeaderReading:
     """find_labels' reading, and with a roster the boxes of the lines read that hold a roster name.
 
+    `engine` reads the words (default: tesseract, `ocr.TESSERACT`; tests give a fake).
     PRIVACY: as in find_labels, no text read leaves this function: only keys and boxes.
     """
-    words = _read_words(gray, px_per_mm, region)
+    words = _read_words(gray, px_per_mm, region, engine)
     labels = _merge(_match([w for w in words if w.conf >= MIN_CONF_EXACT]))
     names = _lines_naming(words, roster) if roster else []
     return HeaderReading(labels, names)
 
 
-def _read_words(gray: np.ndarray, px_per_mm: float, region: Box | None) -> list[_Word]:
+def _read_words(
+    gray: np.ndarray, px_per_mm: float, region: Box | None, engine: OcrEngine | None = None
+) -> list[_Word]:
     from anonymat.text import ocr
 
+    reader = engine if engine is not None else ocr.TESSERACT
     h, w = gray.shape[:2]
     x0, y0, x1, y1 = region if region is not None else (0, 0, w, int(round(h * HEADER_SHARE)))
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
@@ -129,7 +142,7 @@ def _read_words(gray: np.ndarray, px_per_mm: float, region: Box | None) -> list[
         _Word(
             word.text, folded, tuple(_LETTERS.findall(folded)), _to_page(word.box, scale, x0, y0), word.conf
         )
-        for word in ocr.ocr_words(crop, psm=OCR_PSM)
+        for word in reader.ocr_words(crop, psm=OCR_PSM)
         if (folded := fold(word.text).strip(".,;:!?"))
     ]
 

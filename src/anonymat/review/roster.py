@@ -33,12 +33,16 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from anonymat.errors import AnonymatError, UsageError
 from anonymat.messages import t
 from anonymat.reasons import Reason, make
+
+if TYPE_CHECKING:
+    from anonymat.text.ocr import OcrEngine
 
 MIN_PART = 3  # letters: shorter roster parts are ignored
 FUZZY_MIN = 5  # letters: from this length one OCR error is tolerated
@@ -236,11 +240,14 @@ def scan_page(
     writing_box: tuple[int, int, int, int],
     dpi: float,
     roster: Roster,
+    *,
+    engine: OcrEngine | None = None,
 ) -> tuple[Hit, ...]:
     """Read every written line of the writing area of a masked upright page; where roster names appear.
 
     Raises PageError when the handwriting reader fails (the caller records that the page could not be
-    checked). The lines are read by `handwriting.reader()` (rapidocr unless ANONYMAT_READER=tesseract).
+    checked). The lines are read by `handwriting.reader()` (rapidocr unless ANONYMAT_READER=tesseract),
+    or, when `engine` is given (tests: a fake), by one `engine.ocr_lines` call over a mosaic of them.
     """
     from anonymat.text import handwriting, ocr, textlines
 
@@ -256,7 +263,12 @@ def scan_page(
     pad = max(4, int(0.3 * band_px))
     scale = min(1.0, max(0.5, textlines.OCR_BAND_PX / max(band_px, 1.0)))
     pieces = [(k, b[2], b[3]) for k, b in enumerate(bands)]
-    texts = textlines.read_pieces(area, ink, bands, pieces, pad, scale, ocr.ocr_lines, handwriting.reader())
+    if engine is None:
+        texts = textlines.read_pieces(
+            area, ink, bands, pieces, pad, scale, ocr.ocr_lines, handwriting.reader()
+        )
+    else:
+        texts = textlines.read_pieces(area, ink, bands, pieces, pad, scale, engine.ocr_lines)
     hits = []
     for k in find_names(texts, roster):
         top, bottom = bands[k][0], bands[k][1]

@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from anonymat.messages import t
 from anonymat.outdir import BATCH_JSON, manifest_paths
 from anonymat.pdf import output
 from anonymat.review.roster import Roster
+
+if TYPE_CHECKING:
+    from anonymat.text.ocr import OcrEngine
 
 MASK_MAX_GREY = 60  # a painted zone decodes as near-black; anything brighter inside it is content
 # The header band read by the deep check: from the top of the page to just above the first written line
@@ -69,17 +73,25 @@ def check_masked(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: 
             check.problems.append(t("verify.not_uniform", page=page_no, box=f"{x0},{y0},{x1},{y1}"))
 
 
-def check_zone_unreadable(gray: np.ndarray, boxes: list[list[int]], page_no: int, check: CopyCheck) -> None:
-    """OCR and barcode reading inside the masked zones must find nothing."""
+def check_zone_unreadable(
+    gray: np.ndarray,
+    boxes: list[list[int]],
+    page_no: int,
+    check: CopyCheck,
+    *,
+    engine: OcrEngine | None = None,
+) -> None:
+    """OCR (`engine`, default tesseract) and barcode reading inside the masked zones must find nothing."""
     from anonymat.page import barcode
     from anonymat.text import ocr
 
+    reader = engine if engine is not None else ocr.TESSERACT
     for x0, y0, x1, y1 in boxes:
         # inset: the JPEG edge of the box and the page around it are not the zone
         crop = np.ascontiguousarray(gray[max(0, y0) + 6 : y1 - 6, max(0, x0) + 6 : x1 - 6])
         if crop.size == 0:
             continue
-        text = ocr.ocr_text(255 - crop if crop.mean() < 128 else crop, psm=6)
+        text = reader.ocr_text(255 - crop if crop.mean() < 128 else crop, psm=6)
         if re.search(r"\w{3,}", text):
             check.problems.append(t("verify.zone_text", page=page_no))
         reads = [r for reader in barcode.all_readers() for r in reader.read(crop, ("Code39",))]
@@ -106,8 +118,11 @@ def check_header(
     page_no: int,
     check: CopyCheck,
     roster: Roster | None = None,
+    *,
+    engine: OcrEngine | None = None,
 ) -> None:
-    """OCR of the header band outside the masks: no printed identity label, no roster name legible.
+    """OCR (`engine`, default tesseract) of the header band outside the masks: no printed identity label,
+    no roster name legible.
 
     The template is not trusted: if the masks were put in the wrong place, the labels printed beside the
     identity fields (NOM, Prénom, Né(e) le...) are still there to read. Only label keys and line
@@ -120,7 +135,7 @@ def check_header(
     for x0, y0, x1, y1 in boxes:  # painted white: the black paint itself is not read
         band[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 255
     try:
-        reading = header.read_header(band, px_per_mm, (0, 0, band.shape[1], end), roster)
+        reading = header.read_header(band, px_per_mm, (0, 0, band.shape[1], end), roster, engine=engine)
     except AnonymatError as exc:
         check.problems.append(t("verify.header_unread", page=page_no, error=exc))
         return
@@ -146,10 +161,13 @@ def verify_copy(
     deep: bool = True,
     ocr_zones: bool = True,
     roster: Roster | None = None,
+    *,
+    engine: OcrEngine | None = None,
 ) -> CopyCheck:
     """Check one copy. `deep` adds the barcode re-read; `ocr_zones` also OCRs and barcode-reads inside
     every masked zone, and OCRs the header band outside them for identity labels (and names of
-    `roster`): `anonymat verify` does; `process` relies on the zones being proved uniform."""
+    `roster`): `anonymat verify` does; `process` relies on the zones being proved uniform. The OCR is
+    `engine`'s (default tesseract; tests give a fake)."""
     import pikepdf
 
     try:
@@ -188,8 +206,8 @@ def verify_copy(
                 check.problems.append(t("verify.unmasked", page=i))
             check_masked(gray, boxes, i, check)
             if deep and ocr_zones:
-                check_zone_unreadable(gray, boxes, i, check)
-                check_header(gray, boxes, _px_per_mm(page, gray), i, check, roster)
+                check_zone_unreadable(gray, boxes, i, check, engine=engine)
+                check_header(gray, boxes, _px_per_mm(page, gray), i, check, roster, engine=engine)
             if deep:
                 if not found_number and entry.get("barcode"):
                     found_number = _reads_number(gray, check.number)

@@ -7,6 +7,10 @@ CLI) is the fallback when tesserocr cannot be imported. Library errors become `P
 Timeouts: tesserocr's `Recognize(timeout=ms)` stops recognition at the deadline (tesseract's own monitor,
 in-process, no thread or subprocess); pytesseract kills the CLI. Either way a timeout costs one page
 (`PageError`), not the batch.
+
+`OcrEngine` is what the callers that take an engine use of this module (roster, verify, the header
+reading); `TESSERACT` is the real one and the default everywhere. Tests give a fake
+(tests/support/fake_ocr.py) to script what is read.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ os.environ.setdefault(
 import shlex  # noqa: E402
 import threading  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any, Protocol  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -51,6 +55,54 @@ class OcrWord:
     text: str
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the given image
     conf: float  # 0..100 as tesseract reports it
+
+
+class OcrEngine(Protocol):
+    """Gray image in, text out: what a caller needs of an OCR engine (see the module functions)."""
+
+    def ocr_lines(
+        self, gray: np.ndarray, psm: int = 6, lang: str = "fra", timeout_s: float = 20.0
+    ) -> list[OcrLine]: ...
+
+    def ocr_words(
+        self, gray: np.ndarray, psm: int = 11, lang: str = "fra", timeout_s: float = 20.0
+    ) -> list[OcrWord]: ...
+
+    def ocr_text(
+        self,
+        gray: np.ndarray,
+        psm: int = 6,
+        lang: str = "fra",
+        whitelist: str | None = None,
+        timeout_s: float = 20.0,
+    ) -> str: ...
+
+
+class Tesseract:
+    """The real engine: this module's functions, unchanged."""
+
+    def ocr_lines(
+        self, gray: np.ndarray, psm: int = 6, lang: str = "fra", timeout_s: float = 20.0
+    ) -> list[OcrLine]:
+        """See the module's `ocr_lines`."""
+        return ocr_lines(gray, psm=psm, lang=lang, timeout_s=timeout_s)
+
+    def ocr_words(
+        self, gray: np.ndarray, psm: int = 11, lang: str = "fra", timeout_s: float = 20.0
+    ) -> list[OcrWord]:
+        """See the module's `ocr_words`."""
+        return ocr_words(gray, psm=psm, lang=lang, timeout_s=timeout_s)
+
+    def ocr_text(
+        self,
+        gray: np.ndarray,
+        psm: int = 6,
+        lang: str = "fra",
+        whitelist: str | None = None,
+        timeout_s: float = 20.0,
+    ) -> str:
+        """See the module's `ocr_text`."""
+        return ocr_text(gray, psm=psm, lang=lang, whitelist=whitelist, timeout_s=timeout_s)
 
 
 def ocr_lines(gray: np.ndarray, psm: int = 6, lang: str = "fra", timeout_s: float = 20.0) -> list[OcrLine]:
@@ -91,6 +143,9 @@ def ocr_text(
             f" -c tessedit_char_whitelist={shlex.quote(whitelist)}"  # pytesseract splits it as a shell would
         )
     return str(_call_pytesseract("image_to_string", image, lang, config, timeout_s))
+
+
+TESSERACT: OcrEngine = Tesseract()
 
 
 # --- tesserocr ------------------------------------------------------------------------------------
