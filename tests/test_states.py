@@ -10,7 +10,7 @@ import pytest
 from anonymat.config import Options
 from anonymat.errors import UsageError
 from anonymat.manifest import schema
-from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource, Status
+from anonymat.states import Flap, InputKind, MaskPolicy, Order, OrderMethod, PoseSource, Status
 
 PAGE = schema("manifest")["$defs"]["page"]["properties"]
 
@@ -39,3 +39,13 @@ def test_the_order_given_as_a_string_becomes_its_state(tmp_path) -> None:
     assert Options(inputs=(tmp_path,), outdir=tmp_path / "out", order="scan").order is Order.SCAN  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="--order doit valoir 'continuity' ou 'scan', pas 'page'"):
         Options(inputs=(tmp_path,), outdir=tmp_path / "out", order="page").validate()  # type: ignore[arg-type]
+
+
+def test_the_input_kinds_are_the_ones_ingest_sniffs_and_names() -> None:
+    """No schema lists the input kinds: ingest's names for them (its messages) are the list."""
+    from anonymat import ingest
+
+    assert sorted(InputKind) == sorted(ingest.KIND_NAMES)
+    assert ingest._kind_of(b"%PDF-1.7\n") is InputKind.PDF
+    assert ingest._kind_of(b"\xff\xd8\xff\xe0") is InputKind.JPEG
+    assert json.dumps({"kind": InputKind.TIFF}) == '{"kind": "tiff"}'

@@ -18,6 +18,7 @@ from anonymat.messages import t
 from anonymat.model import PageRef
 from anonymat.outdir import THUMBS
 from anonymat.page.decode import decodes_some_page, open_image, quiet_decoders, set_pixel_limit
+from anonymat.states import InputKind
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".png"}
 # Raster formats people may try; named so they get a Problem instead of silence.
@@ -32,7 +33,7 @@ class SourceFile:
     path: Path
     display: str
     sha256: str
-    kind: str
+    kind: InputKind
     page_count: int
 
 
@@ -117,7 +118,7 @@ def _output_folder(display: str) -> str:
 # Discovery
 
 
-def sniff_kind(path: Path) -> str | None:
+def sniff_kind(path: Path) -> InputKind | None:
     """The file's format from its first bytes, never from its name; None when unknown or unreadable."""
     try:
         return _kind_of(_head(path))
@@ -130,15 +131,15 @@ def _head(path: Path) -> bytes:
         return fh.read(1024)
 
 
-def _kind_of(head: bytes) -> str | None:
+def _kind_of(head: bytes) -> InputKind | None:
     if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
+        return InputKind.JPEG
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
+        return InputKind.PNG
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "tiff"
+        return InputKind.TIFF
     if _PDF_HEADER.search(head):  # readers accept junk before the header, within the first 1 KiB
-        return "pdf"
+        return InputKind.PDF
     return None
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from anonymat.model import Box
 from anonymat.outdir import BATCH_JSON, manifest_name
 from anonymat.reasons import Reason, as_json
-from anonymat.states import Flap, MaskPolicy, Order, OrderMethod, PoseSource, Status
+from anonymat.states import Flap, InputKind, MaskPolicy, Order, OrderMethod, PoseSource, Status
 
 SCHEMA_VERSION = 2  # 2 adds `reasons`, the review reasons as records (reasons.py); 1 is still read
 
@@ -25,7 +25,7 @@ class PageFacts:
     path: str
     page: int
     sha256: str
-    kind: str
+    kind: InputKind
     error: str | None = None
     blank: bool = False
     dpi: float = 0.0
@@ -130,7 +130,7 @@ def facts_from_entry(entry: dict[str, Any]) -> PageFacts:
         path=src["path"],
         page=int(src["page"]),
         sha256=src["sha256"],
-        kind=src["kind"],
+        kind=InputKind(src["kind"]),
         blank=bool(entry.get("blank", False)),
         dpi=float(entry.get("dpi", 0.0)),
         number=barcode.get("value"),

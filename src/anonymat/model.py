@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from anonymat.states import InputKind
+
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1 and y1 excluded
 
 
@@ -18,7 +20,7 @@ class PageRef:
     file: str
     index: int
     sha256: str
-    kind: str
+    kind: InputKind
 
 
 @dataclass(frozen=True)

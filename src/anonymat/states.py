@@ -7,6 +7,15 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class InputKind(StrEnum):
+    """An input file's format, from its first bytes (page `source.kind`, batch `pages[].source.kind`)."""
+
+    PDF = "pdf"
+    TIFF = "tiff"
+    JPEG = "jpeg"
+    PNG = "png"
+
+
 class Order(StrEnum):
     """How a run orders the pages of a copy (`--order`)."""
 

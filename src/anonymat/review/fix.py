@@ -31,7 +31,7 @@ from anonymat.outdir import BATCH_JSON, manifest_name, manifest_paths
 from anonymat.pdf import output
 from anonymat.reasons import OTHER, PAGE_FACTS, Reason, as_json
 from anonymat.run import copy_stage
-from anonymat.states import OrderMethod
+from anonymat.states import InputKind, OrderMethod
 
 # how a version-1 manifest's reasons (texts only) about the order begin
 ORDER_REASONS_V1 = ("reading order uncertain", "the text of some page could not be read")
@@ -443,7 +443,11 @@ def _analyse_again(src: dict[str, Any], settings: Settings | None, template: str
         if recorded != fingerprint(chosen):
             raise UsageError(t("fix.add_other_template", name=name))
     ref = PageRef(
-        path=src["path"], file=src["file"], index=int(src["page"]), sha256=src["sha256"], kind=src["kind"]
+        path=src["path"],
+        file=src["file"],
+        index=int(src["page"]),
+        sha256=src["sha256"],
+        kind=InputKind(src["kind"]),
     )
     ctx = pipeline.PageContext(template=chosen, want_text=False, vault=None)
     return pipeline.analyse_page(ref, ctx)
