@@ -41,6 +41,38 @@ def run_process(inputs: list[Path], outdir: Path, *extra: str) -> int:
     return result.exit_code
 
 
+_GENERATED: dict[tuple[int, int], tuple[Path, dict]] = {}
+
+
+def generated(tmp_path_factory, copies: int, seed: int) -> tuple[Path, dict]:
+    """make_corpus(copies, seed), once per session for every module that asks for it: (root, truth).
+    Read only: a test that changes its scans copies them first."""
+    if (copies, seed) not in _GENERATED:
+        from anonymat.synth import make_corpus
+
+        root = tmp_path_factory.mktemp(f"generated-{copies}-{seed}")
+        _GENERATED[(copies, seed)] = root, make_corpus(root, copies=copies, seed=seed)
+    return _GENERATED[(copies, seed)]
+
+
+@pytest.fixture(scope="session")
+def six_copies(tmp_path_factory) -> Path:
+    """The scans of `anonymat samples --copies 6 --seed 21` (the installed command, in a subprocess): one
+    page's barcode torn. Read only (tests/test_faults.py, tests/test_cli.py)."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("six") / "S"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "anonymat", "samples", str(root), "--copies", "6", "--seed", "21"],
+        capture_output=True, text=True, timeout=600, check=False, env={**env, "LC_ALL": "en_US.UTF-8"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return root / "scans"
+
+
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory) -> tuple[Path, dict]:
     """A small freshly generated corpus (different seed from samples/)."""

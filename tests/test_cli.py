@@ -305,13 +305,17 @@ def test_a_full_disk_stops_the_batch_with_its_own_code(monkeypatch, tmp_path_fac
 # --- Ctrl-C and SIGTERM ---------------------------------------------------------------------------
 
 
+RUN = ("-j", "2", "--order", "scan")  # the interrupted run's settings, and its rerun's
+
+
 def _interrupt(scans: Path, out: Path, sig: signal.Signals, group: bool) -> tuple[int, str]:
     """Start a run, wait for its first analysed page, then send `sig` (to the whole process group, as
     Ctrl-C in a terminal does, or to anonymat alone, as `kill` does). The page stage lasts seconds; the
     writing stage of 6 copies can be over in less time than the signal takes to land (a flaky test on an
-    idle machine), and a kill during writing is tests/test_faults.py's job."""
+    idle machine), and a kill during writing is tests/test_faults.py's job. --order scan: the interruption
+    is under test here, not the reading order."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "anonymat", "process", str(scans), "-o", str(out), "-j", "2"],
+        [sys.executable, "-m", "anonymat", "process", str(scans), "-o", str(out), *RUN],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -346,9 +350,9 @@ def _interrupt(scans: Path, out: Path, sig: signal.Signals, group: bool) -> tupl
     ids=["ctrl-c", "sigterm"],
 )
 def test_an_interrupted_run_writes_batch_json_and_the_report_then_rerun_finishes(
-    tmp_path_factory, tmp_path, sig, group
+    six_copies, tmp_path, sig, group
 ):
-    scans = corpus(tmp_path_factory, 6, 22)
+    scans = six_copies  # tests/test_faults.py's 6 copies, generated once
     out = tmp_path / "out"
     code, stderr = _interrupt(scans, out, sig, group)
     assert code == 130, stderr
@@ -366,7 +370,7 @@ def test_an_interrupted_run_writes_batch_json_and_the_report_then_rerun_finishes
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="incomplete"' in html
 
-    rerun = anonymat("process", scans, "-o", out, "-j", "2")
+    rerun = anonymat("process", scans, "-o", out, *RUN)
     assert rerun.returncode in (0, 1), rerun.stderr
     batch = json.loads((out / "batch.json").read_text())
     assert batch["complete"] is True and len(batch["copies"]) == 6
@@ -389,13 +393,11 @@ def _wait_for(check, timeout: float, proc: subprocess.Popen) -> None:
 def test_watch_processes_files_as_they_arrive_and_stops_on_sigterm(tmp_path_factory, tmp_path):
     """Files dropped while `anonymat watch` runs: one written slowly (taken only once complete), a second
     lot later, a file that is not a scan (reported once, the watch goes on); SIGTERM stops it cleanly."""
-    from anonymat.synth import make_corpus
-
     lots = []
-    for seed in (31, 32):
-        root = tmp_path_factory.mktemp(f"watch-{seed}")
-        truth = make_corpus(root, copies=2, seed=seed)
-        lots.append((root / "scans", {c["number"] for c in truth["copies"]}))
+    for seed in (21, 32):  # 21: small_run's corpus, made once
+        scans = corpus(tmp_path_factory, 2, seed)
+        truth = json.loads((scans.parent / "truth.json").read_text(encoding="utf-8"))
+        lots.append((scans, {c["number"] for c in truth["copies"]}))
     indir, out, log = tmp_path / "scanner", tmp_path / "copies", tmp_path / "journal.txt"
     indir.mkdir()
     proc = subprocess.Popen(
@@ -418,7 +420,7 @@ def test_watch_processes_files_as_they_arrive_and_stops_on_sigterm(tmp_path_fact
         for path in sorted(scans2.iterdir()):
             (indir / f"b_{path.name}").write_bytes(path.read_bytes())
         _wait_for(lambda: (numbers | numbers2) <= set(manifests(out)), 240, proc)
-        time.sleep(2.5)  # a few more looks at the folder: nothing is done again
+        time.sleep(1.5)  # a few more looks at the folder (every 0.3 s): nothing is done again
         proc.send_signal(signal.SIGTERM)
         _stdout, stderr = proc.communicate(timeout=120)
     finally:

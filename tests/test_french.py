@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import string
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from anonymat import messages
 from anonymat.messages import CATALOGUE, REASONS
 from anonymat.reasons import Reason
+from tests.conftest import SAMPLES
 from tests.test_cli import env
 
 MIN_MARKER = 25  # shorter English pieces ("copies", "page {n}") are shared with French or too common
@@ -47,12 +49,12 @@ def run(*args: object) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def french_run(tmp_path_factory):
-    """Generated scans with one PDF cut short (its copy loses pages: review reasons), a file that only
-    looks like a PDF (rejected), processed then verified, with the French locale."""
+    """The committed samples (`anonymat samples --copies 4 --seed 7`, tests/test_samples.py checks them) with
+    one PDF cut short (its copy loses pages: review reasons), a file that only looks like a PDF
+    (rejected), processed then verified, with the French locale."""
     root = tmp_path_factory.mktemp("french")
-    done = run("samples", root / "corpus", "--copies", "4", "--seed", "7")
-    assert done.returncode == 0, done.stderr
     scans = root / "corpus" / "scans"
+    shutil.copytree(SAMPLES / "scans", scans)
     lot = scans / "lot1.pdf"
     data = lot.read_bytes()
     lot.write_bytes(data[: len(data) * 2 // 3])

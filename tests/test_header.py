@@ -16,6 +16,7 @@ from anonymat import ingest
 from anonymat.page import decode, header, orient
 from anonymat.pdf import output
 from anonymat.tools import has_language
+from tests.conftest import generated
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 pytestmark = pytest.mark.skipif(
@@ -29,10 +30,7 @@ FLAP_KEYS = {"partie", "laissez", "rabattre", "humecter", "obligatoire", "garant
 def pages(tmp_path_factory) -> list[tuple[dict, dict, np.ndarray, float]]:
     """Every written page of a small generated corpus, made upright as its truth says: (copy, page,
     grey, px per mm)."""
-    from anonymat.synth import make_corpus
-
-    root = tmp_path_factory.mktemp("header")
-    truth = make_corpus(root, copies=2, seed=3)
+    root, truth = generated(tmp_path_factory, 2, 3)  # tests/test_ingest.py's too
     files, problems = ingest.discover([root / "scans"])
     assert not problems
     refs = {(f"scans/{r.file.split('/', 1)[1]}", r.index): r for r in ingest.page_refs(files)}

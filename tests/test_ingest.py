@@ -600,18 +600,19 @@ def damaged_run(tmp_path_factory):
     from typer.testing import CliRunner
 
     from anonymat.cli import app
-    from anonymat.synth import make_corpus
+    from tests.conftest import generated
 
+    corpus, truth = generated(tmp_path_factory, 2, 3)  # tests/test_header.py's too: read, never changed
     root = tmp_path_factory.mktemp("damaged")
-    truth = make_corpus(root / "corpus", copies=2, seed=3)
-    lot = (root / "corpus" / "scans" / "lot1.pdf").read_bytes()
+    lot = (corpus / "scans" / "lot1.pdf").read_bytes()
     scans = root / "scans"
     scans.mkdir()
     (scans / "lot3.pdf").write_bytes(_cut_in_first_image(lot))
     (scans / "lot4.pdf").write_bytes(lot[:-20])  # the end of the trailer lost: qpdf rebuilds the rest
-    (scans / "copie_02.tif").write_bytes((root / "corpus" / "scans" / "copie_02.tif").read_bytes())
+    (scans / "copie_02.tif").write_bytes((corpus / "scans" / "copie_02.tif").read_bytes())
     out = root / "out"
-    result = CliRunner().invoke(app, ["process", str(scans), "-o", str(out), "-q", "--jobs", "2"])
+    args = ["process", str(scans), "-o", str(out), "-q", "--jobs", "2", "--order", "scan"]  # not about order
+    result = CliRunner().invoke(app, args)
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     return truth, result, batch
 
