@@ -58,10 +58,7 @@ class ZxingReader:
         }
 
     def read(self, gray: np.ndarray, formats: Sequence[str], turned: bool = True) -> list[BarcodeRead]:
-        wanted = [self._formats[f] for f in formats]
-        flags: Any = wanted[0]
-        for fmt in wanted[1:]:
-            flags = flags | fmt
+        flags: Any = tuple(self._formats[f] for f in formats)  # zxing-cpp 3 takes a tuple, `|` is deprecated
         # no downscaled retry inside zxing: find_code's own 0.5x pass covers it, only for pages that need it
         found = self._z.read_barcodes(
             np.ascontiguousarray(gray), formats=flags, try_rotate=turned, try_downscale=False
