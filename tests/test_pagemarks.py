@@ -29,6 +29,9 @@ from anonymat.reading.pagemarks import (
         ("3", 3, None),
         ("Devoir de français 2/3", 2, 3),  # after a title on the same line
         ("wikitexte_0031 1/2", 1, 2),
+        ("Apye deuxsenie 2", 2, None),  # "Page deuxième 2" read from 1914 cursive: word and number agree
+        ("Page qualmienn 4", 4, None),  # "Page quatrième 4": the ordinal garbled, the number read
+        ("Cage troisième", 3, None),
     ],
 )
 def test_labels_are_read_through_ocr_errors(line, number, total):
@@ -36,7 +39,20 @@ def test_labels_are_read_through_ocr_errors(line, number, total):
     assert label is not None and (label.number, label.total) == (number, total)
 
 
-@pytest.mark.parametrize("line", ["1981", "en 1965.", "Le 9 avril 1 …", "3/2", "et la suite du texte", ""])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1981",
+        "en 1965.",
+        "Le 9 avril 1 …",
+        "3/2",
+        "et la suite du texte",
+        "",
+        "Par deux fois",
+        "Pays basque 3",
+        "Page deuxième 3",
+    ],  # fmt: skip  (the last: word and number disagree, neither is believed)
+)
 def test_text_is_not_a_label(line):
     assert parse_label(line) is None
 
@@ -73,6 +89,20 @@ def test_garbled_labels_still_count():
     ]
     assert page_label(pages[0]).number == 2 and page_label(pages[1]).number == 1
     assert ordering.best_order(pages).order == [1, 0]
+
+
+def test_numbers_that_cannot_be_page_numbers_are_not_labels():
+    # a lone "7" at the top of two pages of a four-page copy (a date's day, a figure) and a "1" on every
+    # page say nothing about the order; the one "Page 2" still does
+    pages = [
+        page("7\nLe 7 mai, la commission", "a rendu son avis.\n1"),
+        page("Page 2\nLes membres ont voté", "à l'unanimité.\n1"),
+        page("7\nIl reste à fixer", "la date.\n1"),
+        page("La séance est levée", "à midi.\n1"),
+    ]
+    start, _, before = label_scores(pages)
+    assert start[0] == start[2] == start[3] == 0.0 and start[1] < 0
+    assert not before[[0, 2, 3]].any() and not before[:, [0, 2, 3]].any()
 
 
 def test_running_header_is_left_out_of_the_text_signals():

@@ -56,6 +56,9 @@ def parse_label(line: str) -> Label | None:
     match = re.fullmatch(r"page\s+([a-z]+)", text)
     if match and match.group(1) in ORDINALS:
         return Label(ORDINALS[match.group(1)], None, 1.0)
+    garbled = _garbled_page_label(text)
+    if garbled:
+        return garbled
     match = re.fullmatch(r"(\d)[1l/](\d)", text)  # "2/2" read "212": the slash read as a stroke
     if match and 1 <= int(match.group(1)) <= int(match.group(2)):
         return Label(int(match.group(1)), int(match.group(2)), 0.5)
@@ -68,17 +71,49 @@ def parse_label(line: str) -> Label | None:
     return None
 
 
+PAGE_WORD = 0.5  # rapidfuzz ratio (0..1) a word needs to "page" to be read as it ("Cage", "Apye")
+ORDINAL_WORD = 0.65  # ... and a word to an ordinal ("deuxsenie": deuxième)
+
+
+def _garbled_page_label(text: str) -> Label | None:
+    """A "Page deuxième", "Page deuxième 2" or "Page ... 4" heading misread by OCR ("Apye deuxsenie 2",
+    "Page qualmienn 4"): a word near "page" first, then an ordinal near one of ORDINALS or a number (both
+    when they agree: the surest). Folded text."""
+    from rapidfuzz import fuzz
+
+    words = re.findall(r"[a-z]+|\d+", text)
+    if not 2 <= len(words) <= 3 or not words[0].isalpha() or fuzz.ratio(words[0], "page") < 100 * PAGE_WORD:
+        return None
+    ordinal, digit = None, None
+    for word in words[1:]:
+        if word.isdigit() and digit is None and 1 <= int(word) <= 30:
+            digit = int(word)
+        elif word.isalpha() and ordinal is None and len(word) >= 5:
+            name, score = max(((k, fuzz.ratio(word, k)) for k in ORDINALS), key=lambda t: t[1])
+            ordinal = ORDINALS[name] if score >= 100 * ORDINAL_WORD else None
+    if ordinal and digit:
+        return Label(digit, None, 1.0) if ordinal == digit else None
+    if digit and fuzz.ratio(words[0], "page") >= 75:
+        return Label(digit, None, 0.8)  # "Page" read near enough, its number read, the ordinal garbled
+    return Label(ordinal, None, 0.7) if ordinal and len(words) == 2 else None
+
+
 def is_continued(line: str) -> bool:
     """A "(suite)" / "suite" mark: the page continues an earlier one."""
     return bool(re.search(r"\bsuite\b", fold(line))) and len(line) <= 40
 
 
+def page_labels(page: PageText) -> list[Label]:
+    """The page labels the page's first or last written lines could be, surest first."""
+    head, tail = split_lines(page.head), split_lines(page.tail)
+    found = [parse_label(line.rstrip(" …")) for line in head[:3] + tail[-2:]]
+    return sorted((label for label in found if label), key=lambda label: -label.strength)
+
+
 def page_label(page: PageText) -> Label | None:
     """The page label on one of the page's first or last written lines (the surest one)."""
-    head, tail = split_lines(page.head), split_lines(page.tail)
-    labels = [parse_label(line.rstrip(" …")) for line in head[:3] + tail[-2:]]
-    found = [label for label in labels if label]
-    return max(found, key=lambda label: label.strength) if found else None
+    labels = page_labels(page)
+    return labels[0] if labels else None
 
 
 def label_scores(pages: Sequence[PageText]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -86,7 +121,7 @@ def label_scores(pages: Sequence[PageText]) -> tuple[np.ndarray, np.ndarray, np.
     units of the ordering's PREC_WEIGHT) that page i comes before page j."""
     n = len(pages)
     start, end, before = np.zeros(n), np.zeros(n), np.zeros((n, n))
-    labels = [page_label(p) for p in pages]
+    labels = _consistent([page_labels(p) for p in pages])
     for i, label in enumerate(labels):
         if any(is_continued(line) for line in split_lines(pages[i].head)[:2]):
             start[i] -= 2.0
@@ -100,6 +135,24 @@ def label_scores(pages: Sequence[PageText]) -> tuple[np.ndarray, np.ndarray, np.
             if a and b and i != j and a.number < b.number:
                 before[i, j] = LABEL_WEIGHT * min(a.strength, b.strength)
     return start, end, before
+
+
+def _consistent(candidates: list[list[Label]]) -> list[Label | None]:
+    """Each page's surest label once those that cannot be page numbers are dropped: a weak lone number (no
+    "page", no total) well past the copy's page count, or one that another page also shows (a date's day,
+    a figure in the text, a mark on every page: not a page number)."""
+    n = len(candidates)
+
+    def weak(label: Label) -> bool:
+        return label.total is None and label.strength < 1.0
+
+    shown = [{label.number for label in labels if weak(label)} for labels in candidates]
+    out: list[Label | None] = []
+    for i, labels in enumerate(candidates):
+        others = set().union(*(numbers for j, numbers in enumerate(shown) if j != i))
+        kept = [x for x in labels if not (weak(x) and (x.number > n + 2 or x.number in others))]
+        out.append(kept[0] if kept else None)
+    return out
 
 
 def _key(line: str) -> str:
