@@ -15,6 +15,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
+from anonymat.synth import dev_text
 from anonymat.synth.hand import Hand
 from anonymat.synth.heldout_text import layout_held_out
 from anonymat.synth.layouts import DEFAULT, FormLayout, forms_for
@@ -24,6 +25,7 @@ from anonymat.synth.sheet import render_sheet, sheet_layout
 from anonymat.synth.text import layout_memo, make_memo, page_text
 
 HEAD_WORDS = 6
+TEXTS = ("bank", "dev-apart", "held-out")
 
 
 def make_corpus(
@@ -37,18 +39,27 @@ def make_corpus(
     form: str = DEFAULT,
     held_out_fonts: bool = False,
     held_out_texts: bool = False,
+    texts: str = "bank",
 ) -> dict:
     """Write synthetic scanned copies to OUTDIR/scans and their truth to OUTDIR/truth.json.
 
     pages_per_copy is (low, high) written pages per copy, high excluded as in range(): the
     default (2, 5) gives 2 to 4 pages; use (2, 7) for up to 6. form is a layout name
     (layouts.py) or "mixed": every layout but cdg-est in turn. held_out_fonts: write in the held-out fonts
-    (hand.HELD_OUT_FONTS) only. held_out_texts: write the held-out memo texts (heldout_text.py), never the
-    bank's. Same seed, same bytes.
+    (hand.HELD_OUT_FONTS) only. texts: "bank" (the bank's memos), "held-out" (the held-out memo texts,
+    heldout_text.py, for measuring only) or "dev-apart" (their development twin, dev_text.py: other
+    documents laid out the same way, to tune on); held_out_texts=True is texts="held-out". Same seed,
+    same bytes.
     OUTDIR/scans is replaced.
     """
     if copies < 1:
         raise ValueError("copies must be at least 1")
+    if texts not in TEXTS:
+        raise ValueError(f"texts must be one of {', '.join(TEXTS)}, not {texts!r}")
+    if held_out_texts:
+        if texts not in ("bank", "held-out"):
+            raise ValueError(f"held_out_texts=True contradicts texts={texts!r}")
+        texts = "held-out"
     forms = forms_for(form, copies, seed)  # an unknown name fails before anything is removed
     outdir = Path(outdir)
     scans = outdir / "scans"
@@ -59,8 +70,10 @@ def make_corpus(
     plans = plan_corpus(copies, seed, (int(low), int(high)), tuple(dpi_choices), held_out_fonts)
     for plan, name in zip(plans, forms, strict=True):
         plan["form"] = name
-        if held_out_texts:
+        if texts == "held-out":
             plan["held_out_text"] = True
+        elif texts == "dev-apart":
+            plan["dev_text"] = True
     _assign_files(plans)
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or copies == 1:
@@ -110,6 +123,10 @@ def _make_copy(plan: dict, outdir: str) -> dict:
     hand = Hand(plan["font"], plan["font_path"], plan["dpi"], rng)
     if plan.get("held_out_text"):
         pages = layout_held_out(hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm)
+    elif plan.get("dev_text"):  # the held-out layout, on the development twin's documents
+        pages = layout_held_out(
+            hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm, dev_text.DOCUMENTS
+        )
     else:
         memo = make_memo(rng)
         pages = layout_memo(

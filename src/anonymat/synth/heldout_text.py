@@ -1,7 +1,7 @@
 """Held-out memo texts: written apart from the text bank (bank.json), for measuring reading order only.
 
 The development corpus never uses them (`make_corpus(..., held_out_texts=True)` does), and no tuning may
-look at what ordering does on them. They differ from the bank's memos on purpose:
+look at what ordering does on them (tune on their development twin, dev_text.py, instead). They differ from the bank's memos on purpose:
 
 - other structures: a report with numbered sections ("1.", "2.", "3."), a letter with no outline at all and
   an optional closing formula, an essay with "Première partie" / "Seconde partie" headings, the minutes of
@@ -365,14 +365,17 @@ def layout_held_out(
     rng: np.random.Generator,
     lines_per_page: int = LINES_PER_PAGE,
     width_mm: float = 195.0 - 32.0 - 2.0,
+    documents: dict[str, Document] | None = None,
 ) -> list[list[Line]]:
-    """Pick a held-out document (followed by the others in turn when it is too short) and grow it sentence
-    by sentence until it fills n_pages (the last one at least partly); it stops where the pages are full,
-    so the copy often has no conclusion."""
-    names = sorted(DOCUMENTS)
+    """Pick one of `documents` (the held-out DOCUMENTS when None; dev_text.DOCUMENTS for the development
+    twin), followed by the others in turn when it is too short, and grow it sentence by sentence until it
+    fills n_pages (the last one at least partly); it stops where the pages are full, so the copy often has
+    no conclusion."""
+    documents = DOCUMENTS if documents is None else documents
+    names = sorted(documents)
     first = int(rng.integers(len(names)))
     # one document, then the next ones when it cannot fill the pages (a copy answering several questions)
-    document = [block for k in range(len(names)) for block in DOCUMENTS[names[(first + k) % len(names)]]]
+    document = [block for k in range(len(names)) for block in documents[names[(first + k) % len(names)]]]
     close = bool(rng.random() < 0.5)
     indent = float(rng.choice([0.0, 6.0, 12.0]))
     breaks = rng.random(256)

@@ -1,0 +1,61 @@
+"""Reading order on the development twin of the held-out texts ('dev-apart'), 2 to 8 pages per copy.
+
+The copies are written from synth/dev_text.py (a service note, an answer to a complaint, an essay, the
+report of a site visit: written apart from the bank and from the held-out documents) and laid out as the
+held-out texts are (breaks at paragraph ends, words cut with a hyphen at line ends, copies without a
+conclusion), in the development fonts (held_out_fonts=False). Unlike bench/evaluate_heldout.py, these
+numbers may be used for tuning.
+
+    .venv/bin/python bench/evaluate_devtext.py [--out eval-out/dev-apart] [--copies 16] [--seed 41]
+        [--readers rapidocr]
+
+Writes the corpus once (same seed, same bytes), then runs bench/evaluate_order.py on it with each reader
+(ANONYMAT_READER), with the oracle beside (the generator's true first and last words) and a cache of the
+page texts (OUT/texts-READER.json) so that a re-run scores without OCR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from anonymat.synth.corpus import make_corpus  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "eval-out" / "dev-apart")
+    parser.add_argument("--copies", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=41)
+    parser.add_argument("--readers", default="rapidocr")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--shuffles", type=int, default=3)
+    args = parser.parse_args()
+    out = args.out
+    if not (out / "truth.json").is_file():
+        start = time.monotonic()
+        make_corpus(out, args.copies, args.seed, pages_per_copy=(2, 9), jobs=args.jobs, texts="dev-apart")
+        print(
+            f"dev-apart corpus: {args.copies} copies, dev texts in the development fonts, seed {args.seed}, "
+            f"in {out} ({time.monotonic() - start:.0f} s)"
+        )
+    for reader in [r for r in args.readers.split(",") if r]:
+        print(f"\n== dev-apart synthetic set, reader {reader}")
+        cache = out / f"texts-{reader}.json"
+        cmd = [sys.executable, str(ROOT / "bench" / "evaluate_order.py"), str(out), "--jobs", str(args.jobs),
+               "--shuffles", str(args.shuffles), "--cache", str(cache), "--oracle"]  # fmt: skip
+        code = subprocess.call(cmd, env={**os.environ, "ANONYMAT_READER": reader})
+        if code:
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
