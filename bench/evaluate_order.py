@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -123,9 +124,61 @@ def page_texts(folder: Path, truth: dict, jobs: int, as_pipeline: bool = False) 
     return texts
 
 
-def evaluate(texts: dict[str, list[dict]], fonts: dict[str, str], shuffles: int, verbose: bool) -> None:
+def _document_words() -> dict[str, list[str]]:
+    """The folded words of each document the held-out layout writes (held-out and development twin)."""
+    from anonymat.synth import dev_text, heldout_text
+    from anonymat.text.words import fold
+
+    out = {}
+    for prefix, documents in (("held-out", heldout_text.DOCUMENTS), ("dev", dev_text.DOCUMENTS)):
+        for name, blocks in documents.items():
+            out[f"{prefix}:{name}"] = re.findall(r"\w+", fold(" ".join(text for _, text in blocks)))
+    return out
+
+
+def _which_document(words: str, documents: dict[str, list[str]]) -> str | None:
+    """The document whose word trigrams the page edge's true words share most (None: none, e.g. the bank's
+    memos, written from slots)."""
+    from anonymat.text.words import fold
+
+    edge = re.findall(r"\w+", fold(words or ""))
+    grams = {tuple(edge[k : k + 3]) for k in range(len(edge) - 2)}
+    best, hits = None, 0
+    for name, doc in documents.items():
+        count = len(grams & {tuple(doc[k : k + 3]) for k in range(len(doc) - 2)})
+        if count > hits:
+            best, hits = name, count
+    return best if hits >= 2 else None
+
+
+def document_breaks(truth: dict) -> dict[str, bool]:
+    """Per copy of a held-out-layout corpus, whether one of its page breaks falls between two documents
+    (a copy chaining several texts, one ending at a page foot and the next starting at the top of the next
+    page): nothing on the pages says which text came first, so at least two orders are equally right.
+    Empty for a corpus of the bank's memos. Evaluation only (reads the truth)."""
+    documents = _document_words()
+    out = {}
+    for copy in truth["copies"]:
+        pages = [p for p in copy["pages"] if not p.get("blank") and p.get("reading_index") is not None]
+        pages.sort(key=lambda p: p["reading_index"])
+        heads = [_which_document(p.get("text_head"), documents) for p in pages]
+        tails = [_which_document(p.get("text_tail"), documents) for p in pages]
+        if not any(heads + tails):
+            continue
+        out[copy["number"]] = any(t and h and t != h for t, h in zip(tails, heads[1:], strict=False))
+    return out
+
+
+def evaluate(
+    texts: dict[str, list[dict]],
+    fonts: dict[str, str],
+    shuffles: int,
+    verbose: bool,
+    breaks: dict[str, bool] | None = None,
+) -> None:
     exact, taus, confident_wrong, total, by_font = 0, [], 0, 0, {}
     confidences = []
+    by_break: dict[bool, list[int]] = {}
     for number, dicts in texts.items():
         pages = [ordering.PageText(**{**d, "markers": tuple(tuple(m) for m in d["markers"])}) for d in dicts]
         for shuffle in range(shuffles):
@@ -142,6 +195,11 @@ def evaluate(texts: dict[str, list[dict]], fonts: dict[str, str], shuffles: int,
             stats = by_font.setdefault(fonts.get(number, "?"), [0, 0])
             stats[0] += ok
             stats[1] += 1
+            if breaks and number in breaks:
+                kind = by_break.setdefault(breaks[number], [0, 0, 0])
+                kind[0] += ok
+                kind[1] += 1
+                kind[2] += ok and result.confidence < 0.5
             if verbose and not ok and shuffle == 0:
                 print(f"  {number} ({fonts.get(number)}): got {predicted} conf {result.confidence:.2f}")
     print(f"orders: {total} ({len(texts)} copies x {shuffles} shuffles)")
@@ -157,6 +215,9 @@ def evaluate(texts: dict[str, list[dict]], fonts: dict[str, str], shuffles: int,
             print(f"  confidence {low:.1f}-{min(high, 1):.1f}: {len(band)} orders, {share:.2f} right")
     for font, (right, count) in sorted(by_font.items()):
         print(f"  font {font}: {right}/{count}")
+    for between, (right, count, flagged) in sorted(by_break.items()):
+        what = "a page break between two texts (2+ orders right)" if between else "every break within a text"
+        print(f"  copies with {what}: {right}/{count} exact, {flagged} right flagged")
 
 
 def oracle_texts(texts: dict[str, list[dict]], truth: dict) -> dict[str, list[dict]]:
@@ -200,10 +261,11 @@ def main() -> None:
         )
         if args.cache:
             args.cache.write_text(json.dumps(texts, ensure_ascii=False, indent=1), encoding="utf-8")
-    evaluate(texts, fonts, args.shuffles, args.verbose)
+    breaks = document_breaks(truth)
+    evaluate(texts, fonts, args.shuffles, args.verbose, breaks)
     if args.oracle:
         print("oracle (the generator's true first and last words of each page):")
-        evaluate(oracle_texts(texts, truth), fonts, args.shuffles, args.verbose)
+        evaluate(oracle_texts(texts, truth), fonts, args.shuffles, args.verbose, breaks)
 
 
 if __name__ == "__main__":
