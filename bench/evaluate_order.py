@@ -148,7 +148,7 @@ def _which_document(words: str, documents: dict[str, list[str]]) -> str | None:
         count = len(grams & {tuple(doc[k : k + 3]) for k in range(len(doc) - 2)})
         if count > hits:
             best, hits = name, count
-    return best if hits >= 2 else None
+    return best if hits >= max(2, len(grams) - 1) else None
 
 
 def document_breaks(truth: dict) -> dict[str, bool]:
