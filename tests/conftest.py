@@ -94,6 +94,33 @@ def processed(corpus, tmp_path_factory) -> tuple[Path, dict, Path, int]:
 
 
 @pytest.fixture(scope="session")
+def scan_ordered(corpus, tmp_path_factory) -> tuple[Path, int]:
+    """The corpus through `anonymat process --jobs 1 --order scan` once per session: (outdir, exit code).
+    Read only: tests/test_pipeline.py's page-cache test (so the run starts with a stale file in OUTDIR's
+    page cache, and fails if a writer decodes a page the page stage encoded) and tests/test_distributed.py's
+    local reference."""
+    from anonymat.pdf import pagecache
+    from anonymat.run import pipeline
+
+    root, _ = corpus
+    out = tmp_path_factory.mktemp("scan-ordered") / "out"
+    stale = pagecache.folder(out)
+    stale.mkdir(parents=True)
+    (stale / "left-by-a-killed-run.jpg").write_bytes(b"not a page")
+    real_render = pipeline.render_output_page
+
+    def no_second_decode(facts):
+        if facts.blank:  # in no PDF, not encoded by the page stage: decoded once, for the report
+            return real_render(facts)
+        raise AssertionError(f"{facts.label()} decoded again although the page stage encoded it")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "render_output_page", no_second_decode)
+        code = run_process([root / "scans"], out, "--jobs", "1", "--order", "scan")
+    return out, code
+
+
+@pytest.fixture(scope="session")
 def samples_processed(tmp_path_factory) -> tuple[Path, dict, int]:
     """The committed samples run through `anonymat process`."""
     truth = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))

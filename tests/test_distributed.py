@@ -9,10 +9,10 @@ from .conftest import run_process
 distributed = pytest.importorskip("distributed")
 
 
-def test_dask_cluster_output_is_byte_identical_to_the_local_run(corpus, tmp_path):
+def test_dask_cluster_output_is_byte_identical_to_the_local_run(corpus, scan_ordered, tmp_path):
     root, _truth = corpus
-    local, remote = tmp_path / "local", tmp_path / "dask"
-    run_process([root / "scans"], local, "--jobs", "1", "--order", "scan")
+    local, _code = scan_ordered  # the local run: --jobs 1 --order scan
+    remote = tmp_path / "dask"
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
