@@ -84,6 +84,16 @@ def test_tesseract_reader_keeps_the_mosaic_path(monkeypatch):
     assert texts == [""] * len(bands) and len(calls) == 1
 
 
+def test_to_height_averages_the_piece_down_to_the_model_height():
+    piece = np.full((192, 400), 255, np.uint8)
+    piece[101:103, 50:350] = 0  # a 2 px stroke: bilinear sampling at 1/4 can miss it, averaging cannot
+    small = handwriting.to_height(piece, 48)
+    assert small.shape == (48, 100) and small.dtype == np.uint8
+    assert small.min() < 200 and small[:, :10].min() == 255
+    low = np.full((30, 90), 255, np.uint8)
+    assert handwriting.to_height(low, 48) is low  # no higher than the model's input: left as is
+
+
 def test_reader_choice(monkeypatch):
     monkeypatch.setenv("ANONYMAT_READER", "tesseract")
     assert handwriting.default_name() == "tesseract"
