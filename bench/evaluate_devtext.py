@@ -6,7 +6,7 @@ held-out texts are (breaks at paragraph ends, words cut with a hyphen at line en
 conclusion), in the development fonts (held_out_fonts=False). Unlike bench/evaluate_heldout.py, these
 numbers may be used for tuning.
 
-    .venv/bin/python bench/evaluate_devtext.py [--out eval-out/dev-apart] [--copies 16] [--seed 41]
+    .venv/bin/python bench/evaluate_devtext.py [--out eval-out/dev-apart] [--copies 40] [--seed 41]
         [--readers rapidocr]
 
 Writes the corpus once (same seed, same bytes), then runs bench/evaluate_order.py on it with each reader
@@ -17,8 +17,6 @@ page texts (OUT/texts-READER.json) so that a re-run scores without OCR.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,13 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from evaluate_heldout import order_runs  # noqa: E402
+
 from anonymat.synth.corpus import make_corpus  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "eval-out" / "dev-apart")
-    parser.add_argument("--copies", type=int, default=16)
+    parser.add_argument("--copies", type=int, default=40)
     parser.add_argument("--seed", type=int, default=41)
     parser.add_argument("--readers", default="rapidocr")
     parser.add_argument("--jobs", type=int, default=2)
@@ -46,15 +46,7 @@ def main() -> int:
             f"dev-apart corpus: {args.copies} copies, dev texts in the development fonts, seed {args.seed}, "
             f"in {out} ({time.monotonic() - start:.0f} s)"
         )
-    for reader in [r for r in args.readers.split(",") if r]:
-        print(f"\n== dev-apart synthetic set, reader {reader}")
-        cache = out / f"texts-{reader}.json"
-        cmd = [sys.executable, str(ROOT / "bench" / "evaluate_order.py"), str(out), "--jobs", str(args.jobs),
-               "--shuffles", str(args.shuffles), "--cache", str(cache), "--oracle"]  # fmt: skip
-        code = subprocess.call(cmd, env={**os.environ, "ANONYMAT_READER": reader})
-        if code:
-            return code
-    return 0
+    return order_runs(out, args.readers, args.jobs, args.shuffles, "dev-apart synthetic set")
 
 
 if __name__ == "__main__":

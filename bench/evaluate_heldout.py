@@ -55,14 +55,23 @@ def main() -> int:
             print(
                 f"held-out corpus: {args.copies} copies, {kind} in {', '.join(fonts)}, seed {seed}, in {out}"
             )
-        for reader in [r for r in args.readers.split(",") if r]:
-            print(f"\n== held-out synthetic set '{name}', reader {reader}")
-            cache = out / f"texts-{reader}.json"
-            cmd = [sys.executable, str(ROOT / "bench" / "evaluate_order.py"), str(out), "--jobs", str(args.jobs),
-                   "--shuffles", str(args.shuffles), "--cache", str(cache), "--oracle"]  # fmt: skip
-            code = subprocess.call(cmd, env={**os.environ, "ANONYMAT_READER": reader})
-            if code:
-                return code
+        code = order_runs(out, args.readers, args.jobs, args.shuffles, f"held-out synthetic set '{name}'")
+        if code:
+            return code
+    return 0
+
+
+def order_runs(out: Path, readers: str, jobs: int, shuffles: int, title: str) -> int:
+    """bench/evaluate_order.py on the corpus in `out` with each reader (ANONYMAT_READER, comma-separated
+    names), the oracle beside, the page texts cached in OUT/texts-READER.json; its exit code."""
+    for reader in [r for r in readers.split(",") if r]:
+        print(f"\n== {title}, reader {reader}")
+        cache = out / f"texts-{reader}.json"
+        cmd = [sys.executable, str(ROOT / "bench" / "evaluate_order.py"), str(out), "--jobs", str(jobs),
+               "--shuffles", str(shuffles), "--cache", str(cache), "--oracle"]  # fmt: skip
+        code = subprocess.call(cmd, env={**os.environ, "ANONYMAT_READER": reader})
+        if code:
+            return code
     return 0
 
 
