@@ -120,3 +120,15 @@ def test_a_label_line_is_not_read_as_the_last_words():
     stripped = strip_running_lines([page("Le fleuve", "la ville de\n2/3"), page("Les marais", "Fin.")])
     assert stripped[0].tail == "la ville de"
     assert stripped[0].tail_end == 0.8  # the label's short line no longer says "paragraph end"
+
+
+def test_a_last_line_sharing_one_word_with_another_page_is_not_a_footer():
+    # "direction." closes page 1; page 2's last line ends "... la direction générale.": a word in common,
+    # not a running footer, so page 1 still ends a sentence on a short line
+    pages = [
+        page("Les agents seront", "présentées lors d'un prochain comité de\ndirection."),
+        page("Le service propose", "entre le service informatique et la direction générale."),
+    ]
+    stripped = strip_running_lines(pages)
+    assert stripped[0].tail == pages[0].tail
+    assert stripped[1].tail == pages[1].tail

@@ -96,6 +96,9 @@ SHORT_LINE = 0.8  # a last line ending short of this share of the usual right en
 SHORT_PENALTY = -1.5  # its log-odds (handwritten right margins are ragged; -2.0 before issue 13's 2nd round)
 FUZZY_ON = True
 HYPHEN_FUZZY = 0.8  # similarity a hyphen-joined word needs to a frequent French word
+FRESH_ON = True
+FRESH_FILL = 0.75  # a page written down to less than this share is part-empty
+FRESH_BONUS = 1.0  # log-odds that a part-empty page is followed by the page that opens with a heading
 LINES_FOR_SHARE = 10  # the copy's fullest page must hold this many lines for line counts to say how full
 
 
@@ -220,6 +223,19 @@ def title_link(before: PageText, after: PageText) -> float:
     if not _ends_with_title(before):
         return 0.0
     return -2.0 if _starts_with_marker(after) else 0.5
+
+
+def _fill_share(page: PageText, most: int) -> float:
+    """How far down the page the writing goes, or how many lines it holds beside the copy's fullest page
+    (`most` lines; a footer, a stamp or a label at the foot can put the last ink low on a half-written page)."""
+    return min(page.fill, page.lines / most) if most >= LINES_FOR_SHARE else page.fill
+
+
+def fresh_page_link(before: PageText, after: PageText, most: int) -> float:
+    """A part opens on a fresh page: a page left part-empty is followed by one that starts with a heading."""
+    if _fill_share(before, most) >= FRESH_FILL or not _starts_with_marker(after):
+        return 0.0
+    return FRESH_BONUS
 
 
 def _agreement(a: float, b: float, prior: float = MID_PRIOR) -> float:
@@ -369,7 +385,7 @@ def end_scores(pages: Sequence[PageText]) -> np.ndarray:
         # a partly filled page is often the last, but candidates also start a part on a fresh page; how far
         # down the writing goes, or how many lines it holds beside the copy's fullest page (a footer, a
         # stamp or a label at the foot of the page can put the last ink low on a half-written page)
-        fill = min(page.fill, page.lines / most) if most >= LINES_FOR_SHARE else page.fill
+        fill = _fill_share(page, most)
         score += 1.5 * min(1.0, max(0.0, (0.9 - fill) / 0.4)) if fill < 0.9 else -0.5
         folded = fold(page.tail)
         if any(k == "conclusion" for k, _ in page.markers):
@@ -386,6 +402,7 @@ def link_matrix(pages: Sequence[PageText]) -> np.ndarray:
     n = len(pages)
     tails = [tail_evidence(p) for p in pages]
     heads = [head_evidence(p) for p in pages]
+    most = max((p.lines for p in pages), default=0)
     links = np.full((n, n), -np.inf)
     for i in range(n):
         for j in range(n):
@@ -394,6 +411,7 @@ def link_matrix(pages: Sequence[PageText]) -> np.ndarray:
                     _agreement(tails[i], heads[j])
                     + boundary_link(pages[i].tail, pages[j].head)
                     + title_link(pages[i], pages[j])
+                    + (fresh_page_link(pages[i], pages[j], most) if FRESH_ON else 0.0)
                 )
     return links
 
