@@ -522,18 +522,36 @@ def test_a_part_empty_page_comes_before_the_part_that_opens_the_next_page():
                         tail_end=tail_end)  # fmt: skip
 
     pages = [
-        written("Ville de Montreuil\nDirection des services techniques\nObjet : entretien des espaces verts",
-                "la commune confie la tonte à une entreprise\nextérieure depuis le printemps dernier.", 0.96,
-                (("I", 0.4), ("A", 0.6))),  # fmt: skip
-        written("Cette entreprise intervient deux fois\npar mois sur les terrains de sport",
-                "les agents du service restent chargés\ndes massifs et des plantations.", 0.96, (("B", 0.5),)),
-        written("Les serres municipales fournissent\nles jeunes plants chaque printemps",
-                "le coût de ce travail reste\nmodeste pour la commune.", 0.4),  # fmt: skip
-        written("II) Les pistes d'amélioration\nLe service propose de reprendre",
-                "un premier bilan sera présenté\nau conseil municipal en juin.", 0.96,
-                (("II", 0.03), ("A", 0.2), ("B", 0.6))),  # fmt: skip
-        written("Les habitants seront associés\naux choix des nouvelles plantations",
-                "sur les besoins exprimés par les\nquartiers.", 0.75, (("conclusion", 0.3),), tail_end=0.2),
+        written(
+            "Ville de Montreuil\nDirection des services techniques\nObjet : entretien des espaces verts",
+            "la commune confie la tonte à une entreprise\nextérieure depuis le printemps dernier.",
+            0.96,
+            (("I", 0.4), ("A", 0.6)),
+        ),  # fmt: skip
+        written(
+            "Cette entreprise intervient deux fois\npar mois sur les terrains de sport",
+            "les agents du service restent chargés\ndes massifs et des plantations.",
+            0.96,
+            (("B", 0.5),),
+        ),
+        written(
+            "Les serres municipales fournissent\nles jeunes plants chaque printemps",
+            "le coût de ce travail reste\nmodeste pour la commune.",
+            0.4,
+        ),  # fmt: skip
+        written(
+            "II) Les pistes d'amélioration\nLe service propose de reprendre",
+            "un premier bilan sera présenté\nau conseil municipal en juin.",
+            0.96,
+            (("II", 0.03), ("A", 0.2), ("B", 0.6)),
+        ),  # fmt: skip
+        written(
+            "Les habitants seront associés\naux choix des nouvelles plantations",
+            "sur les besoins exprimés par les\nquartiers.",
+            0.75,
+            (("conclusion", 0.3),),
+            tail_end=0.2,
+        ),
     ]
     for shuffle in [(4, 3, 2, 1, 0), (2, 0, 4, 1, 3), (1, 3, 0, 2, 4)]:
         result = ordering.best_order([pages[i] for i in shuffle])
