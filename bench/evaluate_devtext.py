@@ -1,13 +1,18 @@
-"""Reading order on the development twin of the held-out texts ('dev-apart'), 2 to 8 pages per copy.
+"""Reading order on the development sets of long copies (2 to 8 pages per copy, development fonts).
+
+- `dev-apart` (default): the development twin of the held-out texts.
 
 The copies are written from synth/dev_text.py (a service note, an answer to a complaint, an essay, the
 report of a site visit: written apart from the bank and from the held-out documents) and laid out as the
 held-out texts are (breaks at paragraph ends, words cut with a hyphen at line ends, copies without a
-conclusion), in the development fonts (held_out_fonts=False). Unlike bench/evaluate_heldout.py, these
-numbers may be used for tuning.
+conclusion), in the development fonts (held_out_fonts=False).
+- `--texts bank`: the bank's memo texts in the development fonts, as long as the held-out fonts set's
+  copies (seed 43, in eval-out/dev-bank): the development twin of the held-out fonts set.
 
-    .venv/bin/python bench/evaluate_devtext.py [--out eval-out/dev-apart] [--copies 40] [--seed 41]
-        [--readers rapidocr]
+Unlike bench/evaluate_heldout.py, these numbers may be used for tuning.
+
+    .venv/bin/python bench/evaluate_devtext.py [--texts dev-apart|bank] [--out DIR] [--copies 40]
+        [--seed 41 (dev-apart) | 43 (bank)] [--readers rapidocr]
 
 Writes the corpus once (same seed, same bytes), then runs bench/evaluate_order.py on it with each reader
 (ANONYMAT_READER), with the oracle beside (the generator's true first and last words) and a cache of the
@@ -31,22 +36,25 @@ from anonymat.synth.corpus import make_corpus  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "eval-out" / "dev-apart")
+    parser.add_argument("--texts", choices=("dev-apart", "bank"), default="dev-apart")
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--copies", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=41)
+    parser.add_argument("--seed", type=int)
     parser.add_argument("--readers", default="rapidocr")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--shuffles", type=int, default=3)
     args = parser.parse_args()
-    out = args.out
+    apart = args.texts == "dev-apart"
+    out = args.out or ROOT / "eval-out" / ("dev-apart" if apart else "dev-bank")
+    seed = args.seed if args.seed is not None else 41 if apart else 43
     if not (out / "truth.json").is_file():
         start = time.monotonic()
-        make_corpus(out, args.copies, args.seed, pages_per_copy=(2, 9), jobs=args.jobs, texts="dev-apart")
+        make_corpus(out, args.copies, seed, pages_per_copy=(2, 9), jobs=args.jobs, texts=args.texts)
         print(
-            f"dev-apart corpus: {args.copies} copies, dev texts in the development fonts, seed {args.seed}, "
-            f"in {out} ({time.monotonic() - start:.0f} s)"
+            f"{args.texts} corpus: {args.copies} copies, {'dev' if apart else 'bank'} texts in the development "
+            f"fonts, seed {seed}, in {out} ({time.monotonic() - start:.0f} s)"
         )
-    return order_runs(out, args.readers, args.jobs, args.shuffles, "dev-apart synthetic set")
+    return order_runs(out, args.readers, args.jobs, args.shuffles, f"{args.texts} synthetic set")
 
 
 if __name__ == "__main__":
