@@ -21,6 +21,7 @@ from anonymat.reading.ordering import (
 )
 from anonymat.reading.outline import heading_evidence, parse_marker
 from anonymat.text import words
+from anonymat.text.bigrams import association
 
 # A short memo, already cut into written lines (as a candidate would write it). Written for these tests.
 MEMO = """Commune de Valbourg
@@ -556,3 +557,43 @@ def test_a_part_empty_page_comes_before_the_part_that_opens_the_next_page():
     for shuffle in [(4, 3, 2, 1, 0), (2, 0, 4, 1, 3), (1, 3, 0, 2, 4)]:
         result = ordering.best_order([pages[i] for i in shuffle])
         assert [shuffle[i] for i in result.order] == [0, 1, 2, 3, 4]
+
+
+def test_a_page_break_in_mid_sentence_is_joined_by_the_words_french_puts_side_by_side():
+    # issue 13's hard case: every break falls mid-sentence after a singular determiner, where word classes
+    # cannot choose ("de la | mise" and "de la | service" are both a determiner and a noun)
+    def written(head: str, tail: str) -> PageText:
+        return PageText(head=head, tail=tail, markers=(), lines=22, fill=0.96, tail_end=0.95)
+
+    pages = [
+        written(
+            "Objet : le plan de propreté des rues\nLe conseil municipal a voté en mars un plan",
+            "les équipes de nettoiement sont désormais\norganisées dans le cadre de la",
+        ),
+        written(
+            "mise en œuvre du plan, qui prévoit deux passages\npar semaine dans chaque rue du centre",
+            "les encombrants sont enlevés sur rendez-vous\net les dépôts sauvages signalés au",
+        ),
+        written(
+            "service de la voirie, qui dresse un procès-verbal\net engage des poursuites contre leurs auteurs",
+            "les horaires de collecte seront affichés\ndans chaque immeuble et dans les locaux du",
+        ),
+        written(
+            "quartier avant la fin de l'année.\nUn premier bilan sera présenté en décembre",
+            "au conseil municipal, avec les chiffres\nde la collecte et des plaintes reçues.",
+        ),
+    ]
+    for shuffle in [(3, 2, 1, 0), (0, 2, 1, 3), (2, 0, 3, 1)]:
+        result = ordering.best_order([pages[i] for i in shuffle])
+        assert [shuffle[i] for i in result.order] == [0, 1, 2, 3]
+        assert result.confidence >= 0.5  # not sent to review: without the word pairs, 0-2-1-3 ties
+
+
+def test_word_pair_association_follows_french_usage_and_is_silent_on_unknown_words():
+    assert association("la", "mise") > 1.0
+    assert association("la", "service") < -1.0  # "service" is masculine
+    assert association("des", "usagers") > association("la", "usagers")
+    assert association("d'", "usage") > 0.0  # an elided article touches the next page's word
+    assert association("la", "xqzvw") == 0.0  # a misread word says nothing
+    assert ordering.word_pair_link("organisées dans le cadre de la", "mise en œuvre") > 0.0
+    assert ordering.word_pair_link("une phrase finie.", "Mise en œuvre") == 0.0  # punctuation: not a pair

@@ -52,6 +52,18 @@ def _handwriting_reader() -> Check:
     return Check(title, True, detail, "make setup")
 
 
+def _word_pairs() -> Check:
+    """The table of French word pairs that reading order weighs at a mid-sentence page join."""
+    from anonymat.text import bigrams
+
+    title = t("doctor.word_pairs")
+    try:
+        words, pairs = bigrams.size()
+    except (OSError, KeyError, ValueError) as exc:
+        return Check(title, False, f"{type(exc).__name__}: {exc}", "make setup (reinstall anonymat)")
+    return Check(title, True, t("doctor.word_pairs_count", words=words, pairs=pairs), "make setup")
+
+
 def run_checks() -> list[Check]:
     checks: list[Check] = []
     version = tools.program_version("tesseract")
@@ -74,6 +86,7 @@ def run_checks() -> list[Check]:
     )
     checks.append(_python_module("tesserocr", t("doctor.tesserocr"), "make setup"))
     checks.append(_handwriting_reader())
+    checks.append(_word_pairs())
     checks.append(_python_module("zxingcpp", t("doctor.zxing"), "make setup"))
     checks.append(_python_module("pyzbar.pyzbar", t("doctor.zbar"), f"{APT} libzbar0"))
     checks.append(_python_module("pikepdf", t("doctor.pikepdf"), "make setup"))

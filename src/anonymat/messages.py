@@ -530,6 +530,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "lecteur d'écriture manuscrite (rapidocr, pour l'ordre de lecture)",
         "en": "handwriting reader (rapidocr, for reading order)",
     },
+    "doctor.word_pairs": {
+        "fr": "paires de mots françaises (Wiktionnaire, pour l'ordre de lecture)",
+        "en": "French word pairs (Wiktionary, for reading order)",
+    },
+    "doctor.word_pairs_count": {"fr": "{words} mots, {pairs} paires", "en": "{words} words, {pairs} pairs"},
     "doctor.zxing": {"fr": "zxing-cpp (lecteur de codes-barres)", "en": "zxing-cpp (barcode reader)"},
     "doctor.zbar": {
         "fr": "libzbar (second lecteur de codes-barres)",

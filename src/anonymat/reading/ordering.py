@@ -9,7 +9,8 @@ Scores are log-odds (natural log) added together:
 - `end_scores`: a tail that ends a sentence, a partly filled page, a conclusion, a closing formula;
 - `link_matrix`: whether page j's head continues page i's tail (agreement on the sentence state at the
   break, a hyphenated word completed, plausible word classes across the break, a plural determiner
-  agreeing with the next word, a heading on i's last line followed by text);
+  agreeing with the next word, how often French puts the two words at the join side by side
+  (`word_pair_link`, counts from the French Wiktionary), a heading on i's last line followed by text);
 - the outline (`outline_combos`, `outline_scores`): the markers of all pages are read together (each
   section heading appears once, so a misread "II)" or an orphan "B." is settled by the other pages); for
   each joint reading, a page showing an earlier marker comes before one showing a later marker, adjacent
@@ -49,6 +50,7 @@ from anonymat.reading.outline import (
 )
 from anonymat.reading.pagemarks import label_scores, strip_running_lines
 from anonymat.reading.sequence import sequence_scores
+from anonymat.text.bigrams import association
 from anonymat.text.handwriting import LineReader
 from anonymat.text.textlines import (  # noqa: F401  (OCR_BAND_PX, find_line_bands: used through ordering)
     OCR_BAND_PX,
@@ -99,6 +101,7 @@ HYPHEN_FUZZY = 0.8  # similarity a hyphen-joined word needs to a frequent French
 FRESH_ON = True
 FRESH_FILL = 0.75  # a page written down to less than this share is part-empty
 FRESH_BONUS = 1.0  # log-odds that a part-empty page is followed by the page that opens with a heading
+PAIR_WEIGHT = 0.75  # share of the word-pair association (text.bigrams) across an unpunctuated join
 LINES_FOR_SHARE = 10  # the copy's fullest page must hold this many lines for line counts to say how full
 
 
@@ -305,6 +308,17 @@ def boundary_link(tail: str, head: str) -> float:
     return 0.0 if punct else syntax_link(fa, fb)
 
 
+def word_pair_link(tail: str, head: str) -> float:
+    """How much more often French puts the head's first word right after the tail's last word than chance
+    would (text.bigrams, log-ratio), when nothing is written between them: "de la | mise" gains, "de la |
+    usagers" loses. 0 across punctuation and for words the table does not know."""
+    word, punct = last_word(tail)
+    _, first = first_word(head)
+    if not word or not first or punct:
+        return 0.0
+    return association(word, first)
+
+
 SUBJECTS = frozenset("je tu il elle on nous vous ils elles".split())
 # what follows a subject pronoun: a verb, or the clitics and negation that come before one
 _AFTER_SUBJECT = frozenset("ne n se s y en le la les l lui leur me m te t nous vous".split())
@@ -410,6 +424,7 @@ def link_matrix(pages: Sequence[PageText]) -> np.ndarray:
                 links[i, j] = (
                     _agreement(tails[i], heads[j])
                     + boundary_link(pages[i].tail, pages[j].head)
+                    + PAIR_WEIGHT * word_pair_link(pages[i].tail, pages[j].head)
                     + title_link(pages[i], pages[j])
                     + (fresh_page_link(pages[i], pages[j], most) if FRESH_ON else 0.0)
                 )
