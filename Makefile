@@ -56,8 +56,8 @@ test-all: setup-dev
 	$(PY) -m pytest -q -m ''
 
 lint: setup-dev
-	.venv/bin/ruff check src tests bench
-	.venv/bin/ruff format --check src tests bench
+	.venv/bin/ruff check src tests bench tools
+	.venv/bin/ruff format --check src tests bench tools
 	.venv/bin/mypy src
 
 samples: setup
