@@ -597,3 +597,9 @@ def test_word_pair_association_follows_french_usage_and_is_silent_on_unknown_wor
     assert association("la", "xqzvw") == 0.0  # a misread word says nothing
     assert ordering.word_pair_link("organisées dans le cadre de la", "mise en œuvre") > 0.0
     assert ordering.word_pair_link("une phrase finie.", "Mise en œuvre") == 0.0  # punctuation: not a pair
+
+
+def test_a_date_cut_at_the_page_end_links_the_month_to_the_year_on_the_next_page():
+    assert boundary_link("les obligations fixées par le décret du 23 avril", "2019 fixe désormais") == 2.0
+    assert boundary_link("le décret a été publié en avril.", "2019 fut une année") < 2.0
+    assert boundary_link("nous avons compté", "2019 personnes") < 2.0

@@ -68,6 +68,7 @@ from anonymat.text.words import (
     CONJUNCTIONS,
     DETERMINERS,
     FUNCTION_WORDS,
+    MONTHS,
     NO_END,
     PREPOSITIONS,
     SENTENCE_OPENERS,
@@ -285,6 +286,8 @@ def boundary_link(tail: str, head: str) -> float:
         if near and zipf(near[0]) > min(zipf(a), zipf(b)):
             return 1.5  # a word cut at the line end, completed through OCR errors ("adminis-" | "tratiom")
         return 0.0
+    if not punct and fold(a) in MONTHS and re.fullmatch(r"1[5-9]\d\d|20\d\d", b):
+        return 2.0  # a date cut at the page end: "le 23 avril | 2019 fixe ..."
     if zipf(a) < 2.0 and zipf(b) < 2.0 and zipf(a + b) >= 3.0 and not punct:
         return 2.0  # a word cut without a hyphen, e.g. "adminis" / "tration"
     fa, fb = fold(a), fold(b)
