@@ -597,6 +597,8 @@ def test_word_pair_association_follows_french_usage_and_is_silent_on_unknown_wor
     assert association("la", "xqzvw") == 0.0  # a misread word says nothing
     assert ordering.word_pair_link("organisées dans le cadre de la", "mise en œuvre") > 0.0
     assert ordering.word_pair_link("une phrase finie.", "Mise en œuvre") == 0.0  # punctuation: not a pair
+    # a heading (or a sentence whose stop OCR lost) before a capital: the corpus has no pair across sentences
+    assert ordering.word_pair_link("1) État d'avancement des travaux", "Le remplacement des appuis") == 0.0
 
 
 def test_a_date_cut_at_the_page_end_links_the_month_to_the_year_on_the_next_page():

@@ -314,12 +314,12 @@ def boundary_link(tail: str, head: str) -> float:
 def word_pair_link(tail: str, head: str) -> float:
     """How much more often French puts the head's first word right after the tail's last word than chance
     would (text.bigrams, log-ratio), when nothing is written between them: "de la | mise" gains, "de la |
-    usagers" loses. 0 across punctuation and for words the table does not know; weighed by how far the two
+    usagers" loses. 0 across punctuation, before a capital and for words the table does not know; weighed by how far the two
     lines read can be believed (`line_trust`: a lone "L" read from a speck is no article)."""
     word, punct = last_word(tail)
     _, first = first_word(head)
-    if not word or not first or punct:
-        return 0.0
+    if not word or not first or punct or (first[0].isupper() and fold(first[0]) in CASE_RELIABLE):
+        return 0.0  # a capital opens a sentence (a heading or a lost final stop before it): no pair
     trust = min(line_trust(_edge_line(tail, True)), line_trust(_edge_line(head, False))) if TRUST_ON else 1.0
     return trust * association(word, first)
 
