@@ -605,3 +605,26 @@ def test_a_date_cut_at_the_page_end_links_the_month_to_the_year_on_the_next_page
     assert boundary_link("les obligations fixées par le décret du 23 avril", "2019 fixe désormais") == 2.0
     assert boundary_link("le décret a été publié en avril.", "2019 fut une année") < 2.0
     assert boundary_link("nous avons compté", "2019 personnes") < 2.0
+
+
+def test_without_the_word_pair_table_doctor_fails_and_ordering_still_runs(monkeypatch):
+    from anonymat import doctor
+    from anonymat.text import bigrams
+
+    monkeypatch.setattr(bigrams, "DATA", "data/absent.npz")
+    bigrams._load.cache_clear()
+    bigrams.association.cache_clear()
+    try:
+        check = next(c for c in doctor.run_checks() if c.name.startswith("paires de mots"))
+        assert not check.ok and "absent.npz" in check.detail and check.required
+        assert association("la", "mise") == 0.0
+        pages = [
+            PageText("Objet : le plan de propreté", "sont organisées dans le cadre de la", (), 22, 0.96),
+            PageText("mise en œuvre du plan, qui prévoit", "un bilan sera présenté en juin.", (), 22, 0.96),
+        ]
+        assert ordering.best_order(pages).order == [0, 1]
+    finally:
+        monkeypatch.undo()
+        bigrams._load.cache_clear()
+        bigrams.association.cache_clear()
+    assert association("la", "mise") > 1.0

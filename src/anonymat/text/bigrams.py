@@ -21,9 +21,12 @@ PRIOR = 1.0  # pseudo-count added to the observed and the expected count of a pa
 LOW, HIGH = -3.0, 2.0  # log-ratio bounds: one pair never decides a whole order
 
 
+DATA = "data/fr-bigrams.npz"
+
+
 class _Table:
     def __init__(self) -> None:
-        with resources.files("anonymat.text").joinpath("data/fr-bigrams.npz").open("rb") as handle:
+        with resources.files("anonymat.text").joinpath(DATA).open("rb") as handle:
             data = np.load(handle)
             words = [str(w) for w in data["words"]]
             self.counts = data["word_counts"]
@@ -40,13 +43,19 @@ class _Table:
 
 
 @functools.cache
-def _table() -> _Table:
-    return _Table()
+def _load() -> _Table | str:
+    """The table, or why it could not be read (a broken install: `anonymat doctor` says so)."""
+    try:
+        return _Table()
+    except (OSError, KeyError, ValueError) as exc:
+        return f"{DATA}: {type(exc).__name__}: {exc}"
 
 
 def size() -> tuple[int, int]:
-    """(words, pairs) in the table; raises OSError when the data file is missing."""
-    table = _table()
+    """(words, pairs) in the table; OSError when it cannot be read."""
+    table = _load()
+    if isinstance(table, str):
+        raise OSError(table)
     return table.size, len(table.pairs)
 
 
@@ -62,7 +71,9 @@ def _word(word: str, tail: bool) -> str:
 def association(before: str, after: str) -> float:
     """log (seen + 1) / (expected + 1) for `after` right after `before`, bounded to [LOW, HIGH]; 0 when
     either word is rare or unknown (a misread word says nothing)."""
-    table = _table()
+    table = _load()
+    if isinstance(table, str):  # without the table, reading order falls back on word classes alone
+        return 0.0
     a, b = table.index.get(_word(before, True)), table.index.get(_word(after, False))
     if a is None or b is None or min(table.counts[a], table.counts[b]) < MIN_COUNT:
         return 0.0
