@@ -16,7 +16,6 @@ import numpy as np
 
 from anonymat.text.words import fold
 
-MIN_COUNT = 20  # a word seen less often says nothing (the table keeps no rarer word)
 PRIOR = 1.0  # pseudo-count added to the observed and the expected count of a pair
 LOW, HIGH = -3.0, 2.0  # log-ratio bounds: one pair never decides a whole order
 
@@ -70,12 +69,12 @@ def _word(word: str, tail: bool) -> str:
 @functools.lru_cache(maxsize=50000)
 def association(before: str, after: str) -> float:
     """log (seen + 1) / (expected + 1) for `after` right after `before`, bounded to [LOW, HIGH]; 0 when
-    either word is rare or unknown (a misread word says nothing)."""
+    either word is not in the table (seen under 20 times, or misread: it says nothing)."""
     table = _load()
     if isinstance(table, str):  # without the table, reading order falls back on word classes alone
         return 0.0
     a, b = table.index.get(_word(before, True)), table.index.get(_word(after, False))
-    if a is None or b is None or min(table.counts[a], table.counts[b]) < MIN_COUNT:
+    if a is None or b is None:
         return 0.0
     expected = float(table.counts[a]) * float(table.counts[b]) / table.total
     ratio = math.log((table.pair_count(a, b) + PRIOR) / (expected + PRIOR))
