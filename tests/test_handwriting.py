@@ -146,3 +146,24 @@ def test_doctor_reports_the_handwriting_reader(monkeypatch, tmp_path):
     monkeypatch.setenv("ANONYMAT_READER", "tesseract")
     check = next(c for c in doctor.run_checks() if c.name.startswith("lecteur d'écriture manuscrite"))
     assert check.ok
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real-handwriting is not present")
+@pytest.mark.skipif(not handwriting.is_available("rapidocr"), reason="rapidocr is not installed")
+def test_a_piece_reads_the_same_whatever_is_read_with_it():
+    """A line start is read alike alone and beside a wide line (read in one batch, the short piece was
+    padded to the wide one's width, and its text changed with what else the page held)."""
+    import cv2
+    from bench.evaluate_real import alto_lines, polygon_crop
+
+    page = REAL / "copiste-dun-jour" / "wikitexte_0031_1"
+    gray = cv2.imread(str(page.with_suffix(".jpg")), cv2.IMREAD_GRAYSCALE)
+    crops = [polygon_crop(gray, polygon) for polygon, _ in alto_lines(page.with_suffix(".xml"))[:6]]
+    starts = [c[:, : c.shape[1] // 3] for c in crops[:4]]
+    height = min(c.shape[0] for c in crops)
+    wide = np.concatenate([c[:height] for c in crops], axis=1)  # six lines end to end
+    reader = handwriting.RapidReader()
+    alone = [reader.read([s])[0] for s in starts]
+    together = reader.read([*starts, wide, wide])[:4]
+    assert together == alone
+    assert all(alone)
