@@ -628,3 +628,17 @@ def test_without_the_word_pair_table_doctor_fails_and_ordering_still_runs(monkey
         bigrams._load.cache_clear()
         bigrams.association.cache_clear()
     assert association("la", "mise") > 1.0
+
+
+def test_a_sentence_opener_cut_at_the_page_end_links_to_its_second_word():
+    # "De plus", "En effet": the page ends on the first word of a new sentence, the next page completes it
+    assert (
+        boundary_link("ont déjà engagé des démarches comparables. De", "plus, les retours d'expérience")
+        == 2.0
+    )
+    assert boundary_link("montre des situations trés contrastées. En", "effet, les agents") == 2.0
+    assert boundary_link("Tout", "d'abord, il faut rappeler") == 2.0  # alone on the last line
+    # the same two words inside a sentence are no locution: the hausse "de | plus de 10 %"
+    assert boundary_link("une hausse de", "plus de dix pour cent") < 2.0
+    assert boundary_link("ont déjà engagé des démarches comparables. De", "nombreux agents") < 2.0
+    assert boundary_link("comparables. De.", "plus, les retours") < 2.0  # a stop after it: no cut sentence

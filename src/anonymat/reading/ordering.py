@@ -269,6 +269,30 @@ def _word_before_last(text: str) -> str:
     return words[-2] if len(words) >= 2 else ""
 
 
+# two-word openers of a French sentence (locutions adverbiales): when a page ends on the first word of a
+# new sentence, the next page's first word completes it (the word-pair counts come from definitions, which
+# hold few sentences opening this way: "de | plus" is below chance there)
+OPENING_LOCUTIONS = frozenset(
+    tuple(p.split())
+    for p in (
+        "de plus", "de meme", "de fait", "en effet", "en outre", "en revanche", "en somme", "en conclusion",
+        "en definitive", "en particulier", "en premier", "en second", "en dernier", "en resume", "en fait",
+        "en consequence", "en bref", "par ailleurs", "par consequent", "par exemple", "par contre",
+        "par suite", "au contraire", "au total", "au final", "du reste", "tout d", "pour conclure",
+        "pour autant",
+    )
+)  # fmt: skip
+
+
+def _opens_last_sentence(tail: str, word: str) -> bool:
+    """Whether `word`, the tail's last word, is capitalised and starts its sentence (a stop before it)."""
+    lines = split_lines(tail)
+    if not lines or not word[:1].isupper():
+        return False
+    before = lines[-1][: lines[-1].rfind(word)].rstrip()
+    return not before or before[-1] in ".!?:"
+
+
 def boundary_link(tail: str, head: str) -> float:
     """Word-level evidence that `head` continues `tail`: hyphen completion, word classes across the break."""
     word, punct = last_word(tail)
@@ -286,6 +310,12 @@ def boundary_link(tail: str, head: str) -> float:
         if near and zipf(near[0]) > min(zipf(a), zipf(b)):
             return 1.5  # a word cut at the line end, completed through OCR errors ("adminis-" | "tratiom")
         return 0.0
+    if (
+        not punct
+        and (fold(a), fold(b).split("'")[0]) in OPENING_LOCUTIONS
+        and _opens_last_sentence(tail, word)
+    ):
+        return 2.0  # a sentence opener cut at the page end: "… comparables. De | plus, les retours …"
     if not punct and fold(a) in MONTHS and re.fullmatch(r"1[5-9]\d\d|20\d\d", b):
         return 2.0  # a date cut at the page end: "le 23 avril | 2019 fixe ..."
     if zipf(a) < 2.0 and zipf(b) < 2.0 and zipf(a + b) >= 3.0 and not punct:
