@@ -642,3 +642,43 @@ def test_a_sentence_opener_cut_at_the_page_end_links_to_its_second_word():
     assert boundary_link("une hausse de", "plus de dix pour cent") < 2.0
     assert boundary_link("ont déjà engagé des démarches comparables. De", "nombreux agents") < 2.0
     assert boundary_link("comparables. De.", "plus, les retours") < 2.0  # a stop after it: no cut sentence
+
+
+def copy_of_two_texts() -> list[PageText]:
+    """An essay (I, II, conclusion) and then a second answer opening mid-page with its own heading and
+    its own "I." (a copy answering two questions). Written for this test."""
+    return [
+        PageText(
+            "Sujet : la semaine de quatre jours peut-elle\nLongtemps réservée à quelques services, la\nsemaine",
+            "ce qu'elle apporte, puis les limites qui\nen imposent l'encadrement.",
+            (), 9, 0.39, 0.35, 0.0,
+        ),
+        PageText(
+            "I. Un outil au service des agents\nD'abord, la semaine de quatre jours permet\naux agents de mieux",
+            "ceux qui ne peuvent pas en profiter.\nPar ailleurs, le collectif de travail y perd. Les échanges infor-",
+            (("I", 0.02), ("II", 0.69)), 22, 0.97, 0.99, 0.0,
+        ),
+        PageText(
+            "mels, qui permettent de régler vite un\nproblème, se font plus rares pour les nou-\nveaux arrivants.",
+            "A. Les raisons du changement\nD'abord, l'enquête menée l'an dernier auprès de huit cents usagers a",
+            (("conclusion", 0.42), ("heading", 0.69), ("A", 0.91)), 21, 0.97, 0.93, 0.0,
+        ),
+        PageText(
+            "montré une forte demande d'ouverture le samedi\nmatin. Les créneaux du mardi après-midi, en",
+            "I. Le calendrier des travaux\nLa reprise des bétons dégradés sous le tablier est réalisée aux deux tiers.",
+            (("B", 0.33), ("heading", 0.55), ("I", 0.8)), 22, 0.97, 0.95, 0.0,
+        ),
+    ]  # fmt: skip
+
+
+def test_a_copy_of_two_texts_is_not_read_as_one_outline():
+    # read as one plan, the second text's "I." must come before the essay's "II." and the copy ends too
+    # early; each text having its own plan, only the headings' links across a break are kept
+    from anonymat.reading.outline import several_texts
+
+    pages = copy_of_two_texts()
+    assert several_texts(pages)
+    assert not several_texts(memo_pages())
+    for perm in itertools.permutations(range(len(pages))):
+        result = ordering.best_order([pages[p] for p in perm])
+        assert [perm[i] for i in result.order] == [0, 1, 2, 3]

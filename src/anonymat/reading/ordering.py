@@ -47,6 +47,7 @@ from anonymat.reading.outline import (
     outline_combos,
     outline_scores,
     parse_marker,
+    several_texts,
 )
 from anonymat.reading.pagemarks import label_scores, strip_running_lines
 from anonymat.reading.sequence import sequence_scores
@@ -507,10 +508,11 @@ def _ranked_orders(pages: Sequence[PageText]) -> tuple[list[tuple[float, list[in
     n = len(pages)
     start, end, links, label_before = _text_scores(pages)
     exact = n <= EXACT_MAX_PAGES
+    one_text = not several_texts(pages)
     scored: dict[tuple[int, ...], float] = {}
     readings = []
     for weight, positions in outline_combos(pages, MAX_COMBOS if n <= 8 else 3):
-        outline = outline_scores(positions, weight)
+        outline = outline_scores(positions, weight, one_text)
         arrays = (
             start + outline.start,
             links + outline.links,
@@ -561,6 +563,7 @@ def order_score(order: Sequence[int], pages: Sequence[PageText]) -> float:
     """Total score of one order (the quantity best_order maximises); for tests and diagnostics."""
     start, end, links, label_before = _text_scores(pages)
     combos = outline_combos(pages, MAX_COMBOS if len(pages) <= 8 else 3)
+    one_text = not several_texts(pages)
     return max(
         outline.log_weight
         + _path_score(
@@ -570,7 +573,7 @@ def order_score(order: Sequence[int], pages: Sequence[PageText]) -> float:
             end + outline.end,
             outline.before + label_before,
         )
-        for outline in (outline_scores(positions, weight) for weight, positions in combos)
+        for outline in (outline_scores(positions, weight, one_text) for weight, positions in combos)
     )
 
 

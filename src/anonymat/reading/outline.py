@@ -381,8 +381,27 @@ class OutlineScores:
     before: np.ndarray  # [i, j] = 1 when page i's markers all come before page j's
 
 
-def outline_scores(positions: Sequence[list[int]], weight: float) -> OutlineScores:
-    """Start, end, link and precedence terms of one joint reading (one position list per page)."""
+def several_texts(pages: Sequence[PageText]) -> bool:
+    """Whether the copy holds more than one text (a copy answering several questions): heading lines on
+    two pages, or heading lines below a section marker or a conclusion on one page (a text ends above, the
+    next one opens)."""
+    headed = [p for p in pages if any(kind == "heading" for kind, _ in p.markers)]
+    if len(headed) >= 2:
+        return True
+    for page in headed:
+        body = [y for kind, y in page.markers if kind != "heading" and kind != "intro"]
+        if body and any(kind == "heading" and y > min(body) for kind, y in page.markers):
+            return True
+    return False
+
+
+def outline_scores(positions: Sequence[list[int]], weight: float, one_text: bool = True) -> OutlineScores:
+    """Start, end, link and precedence terms of one joint reading (one position list per page).
+
+    With several texts in the copy (`one_text` False) each has its own outline: a page's markers may
+    belong to either, so only the links between consecutive headings across a break are kept (I.B on one
+    page's foot, II at the next page's head); which page comes first overall, and where the plan ends, are
+    left to the text."""
     n = len(positions)
     start, end = np.zeros(n), np.zeros(n)
     links, before = np.zeros((n, n)), np.zeros((n, n))
@@ -407,6 +426,8 @@ def outline_scores(positions: Sequence[list[int]], weight: float) -> OutlineScor
                 links[i, j] = 1.0
             elif first > last:
                 links[i, j] = -1.0  # a heading missing between adjacent pages (or missed by OCR)
+    if not one_text:
+        start[:], end[:], before[:] = 0.0, 0.0, 0.0
     return OutlineScores(math.log(weight), start, end, links, before)
 
 
@@ -414,6 +435,7 @@ def precedence_matrix(pages: Sequence[PageText]) -> np.ndarray:
     """[i, j] = probability, from the outline markers read jointly, that page i comes before page j."""
     n = len(pages)
     before = np.zeros((n, n))
+    one_text = not several_texts(pages)
     for weight, positions in outline_combos(pages):
-        before += weight * outline_scores(positions, weight).before
+        before += weight * outline_scores(positions, weight, one_text).before
     return before
