@@ -682,3 +682,20 @@ def test_a_copy_of_two_texts_is_not_read_as_one_outline():
     for perm in itertools.permutations(range(len(pages))):
         result = ordering.best_order([pages[p] for p in perm])
         assert [perm[i] for i in result.order] == [0, 1, 2, 3]
+
+
+def test_an_i_before_an_apostrophe_is_ocr_s_l_and_says_nothing_of_case():
+    # "I'humidité" is no French word: OCR read a handwritten "l'" (or "L'"), so the head is no sentence start
+    def page(head: str) -> PageText:
+        return PageText(head, "la suite.", (), 20, 0.95)
+
+    assert head_evidence(page("I'humidité de l'automne risquait de ralentir")) == 0.0
+    assert head_evidence(page("L'humidité de l'automne risquait de ralentir")) < 0.0
+    tail = "qu'après la mise en peinture. Le peintre a indiqué que"
+    misread = link_matrix(
+        [page("Le chantier"), PageText("x", tail, (), 20, 0.95), page("I'humidité de l'automne")]
+    )
+    capital = link_matrix(
+        [page("Le chantier"), PageText("x", tail, (), 20, 0.95), page("L'humidité de l'automne")]
+    )
+    assert misread[1, 2] > capital[1, 2] + 1.0

@@ -175,6 +175,13 @@ def tail_evidence(page: PageText) -> float:
     return score
 
 
+def _elided_i(head: str) -> bool:
+    """Whether the head opens on "I'" before a letter: no French word, OCR's reading of a handwritten "l'"
+    or "L'" ("I'humidité"), whose case is then unknown."""
+    lines = split_lines(head)
+    return bool(lines) and re.match(r"\W*I['’][^\W\d_]", lines[0]) is not None
+
+
 def head_evidence(page: PageText) -> float:
     """Log-likelihood ratio that the page's first line continues a sentence (vs starts one)."""
     punct, word = first_word(page.head)
@@ -188,7 +195,9 @@ def head_evidence(page: PageText) -> float:
     trust = readability(page.head) * (1.0 if is_known(word) else 0.35)
     if re.match(r"\W*" + re.escape(word) + r"-[^\W\d_]", split_lines(page.head)[0]) and first.isupper():
         trust = 0.0  # a compound place name ("Saint-Aubin ..."): capital mid-sentence too
-    if first.isalpha() and fold(first) in CASE_RELIABLE:
+    if _elided_i(page.head):
+        pass  # "I'" is OCR's "l'" or "L'": its case says nothing
+    elif first.isalpha() and fold(first) in CASE_RELIABLE:
         score += 2.0 * trust if first.islower() else -2.3 * trust
     elif first.isalpha():
         score += 0.5 * trust if first.islower() else -0.5 * trust
@@ -350,6 +359,8 @@ def word_pair_link(tail: str, head: str) -> float:
     """
     word, punct = last_word(tail)
     _, first = first_word(head)
+    if first and _elided_i(head):
+        first = "l"  # "I'humidité": OCR's "l'"
     if not word or not first or punct or (first[0].isupper() and fold(first[0]) in CASE_RELIABLE):
         return 0.0  # a capital opens a sentence (a heading or a lost final stop before it): no pair
     trust = min(line_trust(_edge_line(tail, True)), line_trust(_edge_line(head, False))) if TRUST_ON else 1.0
