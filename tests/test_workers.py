@@ -64,3 +64,39 @@ def test_a_page_error_raised_in_a_worker_is_said_in_the_runs_language(tmp_path, 
     finally:
         messages.set_language(before)
     assert [e.startswith(expected) for e in errors] == [True, True], errors
+
+
+class _FlakyWorkers:
+    """Stands in for the pool (a fake, for the logic): an item starting with "boom" kills a worker, and
+    until restart() the broken pool refuses new items, as ProcessPoolExecutor.submit does."""
+
+    jobs = 2
+
+    def __init__(self) -> None:
+        self.broken = False
+
+    def submit(self, func, item):
+        from concurrent.futures import Future
+
+        if self.broken:
+            raise BrokenProcessPool("refused")
+        future: Future = Future()
+        if item.startswith("boom"):
+            self.broken = True
+            future.set_exception(BrokenProcessPool("a worker died"))
+        else:
+            future.set_result(func(item))
+        return future
+
+    def restart(self) -> None:
+        self.broken = False
+
+
+def test_items_refused_by_a_pool_a_crash_just_broke_are_run_again():
+    # the crash of a queued item breaks the pool while the next items are being queued: they are refused
+    # at once, and run again on the new pool instead of ending the batch
+    items = ["a", "boom", "b", "c", "d"]
+    results = list(
+        workers._run_on(_FlakyWorkers(), str.upper, items, on_crash=lambda item: f"crashed on {item}")
+    )
+    assert results == ["A", "crashed on boom", "B", "C", "D"]

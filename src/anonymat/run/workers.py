@@ -99,11 +99,31 @@ class Workers:
         return self._pool.submit(func, item)
 
     def restart(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        _stop(self._pool)
         self._pool = self._start()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        _stop(self._pool)
+
+
+STOP_SECONDS = 30.0  # how long a worker may take to finish its item and exit once the pool stops
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers, and never wait forever for one.
+
+    After a worker died, CPython 3.11's pool can wait without end for another worker that never got the
+    order to stop (a race with the worker started to replace the dead one; seen once in the test suite,
+    the run then hung in shutdown). Each worker is given STOP_SECONDS to finish and exit, then killed.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # CPython keeps its workers here
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(5.0)
 
 
 @contextlib.contextmanager
@@ -161,7 +181,7 @@ def _run_on(workers: Workers, func: Callable, items: list, on_crash: Callable[[A
     upcoming = iter(items)
     while True:
         for item in itertools.islice(upcoming, window - len(queue)):
-            queue.append((item, workers.submit(func, item)))
+            queue.append((item, _submit(workers, func, item)))
         if not queue:
             return
         item, future = queue.popleft()
@@ -180,6 +200,17 @@ def _run_on(workers: Workers, func: Callable, items: list, on_crash: Callable[[A
                 done: Future = Future()
                 done.set_result(_run_alone(workers, func, other, on_crash))
                 queue.append((other, done))
+
+
+def _submit(workers: Workers, func: Callable, item: Any) -> Future:
+    """The item's future; when a queued item has just killed a worker, the pool refuses new work, and
+    the item's future says so, to be run again once the pool is replaced (as the items queued with it)."""
+    try:
+        return workers.submit(func, item)
+    except BrokenProcessPool as exc:
+        refused: Future = Future()
+        refused.set_exception(exc)
+        return refused
 
 
 def _run_alone(workers: Workers, func: Callable, item: Any, on_crash: Callable[[Any], Any] | None) -> Any:
