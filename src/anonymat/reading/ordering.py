@@ -320,17 +320,13 @@ def boundary_link(tail: str, head: str) -> float:
         if near and zipf(near[0]) > min(zipf(a), zipf(b)):
             return 1.5  # a word cut at the line end, completed through OCR errors ("adminis-" | "tratiom")
         return 0.0
-    if (
-        not punct
-        and (fold(a), fold(b).split("'")[0]) in OPENING_LOCUTIONS
-        and _opens_last_sentence(tail, word)
-    ):
+    fa, fb = fold(a), fold(b)
+    if not punct and (fa, fb.split("'")[0]) in OPENING_LOCUTIONS and _opens_last_sentence(tail, word):
         return 2.0  # a sentence opener cut at the page end: "… comparables. De | plus, les retours …"
-    if not punct and fold(a) in MONTHS and re.fullmatch(r"1[5-9]\d\d|20\d\d", b):
+    if not punct and fa in MONTHS and re.fullmatch(r"1[5-9]\d\d|20\d\d", b):
         return 2.0  # a date cut at the page end: "le 23 avril | 2019 fixe ..."
     if zipf(a) < 2.0 and zipf(b) < 2.0 and zipf(a + b) >= 3.0 and not punct:
         return 2.0  # a word cut without a hyphen, e.g. "adminis" / "tration"
-    fa, fb = fold(a), fold(b)
     if not (is_known(a) and is_known(b)):
         return 0.0
     if (fa, fb) in (("ce", "qui"), ("ce", "que"), ("ce", "qu"), ("ce", "dont")) and not punct:
