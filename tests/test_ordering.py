@@ -684,6 +684,26 @@ def test_a_copy_of_two_texts_is_not_read_as_one_outline():
         assert [perm[i] for i in result.order] == [0, 1, 2, 3]
 
 
+def test_headings_seen_once_each_still_order_a_copy_of_several_texts():
+    # two texts, one numbering its parts I, II and the other A., B., C.: each numbering still goes up in
+    # reading order, whichever text each heading belongs to
+    from anonymat.reading.outline import family_precedence
+
+    def page(*markers: tuple[str, float]) -> PageText:
+        return PageText("Le texte", "la suite", markers, 20, 0.95)
+
+    pages = [page(("II", 0.3)), page(("heading", 0.1), ("I", 0.5)), page(("B", 0.4)), page(("A", 0.2))]
+    before = family_precedence(pages)
+    assert before[1, 0] == 1.0 and before[0, 1] == 0.0  # I before II
+    assert before[3, 2] == 1.0 and before[2, 3] == 0.0  # A. before B.
+    assert before[1, 2] == 0.0 and before[0, 3] == 0.0  # nothing across two numberings
+    # the second text numbers its parts anew: its "I." says nothing of where the first text's "II." is
+    restarted = family_precedence([page(("I", 0.2)), page(("II", 0.5)), page(("heading", 0.1), ("I", 0.4))])
+    assert not restarted.any()
+    fixture = family_precedence(copy_of_two_texts())  # "I" on pages 1 and 3; "A." on page 2, "B." on 3
+    assert fixture[1].sum() == 0.0 and fixture[2, 3] == 1.0
+
+
 def test_an_i_before_an_apostrophe_is_ocr_s_l_and_says_nothing_of_case():
     # "I'humidité" is no French word: OCR read a handwritten "l'" (or "L'"), so the head is no sentence start
     def page(head: str) -> PageText:

@@ -42,6 +42,7 @@ from anonymat.reading.outline import (
     LETTER_OFFSET,
     MAX_COMBOS,
     PART_RANK,
+    family_precedence,
     heading_evidence,
     opening_page,
     outline_combos,
@@ -553,16 +554,20 @@ def _path_score(
 
 
 def _text_scores(pages: Sequence[PageText]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """start, end, links and the precedence of page labels and numbered headings; running headers and
-    labels are left out of the text the continuity signals read."""
+    """start, end, links and the precedence of page labels and numbered headings (and, in a copy of
+    several texts, of the outline headings that do not repeat); running headers and labels are left out
+    of the text the continuity signals read."""
     label_start, label_end, label_before = label_scores(pages)
     number_start, number_links, number_before = sequence_scores(pages)
+    before = label_before + number_before
+    if several_texts(pages):
+        before = before + family_precedence(pages)
     text = strip_running_lines(pages)
     return (
         start_scores(text) + label_start + number_start,
         end_scores(text) + label_end,
         link_matrix(text) + number_links,
-        label_before + number_before,
+        before,
     )
 
 

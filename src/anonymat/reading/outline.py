@@ -395,6 +395,26 @@ def several_texts(pages: Sequence[PageText]) -> bool:
     return False
 
 
+def family_precedence(pages: Sequence[PageText]) -> np.ndarray:
+    """[i, j] = 1 when page i's headings of one family (I, II, III or A., B., C.) all come before page j's,
+    for each family whose headings never repeat in the copy. In a copy of several texts the joint outline
+    says nothing (each text has its own plan), but a numbering seen once each still goes up in reading
+    order, whichever text its headings belong to; a family seen twice (two texts numbering their parts)
+    is left out."""
+    n = len(pages)
+    before = np.zeros((n, n))
+    for family in (PART_RANK, LETTER_OFFSET):
+        per_page = [[family[kind] for kind, _ in page.markers if kind in family] for page in pages]
+        seen = [rank for ranks in per_page for rank in ranks]
+        if len(seen) < 2 or len(seen) != len(set(seen)) or any(r != sorted(r) for r in per_page):
+            continue
+        for i, mine in enumerate(per_page):
+            for j, other in enumerate(per_page):
+                if i != j and mine and other and max(mine) < min(other):
+                    before[i, j] = 1.0
+    return before
+
+
 def outline_scores(positions: Sequence[list[int]], weight: float, one_text: bool = True) -> OutlineScores:
     """Start, end, link and precedence terms of one joint reading (one position list per page).
 
