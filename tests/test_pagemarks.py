@@ -132,3 +132,15 @@ def test_a_last_line_sharing_one_word_with_another_page_is_not_a_footer():
     stripped = strip_running_lines(pages)
     assert stripped[0].tail == pages[0].tail
     assert stripped[1].tail == pages[1].tail
+
+
+def test_last_lines_sharing_a_phrase_are_not_a_running_footer():
+    # two pages of the same copy end "... classes sur rendez-vous." and "... sur rendez-vous une fois par
+    # mois.": a phrase in common, of about the same length, yet not one line repeated at the foot
+    pages = [
+        page("Le lundi reste", "au catalogage et à l'accueil des\nclasses sur rendez-vous."),
+        page("Les encombrants", "sont enlevés\ns sur rendez-vous une fois par mois."),
+    ]
+    stripped = strip_running_lines(pages)
+    assert stripped[0].tail == pages[0].tail
+    assert stripped[1].tail == pages[1].tail

@@ -21,6 +21,7 @@ ORDINALS = {"premiere": 1, "premier": 1, "deuxieme": 2, "seconde": 2, "second": 
             "quatrieme": 4, "cinquieme": 5, "sixieme": 6, "septieme": 7, "huitieme": 8}  # fmt: skip
 RUNNING_LENGTHS = 0.5  # the shorter of two repeating edge lines holds at least this share of the longer's
 RUNNING_SIMILARITY = 72  # rapidfuzz partial ratio of two edge lines (letters and digits) that repeat
+RUNNING_WHOLE = 65  # ... and their whole-line ratio: a running line repeats whole, not one phrase of it
 TRAILING_STRENGTH = 0.7  # an "n/m" at the end of a title line (it may be a ratio in the text)
 LABEL_WEIGHT = 0.75  # share of PREC_WEIGHT a pair of page labels weighs (OCR misreads digits)
 
@@ -175,11 +176,13 @@ def strip_running_lines(pages: Sequence[PageText]) -> list[PageText]:
             return False
         others = same_end + (other_end if sum(c.isdigit() for c in key) >= 2 else [])
         # of about the same length too: a last line "direction." is not the footer of a page whose last line
-        # ends "... et la direction générale." (a word, not a line, in common)
+        # ends "... et la direction générale." (a word, not a line, in common); and alike as a whole: "classes
+        # sur rendez-vous." and "sur rendez-vous une fois par mois." share a phrase, not a line
         return any(
             len(other) >= 6
             and min(len(key), len(other)) >= RUNNING_LENGTHS * max(len(key), len(other))
             and fuzz.partial_ratio(key, other) >= RUNNING_SIMILARITY
+            and fuzz.ratio(key, other) >= RUNNING_WHOLE
             for other in others
         )
 
