@@ -122,25 +122,25 @@ def test_a_label_line_is_not_read_as_the_last_words():
     assert stripped[0].tail_end == 0.8  # the label's short line no longer says "paragraph end"
 
 
-def test_a_last_line_sharing_one_word_with_another_page_is_not_a_footer():
-    # "direction." closes page 1; page 2's last line ends "... la direction générale.": a word in common,
-    # not a running footer, so page 1 still ends a sentence on a short line
-    pages = [
-        page("Les agents seront", "présentées lors d'un prochain comité de\ndirection."),
-        page("Le service propose", "entre le service informatique et la direction générale."),
-    ]
-    stripped = strip_running_lines(pages)
-    assert stripped[0].tail == pages[0].tail
-    assert stripped[1].tail == pages[1].tail
-
-
-def test_last_lines_sharing_a_phrase_are_not_a_running_footer():
-    # two pages of the same copy end "... classes sur rendez-vous." and "... sur rendez-vous une fois par
-    # mois.": a phrase in common, of about the same length, yet not one line repeated at the foot
-    pages = [
-        page("Le lundi reste", "au catalogage et à l'accueil des\nclasses sur rendez-vous."),
-        page("Les encombrants", "sont enlevés\ns sur rendez-vous une fois par mois."),
-    ]
+@pytest.mark.parametrize(
+    "tails",
+    [
+        # "direction." closes page 1; page 2's last line ends "... la direction générale.": a word in
+        # common, not a running footer, so page 1 still ends a sentence on a short line
+        (
+            "présentées lors d'un prochain comité de\ndirection.",
+            "entre le service informatique et la direction générale.",
+        ),
+        # "... classes sur rendez-vous." and "... sur rendez-vous une fois par mois.": a phrase in common, of
+        # about the same length, yet not one line repeated at the foot of both pages
+        (
+            "au catalogage et à l'accueil des\nclasses sur rendez-vous.",
+            "sont enlevés\ns sur rendez-vous une fois par mois.",
+        ),
+    ],
+)
+def test_last_lines_sharing_a_word_or_a_phrase_are_not_a_running_footer(tails: tuple[str, str]):
+    pages = [page("Les agents seront", tails[0]), page("Le service propose", tails[1])]
     stripped = strip_running_lines(pages)
     assert stripped[0].tail == pages[0].tail
     assert stripped[1].tail == pages[1].tail
