@@ -8,7 +8,8 @@ scaled by the image height), read by `ordering.page_text`, shuffled, and ordered
 With `--pipeline`, pages go through the pipeline's own analysis instead (its orientation, deskew,
 registration and masking: the page texts `make eval` orders), which is slower.
 Prints the exact-order share, the mean Kendall tau, the wrong orders given with confidence >= 0.5 and the
-right orders flagged for review (confidence < 0.5).
+right orders flagged for review (confidence < 0.5), and, in the orders sent to review, how many of the
+wrong and of the right joins the report marks as doubtful.
 `--cache` stores the page texts so the scoring can be re-run without OCR. `--oracle` also orders the same
 copies with the generator's true first and last words of each page in place of what was read (the other
 page facts unchanged), per font beside the reader's: the gap is what reading loses. This script reads the
@@ -37,6 +38,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from anonymat.reading import ordering  # noqa: E402
+from anonymat.review.report_html import JOIN_DOUBT_BELOW  # noqa: E402
 
 WRITING_MM = (12.0, 110.0, 198.0, 290.0)
 
@@ -169,6 +171,22 @@ def document_breaks(truth: dict) -> dict[str, bool]:
     return out
 
 
+def count_joins(joins: list[int], result: ordering.OrderResult, predicted: list[int]) -> None:
+    """In an order sent to review (confidence < 0.5), the joins the report marks as doubtful (probability
+    below report_html.JOIN_DOUBT_BELOW): joins = [wrong marked, wrong, right marked, right]."""
+    if result.confidence >= 0.5:
+        return
+    for link, a, b in zip(result.links, predicted, predicted[1:], strict=False):
+        marked = link.probability is not None and link.probability < JOIN_DOUBT_BELOW
+        slot = 2 if b == a + 1 else 0
+        joins[slot] += marked
+        joins[slot + 1] += 1
+
+
+def joins_line(joins: list[int]) -> str:
+    return f"wrong joins marked {joins[0]} of {joins[1]}, right joins marked {joins[2]} of {joins[3]}"
+
+
 def evaluate(
     texts: dict[str, list[dict]],
     fonts: dict[str, str],
@@ -178,6 +196,7 @@ def evaluate(
 ) -> None:
     exact, taus, confident_wrong, total, by_font = 0, [], 0, 0, {}
     confidences = []
+    joins = [0, 0, 0, 0]
     by_break: dict[bool, list[int]] = {}
     for number, dicts in texts.items():
         pages = [ordering.PageText(**{**d, "markers": tuple(tuple(m) for m in d["markers"])}) for d in dicts]
@@ -191,6 +210,7 @@ def evaluate(
             exact += ok
             taus.append(kendall_tau(predicted))
             confidences.append((result.confidence, ok))
+            count_joins(joins, result, predicted)
             confident_wrong += (not ok) and result.confidence >= 0.5
             stats = by_font.setdefault(fonts.get(number, "?"), [0, 0])
             stats[0] += ok
@@ -208,6 +228,7 @@ def evaluate(
     print(f"wrong orders with confidence >= 0.5: {confident_wrong}")
     flagged_right = sum(1 for c, ok in confidences if ok and c < 0.5)
     print(f"right orders flagged (confidence < 0.5): {flagged_right} of {exact}")
+    print(f"in orders sent to review: {joins_line(joins)}")
     for low, high in ((0, 0.5), (0.5, 0.9), (0.9, 1.01)):
         band = [ok for c, ok in confidences if low <= c < high]
         if band:

@@ -42,7 +42,7 @@ from anonymat.reading import ordering  # noqa: E402
 from anonymat.text import handwriting, textlines  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from evaluate_order import kendall_tau  # noqa: E402
+from evaluate_order import count_joins, joins_line, kendall_tau  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("ANONYMAT_REAL_PAGES", ROOT.parent / "shared" / "real-handwriting"))
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
@@ -243,6 +243,7 @@ def score_order(stats: dict, pages: list, perm: list[int]) -> tuple[ordering.Ord
     stats["taus"].append(kendall_tau(predicted))
     stats["wrong_conf"] += (not ok) and result.confidence >= 0.5
     stats["flagged"] += ok and result.confidence < 0.5
+    count_joins(stats["joins"], result, predicted)
     return result, predicted, ok
 
 
@@ -254,7 +255,7 @@ def score_orders(
     for document in documents:
         pages = [as_page(t[key]) for t in texts[document["id"]]]
         stats = sets.setdefault(set_name(document), {"orders": 0, "exact": 0, "taus": [], "wrong_conf": 0,
-                                                     "flagged": 0, "chance": []})  # fmt: skip
+                                                     "flagged": 0, "chance": [], "joins": [0, 0, 0, 0]})  # fmt: skip
         for perm in shuffles_of(len(pages), shuffles, document["id"]):
             result, predicted, ok = score_order(stats, pages, perm)
             stats["chance"].append(1.0 / float(np.prod(range(1, len(pages) + 1))))
@@ -277,7 +278,8 @@ def report_orders(rows: list[tuple[str, dict[str, dict]]]) -> None:
             print(
                 f"{name:<28} {source:<16} {s['orders']:>6} {s['exact'] / s['orders']:>6.1%} "
                 f"{statistics.mean(s['taus']):>6.3f} {s['wrong_conf']:>10} "
-                f"{s['flagged']:>6} of {s['exact']:<5} {statistics.mean(s['chance']):>6.1%}"
+                f"{s['flagged']:>6} of {s['exact']:<5} {statistics.mean(s['chance']):>6.1%}  "
+                f"{joins_line(s['joins'])}"
             )
 
 

@@ -79,7 +79,9 @@ def main() -> None:
         width = float(statistics.quantiles([len(t) for t in lines], n=5)[3]) if len(lines) > 4 else 40.0
         rng = random.Random(document["id"])
         name = SHORT.get(document["collection"], document["collection"])
-        stats = sets.setdefault(name, {"orders": 0, "exact": 0, "taus": [], "wrong_conf": 0, "flagged": 0})
+        stats = sets.setdefault(
+            name, {"orders": 0, "exact": 0, "taus": [], "wrong_conf": 0, "flagged": 0, "joins": [0, 0, 0, 0]}
+        )
         for cut in range(args.cuts):
             chunks = cut_pages(lines, rng.choice((2, 3, 4)), rng)
             if chunks is None:

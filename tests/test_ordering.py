@@ -374,6 +374,44 @@ def test_log_partition_matches_brute_force(n):
     assert ordering._log_partition(start, links, end, before, 2.0) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_join_probabilities_match_brute_force(n):
+    # the share of the tempered score mass, over every order, of the orders in which b follows a directly
+    rng = np.random.default_rng(10 + n)
+    start, end = rng.normal(size=n), rng.normal(size=n)
+    links = rng.normal(size=(n, n))
+    np.fill_diagonal(links, -np.inf)
+    before = (rng.uniform(size=(n, n)) < 0.2).astype(float)
+    np.fill_diagonal(before, 0)
+    exact = _brute_force(start, links, end, before)
+    weights = np.exp(np.array([score for score, _ in exact]) / ordering.TEMPERATURE)
+    expected = np.zeros((n, n))
+    for weight, (_, order) in zip(weights, exact, strict=True):
+        for a, b in itertools.pairwise(order):
+            expected[a, b] += weight
+    expected /= weights.sum()
+    joins = ordering.join_probabilities([(0.0, (start, links, end, before))])
+    assert joins == pytest.approx(expected, abs=1e-9)
+    # every page but the last of an order is followed by exactly one page
+    assert joins.sum() == pytest.approx(n - 1)
+
+
+def test_a_join_the_text_does_not_support_is_given_a_low_probability():
+    pages = memo_pages()
+    result = best_order(pages)
+    assert result.order == list(range(len(pages)))
+    assert all(0.0 <= link.probability <= 1.0 for link in result.links)
+    # two interchangeable middle pages: the joins around them are as likely one way as the other
+    first = PageText("Ville de Valbourg\nDirection\nle 3 février 2024", "les travaux de", (), 22, 0.95)
+    middle = PageText("la commune sont engagés,", "les travaux de", (), 22, 0.95)
+    last = PageText("la commune sont engagés.", "fin du propos.", (), 22, 0.3, tail_end=0.3)
+    doubtful = best_order([first, middle, middle, last])
+    assert doubtful.links[0].probability < 0.6
+    assert min(link.probability for link in result.links) > max(
+        link.probability for link in doubtful.links[:2]
+    )
+
+
 def test_confidence_falls_with_many_close_orders():
     # same margin between the best two orders, but more orders close behind: less confidence
     pages = memo_pages()[:3]

@@ -250,6 +250,36 @@ def _with_copies_to_check(out: Path, tmp_path: Path, review_all: bool = False) -
     return work, numbers, review
 
 
+def test_a_join_less_likely_than_not_is_drawn_as_doubtful(processed, tmp_path):
+    """Within a copy to check, the joins its order is least sure of are marked, by their probability
+    over every order when the manifest gives it (a join can score below zero and still be likely), else
+    by a negative continuity score (copies of more than 12 pages, manifests written before)."""
+    out, _truth, _code = processed
+    work, _numbers, review = _with_copies_to_check(out, tmp_path)
+    path = work / f"{review}.json"
+    manifest = json.loads(path.read_text())
+    links = manifest["order"]["links"]
+    assert len(links) >= 2
+    assert all(0.0 <= link["probability"] <= 1.0 for link in links)  # `process` wrote them
+    for link in links:
+        del link["probability"]
+        link["score"] = 0.5
+    links[0].update(score=-0.4, probability=0.8)  # evidence against, but the other orders are worse
+    links[1].update(score=0.9, probability=0.3)  # a good join, but another order is likelier
+    if len(links) > 2:
+        links[2]["score"] = -0.2  # no probability: its score decides
+    path.write_text(json.dumps(manifest))
+    html = write_report(work).read_text(encoding="utf-8")
+    block = html.split(f'id="copy-{review}"', 1)[1].split("</section>", 1)[0]
+    figures = re.findall(r'<figure class="join-pair( weak)?">.*?<figcaption>(.*?)</figcaption>', block)
+    assert len(figures) == len(links)
+    weak = [bool(w) for w, _ in figures]
+    assert weak[:3] == [False, True, True][: len(links)]
+    assert escape(t("report.join_probability", p="30%")) in figures[1][1]
+    assert escape(t("report.join_weak")) in figures[1][1]
+    assert escape(t("report.join_weak")) not in figures[0][1]
+
+
 def test_report_in_headless_chromium(processed, tmp_path):
     """Open report.html from disk: every picture loads; the copy to check shows its reason in plain words
     first, the end of each page beside the start of the next (readable crops), the exact fix command,

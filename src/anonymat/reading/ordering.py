@@ -115,6 +115,9 @@ class Link:
     score: float
     tail_words: str
     head_words: str
+    # the probability that `before` follows `after` directly, summed over every order (`join_probabilities`);
+    # None beyond EXACT_MAX_PAGES, where the orders are not all summed
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -486,12 +489,13 @@ def best_order(pages: Sequence[PageText]) -> OrderResult:
         return OrderResult([], 0.0, "continuity", [])
     if n == 1:
         return OrderResult([0], 1.0, "single", [])
-    ranked, log_probability = _ranked_orders(pages)
+    ranked, log_probability, readings = _ranked_orders(pages)
     pages = strip_running_lines(pages)
     order = ranked[0][1]
     probability = math.exp(min(0.0, log_probability))
     confidence = max(0.0, 2.0 * probability - 1.0)
     links = link_matrix(pages)
+    joins = join_probabilities(readings) if n <= EXACT_MAX_PAGES else None
     result_links = [
         Link(
             a,
@@ -499,15 +503,20 @@ def best_order(pages: Sequence[PageText]) -> OrderResult:
             float(links[a, b]),
             _edge_words(pages[a].tail, last=True),
             _edge_words(pages[b].head, last=False),
+            None if joins is None else float(round(joins[a, b], 4)),
         )
         for a, b in zip(order, order[1:], strict=False)
     ]
     return OrderResult(list(order), float(round(confidence, 4)), "continuity", result_links)
 
 
-def _ranked_orders(pages: Sequence[PageText]) -> tuple[list[tuple[float, list[int]]], float]:
+Reading = tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _ranked_orders(pages: Sequence[PageText]) -> tuple[list[tuple[float, list[int]]], float, list[Reading]]:
     """The best and runner-up orders over all joint outline readings (an order scores its best reading),
-    and the log-probability of the best order with scores tempered, the joint readings taken as a mixture.
+    the log-probability of the best order with scores tempered, the joint readings taken as a mixture, and
+    the readings (log weight; start, links, end, precedence scores).
 
     The solver runs once per joint reading, each giving its two best orders; the best order overall and
     the best other order are among those, so the runner-up is exact too. The sum over all orders is exact
@@ -518,7 +527,7 @@ def _ranked_orders(pages: Sequence[PageText]) -> tuple[list[tuple[float, list[in
     exact = n <= EXACT_MAX_PAGES
     one_text = not several_texts(pages)
     scored: dict[tuple[int, ...], float] = {}
-    readings = []
+    readings: list[Reading] = []
     for weight, positions in outline_combos(pages, MAX_COMBOS if n <= 8 else 3):
         outline = outline_scores(positions, weight, one_text)
         arrays = (
@@ -540,7 +549,7 @@ def _ranked_orders(pages: Sequence[PageText]) -> tuple[list[tuple[float, list[in
         ]
     else:
         total = [s / TEMPERATURE for s in scored.values()] + mass
-    return ranked, float(_logsumexp(np.array(mass)) - _logsumexp(np.array(total)))
+    return ranked, float(_logsumexp(np.array(mass)) - _logsumexp(np.array(total))), readings
 
 
 def _path_score(
@@ -657,6 +666,50 @@ def _log_partition(
         step = _logsumexp(total[subset][:, None] + scaled[:, free], axis=0)
         total[subset | (1 << free), free] = step - late_cost[subset, free]
     return float(_logsumexp(total[full] + end / temperature))
+
+
+def _join_log_sums(
+    start: np.ndarray, links: np.ndarray, end: np.ndarray, before: np.ndarray, temperature: float
+) -> tuple[np.ndarray, float]:
+    """[a, b] = log of the sum, over the orders where page b directly follows page a, of exp(score /
+    temperature); and the log of the sum over all orders (`_log_partition`). Forward sums over the subsets
+    placed so far (ending on a page), backward sums over the ways to place the rest, joined at each step."""
+    n = len(start)
+    full = (1 << n) - 1
+    masks = np.arange(1 << n)
+    in_set = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
+    late_cost = PREC_WEIGHT * ((~in_set).astype(float) @ before) / temperature
+    scaled = links / temperature
+    forward = np.full((1 << n, n), -np.inf)
+    forward[1 << np.arange(n), np.arange(n)] = start / temperature - late_cost[0]
+    for subset in range(1, full):
+        free = np.flatnonzero(~in_set[subset])
+        step = _logsumexp(forward[subset][:, None] + scaled[:, free], axis=0)
+        forward[subset | (1 << free), free] = step - late_cost[subset, free]
+    # backward[S, j]: the rest of an order that has placed the pages of S and ended on j
+    backward = np.full((1 << n, n), -np.inf)
+    backward[full] = end / temperature
+    # entering[S, b]: placing b right after the pages of S, then everything after it
+    entering = np.full((1 << n, n), -np.inf)
+    for subset in range(full - 1, 0, -1):
+        free = np.flatnonzero(~in_set[subset])
+        entering[subset, free] = backward[subset | (1 << free), free] - late_cost[subset, free]
+        backward[subset] = _logsumexp(scaled[:, free] + entering[subset, free][None, :], axis=1)
+    pairs = _logsumexp(forward[:, :, None] + entering[:, None, :], axis=0) + scaled
+    return pairs, float(_logsumexp(forward[full] + end / temperature))
+
+
+def join_probabilities(readings: Sequence[Reading]) -> np.ndarray:
+    """[a, b] = probability that page b directly follows page a: the tempered scores summed over every
+    order in which it does, over the sum over all orders, the joint outline readings taken as a mixture
+    (as for the order's confidence). A join can be likely while the whole order is not: in a long copy
+    many orders share most of their joins. Exact, so for copies of up to EXACT_MAX_PAGES pages."""
+    sums = [_join_log_sums(*arrays, TEMPERATURE) for _, arrays in readings]
+    weights = np.array([log_weight / TEMPERATURE for log_weight, _ in readings])
+    joined = _logsumexp(np.stack([w + pairs for w, (pairs, _) in zip(weights, sums, strict=True)]), axis=0)
+    total = _logsumexp(np.array([w + z for w, (_, z) in zip(weights, sums, strict=True)]))
+    with np.errstate(invalid="ignore"):
+        return np.clip(np.nan_to_num(np.exp(joined - total)), 0.0, 1.0)
 
 
 def _beam(

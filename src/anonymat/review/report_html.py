@@ -113,7 +113,11 @@ JS = """
 })();
 """
 
-WEAK_LINK = 0.0  # a negative continuity score is evidence against the join: drawn as doubtful
+# a join is drawn as doubtful when it is less likely than not (its probability over every order, manifests
+# of copies of up to 12 pages), or, with no probability (longer copies, older manifests), when its
+# continuity score is negative: evidence against the join
+JOIN_DOUBT_BELOW = 0.5
+WEAK_LINK = 0.0
 
 
 def render_html(
@@ -294,6 +298,21 @@ def _command(text: str) -> str:
     )
 
 
+def _join_caption(i: int, link: dict[str, Any] | None) -> tuple[str, bool]:
+    """The caption of the join of pages i and i + 1, and whether it is drawn as doubtful."""
+    caption = t("report.join", a=i, b=i + 1)
+    if link is None:
+        return caption, False
+    score, probability = float(link.get("score", 0.0)), link.get("probability")
+    if probability is not None:
+        weak = float(probability) < JOIN_DOUBT_BELOW
+        caption += " · " + t("report.join_probability", p=f"{float(probability):.0%}")
+    else:
+        weak = score < WEAK_LINK
+        caption += " · " + t("report.join_score", score=f"{score:.2f}")
+    return caption + (" · " + t("report.join_weak") if weak else ""), weak
+
+
 def _copy_block(
     manifest: Manifest,
     thumbs: list[str | None],
@@ -351,13 +370,7 @@ def _copy_block(
         for i in range(1, len(crops)):
             tail, head = crops[i - 1][1], crops[i][0]
             link = links.get((entry_label(pages[i - 1]), entry_label(pages[i]))) if i < len(pages) else None
-            score = float(link.get("score", 0.0)) if link else None
-            weak = score is not None and score < WEAK_LINK
-            caption = t("report.join", a=i, b=i + 1)
-            if score is not None:
-                caption += " · " + t("report.join_score", score=f"{score:.2f}")
-            if weak:
-                caption += " · " + t("report.join_weak")
+            caption, weak = _join_caption(i, link)
             out.append(
                 f'<figure class="join-pair{" weak" if weak else ""}"><div class="pair">'
                 f'<a href="{e(pdf)}#page={i}"><img class="crop tail" src="{e(tail)}" alt="" width="720"></a>'

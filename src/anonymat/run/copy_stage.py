@@ -63,6 +63,7 @@ def order_copy(copy: Copy) -> None:
             "score": round(float(link.score), 3),
             "tail_words": link.tail_words,
             "head_words": link.head_words,
+            **({} if link.probability is None else {"probability": round(link.probability, 3)}),
         }
         for link in result.links
     ]
