@@ -9,10 +9,13 @@ conclusion), in the development fonts (held_out_fonts=False).
 - `--texts bank`: the bank's memo texts in the development fonts, as long as the held-out fonts set's
   copies (seed 43, in eval-out/dev-bank): the development twin of the held-out fonts set.
 
+- `--capitals`: the same copies with every hand printing in block capitals, unaccented (as many
+  candidates write; eval-out/dev-bank-capitals with `--texts bank`).
+
 Unlike bench/evaluate_heldout.py, these numbers may be used for tuning.
 
     .venv/bin/python bench/evaluate_devtext.py [--texts dev-apart|bank] [--out DIR] [--copies 40]
-        [--seed 41 (dev-apart) | 43 (bank)] [--readers rapidocr]
+        [--seed 41 (dev-apart) | 43 (bank)] [--readers rapidocr] [--capitals]
 
 Writes the corpus once (same seed, same bytes), then runs bench/evaluate_order.py on it with each reader
 (ANONYMAT_READER), with the oracle beside (the generator's true first and last words) and a cache of the
@@ -43,18 +46,29 @@ def main() -> int:
     parser.add_argument("--readers", default="rapidocr")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--shuffles", type=int, default=3)
+    parser.add_argument("--capitals", action="store_true", help="every hand prints in block capitals")
     args = parser.parse_args()
     apart = args.texts == "dev-apart"
-    out = args.out or ROOT / "eval-out" / ("dev-apart" if apart else "dev-bank")
+    name = ("dev-apart" if apart else "dev-bank") + ("-capitals" if args.capitals else "")
+    out = args.out or ROOT / "eval-out" / name
     seed = args.seed if args.seed is not None else 41 if apart else 43
     if not (out / "truth.json").is_file():
         start = time.monotonic()
-        make_corpus(out, args.copies, seed, pages_per_copy=(2, 9), jobs=args.jobs, texts=args.texts)
+        make_corpus(
+            out,
+            args.copies,
+            seed,
+            pages_per_copy=(2, 9),
+            jobs=args.jobs,
+            texts=args.texts,
+            capitals=args.capitals,
+        )
         print(
             f"{args.texts} corpus: {args.copies} copies, {'dev' if apart else 'bank'} texts in the development "
             f"fonts, seed {seed}, in {out} ({time.monotonic() - start:.0f} s)"
         )
-    return order_runs(out, args.readers, args.jobs, args.shuffles, f"{args.texts} synthetic set")
+    title = f"{args.texts} synthetic set" + (", written in block capitals" if args.capitals else "")
+    return order_runs(out, args.readers, args.jobs, args.shuffles, title)
 
 
 if __name__ == "__main__":

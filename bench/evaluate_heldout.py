@@ -4,9 +4,11 @@
 - `fonts`: the bank's memo texts (seed 31, in --out);
 - `texts`: the held-out memo texts (synth/heldout_text.py: a report, a letter, an essay, minutes, written
   apart from the bank; other headings and structures, copies without a conclusion, breaks at paragraph
-  ends, words cut with a hyphen at line ends; seed 37, in --texts-out).
+  ends, words cut with a hyphen at line ends; seed 37, in --texts-out);
+- `capitals`: the `fonts` copies with every hand printing in block capitals, unaccented (in
+  eval-out/held-out-capitals).
 
-    .venv/bin/python bench/evaluate_heldout.py [--sets fonts,texts] [--out eval-out/held-out]
+    .venv/bin/python bench/evaluate_heldout.py [--sets fonts,texts,capitals] [--out eval-out/held-out]
         [--texts-out eval-out/held-out-texts] [--copies 16] [--readers rapidocr,tesseract]
 
 Writes each corpus once (same seed, same bytes), then runs bench/evaluate_order.py on it with each reader
@@ -36,7 +38,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=31)
     parser.add_argument("--texts-out", type=Path, default=ROOT / "eval-out" / "held-out-texts")
     parser.add_argument("--texts-seed", type=int, default=37)
-    parser.add_argument("--sets", default="fonts,texts")
+    parser.add_argument("--sets", default="fonts,texts,capitals")
     parser.add_argument("--readers", default="rapidocr,tesseract")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--shuffles", type=int, default=3)
@@ -45,13 +47,17 @@ def main() -> int:
     if not fonts:
         print(f"no held-out font installed ({', '.join(HELD_OUT_FONTS)}; make setup): skipped")
         return 0
-    corpora = {"fonts": (args.out, args.seed, False), "texts": (args.texts_out, args.texts_seed, True)}
+    corpora = {
+        "fonts": (args.out, args.seed, False, False),
+        "texts": (args.texts_out, args.texts_seed, True, False),
+        "capitals": (args.out.parent / "held-out-capitals", args.seed, False, True),
+    }
     for name in [n for n in args.sets.split(",") if n]:
-        out, seed, texts = corpora[name]
+        out, seed, texts, capitals = corpora[name]
         if not (out / "truth.json").is_file():
             make_corpus(out, args.copies, seed, pages_per_copy=(2, 9), jobs=args.jobs, held_out_fonts=True,
-                        held_out_texts=texts)  # fmt: skip
-            kind = "held-out texts" if texts else "the bank's texts"
+                        held_out_texts=texts, capitals=capitals)  # fmt: skip
+            kind = ("held-out texts" if texts else "the bank's texts") + (" in capitals" if capitals else "")
             print(
                 f"held-out corpus: {args.copies} copies, {kind} in {', '.join(fonts)}, seed {seed}, in {out}"
             )
@@ -63,12 +69,12 @@ def main() -> int:
 
 def order_runs(out: Path, readers: str, jobs: int, shuffles: int, title: str) -> int:
     """bench/evaluate_order.py on the corpus in `out` with each reader (ANONYMAT_READER, comma-separated
-    names), the oracle beside, the page texts cached in OUT/texts-READER.json; its exit code."""
+    names), the oracle and the texts in capitals beside, the page texts cached in OUT/texts-READER.json; its exit code."""
     for reader in [r for r in readers.split(",") if r]:
         print(f"\n== {title}, reader {reader}")
         cache = out / f"texts-{reader}.json"
         cmd = [sys.executable, str(ROOT / "bench" / "evaluate_order.py"), str(out), "--jobs", str(jobs),
-               "--shuffles", str(shuffles), "--cache", str(cache), "--oracle"]  # fmt: skip
+               "--shuffles", str(shuffles), "--cache", str(cache), "--oracle", "--capitals"]  # fmt: skip
         code = subprocess.call(cmd, env={**os.environ, "ANONYMAT_READER": reader})
         if code:
             return code

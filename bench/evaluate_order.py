@@ -12,7 +12,8 @@ right orders flagged for review (confidence < 0.5), and, in the orders sent to r
 wrong and of the right joins the report marks as doubtful.
 `--cache` stores the page texts so the scoring can be re-run without OCR. `--oracle` also orders the same
 copies with the generator's true first and last words of each page in place of what was read (the other
-page facts unchanged), per font beside the reader's: the gap is what reading loses. This script reads the
+page facts unchanged), per font beside the reader's: the gap is what reading loses. `--capitals` also
+orders the texts read upper-cased (a hand writing in block capitals, at the text level). This script reads the
 truth; ordering.py never does.
 """
 
@@ -256,6 +257,15 @@ def oracle_texts(texts: dict[str, list[dict]], truth: dict) -> dict[str, list[di
     return out
 
 
+def in_capitals(texts: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The page texts upper-cased: the letters' case lost, words and punctuation kept (text level only: a
+    real hand in capitals is also read differently)."""
+    return {
+        n: [{**d, "head": d["head"].upper(), "tail": d["tail"].upper()} for d in dicts]
+        for n, dicts in texts.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
@@ -264,6 +274,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="JSON file of page texts: read if present, else written")
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--oracle", action="store_true", help="also order from the true text (per font)")
+    parser.add_argument("--capitals", action="store_true", help="also order the texts read, upper-cased")
     parser.add_argument(
         "--pipeline", action="store_true", help="prepare pages as the pipeline does, not from the truth"
     )
@@ -287,6 +298,9 @@ def main() -> None:
     if args.oracle:
         print("oracle (the generator's true first and last words of each page):")
         evaluate(oracle_texts(texts, truth), fonts, args.shuffles, args.verbose, breaks)
+    if args.capitals:
+        print("in block capitals (the same page texts as read, upper-cased: a hand that writes in capitals):")
+        evaluate(in_capitals(texts), fonts, args.shuffles, args.verbose, breaks)
 
 
 if __name__ == "__main__":

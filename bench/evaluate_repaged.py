@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -35,7 +36,8 @@ def document_lines(data: Path, document: dict) -> list[str]:
     for page in document["pages"]:
         for _, text in alto_lines(data / page["alto"]):
             text = text.strip()
-            if text and parse_label(text) is None and "texte" not in text.lower()[:12]:
+            reference = "texte" in text.lower()[:12] or re.search(r"wiki\s*texte", text, re.IGNORECASE)
+            if text and parse_label(text) is None and not reference:
                 out.append(text)
     return out
 

@@ -51,6 +51,15 @@ def test_dev_documents_fill_the_pages(n_pages):
     assert " ".join(first) in starts  # a dev document, not a held-out one
 
 
+@pytest.mark.skipif(not available_fonts(), reason="development fonts not installed")
+def test_a_hand_in_block_capitals_writes_unaccented_capitals_and_needs_more_room():
+    name, path = sorted(available_fonts().items())[0]
+    small = Hand(name, path, 200, np.random.default_rng(1))
+    capitals = Hand(name, path, 200, np.random.default_rng(1), capitals=True)
+    assert capitals.clean("À l'œuvre, l'élève écrit") == "A L'OEUVRE, L'ELEVE ECRIT"
+    assert capitals.word_width("collectivité", 0) > small.word_width("collectivité", 0)
+
+
 @pytest.mark.skipif(
     sorted(available_fonts(held_out=True))[:1] != ["ecolier"], reason="held-out font ecolier not installed"
 )

@@ -18,6 +18,7 @@ from anonymat.reading.ordering import (
     link_matrix,
     start_scores,
     tail_evidence,
+    word_pair_link,
 )
 from anonymat.reading.outline import heading_evidence, parse_marker
 from anonymat.text import words
@@ -120,6 +121,34 @@ def test_head_continuation_and_new_sentence():
     assert head_evidence(town) == pytest.approx(0.0)  # a place name's capital: no evidence either way
 
 
+def test_a_page_written_in_block_capitals_gives_no_evidence_from_case():
+    # every word of a hand in capitals starts with one: the case of a page's first letter says nothing
+    assert words.in_capitals("LA COMMUNE SONT CONCERNÉS PAR CETTE MESURE")
+    assert not words.in_capitals("I. LES ENJEUX\nDepuis plusieurs années, la commune")  # a heading only
+    assert not words.in_capitals("ÉTÉ")  # too few letters to tell
+    cont = PageText("LA COMMUNE SONT CONCERNÉS PAR CETTE MESURE", "", (), 20, 1.0)
+    assert head_evidence(cont) > 0.0
+    new = "Depuis plusieurs années, la commune"
+    assert head_evidence(PageText(new.upper(), "", (), 20, 1.0)) > head_evidence(
+        PageText(new, "", (), 20, 1.0)
+    )
+    tail, head = "le diagnostic réalisé auprès de la", "mise en œuvre du projet de service"
+    assert word_pair_link(tail.upper(), head.upper()) == pytest.approx(word_pair_link(tail, head))
+    assert word_pair_link(tail, head) > 0.0
+
+
+def test_a_copy_written_in_block_capitals_is_ordered_as_in_small_letters():
+    pages = [
+        PageText(p.head.upper(), p.tail.upper(), p.markers, p.lines, p.fill, tail_end=p.tail_end)
+        for p in memo_pages()
+    ]
+    assert best_order(memo_pages()).confidence >= 0.5
+    for perm in ([3, 0, 5, 4, 1, 2], [5, 4, 3, 2, 1, 0], [1, 0, 3, 2, 5, 4]):
+        result = best_order([pages[i] for i in perm])
+        assert [perm[i] for i in result.order] == list(range(len(pages)))
+        assert result.confidence >= 0.5  # not sent to review for being written in capitals
+
+
 def test_hyphenated_word_completed_across_the_break():
     assert boundary_link("une véritable réorgani-", "sation des services") >= 2.0
     assert boundary_link("une véritable réorgani-", "Depuis plusieurs années") <= 0.0
@@ -186,6 +215,11 @@ def test_memo_opening_survives_ocr_errors():
         ("A cette fin", None),
         ("Les bâtiments", None),
         ("C'est pourquoi", None),
+        ("DLes enjeux", "I"),  # "I)" run into the heading's first word
+        ("DU TOUT", None),  # lines written in block capitals: words, no numerals
+        ("DONC LE PROJET", None),
+        ("DIRECTION DES SERVICES", "heading"),
+        ("hUIT JOURS", None),
     ],
 )
 def test_parse_marker(text, kind):

@@ -76,6 +76,7 @@ from anonymat.text.words import (
     SENTENCE_OPENERS,
     first_word,
     fold,
+    in_capitals,
     is_known,
     last_word,
     nearest_word,
@@ -199,14 +200,17 @@ def head_evidence(page: PageText) -> float:
     trust = readability(page.head) * (1.0 if is_known(word) else 0.35)
     if re.match(r"\W*" + re.escape(word) + r"-[^\W\d_]", split_lines(page.head)[0]) and first.isupper():
         trust = 0.0  # a compound place name ("Saint-Aubin ..."): capital mid-sentence too
+    capitals = in_capitals(page.head)
+    if capitals:
+        trust = 0.0  # written in block capitals: every word starts with one
     if _elided_i(page.head):
         pass  # "I'" is OCR's "l'" or "L'": its case says nothing
     elif first.isalpha() and fold(first) in CASE_RELIABLE:
         score += 2.0 * trust if first.islower() else -2.3 * trust
     elif first.isalpha():
         score += 0.5 * trust if first.islower() else -0.5 * trust
-    if word.islower() and fold(word) in (NO_END | {"a", "est", "sont"}):
-        score += 0.7
+    if (word.islower() or capitals) and fold(word) in (NO_END | {"a", "est", "sont"}):
+        score += 0.7 if word.islower() else 0.35  # in capitals, "LA" may open a sentence too
     elif word[0].isupper() and fold(word) in SENTENCE_OPENERS:
         score -= 1.0
     if TRUST_ON:
@@ -304,6 +308,8 @@ def _opens_last_sentence(tail: str, word: str) -> bool:
     if not lines or not word[:1].isupper():
         return False
     before = lines[-1][: lines[-1].rfind(word)].rstrip()
+    if in_capitals(tail):
+        return bool(before) and before[-1] in ".!?:"  # in block capitals only the stop tells
     return not before or before[-1] in ".!?:"
 
 
@@ -354,14 +360,17 @@ def boundary_link(tail: str, head: str) -> float:
 def word_pair_link(tail: str, head: str) -> float:
     """How much more often French puts the head's first word right after the tail's last word than chance
     would (text.bigrams, log-ratio), when nothing is written between them: "de la | mise" gains, "de la |
-    usagers" loses. 0 across punctuation, before a capital and for words the table does not know; weighed
+    usagers" loses. 0 across punctuation, before a capital (unless the hand writes in capitals) and for
+    words the table does not know; weighed
     by how far the two lines read can be believed (`line_trust`: a lone "L" read from a speck is no article).
     """
     word, punct = last_word(tail)
     _, first = first_word(head)
     if first and _elided_i(head):
         first = "l"  # "I'humidité": OCR's "l'"
-    if not word or not first or punct or (first[0].isupper() and fold(first[0]) in CASE_RELIABLE):
+    if not word or not first or punct:
+        return 0.0
+    if first[0].isupper() and fold(first[0]) in CASE_RELIABLE and not in_capitals(head):
         return 0.0  # a capital opens a sentence (a heading or a lost final stop before it): no pair
     trust = min(line_trust(_edge_line(tail, True)), line_trust(_edge_line(head, False))) if TRUST_ON else 1.0
     return trust * association(word, first)

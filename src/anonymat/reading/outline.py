@@ -153,7 +153,11 @@ def parse_marker(line_start: str) -> str | None:
         strokes = len(match.group("s")) + {"": 0, "D": 1, "h": 1, "H": 2, "W": 2}[match.group("m")]
         if match.group("m") == "W" and (match.group("s") or match.group("c") != ")"):
             strokes = 0  # "W" alone is a word's letter; "W)" is a numeral
-        closed = bool(match.group("c")) or match.group("m") in ("D", "h")
+        # "D" or "h" alone is OCR's closed "I)", also run into the heading's first word ("DLes"); before
+        # capitals it opens a word written in capitals ("DU", "DONC")
+        after = text[match.end() : match.end() + 2]
+        alone = not after[:1].isalpha() or (after[:1].isupper() and after[1:].islower())
+        closed = bool(match.group("c")) or (match.group("m") in ("D", "h") and alone)
         if closed and 1 <= strokes <= 3:
             return ("I", "II", "III")[strokes - 1]
     match = _LETTER.match(text)

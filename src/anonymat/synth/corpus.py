@@ -40,6 +40,7 @@ def make_corpus(
     held_out_fonts: bool = False,
     held_out_texts: bool = False,
     texts: str = "bank",
+    capitals: bool = False,
 ) -> dict:
     """Write synthetic scanned copies to OUTDIR/scans and their truth to OUTDIR/truth.json.
 
@@ -48,8 +49,8 @@ def make_corpus(
     (layouts.py) or "mixed": every layout but cdg-est in turn. held_out_fonts: write in the held-out fonts
     (hand.HELD_OUT_FONTS) only. texts: "bank" (the bank's memos), "held-out" (the held-out memo texts,
     heldout_text.py, for measuring only) or "dev-apart" (their development twin, dev_text.py: other
-    documents laid out the same way, to tune on); held_out_texts=True is texts="held-out". Same seed,
-    same bytes.
+    documents laid out the same way, to tune on); held_out_texts=True is texts="held-out". capitals: every
+    hand prints in block capitals (the truth keeps the text's case). Same seed, same bytes.
     OUTDIR/scans is replaced.
     """
     if copies < 1:
@@ -70,6 +71,7 @@ def make_corpus(
     plans = plan_corpus(copies, seed, (int(low), int(high)), tuple(dpi_choices), held_out_fonts)
     for plan, name in zip(plans, forms, strict=True):
         plan["form"] = name
+        plan["capitals"] = capitals
         if texts == "held-out":
             plan["held_out_text"] = True
         elif texts == "dev-apart":
@@ -120,7 +122,7 @@ def _make_copy(plan: dict, outdir: str) -> dict:
     """Render and scan every sheet of one copy; write its own files unless it goes into a PDF lot."""
     rng = np.random.default_rng(plan["seed"])
     layout = sheet_layout(plan)
-    hand = Hand(plan["font"], plan["font_path"], plan["dpi"], rng)
+    hand = Hand(plan["font"], plan["font_path"], plan["dpi"], rng, capitals=plan.get("capitals", False))
     if plan.get("held_out_text"):
         pages = layout_held_out(hand, len(plan["sheets"]), rng, layout.lines_per_page, layout.write_width_mm)
     elif plan.get("dev_text"):  # the held-out layout, on the development twin's documents

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,8 +62,11 @@ def _font_facts(path: str) -> tuple[float, frozenset[str]]:
 class Hand:
     """One writer: font, size, slant, ink. All randomness comes from the seed given at creation."""
 
-    def __init__(self, font_name: str, font_path: str, dpi: int, rng: np.random.Generator) -> None:
-        self.name, self.path, self.dpi = font_name, font_path, dpi
+    def __init__(
+        self, font_name: str, font_path: str, dpi: int, rng: np.random.Generator, capitals: bool = False
+    ) -> None:
+        """`capitals`: the writer prints in block capitals, unaccented (as many do)."""
+        self.name, self.path, self.dpi, self.capitals = font_name, font_path, dpi, capitals
         ratio, self.missing = _font_facts(font_path)
         self.xheight_mm = float(rng.uniform(2.2, 2.8))
         self.size = self.xheight_mm / ratio * dpi / 25.4  # nominal em size in px
@@ -80,6 +84,9 @@ class Hand:
         self._sizes = [max(6, int(round(v))) for v in self.size * self.size_j]
 
     def clean(self, text: str) -> str:
+        if self.capitals:
+            decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
+            text = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
         for char in self.missing:
             text = text.replace(char, _FALLBACKS[char])
         return text

@@ -89,6 +89,18 @@ def is_near(word: str, target: str) -> bool:
     return abs(len(word) - len(target)) <= limit and edit_distance(word, target) <= limit
 
 
+CAPITALS_SHARE = 0.85  # share of capital letters in text written in block capitals (OCR reads a few small)
+CAPITALS_LETTERS = 12  # letters it takes to tell
+
+
+def in_capitals(text: str) -> bool:
+    """Whether `text` is written in block capitals, as many hands write: its letters' case then says
+    nothing of where a sentence starts or of what is a heading."""
+    letters = [c for c in text if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    return len(letters) >= CAPITALS_LETTERS and capitals >= CAPITALS_SHARE * len(letters)
+
+
 def split_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if re.search(r"\w", line)]
 
