@@ -121,6 +121,15 @@ def test_head_continuation_and_new_sentence():
     assert head_evidence(town) == pytest.approx(0.0)  # a place name's capital: no evidence either way
 
 
+def test_a_word_written_or_read_without_its_accents_is_still_a_known_word():
+    # capitals are often written unaccented, and OCR drops accents from handwriting
+    for plain, accented in (("securite", "sécurité"), ("CONCERTEE", "concertée"), ("demarches", "démarches")):
+        assert words.is_known(plain)
+        assert words.zipf(plain.lower()) == pytest.approx(words.zipf(accented), abs=0.01)
+    assert words.zipf("xqzt") == 0.0
+    assert boundary_link("une véritable réorgani-", "SATION DES SERVICES") >= 2.0
+
+
 def test_a_page_written_in_block_capitals_gives_no_evidence_from_case():
     # every word of a hand in capitals starts with one: the case of a page's first letter says nothing
     assert words.in_capitals("LA COMMUNE SONT CONCERNÉS PAR CETTE MESURE")

@@ -4,6 +4,7 @@ fuzzy matching, and the first and last words of OCR text."""
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 
@@ -49,14 +50,29 @@ def fold(text: str) -> str:
 
 @functools.lru_cache(maxsize=20000)
 def zipf(word: str) -> float:
-    """wordfreq Zipf frequency of a French word (0 when unknown or when wordfreq is missing)."""
+    """wordfreq Zipf frequency of a French word (0 when unknown or when wordfreq is missing), its accents
+    optional: a word written or read without them ("securite", "DEMARCHES" in capitals) counts as the
+    commonest word that it spells once accents are stripped."""
     if not word:
         return 0.0
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # degrade: only the closed-class lists are used then
         return 4.0 if fold(word) in FUNCTION_WORDS else 0.0
-    return float(zipf_frequency(word, "fr"))
+    return max(float(zipf_frequency(word, "fr")), _unaccented().get(fold(word), 0.0))
+
+
+@functools.lru_cache(maxsize=1)
+def _unaccented() -> dict[str, float]:
+    """Zipf frequency by word folded (`fold`): the commonest French word that folds to it."""
+    from wordfreq import get_frequency_dict
+
+    best: dict[str, float] = {}
+    for word, frequency in get_frequency_dict("fr").items():
+        key = fold(word)
+        if frequency > best.get(key, 0.0):
+            best[key] = frequency
+    return {key: round(math.log10(frequency) + 9.0, 2) for key, frequency in best.items()}
 
 
 def is_known(word: str) -> bool:
