@@ -278,6 +278,9 @@ def test_a_join_less_likely_than_not_is_drawn_as_doubtful(processed, tmp_path):
     assert escape(t("report.join_probability", p="30%")) in figures[1][1]
     assert escape(t("report.join_weak")) in figures[1][1]
     assert escape(t("report.join_weak")) not in figures[0][1]
+    # the count comes first, so the reviewer knows how many joins to look at
+    count = escape(t("report.joins_doubtful", k=sum(weak), n=len(links)))
+    assert block.index(count) < block.index("join-pair")
 
 
 def test_report_in_headless_chromium(processed, tmp_path):

@@ -1489,6 +1489,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Page joins (end of one page, left; start of the next, right). "
         "If a join does not read on, find among these pictures the page that continues the sentence:",
     },
+    "report.joins_doubtful": {
+        "fr": "Raccords douteux : {k} sur {n}, à vérifier d'abord (les autres sont probables).",
+        "en": "Doubtful joins: {k} of {n}, to check first (the others are likely).",
+    },
     "report.join": {
         "fr": "fin de la page {a} → début de la page {b}",
         "en": "end of page {a} → start of page {b}",

@@ -55,7 +55,7 @@ section h2{font-size:18px;margin:0 0 6px}
 .copy-end a{display:inline-block;border:1px solid #b9c0c8;line-height:0}
 .copy-end img{width:720px;max-width:46vw;height:auto}
 .join-pair figcaption{font-size:13px;color:#1d2329;margin-top:2px}
-.join-pair.weak figcaption{color:#8a4300;font-weight:600}
+.join-pair.weak figcaption, .joins p.doubtful{color:#8a4300;font-weight:600}
 .fix{background:#f7f8fa;border:1px solid #e3e6ea;border-radius:4px;padding:6px 10px;margin:8px 0}
 .fix p{margin:2px 0}
 .cmd{display:flex;gap:8px;align-items:center;margin:2px 0 6px}
@@ -365,12 +365,19 @@ def _copy_block(
         out.append("</div></div>")
     if crops:
         links = {(lk.get("after"), lk.get("before")): lk for lk in order.links}
+        joins = [
+            _join_caption(
+                i, links.get((entry_label(pages[i - 1]), entry_label(pages[i]))) if i < len(pages) else None
+            )
+            for i in range(1, len(crops))
+        ]
+        doubtful = sum(weak for _, weak in joins)
         out.append(f'<div class="joins"><p>{e(t("report.joins"))}</p>')
+        if doubtful:
+            out.append(f'<p class="doubtful">{e(t("report.joins_doubtful", k=doubtful, n=len(joins)))}</p>')
         out.append(_end_figure(pdf, 1, crops[0][0], "head", t("report.copy_start")))
-        for i in range(1, len(crops)):
+        for i, (caption, weak) in enumerate(joins, start=1):
             tail, head = crops[i - 1][1], crops[i][0]
-            link = links.get((entry_label(pages[i - 1]), entry_label(pages[i]))) if i < len(pages) else None
-            caption, weak = _join_caption(i, link)
             out.append(
                 f'<figure class="join-pair{" weak" if weak else ""}"><div class="pair">'
                 f'<a href="{e(pdf)}#page={i}"><img class="crop tail" src="{e(tail)}" alt="" width="720"></a>'
