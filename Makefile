@@ -65,7 +65,7 @@ samples: setup
 	$(ANONYMAT) samples samples --copies 4 --seed 7
 
 eval: setup-dev
-	$(PY) bench/evaluate.py && $(PY) bench/evaluate_devtext.py && $(PY) bench/evaluate_devtext.py --texts bank && $(PY) bench/evaluate_devtext.py --texts bank --capitals && $(PY) bench/evaluate_heldout.py && $(PY) bench/evaluate_real.py --lines --order
+	$(PY) bench/evaluate.py && $(PY) bench/evaluate_devtext.py && $(PY) bench/evaluate_devtext.py --texts bank && $(PY) bench/evaluate_devtext.py --texts bank --capitals && $(PY) bench/evaluate_devtext.py --capitals && $(PY) bench/evaluate_heldout.py && $(PY) bench/evaluate_real.py --lines --order
 
 eval-forms: setup-dev
 	$(PY) bench/evaluate_forms.py --learn
