@@ -275,7 +275,7 @@ def test_a_join_less_likely_than_not_is_drawn_as_doubtful(processed, tmp_path):
     assert len(figures) == len(links)
     weak = [bool(w) for w, _ in figures]
     assert weak[:3] == [False, True, True][: len(links)]
-    assert escape(t("report.join_probability", p="30%")) in figures[1][1]
+    assert escape(t("report.join_probability", p=30)) in figures[1][1]
     assert escape(t("report.join_weak")) in figures[1][1]
     assert escape(t("report.join_weak")) not in figures[0][1]
     # the count comes first, so the reviewer knows how many joins to look at

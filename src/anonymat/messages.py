@@ -1510,7 +1510,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "end of page {n} (the end of the copy?)",
     },
     "report.join_score": {"fr": "score du raccord {score}", "en": "join score {score}"},
-    "report.join_probability": {"fr": "raccord probable à {p}", "en": "join probability {p}"},
+    "report.join_probability": {"fr": "raccord probable à {p} %", "en": "join probability {p}%"},
     "report.join_weak": {"fr": "raccord douteux", "en": "doubtful join"},
     "report.fix_order": {
         "fr": "Si l'ordre est faux, donnez le bon ordre des pages (numéros ci-dessous) :",

@@ -306,7 +306,7 @@ def _join_caption(i: int, link: dict[str, Any] | None) -> tuple[str, bool]:
     score, probability = float(link.get("score", 0.0)), link.get("probability")
     if probability is not None:
         weak = float(probability) < JOIN_DOUBT_BELOW
-        caption += " · " + t("report.join_probability", p=f"{float(probability):.0%}")
+        caption += " · " + t("report.join_probability", p=round(100 * float(probability)))
     else:
         weak = score < WEAK_LINK
         caption += " · " + t("report.join_score", score=f"{score:.2f}")
