@@ -658,23 +658,32 @@ def _logsumexp(values: np.ndarray, axis: int | None = None) -> np.ndarray:
     return np.squeeze(total, axis=axis) if axis is not None else total.reshape(())
 
 
-def _log_partition(
-    start: np.ndarray, links: np.ndarray, end: np.ndarray, before: np.ndarray, temperature: float
-) -> float:
-    """log of the sum over all orders of exp(score / temperature): Held-Karp with sums instead of maxima."""
+def _forward_sums(
+    start: np.ndarray, links: np.ndarray, before: np.ndarray, temperature: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Held-Karp with sums instead of maxima: [S, j] = log of the sum of exp(score / temperature) over the
+    ways to place the pages of subset S ending on page j; with the subsets' membership, the cost of placing
+    a page after a subset (outline precedence) and the tempered links, for the backward pass."""
     n = len(start)
-    full = (1 << n) - 1
     masks = np.arange(1 << n)
     in_set = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
     late_cost = PREC_WEIGHT * ((~in_set).astype(float) @ before) / temperature
     scaled = links / temperature
-    total = np.full((1 << n, n), -np.inf)
-    total[1 << np.arange(n), np.arange(n)] = start / temperature - late_cost[0]
-    for subset in range(1, full):
+    forward = np.full((1 << n, n), -np.inf)
+    forward[1 << np.arange(n), np.arange(n)] = start / temperature - late_cost[0]
+    for subset in range(1, (1 << n) - 1):
         free = np.flatnonzero(~in_set[subset])
-        step = _logsumexp(total[subset][:, None] + scaled[:, free], axis=0)
-        total[subset | (1 << free), free] = step - late_cost[subset, free]
-    return float(_logsumexp(total[full] + end / temperature))
+        step = _logsumexp(forward[subset][:, None] + scaled[:, free], axis=0)
+        forward[subset | (1 << free), free] = step - late_cost[subset, free]
+    return forward, in_set, late_cost, scaled
+
+
+def _log_partition(
+    start: np.ndarray, links: np.ndarray, end: np.ndarray, before: np.ndarray, temperature: float
+) -> float:
+    """log of the sum over all orders of exp(score / temperature)."""
+    forward = _forward_sums(start, links, before, temperature)[0]
+    return float(_logsumexp(forward[-1] + end / temperature))
 
 
 def _join_log_sums(
@@ -683,23 +692,13 @@ def _join_log_sums(
     """[a, b] = log of the sum, over the orders where page b directly follows page a, of exp(score /
     temperature); and the log of the sum over all orders (`_log_partition`). Forward sums over the subsets
     placed so far (ending on a page), backward sums over the ways to place the rest, joined at each step."""
-    n = len(start)
-    full = (1 << n) - 1
-    masks = np.arange(1 << n)
-    in_set = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
-    late_cost = PREC_WEIGHT * ((~in_set).astype(float) @ before) / temperature
-    scaled = links / temperature
-    forward = np.full((1 << n, n), -np.inf)
-    forward[1 << np.arange(n), np.arange(n)] = start / temperature - late_cost[0]
-    for subset in range(1, full):
-        free = np.flatnonzero(~in_set[subset])
-        step = _logsumexp(forward[subset][:, None] + scaled[:, free], axis=0)
-        forward[subset | (1 << free), free] = step - late_cost[subset, free]
+    forward, in_set, late_cost, scaled = _forward_sums(start, links, before, temperature)
+    full = len(forward) - 1
     # backward[S, j]: the rest of an order that has placed the pages of S and ended on j
-    backward = np.full((1 << n, n), -np.inf)
+    backward = np.full(forward.shape, -np.inf)
     backward[full] = end / temperature
     # entering[S, b]: placing b right after the pages of S, then everything after it
-    entering = np.full((1 << n, n), -np.inf)
+    entering = np.full(forward.shape, -np.inf)
     for subset in range(full - 1, 0, -1):
         free = np.flatnonzero(~in_set[subset])
         entering[subset, free] = backward[subset | (1 << free), free] - late_cost[subset, free]
