@@ -64,13 +64,15 @@ def zipf(word: str) -> float:
 
 @functools.lru_cache(maxsize=1)
 def _unaccented() -> dict[str, float]:
-    """Zipf frequency by word folded (`fold`): the commonest French word that folds to it."""
+    """Zipf frequency by word folded (`fold`), for the folded forms that a word with accents (or capitals)
+    beats: the commonest French word that folds to it. About 50,000 entries."""
     from wordfreq import get_frequency_dict
 
+    frequencies = get_frequency_dict("fr")
     best: dict[str, float] = {}
-    for word, frequency in get_frequency_dict("fr").items():
+    for word, frequency in frequencies.items():
         key = fold(word)
-        if frequency > best.get(key, 0.0):
+        if key != word and frequency > max(best.get(key, 0.0), frequencies.get(key, 0.0)):
             best[key] = frequency
     return {key: round(math.log10(frequency) + 9.0, 2) for key, frequency in best.items()}
 
