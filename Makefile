@@ -5,7 +5,7 @@ ANONYMAT := .venv/bin/anonymat
 # what anonymat needs to run (the fonts draw `anonymat samples`' copies), and what only the tests need
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra poppler-utils libzbar0 \
                 fonts-dejavu-core fonts-comic-neue fonts-breip fonts-dkg-handwriting \
-                fonts-ecolier-court fonts-femkeklaver
+                fonts-ecolier-court fonts-femkeklaver fonts-dancingscript
 APT_TEST_PACKAGES := chromium chromium-driver
 export OMP_THREAD_LIMIT := 1
 
@@ -65,7 +65,7 @@ samples: setup
 	$(ANONYMAT) samples samples --copies 4 --seed 7
 
 eval: setup-dev
-	$(PY) bench/evaluate.py && $(PY) bench/evaluate_devtext.py && $(PY) bench/evaluate_devtext.py --texts bank && $(PY) bench/evaluate_devtext.py --texts bank --capitals && $(PY) bench/evaluate_devtext.py --capitals && $(PY) bench/evaluate_heldout.py && $(PY) bench/evaluate_real.py --lines --order
+	$(PY) bench/evaluate.py && $(PY) bench/evaluate_devtext.py && $(PY) bench/evaluate_devtext.py --texts bank && $(PY) bench/evaluate_devtext.py --texts bank --capitals && $(PY) bench/evaluate_devtext.py --capitals && $(PY) bench/evaluate_devtext.py --texts bank --cursive && $(PY) bench/evaluate_devtext.py --texts bank --cursive --capitals && $(PY) bench/evaluate_heldout.py && $(PY) bench/evaluate_real.py --lines --order
 
 eval-forms: setup-dev
 	$(PY) bench/evaluate_forms.py --learn

@@ -11,11 +11,13 @@ conclusion), in the development fonts (held_out_fonts=False).
 
 - `--capitals`: the same copies with every hand printing in block capitals, unaccented (as many
   candidates write; eval-out/dev-bank-capitals with `--texts bank`).
+- `--cursive`: in the development script hand only (Dancing Script, fonts-dancingscript), e.g. with
+  `--capitals`: the development twin of the held-out fonts in capitals (Écolier writes script capitals).
 
 Unlike bench/evaluate_heldout.py, these numbers may be used for tuning.
 
     .venv/bin/python bench/evaluate_devtext.py [--texts dev-apart|bank] [--out DIR] [--copies 40]
-        [--seed 41 (dev-apart) | 43 (bank)] [--readers rapidocr] [--capitals]
+        [--seed 41 (dev-apart) | 43 (bank)] [--readers rapidocr] [--capitals] [--cursive]
 
 Writes the corpus once (same seed, same bytes), then runs bench/evaluate_order.py on it with each reader
 (ANONYMAT_READER), with the oracle beside (the generator's true first and last words) and a cache of the
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from evaluate_heldout import order_runs  # noqa: E402
 
 from anonymat.synth.corpus import make_corpus  # noqa: E402
+from anonymat.synth.hand import CURSIVE_DEV_FONTS, available_fonts  # noqa: E402
 
 
 def main() -> int:
@@ -47,9 +50,16 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--shuffles", type=int, default=3)
     parser.add_argument("--capitals", action="store_true", help="every hand prints in block capitals")
+    parser.add_argument("--cursive", action="store_true", help="in the development script hand only")
     args = parser.parse_args()
     apart = args.texts == "dev-apart"
-    name = ("dev-apart" if apart else "dev-bank") + ("-capitals" if args.capitals else "")
+    name = ("dev-apart" if apart else "dev-bank") + ("-cursive" if args.cursive else "")
+    name += "-capitals" if args.capitals else ""
+    if args.cursive and not available_fonts(cursive=True):
+        print(
+            f"the development script hand is not installed ({', '.join(CURSIVE_DEV_FONTS)}; make setup): skipped"
+        )
+        return 0
     out = args.out or ROOT / "eval-out" / name
     seed = args.seed if args.seed is not None else 41 if apart else 43
     if not (out / "truth.json").is_file():
@@ -62,12 +72,14 @@ def main() -> int:
             jobs=args.jobs,
             texts=args.texts,
             capitals=args.capitals,
+            cursive_fonts=args.cursive,
         )
         print(
-            f"{args.texts} corpus: {args.copies} copies, {'dev' if apart else 'bank'} texts in the development "
-            f"fonts, seed {seed}, in {out} ({time.monotonic() - start:.0f} s)"
+            f"{args.texts} corpus: {args.copies} copies, {'dev' if apart else 'bank'} texts in the "
+            f"{'script hand' if args.cursive else 'development fonts'}, seed {seed}, in {out} ({time.monotonic() - start:.0f} s)"
         )
-    title = f"{args.texts} synthetic set" + (", written in block capitals" if args.capitals else "")
+    title = f"{args.texts} synthetic set" + (", in the script hand" if args.cursive else "")
+    title += ", written in block capitals" if args.capitals else ""
     return order_runs(out, args.readers, args.jobs, args.shuffles, title)
 
 

@@ -77,6 +77,15 @@ def test_held_out_layout_is_unchanged(seed, n_pages):
     assert fingerprint(explicit) == fingerprint(pages)
 
 
+@pytest.mark.skipif(not available_fonts(cursive=True), reason="fonts-dancingscript not installed")
+def test_the_script_hand_is_only_in_the_sets_that_ask_for_it(tmp_path):
+    truth = make_corpus(tmp_path, 2, 5, pages_per_copy=(2, 3), jobs=1, cursive_fonts=True, capitals=True)
+    assert {c["font"] for c in truth["copies"]} == set(available_fonts(cursive=True))
+    assert not set(available_fonts(cursive=True)) & (
+        set(available_fonts()) | set(available_fonts(held_out=True))
+    )
+
+
 def test_make_corpus_refuses_unknown_or_contradictory_texts(tmp_path):
     with pytest.raises(ValueError, match="texts must be one of"):
         make_corpus(tmp_path, 1, texts="apart")

@@ -41,6 +41,7 @@ def make_corpus(
     held_out_texts: bool = False,
     texts: str = "bank",
     capitals: bool = False,
+    cursive_fonts: bool = False,
 ) -> dict:
     """Write synthetic scanned copies to OUTDIR/scans and their truth to OUTDIR/truth.json.
 
@@ -50,7 +51,8 @@ def make_corpus(
     (hand.HELD_OUT_FONTS) only. texts: "bank" (the bank's memos), "held-out" (the held-out memo texts,
     heldout_text.py, for measuring only) or "dev-apart" (their development twin, dev_text.py: other
     documents laid out the same way, to tune on); held_out_texts=True is texts="held-out". capitals: every
-    hand prints in block capitals (the truth keeps the text's case). Same seed, same bytes.
+    hand prints in block capitals (the truth keeps the text's case). cursive_fonts: write in the development
+    script hand (hand.CURSIVE_DEV_FONTS) only. Same seed, same bytes.
     OUTDIR/scans is replaced.
     """
     if copies < 1:
@@ -68,7 +70,9 @@ def make_corpus(
         shutil.rmtree(scans)
     scans.mkdir(parents=True)
     low, high = pages_per_copy
-    plans = plan_corpus(copies, seed, (int(low), int(high)), tuple(dpi_choices), held_out_fonts)
+    plans = plan_corpus(
+        copies, seed, (int(low), int(high)), tuple(dpi_choices), held_out_fonts, cursive_fonts
+    )
     for plan, name in zip(plans, forms, strict=True):
         plan["form"] = name
         plan["capitals"] = capitals

@@ -22,15 +22,21 @@ HELD_OUT_FONTS = {
     "ecolier": "/usr/share/fonts/truetype/ecolier-court/Ecolier-court.ttf",
     "femkeklaver": "/usr/share/fonts/truetype/femkeklaver/femkeklaver.ttf",
 }
+# A development script hand (joined, looped capitals), for measuring what the held-out Écolier tests without
+# looking at it; only in the sets that ask for it (`available_fonts(cursive=True)`), so the other corpora
+# keep their fonts and bytes.
+CURSIVE_DEV_FONTS = {"dancing-script": "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf"}
 _FALLBACKS = {"œ": "oe", "Œ": "OE", "’": "'", "«": '"', "»": '"', "…": "..."}
 _JITTER = 4096  # per-word jitter table size (indexed by a running word counter)
 
 
-def available_fonts(held_out: bool = False) -> dict[str, str]:
+def available_fonts(held_out: bool = False, cursive: bool = False) -> dict[str, str]:
     """Handwriting fonts installed on this machine: name -> path (Intuitive only if its package is); with
-    `held_out`, the held-out fonts instead (the development corpus never uses them)."""
-    if held_out:
-        return {name: path for name, path in HELD_OUT_FONTS.items() if Path(path).exists()}
+    `held_out`, the held-out fonts instead (the development corpus never uses them); with `cursive`, the
+    development script hand."""
+    if held_out or cursive:
+        chosen = HELD_OUT_FONTS if held_out else CURSIVE_DEV_FONTS
+        return {name: path for name, path in chosen.items() if Path(path).exists()}
     fonts = {name: path for name, path in _SYSTEM_FONTS.items() if Path(path).exists()}
     spec = importlib.util.find_spec("font_intuitive")
     if spec is not None and spec.submodule_search_locations:

@@ -85,9 +85,10 @@ def plan_corpus(
     pages_per_copy: tuple[int, int],
     dpi_choices: tuple[int, ...],
     held_out_fonts: bool = False,
+    cursive_fonts: bool = False,
 ) -> list[dict]:
     """One dict per copy with everything the workers need (all picklable)."""
-    fonts = available_fonts(held_out_fonts)
+    fonts = available_fonts(held_out_fonts, cursive_fonts)
     if not fonts:
         raise ValueError("no handwriting font installed (make setup installs them)")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
