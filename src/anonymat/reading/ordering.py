@@ -361,8 +361,8 @@ def word_pair_link(tail: str, head: str) -> float:
     """How much more often French puts the head's first word right after the tail's last word than chance
     would (text.bigrams, log-ratio), when nothing is written between them: "de la | mise" gains, "de la |
     usagers" loses. 0 across punctuation, before a capital (unless the hand writes in capitals) and for
-    words the table does not know; weighed
-    by how far the two lines read can be believed (`line_trust`: a lone "L" read from a speck is no article).
+    words the table does not know; weighed by how far the two lines read can be believed (`line_trust`: a
+    lone "L" read from a speck is no article).
     """
     word, punct = last_word(tail)
     _, first = first_word(head)
