@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ import numpy as np
 from anonymat.errors import AnonymatError, UsageError
 from anonymat.messages import t
 from anonymat.reasons import Reason, make
+from anonymat.text.words import strip_accents
 
 if TYPE_CHECKING:
     from anonymat.text.ocr import OcrEngine
@@ -63,9 +63,7 @@ MARK = 0  # the "line" of a hit that is a signature-like mark, not a name
 
 def fold(text: str) -> str:
     """Lowercase, accents stripped, ligatures spelt out."""
-    text = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss"))
 
 
 def zipf(word: str) -> float:

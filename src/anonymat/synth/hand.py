@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from anonymat.text.words import strip_accents
 
 _SYSTEM_FONTS = {
     "comic-neue": "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
@@ -91,8 +92,7 @@ class Hand:
 
     def clean(self, text: str) -> str:
         if self.capitals:
-            decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
-            text = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+            text = strip_accents(text.replace("œ", "oe").replace("Œ", "OE")).upper()
         for char in self.missing:
             text = text.replace(char, _FALLBACKS[char])
         return text

@@ -41,11 +41,15 @@ MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre nov
 CASE_RELIABLE = frozenset("abdefghijlmnqrtuy")
 
 
+def strip_accents(text: str) -> str:
+    """`text` with its letters' accents taken off ("Élève" -> "Eleve"), case kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
     """Lowercase, accents stripped, typographic apostrophes made plain."""
-    text = text.replace("’", "'").replace("`", "'")
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(text.replace("’", "'").replace("`", "'").lower())
 
 
 @functools.lru_cache(maxsize=20000)
